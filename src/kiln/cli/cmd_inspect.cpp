@@ -1,0 +1,67 @@
+// kiln inspect IMAGE...
+#include "kiln/cli/context.hpp"
+#include "kiln/ops/inspect.hpp"
+#include "kiln/template/template.hpp"
+
+namespace kiln::cli {
+
+namespace {
+
+struct InspectArgs {
+  std::vector<std::string> refs;
+  std::string format;
+};
+
+void run(Context& ctx, const InspectArgs& a) {
+  auto st = ctx.store();
+  if (!st) return ctx.report(st.error());
+  std::optional<tmpl::Template> t;
+  if (!a.format.empty() && a.format != "json") {
+    auto parsed = tmpl::Template::parse(a.format);
+    if (!parsed) return ctx.report(parsed.error());
+    t = std::move(*parsed);
+  }
+  std::vector<std::string> docs;
+  for (const auto& r : a.refs) {
+    auto v = ops::load_image(**st, r);
+    if (!v) {
+      ctx.report(v.error());
+      continue;
+    }
+    std::string doc = ops::inspect_json(*v);
+    if (!t) {
+      docs.push_back(doc);
+      continue;
+    }
+    auto out = t->render(doc);
+    if (!out) ctx.report(out.error());
+    else fmt::print("{}\n", *out);
+  }
+  if (!t) {
+    // A JSON array with docker's 4-space indentation.
+    std::string out = "[";
+    for (size_t i = 0; i < docs.size(); ++i) {
+      std::string indented;
+      for (char c : docs[i]) {
+        indented += c;
+        if (c == '\n') indented += "    ";
+      }
+      out += (i ? ",\n    " : "\n    ") + indented;
+    }
+    out += docs.empty() ? "]" : "\n]";
+    fmt::print("{}\n", out);
+  }
+}
+
+}  // namespace
+
+void add_inspect(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<InspectArgs>();
+  auto* c = app.add_subcommand("inspect", "Show detailed information about images (docker's JSON)");
+  c->add_option("images", a->refs, "Image names, IDs or ID prefixes")->required();
+  c->add_option("-f,--format", a->format,
+                "Go template applied to each image, e.g. '{{.Id}}' or '{{json .Config}}'");
+  c->callback([&ctx, a] { run(ctx, *a); });
+}
+
+}  // namespace kiln::cli

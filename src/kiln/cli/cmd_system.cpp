@@ -1,0 +1,104 @@
+// kiln system check | df | prune
+#include <unistd.h>
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "kiln/base/strings.hpp"
+#include "kiln/cli/context.hpp"
+#include "kiln/ops/inspect.hpp"
+
+namespace kiln::cli {
+
+namespace {
+
+void check(Context& ctx, bool json) {
+  auto st = ctx.store();
+  if (!st) return ctx.report(st.error());
+  auto r = (*st)->check();
+  if (!r) return ctx.report(r.error());
+  if (json) {
+    nlohmann::ordered_json j{{"BlobsChecked", r->blobs_checked}, {"BytesChecked", r->bytes_checked},
+                             {"ImagesChecked", r->images_checked}, {"Errors", r->errors},
+                             {"Warnings", r->warnings}};
+    fmt::print("{}\n", j.dump());
+  } else {
+    for (const auto& e : r->errors) fmt::print("error: {}\n", e);
+    for (const auto& w : r->warnings) fmt::print("warning: {}\n", w);
+    fmt::print("checked {} blobs ({}) and {} images: {}\n", r->blobs_checked,
+               human_size(r->bytes_checked), r->images_checked,
+               r->errors.empty() ? "ok" : fmt::format("{} errors", r->errors.size()));
+  }
+  if (!r->errors.empty() && ctx.exit_code == 0) ctx.exit_code = exit_code_for(Errc::corrupt);
+}
+
+void df(Context& ctx, bool json) {
+  auto st = ctx.store();
+  if (!st) return ctx.report(st.error());
+  auto du = (*st)->disk_usage();
+  if (!du) return ctx.report(du.error());
+  if (json) {
+    nlohmann::ordered_json j{{"Images", du->images},       {"DanglingImages", du->dangling_images},
+                             {"Blobs", du->blobs},         {"BlobBytes", du->blob_bytes},
+                             {"ReclaimableBytes", du->reclaimable_bytes},
+                             {"Snapshots", du->snapshots}, {"SnapshotBytes", du->snapshot_bytes}};
+    fmt::print("{}\n", j.dump());
+    return;
+  }
+  print_table({{"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"},
+               {"Images", std::to_string(du->images), std::to_string(du->images - du->dangling_images),
+                human_size(du->blob_bytes), human_size(du->reclaimable_bytes)},
+               {"Snapshots", std::to_string(du->snapshots), std::to_string(du->snapshots),
+                human_size(du->snapshot_bytes), "0B"}});
+}
+
+bool confirm(const std::string& question) {
+  fmt::print("{} [y/N] ", question);
+  std::fflush(stdout);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void prune(Context& ctx, bool force, bool dry_run) {
+  auto st = ctx.store();
+  if (!st) return ctx.report(st.error());
+  if (!force && !dry_run &&
+      !confirm("WARNING! This will remove all dangling images and unreferenced blobs.\n"
+               "Are you sure you want to continue?"))
+    return;
+  auto imgs = (*st)->images();
+  if (!imgs) return ctx.report(imgs.error());
+  for (const auto& img : *imgs) {
+    if (!img.names.empty()) continue;
+    fmt::print("{}: {}\n", dry_run ? "Would delete" : "Deleted", img.config_digest);
+    if (!dry_run)
+      if (auto d = (*st)->delete_image(img.manifest_digest); !d) return ctx.report(d.error());
+  }
+  auto gc = (*st)->gc(dry_run);
+  if (!gc) return ctx.report(gc.error());
+  fmt::print("{} {} blobs, {} reclaimed\n", dry_run ? "Would remove" : "Removed",
+             gc->blobs_removed, human_size(gc->bytes_removed));
+}
+
+}  // namespace
+
+void add_system(CLI::App& app, Context& ctx) {
+  auto* sys = app.add_subcommand("system", "Manage the local store");
+  sys->require_subcommand(1);
+  auto json = std::make_shared<std::string>();
+  auto* c = sys->add_subcommand("check", "Re-hash every blob and verify every metadata reference");
+  c->add_option("--format", *json, "json for machine-readable output");
+  c->callback([&ctx, json] { check(ctx, *json == "json"); });
+  auto* d = sys->add_subcommand("df", "Show disk usage of the store");
+  d->add_option("--format", *json, "json for machine-readable output");
+  d->callback([&ctx, json] { df(ctx, *json == "json"); });
+  auto force = std::make_shared<bool>(false), dry = std::make_shared<bool>(false);
+  auto* p = sys->add_subcommand("prune", "Remove dangling images and unreferenced blobs");
+  p->add_flag("-f,--force", *force, "Do not prompt for confirmation");
+  p->add_flag("--dry-run", *dry, "Only show what would be removed");
+  p->callback([&ctx, force, dry] { prune(ctx, *force, *dry); });
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,68 @@
+#include "kiln/cli/context.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "kiln/base/strings.hpp"
+
+namespace kiln::cli {
+
+Result<store::Store*> Context::store() {
+  if (!store_ptr) store_ptr = KILN_TRY(store::Store::open(root));
+  return store_ptr.get();
+}
+
+int exit_code_for(Errc code) {
+  switch (code) {
+    case Errc::invalid_argument: return 2;
+    case Errc::not_found: return 3;
+    case Errc::conflict:
+    case Errc::already_exists: return 4;
+    case Errc::corrupt: return 5;
+    case Errc::unauthorized:
+    case Errc::permission_denied: return 6;
+    case Errc::no_space: return 7;
+    case Errc::unsupported: return 8;
+    case Errc::cancelled: return 130;
+    default: return 1;
+  }
+}
+
+void Context::report(const Error& e) {
+  fmt::print(stderr, "kiln: {}\n", e.message());
+  if (exit_code == 0) exit_code = exit_code_for(e.code());
+}
+
+bool stdout_is_terminal() { return isatty(1) == 1; }
+bool stderr_is_terminal() { return isatty(2) == 1; }
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(std::max<size_t>(widths[i], 7) + 3 - r[i].size(), ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    fmt::print("{}\n", line);
+  }
+}
+
+RowFormat parse_row_format(const std::string& f) {
+  if (f.empty() || f == "table") return {RowFormat::table, ""};
+  if (f == "json" || f == "{{json .}}") return {RowFormat::json, ""};
+  bool header = f.starts_with("table ");
+  std::string t = header ? f.substr(6) : f;
+  for (size_t p; (p = t.find("\\t")) != std::string::npos;) t.replace(p, 2, "\t");
+  for (size_t p; (p = t.find("\\n")) != std::string::npos;) t.replace(p, 2, "\n");
+  return {RowFormat::tmpl, t, header};
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,50 @@
+// What every command gets: global options, the lazily opened store, output helpers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/base/error.hpp"
+#include "kiln/store/store.hpp"
+
+namespace kiln::cli {
+
+struct Context {
+  std::string root;  // --root / KILN_ROOT / default
+  int exit_code = 0;
+  std::unique_ptr<store::Store> store_ptr;
+
+  Result<store::Store*> store();
+  // Prints "kiln: <message>" to stderr and sets the exit code for the error's class.
+  void report(const Error& e);
+};
+
+// Exit codes by error class (docs/cli.md).
+int exit_code_for(Errc code);
+bool stdout_is_terminal();
+bool stderr_is_terminal();
+
+// Aligned columns as docker prints them (minimum width 10, three spaces between columns).
+void print_table(const std::vector<std::vector<std::string>>& rows);
+// "--format": "" (table), "json", "table TEMPLATE" or a Go template.
+struct RowFormat {
+  enum Kind { table, json, tmpl } kind = table;
+  std::string text;     // the template, with literal "\\t" and "\\n" turned into tab / newline
+  bool header = false;  // "table TEMPLATE": print a header row and align columns
+};
+RowFormat parse_row_format(const std::string& f);
+
+// Registration of every command (one file each).
+void add_import(CLI::App& app, Context& ctx);
+void add_images(CLI::App& app, Context& ctx);
+void add_tag(CLI::App& app, Context& ctx);
+void add_rmi(CLI::App& app, Context& ctx);
+void add_inspect(CLI::App& app, Context& ctx);
+void add_history(CLI::App& app, Context& ctx);
+void add_version(CLI::App& app, Context& ctx);
+void add_system(CLI::App& app, Context& ctx);
+
+}  // namespace kiln::cli

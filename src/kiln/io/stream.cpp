@@ -1,0 +1,123 @@
+#include "kiln/io/stream.hpp"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "kiln/os/dir.hpp"
+
+namespace kiln::io {
+
+Result<size_t> FdReader::read(void* buf, size_t size) {
+  while (true) {
+    ssize_t n = ::read(m_fd, buf, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return fail_errno("read");
+  }
+}
+
+Status FdWriter::write(const void* buf, size_t size) { return os::write_all(m_fd, buf, size); }
+
+Result<size_t> StringReader::read(void* buf, size_t size) {
+  size_t n = std::min(size, m_data.size() - m_pos);
+  std::memcpy(buf, m_data.data() + m_pos, n);
+  m_pos += n;
+  return n;
+}
+
+Status StringWriter::write(const void* buf, size_t size) {
+  m_data.append(static_cast<const char*>(buf), size);
+  return {};
+}
+
+Status HashingWriter::write(const void* buf, size_t size) {
+  m_hash.update(buf, size);
+  m_size += static_cast<int64_t>(size);
+  return m_next ? m_next->write(buf, size) : Status{};
+}
+
+Result<size_t> HashingReader::read(void* buf, size_t size) {
+  size_t n = KILN_TRY(m_src.read(buf, size));
+  m_hash.update(buf, n);
+  m_size += static_cast<int64_t>(n);
+  return n;
+}
+
+Result<size_t> VerifyingReader::read(void* buf, size_t size) {
+  if (m_done) return size_t{0};
+  size_t n = KILN_TRY(m_src.read(buf, size));
+  m_seen += static_cast<int64_t>(n);
+  if (m_size >= 0 && m_seen > m_size)
+    return failf(Errc::corrupt, "{}: size mismatch: more than the declared {} bytes", m_what,
+                 m_size);
+  m_hash.update(buf, n);
+  if (n == 0) {
+    m_done = true;
+    if (m_size >= 0 && m_seen != m_size)
+      return failf(Errc::corrupt, "{}: size mismatch: got {} bytes, want {}", m_what, m_seen,
+                   m_size);
+    Digest got = m_hash.finish();
+    if (got != m_want)
+      return failf(Errc::corrupt, "{}: digest mismatch: got {}, want {}", m_what, got, m_want);
+  }
+  return n;
+}
+
+Result<size_t> LimitReader::read(void* buf, size_t size) {
+  size_t n = KILN_TRY(m_src.read(buf, size));
+  m_seen += static_cast<int64_t>(n);
+  if (m_seen > m_limit)
+    return failf(Errc::invalid_argument, "{}: larger than the limit of {} bytes", m_what, m_limit);
+  return n;
+}
+
+Result<size_t> TeeReader::read(void* buf, size_t size) {
+  size_t n = KILN_TRY(m_src.read(buf, size));
+  if (n) KILN_TRY(m_side.write(buf, n));
+  return n;
+}
+
+Result<std::string_view> PeekReader::peek(size_t n) {
+  while (m_buf.size() - m_pos < n) {
+    char tmp[4096];
+    size_t got = KILN_TRY(m_src.read(tmp, std::min(sizeof tmp, n - (m_buf.size() - m_pos))));
+    if (got == 0) break;
+    m_buf.append(tmp, got);
+  }
+  return std::string_view(m_buf).substr(m_pos, std::min(n, m_buf.size() - m_pos));
+}
+
+Result<size_t> PeekReader::read(void* buf, size_t size) {
+  if (m_pos < m_buf.size()) {
+    size_t n = std::min(size, m_buf.size() - m_pos);
+    std::memcpy(buf, m_buf.data() + m_pos, n);
+    m_pos += n;
+    if (m_pos == m_buf.size()) {
+      m_buf.clear();
+      m_pos = 0;
+    }
+    return n;
+  }
+  return m_src.read(buf, size);
+}
+
+Result<int64_t> copy(Reader& src, Writer& dst) {
+  std::vector<char> buf(1 << 20);
+  int64_t total = 0;
+  while (true) {
+    size_t n = KILN_TRY(src.read(buf.data(), buf.size()));
+    if (n == 0) return total;
+    KILN_TRY(dst.write(buf.data(), n));
+    total += static_cast<int64_t>(n);
+  }
+}
+
+Result<std::string> read_all(Reader& src, int64_t limit) {
+  LimitReader lim(src, limit, "stream");
+  StringWriter out;
+  KILN_TRY(copy(lim, out));
+  return out.take();
+}
+
+}  // namespace kiln::io

@@ -1,0 +1,32 @@
+// An image from the store with its manifest and config read, verified and parsed.
+#pragma once
+
+#include <string>
+
+#include "kiln/oci/types.hpp"
+#include "kiln/store/store.hpp"
+
+namespace kiln::ops {
+
+struct ImageView {
+  store::ImageRecord record;
+  std::string raw_manifest;
+  oci::Manifest manifest;
+  std::string raw_config;
+  oci::ImageConfig config;
+};
+
+Result<ImageView> load_image(store::Store& store, const store::ImageRecord& record);
+// Resolves a reference, ID or ID prefix, then loads it.
+Result<ImageView> load_image(store::Store& store, std::string_view ref);
+
+// Writes config + manifest blobs for the given layers and records the image with `names`.
+struct Assembled {
+  oci::ImageConfig config;
+  std::vector<store::LayerRecord> layers;
+  std::vector<std::string> names;  // full references
+};
+Result<store::ImageRecord> store_image(store::Store& store, store::Lease& lease,
+                                       const Assembled& image);
+
+}  // namespace kiln::ops

@@ -1,0 +1,263 @@
+#include "kiln/store/metadata.hpp"
+
+#include <signal.h>
+
+#include <random>
+
+namespace kiln::store {
+
+namespace {
+
+constexpr std::string_view k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images(
+  manifest_digest TEXT PRIMARY KEY,
+  media_type TEXT NOT NULL,
+  config_digest TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS images_config ON images(config_digest);
+CREATE TABLE IF NOT EXISTS image_blobs(
+  manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
+  blob_digest TEXT NOT NULL,
+  PRIMARY KEY(manifest_digest, blob_digest));
+CREATE INDEX IF NOT EXISTS image_blobs_blob ON image_blobs(blob_digest);
+CREATE TABLE IF NOT EXISTS names(
+  name TEXT PRIMARY KEY,
+  manifest_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE);
+CREATE INDEX IF NOT EXISTS names_digest ON names(manifest_digest);
+CREATE TABLE IF NOT EXISTS layers(
+  digest TEXT PRIMARY KEY,
+  diff_id TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  uncompressed_size INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS layers_diff_id ON layers(diff_id);
+CREATE TABLE IF NOT EXISTS leases(
+  id TEXT PRIMARY KEY, pid INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS lease_blobs(
+  lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
+  digest TEXT NOT NULL,
+  PRIMARY KEY(lease_id, digest));
+CREATE TABLE IF NOT EXISTS unpacked(
+  chain_id TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, last_used INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
+)sql";
+
+Result<Digest> column_digest(const Stmt& s, int col) {
+  return with_context(Digest::parse(s.text(col)), "store metadata");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Metadata>> Metadata::open(const std::string& path) {
+  auto db = KILN_TRY(Db::open(path));
+  auto tx = KILN_TRY(Transaction::begin(*db));
+  KILN_TRY(db->exec(k_schema));
+  auto q = KILN_TRY(db->prepare("SELECT value FROM meta WHERE key='schema_version'"));
+  if (KILN_TRY(q.step()) && q.text(0) != "1")
+    return failf(Errc::unsupported, "store metadata {}: schema version {} is newer than this kiln",
+                 path, q.text(0));
+  KILN_TRY(tx.commit());
+  return std::unique_ptr<Metadata>(new Metadata(std::move(db)));
+}
+
+Status Metadata::put_image(const NewImage& img, int64_t now) {
+  auto tx = KILN_TRY(Transaction::begin(*m_db));
+  int64_t size = 0;
+  for (const auto& l : img.layers) size += l.uncompressed_size >= 0 ? l.uncompressed_size : l.size;
+  {
+    auto s = KILN_TRY(m_db->prepare(
+        "INSERT INTO images(manifest_digest, media_type, config_digest, size, stored_at) "
+        "VALUES(?,?,?,?,?) ON CONFLICT(manifest_digest) DO NOTHING"));
+    KILN_TRY(s.bind(1, img.manifest_digest.str()).bind(2, img.media_type)
+                 .bind(3, img.config_digest.str()).bind(4, size).bind(5, now).run());
+  }
+  for (const auto& b : img.blobs) {
+    auto s = KILN_TRY(m_db->prepare(
+        "INSERT OR IGNORE INTO image_blobs(manifest_digest, blob_digest) VALUES(?,?)"));
+    KILN_TRY(s.bind(1, img.manifest_digest.str()).bind(2, b.str()).run());
+  }
+  for (const auto& l : img.layers) {
+    auto s = KILN_TRY(m_db->prepare(
+        "INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
+        "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO UPDATE SET uncompressed_size = "
+        "max(uncompressed_size, excluded.uncompressed_size)"));
+    KILN_TRY(s.bind(1, l.digest.str()).bind(2, l.diff_id.str()).bind(3, l.media_type)
+                 .bind(4, l.size).bind(5, l.uncompressed_size).run());
+  }
+  for (const auto& n : img.names) {
+    auto s = KILN_TRY(m_db->prepare(
+        "INSERT INTO names(name, manifest_digest) VALUES(?,?) "
+        "ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest"));
+    KILN_TRY(s.bind(1, n).bind(2, img.manifest_digest.str()).run());
+  }
+  return tx.commit();
+}
+
+Result<std::vector<ImageRecord>> Metadata::query_images(std::string_view where,
+                                                        std::string_view arg) {
+  std::string sql =
+      "SELECT i.manifest_digest, i.media_type, i.config_digest, i.size, i.stored_at, "
+      "(SELECT group_concat(name, char(10)) FROM (SELECT name FROM names n WHERE "
+      "n.manifest_digest = i.manifest_digest ORDER BY name)) FROM images i ";
+  sql += where;
+  sql += " ORDER BY i.stored_at DESC, i.manifest_digest";
+  auto s = KILN_TRY(m_db->prepare(sql));
+  if (!arg.empty()) s.bind(1, arg);
+  std::vector<ImageRecord> out;
+  while (KILN_TRY(s.step())) {
+    ImageRecord r;
+    r.manifest_digest = KILN_TRY(column_digest(s, 0));
+    r.media_type = s.text(1);
+    r.config_digest = KILN_TRY(column_digest(s, 2));
+    r.size = s.integer(3);
+    r.stored_at = s.integer(4);
+    std::string names = s.text(5);
+    size_t start = 0;
+    while (!names.empty() && start <= names.size()) {
+      size_t nl = names.find('\n', start);
+      r.names.push_back(names.substr(start, nl == std::string::npos ? nl : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::optional<ImageRecord>> Metadata::image(const Digest& d) {
+  auto v = KILN_TRY(query_images("WHERE i.manifest_digest = ?1", d.str()));
+  if (v.empty()) return std::optional<ImageRecord>();
+  return std::optional(std::move(v.front()));
+}
+
+Result<std::vector<ImageRecord>> Metadata::images() { return query_images("", ""); }
+
+Result<std::vector<ImageRecord>> Metadata::images_by_id_prefix(std::string_view hex_prefix) {
+  std::string pattern = "sha256:" + std::string(hex_prefix) + "%";
+  return query_images("WHERE i.config_digest LIKE ?1 OR i.manifest_digest LIKE ?1", pattern);
+}
+
+Result<std::optional<Digest>> Metadata::lookup_name(std::string_view name) {
+  auto s = KILN_TRY(m_db->prepare("SELECT manifest_digest FROM names WHERE name = ?"));
+  s.bind(1, name);
+  if (!KILN_TRY(s.step())) return std::optional<Digest>();
+  return std::optional(KILN_TRY(column_digest(s, 0)));
+}
+
+Status Metadata::set_name(std::string_view name, const Digest& d) {
+  auto s = KILN_TRY(m_db->prepare(
+      "INSERT INTO names(name, manifest_digest) VALUES(?,?) "
+      "ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest"));
+  return s.bind(1, name).bind(2, d.str()).run();
+}
+
+Result<bool> Metadata::remove_name(std::string_view name) {
+  auto s = KILN_TRY(m_db->prepare("DELETE FROM names WHERE name = ?"));
+  KILN_TRY(s.bind(1, name).run());
+  return m_db->changes() > 0;
+}
+
+Status Metadata::delete_image(const Digest& d) {
+  auto s = KILN_TRY(m_db->prepare("DELETE FROM images WHERE manifest_digest = ?"));
+  return s.bind(1, d.str()).run();
+}
+
+Result<std::optional<LayerRecord>> Metadata::layer(const Digest& d) {
+  auto s = KILN_TRY(m_db->prepare(
+      "SELECT diff_id, media_type, size, uncompressed_size FROM layers WHERE digest = ?"));
+  s.bind(1, d.str());
+  if (!KILN_TRY(s.step())) return std::optional<LayerRecord>();
+  LayerRecord r;
+  r.digest = d;
+  r.diff_id = KILN_TRY(column_digest(s, 0));
+  r.media_type = s.text(1);
+  r.size = s.integer(2);
+  r.uncompressed_size = s.integer(3);
+  return std::optional(r);
+}
+
+Result<std::vector<Digest>> Metadata::image_blobs(const Digest& d) {
+  auto s = KILN_TRY(
+      m_db->prepare("SELECT blob_digest FROM image_blobs WHERE manifest_digest = ? ORDER BY 1"));
+  s.bind(1, d.str());
+  std::vector<Digest> out;
+  while (KILN_TRY(s.step())) out.push_back(KILN_TRY(column_digest(s, 0)));
+  return out;
+}
+
+Result<std::string> Metadata::create_lease(int64_t pid, int64_t now, int64_t ttl) {
+  std::random_device rd;
+  std::string id = fmt::format("{:08x}{:08x}-{}", rd(), rd(), pid);
+  auto s = KILN_TRY(
+      m_db->prepare("INSERT INTO leases(id, pid, created, expires) VALUES(?,?,?,?)"));
+  KILN_TRY(s.bind(1, id).bind(2, pid).bind(3, now).bind(4, now + ttl).run());
+  return id;
+}
+
+Status Metadata::add_to_lease(std::string_view lease, const Digest& d) {
+  auto s = KILN_TRY(
+      m_db->prepare("INSERT OR IGNORE INTO lease_blobs(lease_id, digest) VALUES(?,?)"));
+  return s.bind(1, lease).bind(2, d.str()).run();
+}
+
+Status Metadata::delete_lease(std::string_view lease) {
+  auto s = KILN_TRY(m_db->prepare("DELETE FROM leases WHERE id = ?"));
+  return s.bind(1, lease).run();
+}
+
+Result<int64_t> Metadata::expire_leases(int64_t now) {
+  auto s = KILN_TRY(m_db->prepare("SELECT id, pid, expires FROM leases"));
+  std::vector<std::string> dead;
+  while (KILN_TRY(s.step())) {
+    auto pid = static_cast<pid_t>(s.integer(1));
+    bool alive = ::kill(pid, 0) == 0 || errno == EPERM;
+    if (!alive || s.integer(2) < now) dead.push_back(s.text(0));
+  }
+  for (const auto& id : dead) KILN_TRY(delete_lease(id));
+  return static_cast<int64_t>(dead.size());
+}
+
+Result<std::set<std::string>> Metadata::live_blobs() {
+  std::set<std::string> live;
+  auto s = KILN_TRY(m_db->prepare(
+      "SELECT blob_digest FROM image_blobs UNION SELECT digest FROM lease_blobs"));
+  while (KILN_TRY(s.step())) live.insert(s.text(0));
+  return live;
+}
+
+Status Metadata::prune_layers(const std::set<std::string>& live) {
+  auto s = KILN_TRY(m_db->prepare("SELECT digest FROM layers"));
+  std::vector<std::string> dead;
+  while (KILN_TRY(s.step()))
+    if (!live.contains(s.text(0))) dead.push_back(s.text(0));
+  for (const auto& d : dead) {
+    auto del = KILN_TRY(m_db->prepare("DELETE FROM layers WHERE digest = ?"));
+    KILN_TRY(del.bind(1, d).run());
+  }
+  return {};
+}
+
+Status Metadata::put_unpacked(const UnpackedLayer& u) {
+  auto s = KILN_TRY(m_db->prepare(
+      "INSERT INTO unpacked(chain_id, path, size, last_used) VALUES(?,?,?,?) "
+      "ON CONFLICT(chain_id) DO UPDATE SET path=excluded.path, size=excluded.size, "
+      "last_used=excluded.last_used"));
+  return s.bind(1, u.chain_id).bind(2, u.path).bind(3, u.size).bind(4, u.last_used).run();
+}
+
+Result<std::optional<UnpackedLayer>> Metadata::unpacked(std::string_view chain_id) {
+  auto s = KILN_TRY(
+      m_db->prepare("SELECT path, size, last_used FROM unpacked WHERE chain_id = ?"));
+  s.bind(1, chain_id);
+  if (!KILN_TRY(s.step())) return std::optional<UnpackedLayer>();
+  return std::optional(UnpackedLayer{std::string(chain_id), s.text(0), s.integer(1), s.integer(2)});
+}
+
+Status Metadata::delete_unpacked(std::string_view chain_id) {
+  auto s = KILN_TRY(m_db->prepare("DELETE FROM unpacked WHERE chain_id = ?"));
+  return s.bind(1, chain_id).run();
+}
+
+}  // namespace kiln::store

@@ -1,0 +1,58 @@
+// Internal to store/: every SQL statement the store runs. Schema:
+//   images(manifest_digest PK, media_type, config_digest, size, stored_at)
+//   image_blobs(manifest_digest -> images, blob_digest)      what an image keeps alive
+//   names(name PK, manifest_digest -> images)                 "docker.io/library/x:latest"
+//   layers(digest PK, diff_id, media_type, size, uncompressed_size)
+//   leases(id PK, pid, created, expires), lease_blobs(lease_id, digest)
+//   unpacked(chain_id PK, path, size, last_used)               unpacked-layer cache
+// Safe for several processes at once (SQLite WAL, BEGIN IMMEDIATE for writes).
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kiln/store/records.hpp"
+#include "kiln/store/sqlite.hpp"
+
+namespace kiln::store {
+
+class Metadata {
+ public:
+  static Result<std::unique_ptr<Metadata>> open(const std::string& path);
+  Db& db() { return *m_db; }
+
+  Status put_image(const NewImage& img, int64_t now);
+  Result<std::optional<ImageRecord>> image(const Digest& manifest_digest);
+  Result<std::vector<ImageRecord>> images();
+  // Images whose manifest or config digest hex starts with prefix.
+  Result<std::vector<ImageRecord>> images_by_id_prefix(std::string_view hex_prefix);
+  Result<std::optional<Digest>> lookup_name(std::string_view name);
+  Status set_name(std::string_view name, const Digest& manifest_digest);
+  Result<bool> remove_name(std::string_view name);
+  Status delete_image(const Digest& manifest_digest);  // and its names and blob references
+  Result<std::optional<LayerRecord>> layer(const Digest& digest);
+  Result<std::vector<Digest>> image_blobs(const Digest& manifest_digest);
+
+  Result<std::string> create_lease(int64_t pid, int64_t now, int64_t ttl);
+  Status add_to_lease(std::string_view lease, const Digest& d);
+  Status delete_lease(std::string_view lease);
+  // Removes leases whose process is gone or that expired; returns how many.
+  Result<int64_t> expire_leases(int64_t now);
+
+  // Every blob digest an image or lease references.
+  Result<std::set<std::string>> live_blobs();
+  Status prune_layers(const std::set<std::string>& live);
+
+  Status put_unpacked(const UnpackedLayer& u);
+  Result<std::optional<UnpackedLayer>> unpacked(std::string_view chain_id);
+  Status delete_unpacked(std::string_view chain_id);
+
+ private:
+  explicit Metadata(std::unique_ptr<Db> db) : m_db(std::move(db)) {}
+  Result<std::vector<ImageRecord>> query_images(std::string_view where, std::string_view arg);
+  std::unique_ptr<Db> m_db;
+};
+
+}  // namespace kiln::store

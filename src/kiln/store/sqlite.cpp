@@ -1,0 +1,115 @@
+#include "kiln/store/sqlite.hpp"
+
+#include <sqlite3.h>
+
+namespace kiln::store {
+
+namespace {
+
+std::unexpected<Error> sql_error(sqlite3* db, int rc, std::string_view what) {
+  Errc code = Errc::io;
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) code = Errc::conflict;
+  else if (primary == SQLITE_FULL) code = Errc::no_space;
+  else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) code = Errc::corrupt;
+  else if (primary == SQLITE_READONLY || primary == SQLITE_PERM || primary == SQLITE_CANTOPEN)
+    code = Errc::permission_denied;
+  else if (primary == SQLITE_CONSTRAINT) code = Errc::conflict;
+  return failf(code, "store metadata: {}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+}  // namespace
+
+Stmt::~Stmt() {
+  if (m_s) sqlite3_finalize(m_s);
+}
+
+Stmt& Stmt::bind(int i, std::string_view v) {
+  sqlite3_bind_text(m_s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  sqlite3_bind_int64(m_s, i, v);
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(m_s, i);
+  return *this;
+}
+
+Result<bool> Stmt::step() {
+  int rc = sqlite3_step(m_s);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return sql_error(m_db, rc, sqlite3_sql(m_s));
+}
+
+Status Stmt::run() {
+  while (KILN_TRY(step())) {
+  }
+  return {};
+}
+
+std::string Stmt::text(int col) const {
+  const unsigned char* t = sqlite3_column_text(m_s, col);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+int64_t Stmt::integer(int col) const { return sqlite3_column_int64(m_s, col); }
+bool Stmt::is_null(int col) const { return sqlite3_column_type(m_s, col) == SQLITE_NULL; }
+
+Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    auto err = sql_error(db, rc, "open " + path);
+    sqlite3_close(db);
+    return err;
+  }
+  sqlite3_busy_timeout(db, 60000);
+  auto out = std::unique_ptr<Db>(new Db(db));
+  KILN_TRY(out->exec("PRAGMA journal_mode=WAL"));
+  KILN_TRY(out->exec("PRAGMA synchronous=FULL"));
+  KILN_TRY(out->exec("PRAGMA foreign_keys=ON"));
+  return out;
+}
+
+Db::~Db() { sqlite3_close(m_db); }
+
+Result<Stmt> Db::prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  if (rc != SQLITE_OK) return sql_error(m_db, rc, sql);
+  return Stmt(m_db, s);
+}
+
+Status Db::exec(std::string_view sql) {
+  std::string s(sql);
+  int rc = sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return sql_error(m_db, rc, sql);
+  return {};
+}
+
+int64_t Db::changes() const { return sqlite3_changes64(m_db); }
+
+Result<Transaction> Transaction::begin(Db& db) {
+  KILN_TRY(db.exec("BEGIN IMMEDIATE"));
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  if (m_db) (void)m_db->exec("ROLLBACK");
+}
+
+Status Transaction::commit() {
+  Db* db = std::exchange(m_db, nullptr);
+  auto st = db->exec("COMMIT");
+  if (!st) (void)db->exec("ROLLBACK");
+  return st;
+}
+
+}  // namespace kiln::store

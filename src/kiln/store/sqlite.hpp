@@ -1,0 +1,67 @@
+// Internal to store/: a thin RAII wrapper over SQLite (the one file that knows sqlite3.h is
+// sqlite.cpp). Errors become kiln::Error; SQLITE_BUSY/LOCKED map to Errc::conflict.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "kiln/base/error.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace kiln::store {
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* s) : m_db(db), m_s(s) {}
+  Stmt(Stmt&& o) noexcept : m_db(o.m_db), m_s(std::exchange(o.m_s, nullptr)) {}
+  Stmt(const Stmt&) = delete;
+  ~Stmt();
+
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind_null(int i);
+  // Steps once: true when a row is available.
+  Result<bool> step();
+  // Steps to completion (for statements without rows).
+  Status run();
+  std::string text(int col) const;
+  int64_t integer(int col) const;
+  bool is_null(int col) const;
+
+ private:
+  sqlite3* m_db;
+  sqlite3_stmt* m_s;
+};
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> open(const std::string& path);
+  ~Db();
+  Result<Stmt> prepare(std::string_view sql);
+  Status exec(std::string_view sql);
+  int64_t changes() const;
+
+ private:
+  explicit Db(sqlite3* db) : m_db(db) {}
+  sqlite3* m_db;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed without commit().
+class Transaction {
+ public:
+  static Result<Transaction> begin(Db& db);
+  Transaction(Transaction&& o) noexcept : m_db(std::exchange(o.m_db, nullptr)) {}
+  ~Transaction();
+  Status commit();
+
+ private:
+  explicit Transaction(Db* db) : m_db(db) {}
+  Db* m_db;
+};
+
+}  // namespace kiln::store

@@ -1,0 +1,126 @@
+// The local content-addressed store: blobs on disk (paths.hpp), metadata in SQLite
+// (metadata.hpp), leases that protect in-flight work from GC.
+//
+// Writes are atomic and idempotent: a blob becomes visible only after its size and digest
+// were verified and its data fsynced; an image and its names appear in one transaction. Every
+// blob an operation writes is first recorded in its Lease, so a concurrent gc() never removes
+// it. Several processes may use one store at once. A Store object is not thread-safe; give
+// each thread its own.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/base/fd.hpp"
+#include "kiln/io/stream.hpp"
+#include "kiln/oci/reference.hpp"
+#include "kiln/os/dir.hpp"
+#include "kiln/store/records.hpp"
+
+namespace kiln::store {
+
+class Metadata;
+class Store;
+
+struct BlobRef {
+  Digest digest;
+  int64_t size = 0;
+};
+
+// Protects the blobs added to it from gc() until destroyed.
+class Lease {
+ public:
+  Lease(Store& store, std::string id) : m_store(&store), m_id(std::move(id)) {}
+  Lease(Lease&& o) noexcept : m_store(std::exchange(o.m_store, nullptr)), m_id(std::move(o.m_id)) {}
+  Lease(const Lease&) = delete;
+  ~Lease();
+  const std::string& id() const { return m_id; }
+
+ private:
+  Store* m_store;
+  std::string m_id;
+};
+
+// Streams a new blob into the store. Nothing is visible until commit() succeeds.
+class BlobWriter final : public io::Writer {
+ public:
+  BlobWriter(Store& store, Lease& lease, os::TempFile tmp)
+      : m_store(store), m_lease(lease), m_tmp(std::move(tmp)) {}
+  Status write(const void* buf, size_t size) override;
+  // Verifies against want / want_size when given (Errc::corrupt on mismatch), records the blob
+  // in the lease, then links it into place. An existing blob with that digest is success.
+  Result<BlobRef> commit(const std::optional<Digest>& want = std::nullopt, int64_t want_size = -1);
+  int64_t size() const { return m_size; }
+
+ private:
+  Store& m_store;
+  Lease& m_lease;
+  os::TempFile m_tmp;
+  Sha256 m_hash;
+  int64_t m_size = 0;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the store at root.
+  static Result<std::unique_ptr<Store>> open(const std::string& root);
+  ~Store();
+
+  const std::string& root() const { return m_root_path; }
+  const os::Dir& root_dir() const { return m_root; }
+
+  // Leases live until destroyed, or until their process dies, or 24 hours.
+  Result<Lease> lease();
+
+  // Blobs.
+  Result<std::unique_ptr<BlobWriter>> new_blob(Lease& lease);
+  Result<BlobRef> put_blob(std::string_view data, Lease& lease,
+                           const std::optional<Digest>& want = std::nullopt);
+  Result<BlobRef> ingest(io::Reader& src, Lease& lease, const std::optional<Digest>& want,
+                         int64_t want_size);
+  bool has_blob(const Digest& d) const;
+  Result<int64_t> blob_size(const Digest& d) const;
+  Result<Fd> open_blob(const Digest& d) const;
+  // Reads a whole (small) blob and verifies its digest: a damaged blob is Errc::corrupt.
+  Result<std::string> read_blob(const Digest& d, int64_t limit = 64 << 20) const;
+  // A reader that verifies size and digest as it streams.
+  Result<std::unique_ptr<io::Reader>> blob_reader(const Digest& d) const;
+
+  // Images.
+  Status put_image(const NewImage& img);
+  Result<std::vector<ImageRecord>> images();
+  Result<std::optional<ImageRecord>> image(const Digest& manifest_digest);
+  // Resolves a name ("busybox", "x:1", "x@sha256:..."), a full image or manifest ID, or an
+  // ID prefix to one image. Errc::not_found names what was asked for.
+  Result<ImageRecord> resolve(std::string_view ref);
+  Status set_name(const oci::Reference& name, const Digest& manifest_digest);
+  Result<bool> remove_name(const oci::Reference& name);
+  // Deletes the image record and its names; blobs go with the next gc().
+  Status delete_image(const Digest& manifest_digest);
+  Result<std::optional<LayerRecord>> layer(const Digest& d);
+  Result<std::vector<Digest>> image_blobs(const Digest& manifest_digest);
+
+  Metadata& metadata() { return *m_meta; }
+
+  // Maintenance (maintenance.cpp).
+  Result<GcReport> gc(bool dry_run = false);
+  Result<CheckReport> check();
+  Result<DiskUsage> disk_usage();
+
+ private:
+  friend class BlobWriter;
+  friend class Lease;
+  Store(std::string root, os::Dir root_dir, os::Dir blobs, std::unique_ptr<Metadata> meta);
+  void release(const std::string& lease_id);
+
+  std::string m_root_path;
+  os::Dir m_root;
+  os::Dir m_blobs;
+  std::unique_ptr<Metadata> m_meta;
+};
+
+int64_t now_seconds();
+
+}  // namespace kiln::store
