@@ -1,0 +1,117 @@
+#include "kiln/io/compress.hpp"
+
+#include <zlib.h>
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace kiln::io {
+namespace {
+
+std::string sample(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>("abcdefgh  \n"[rng() % 11]);
+  return s;
+}
+
+std::string compress(Compression c, const std::string& in, int threads) {
+  StringWriter out;
+  auto w = make_compressor(c, out, {.level = -1, .threads = threads});
+  EXPECT_TRUE(w);
+  // Odd write sizes: block boundaries must not depend on how the caller writes.
+  for (size_t pos = 0; pos < in.size(); pos += 77777)
+    EXPECT_TRUE((*w)->write(in.data() + pos, std::min<size_t>(77777, in.size() - pos)));
+  EXPECT_TRUE((*w)->close());
+  return out.take();
+}
+
+Result<std::string> decompress(Compression c, const std::string& in) {
+  StringReader src(in);
+  auto r = KILN_TRY(make_decompressor(c, src));
+  return read_all(*r, 1 << 30);
+}
+
+class Codec : public ::testing::TestWithParam<Compression> {};
+
+TEST_P(Codec, RoundTripsAcrossBlocksAndIsThreadIndependent) {
+  std::string in = sample(5 * 1024 * 1024 + 123, 7);
+  std::string one = compress(GetParam(), in, 1), four = compress(GetParam(), in, 4);
+  EXPECT_EQ(one, four) << "output must not depend on the thread count";
+  EXPECT_LT(one.size(), in.size() / 2);
+  auto back = decompress(GetParam(), four);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, in);
+}
+
+TEST_P(Codec, EmptyInputIsAValidStream) {
+  std::string out = compress(GetParam(), "", 2);
+  EXPECT_FALSE(out.empty());
+  auto back = decompress(GetParam(), out);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, "");
+}
+
+TEST_P(Codec, TruncatedStreamIsCorrupt) {
+  std::string out = compress(GetParam(), sample(300000, 3), 2);
+  out.resize(out.size() / 2);
+  auto back = decompress(GetParam(), out);
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().code(), Errc::corrupt);
+  EXPECT_NE(back.error().message().find("truncated"), std::string::npos) << back.error().message();
+}
+
+TEST_P(Codec, GarbageIsCorrupt) {
+  std::string out = compress(GetParam(), sample(300000, 3), 2);
+  for (size_t i = 100; i < 200; ++i) out[i] = static_cast<char>(out[i] ^ 0x5a);
+  auto back = decompress(GetParam(), out);
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().code(), Errc::corrupt);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Codec, ::testing::Values(Compression::gzip, Compression::zstd),
+                         [](const auto& info) { return std::string(compression_name(info.param)); });
+
+TEST(Gzip, MultiMemberOutputReadsAsOneStreamWithZlib) {
+  std::string in = sample(3 * 1024 * 1024, 11);
+  std::string gz = compress(Compression::gzip, in, 2);
+  // What any gzip reader does: inflate members back to back.
+  std::string out;
+  z_stream zs{};
+  inflateInit2(&zs, 16 + MAX_WBITS);
+  zs.next_in = reinterpret_cast<Bytef*>(gz.data());
+  zs.avail_in = static_cast<uInt>(gz.size());
+  std::vector<char> buf(1 << 16);
+  while (true) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+    zs.avail_out = static_cast<uInt>(buf.size());
+    int rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf.data(), buf.size() - zs.avail_out);
+    if (rc == Z_STREAM_END) {
+      if (zs.avail_in == 0) break;
+      inflateReset(&zs);
+    } else {
+      ASSERT_EQ(rc, Z_OK);
+    }
+  }
+  inflateEnd(&zs);
+  EXPECT_EQ(out, in);
+}
+
+TEST(Compression, DetectsMagic) {
+  EXPECT_EQ(detect_compression("\x1f\x8b\x08"), Compression::gzip);
+  EXPECT_EQ(detect_compression(std::string("\x28\xb5\x2f\xfd", 4)), Compression::zstd);
+  EXPECT_EQ(detect_compression(std::string("\xfd" "7zXZ\0", 6)), Compression::xz);
+  EXPECT_EQ(detect_compression("BZh9"), Compression::bzip2);
+  EXPECT_EQ(detect_compression("bin/"), Compression::none);
+  StringReader src("x");
+  auto r = make_decompressor(Compression::xz, src);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(), "xz-compressed input is not supported (use gzip or zstd)");
+  EXPECT_EQ(parse_compression("lz4").error().message(),
+            "unknown compression \"lz4\" (want gzip, zstd or none)");
+}
+
+}  // namespace
+}  // namespace kiln::io
