@@ -8,7 +8,7 @@ namespace kiln::cli {
 namespace {
 
 struct HistoryArgs {
-  std::string ref, format;
+  std::string ref, format, human_text = "true";
   bool human = true, no_trunc = false, quiet = false;
 };
 
@@ -55,12 +55,18 @@ void add_history(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<HistoryArgs>();
   auto* c = app.add_subcommand("history", "Show the history of an image, newest first");
   c->add_option("image", a->ref, "Image name, ID or ID prefix")->required();
-  c->add_option("-H,--human", a->human, "Sizes and dates in human-readable form (true|false)")
+  c->add_option("-H,--human", a->human_text, "Sizes and dates in human-readable form (true|false)")
       ->capture_default_str();
   c->add_flag("--no-trunc", a->no_trunc, "Do not truncate output");
   c->add_flag("-q,--quiet", a->quiet, "Only show image IDs");
   c->add_option("--format", a->format, "json (one object per line), 'table TEMPLATE' or a Go template");
   c->callback([&ctx, a] {
+    // docker spells it -H=false; CLI11 hands the short form over with its "=".
+    std::string h = a->human_text.starts_with('=') ? a->human_text.substr(1) : a->human_text;
+    if (h != "true" && h != "false" && h != "1" && h != "0")
+      return ctx.report(Error(Errc::invalid_argument,
+                              fmt::format("history: -H takes true or false, not \"{}\"", h)));
+    a->human = h == "true" || h == "1";
     if (auto st = run(ctx, *a); !st) ctx.report(st.error());
   });
 }

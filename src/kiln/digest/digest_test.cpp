@@ -30,6 +30,7 @@ struct BadDigest {
   std::string input, message;
   Errc code;
 };
+void PrintTo(const BadDigest& v, std::ostream* os) { *os << v.input.substr(0, 40); }
 
 class DigestRejects : public ::testing::TestWithParam<BadDigest> {};
 

@@ -44,6 +44,7 @@ TEST(Codec, ManifestRoundTripKeepsUnknownFields) {
 struct Bad {
   std::string json, message;
 };
+void PrintTo(const Bad& v, std::ostream* os) { *os << v.json.substr(0, 40); }
 
 class ManifestRejects : public ::testing::TestWithParam<Bad> {};
 

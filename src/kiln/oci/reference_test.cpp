@@ -10,6 +10,7 @@ namespace {
 struct Good {
   std::string input, full, familiar;
 };
+void PrintTo(const Good& v, std::ostream* os) { *os << v.input.substr(0, 40); }
 
 class RefParses : public ::testing::TestWithParam<Good> {};
 
@@ -43,6 +44,7 @@ INSTANTIATE_TEST_SUITE_P(
 struct BadRef {
   std::string input, message;
 };
+void PrintTo(const BadRef& v, std::ostream* os) { *os << v.input.substr(0, 40); }
 
 class RefRejects : public ::testing::TestWithParam<BadRef> {};
 

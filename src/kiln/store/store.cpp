@@ -24,7 +24,9 @@ Lease::~Lease() {
 Status BlobWriter::write(const void* buf, size_t size) {
   m_hash.update(buf, size);
   m_size += static_cast<int64_t>(size);
-  return os::write_all(m_tmp.fd(), buf, size);
+  auto st = os::write_all(m_tmp.fd(), buf, size);
+  if (!st) st.error().context(fmt::format("store blob in {}", m_store.root()));
+  return st;
 }
 
 Result<BlobRef> BlobWriter::commit(const std::optional<Digest>& want, int64_t want_size) {

@@ -1,0 +1,41 @@
+# Shared helpers for integration tests (sourced). Each test gets a private work dir and store.
+set -euo pipefail
+KILN=${KILN:?KILN must point at the kiln binary}
+KILN_SRC=${KILN_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kiln-it.XXXXXX")
+export KILN_ROOT="$WORK/store"
+cleanup_hooks=()
+cleanup() {
+  local h
+  for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+pass() { echo "PASS: $*"; }
+
+# expect_eq WANT GOT [what]
+expect_eq() { [[ "$1" == "$2" ]] || fail "${3:-value}: want [$1], got [$2]"; }
+# expect_contains HAYSTACK NEEDLE
+expect_contains() { [[ "$1" == *"$2"* ]] || fail "expected to find [$2] in: $1"; }
+# expect_exit CODE CMD...: runs CMD, which must exit with CODE; its stderr is in $ERR.
+expect_exit() {
+  local want=$1; shift
+  set +e
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  set -e
+  OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
+  [[ $got == "$want" ]] || fail "exit code of '$*': want $want, got $got (stderr: $ERR)"
+}
+
+busybox_rootfs() { "$KILN_SRC/scripts/make-busybox-rootfs" "${1:-$WORK/rootfs}" >/dev/null; }
+
+# A rootfs of about $2 MB in $1 that does not compress (random data), in 4 MB files.
+big_rootfs() {
+  local dir=$1 mb=$2 i
+  mkdir -p "$dir/data"
+  for ((i = 0; i < mb / 4; i++)); do head -c $((4 << 20)) /dev/urandom >"$dir/data/f$i"; done
+}
