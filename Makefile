@@ -27,8 +27,7 @@ demo:
 
 bench:
 	scripts/install-deps bench
-	cmake --preset bench >/dev/null
-	cmake --build $(BUILD) -j $(JOBS)
+	$(MAKE) kiln
 	bench/run-all
 
 format:

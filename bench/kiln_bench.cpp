@@ -57,11 +57,14 @@ int main(int argc, char** argv) {
     if (n) input = *n;
     st = n ? (*w)->close() : Status(std::unexpected(n.error()));
   } else if (mode == "gunzip" || mode == "unzstd") {
-    auto r = io::make_decompressor(mode == "gunzip" ? io::Compression::gzip : io::Compression::zstd, in);
+    auto r =
+        io::make_decompressor(mode == "gunzip" ? io::Compression::gzip : io::Compression::zstd, in);
     if (!r) return 1;
     auto n = io::copy(**r, sink);
-    if (n) input = *n;
-    else st = std::unexpected(n.error());
+    if (n)
+      input = *n;
+    else
+      st = std::unexpected(n.error());
   } else {
     std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
     return 2;

@@ -113,19 +113,22 @@ class Applier {
     switch (e.type) {
       case EntryType::dir:
         if (!exists || !S_ISDIR(st.st_mode))
-          if (mkdirat(pfd.get(), name.c_str(), 0700) != 0)
-            return fail_errno("create directory");
+          if (mkdirat(pfd.get(), name.c_str(), 0700) != 0) return fail_errno("create directory");
         break;
-      case EntryType::file: data_fd = KILN_TRY(write_file(pfd.get(), name, e)); break;
+      case EntryType::file:
+        data_fd = KILN_TRY(write_file(pfd.get(), name, e));
+        break;
       case EntryType::symlink:
         if (symlinkat(e.linkname.c_str(), pfd.get(), name.c_str()) != 0)
           return fail_errno("create symlink");
         break;
-      case EntryType::hardlink: KILN_TRY(hardlink(pfd.get(), name, e)); break;
+      case EntryType::hardlink:
+        KILN_TRY(hardlink(pfd.get(), name, e));
+        break;
       case EntryType::chardev:
       case EntryType::blockdev:
       case EntryType::fifo: {
-        mode_t type = e.type == EntryType::chardev   ? S_IFCHR
+        mode_t type = e.type == EntryType::chardev    ? S_IFCHR
                       : e.type == EntryType::blockdev ? S_IFBLK
                                                       : S_IFIFO;
         if (mknodat(pfd.get(), name.c_str(), type | (e.mode & 0777),
@@ -168,8 +171,8 @@ class Applier {
   Status hardlink(int pfd, const std::string& name, const Entry& e) {
     auto lcomps = clean_components(e.linkname);
     if (lcomps.empty()) return fail(Errc::invalid_argument, "hardlink to the root directory");
-    auto tpfd = KILN_TRY_CTX(open_parent(lcomps, false),
-                             fmt::format("hardlink target {}", e.linkname));
+    auto tpfd =
+        KILN_TRY_CTX(open_parent(lcomps, false), fmt::format("hardlink target {}", e.linkname));
     if (linkat(tpfd.get(), lcomps.back().c_str(), pfd, name.c_str(), 0) != 0)
       return fail_errno(fmt::format("hardlink to {}", e.linkname));
     return {};
@@ -177,8 +180,7 @@ class Applier {
 
   Status set_metadata(int pfd, const std::string& name, const std::string& path, const Entry& e,
                       const Fd& data_fd) {
-    if (m_opts.same_owner &&
-        fchownat(pfd, name.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0)
+    if (m_opts.same_owner && fchownat(pfd, name.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0)
       return fail_errno("chown");
     if (e.type != EntryType::symlink) {
       if (fchmodat(pfd, name.c_str(), e.mode & 07777, 0) != 0) return fail_errno("chmod");

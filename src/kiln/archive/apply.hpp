@@ -15,9 +15,9 @@
 namespace kiln::archive {
 
 struct ApplyOptions {
-  bool same_owner = true;      // chown to the archive's uid/gid (needs root)
-  bool whiteouts = true;       // interpret .wh. entries
-  int64_t max_bytes = -1;      // fail when file data would exceed this (bomb guard); <0: none
+  bool same_owner = true;  // chown to the archive's uid/gid (needs root)
+  bool whiteouts = true;   // interpret .wh. entries
+  int64_t max_bytes = -1;  // fail when file data would exceed this (bomb guard); <0: none
 };
 
 struct ApplyStats {

@@ -102,7 +102,8 @@ TEST(Tar, RoundTripsPaxFeatures) {
   EXPECT_EQ(es[7].type, EntryType::fifo);
   EXPECT_EQ(es[8].mode, 04755u);
   EXPECT_EQ(es[8].mtime, 1700000000);
-  EXPECT_EQ(tar.find("LIBARCHIVE.xattr"), std::string::npos) << "only SCHILY.xattr headers, as Go writes";
+  EXPECT_EQ(tar.find("LIBARCHIVE.xattr"), std::string::npos)
+      << "only SCHILY.xattr headers, as Go writes";
 }
 
 TEST(Tar, RejectsNonTarAndTruncation) {
@@ -217,7 +218,8 @@ TEST_F(ApplyTest, SymlinkEscapesStayInside) {
 TEST_F(ApplyTest, HardlinkCannotReachOutside) {
   auto st = apply(make_tar({{of_type("escape", EntryType::hardlink, "../host-secret"), ""}}));
   ASSERT_FALSE(st) << "a hardlink to a file outside the root must fail";
-  EXPECT_EQ(st.error().message(), "entry escape: hardlink to ../host-secret: No such file or directory");
+  EXPECT_EQ(st.error().message(),
+            "entry escape: hardlink to ../host-secret: No such file or directory");
   auto st2 = apply(make_tar({{of_type("sl", EntryType::symlink, "/"), ""},
                              {of_type("escape2", EntryType::hardlink, "sl/../host-secret"), ""}}));
   EXPECT_FALSE(st2);
@@ -227,8 +229,11 @@ TEST_F(ApplyTest, HardlinkCannotReachOutside) {
 }
 
 TEST_F(ApplyTest, Whiteouts) {
-  ASSERT_TRUE(apply(make_tar({{file("a/keep"), "1"}, {file("a/gone"), "2"}, {file("b/x"), "3"},
-                              {file("b/y"), "4"}, {file("c"), "5"}})));
+  ASSERT_TRUE(apply(make_tar({{file("a/keep"), "1"},
+                              {file("a/gone"), "2"},
+                              {file("b/x"), "3"},
+                              {file("b/y"), "4"},
+                              {file("c"), "5"}})));
   auto st = apply(make_tar({{file("a/.wh.gone"), ""},
                             {of_type("b/", EntryType::dir), ""},
                             {file("b/.wh..wh..opq"), ""},
@@ -244,8 +249,8 @@ TEST_F(ApplyTest, Whiteouts) {
 }
 
 TEST_F(ApplyTest, ReplacesFileWithDirectoryAndBack) {
-  ASSERT_TRUE(apply(make_tar({{file("x"), "file"}, {of_type("y/", EntryType::dir), ""},
-                              {file("y/z"), "z"}})));
+  ASSERT_TRUE(apply(
+      make_tar({{file("x"), "file"}, {of_type("y/", EntryType::dir), ""}, {file("y/z"), "z"}})));
   ASSERT_TRUE(apply(make_tar({{of_type("x/", EntryType::dir), ""}, {file("y"), "now a file"}})));
   EXPECT_TRUE(S_ISDIR(root.stat("x")->st_mode));
   EXPECT_EQ(read("y"), "now a file");

@@ -17,7 +17,9 @@ std::vector<std::string> clean_components(std::string_view name) {
   return out;
 }
 
-std::string clean_path(std::string_view name) { return join(clean_components(name), "/"); }
+std::string clean_path(std::string_view name) {
+  return join(clean_components(name), "/");
+}
 
 bool escapes_root(std::string_view name) {
   if (name.starts_with('/')) return true;

@@ -79,14 +79,19 @@ class LibarchiveReader final : public TarReader {
     if (hl) {
       out.type = EntryType::hardlink;
       out.linkname = hl;
-    } else if (ft == AE_IFDIR) out.type = EntryType::dir;
+    } else if (ft == AE_IFDIR)
+      out.type = EntryType::dir;
     else if (ft == AE_IFLNK) {
       out.type = EntryType::symlink;
       out.linkname = sl ? sl : "";
-    } else if (ft == AE_IFCHR) out.type = EntryType::chardev;
-    else if (ft == AE_IFBLK) out.type = EntryType::blockdev;
-    else if (ft == AE_IFIFO) out.type = EntryType::fifo;
-    else out.type = EntryType::file;
+    } else if (ft == AE_IFCHR)
+      out.type = EntryType::chardev;
+    else if (ft == AE_IFBLK)
+      out.type = EntryType::blockdev;
+    else if (ft == AE_IFIFO)
+      out.type = EntryType::fifo;
+    else
+      out.type = EntryType::file;
     out.mode = archive_entry_perm(e) & 07777;
     out.uid = static_cast<uint32_t>(archive_entry_uid(e));
     out.gid = static_cast<uint32_t>(archive_entry_gid(e));
@@ -135,8 +140,12 @@ class LibarchiveWriter final : public TarWriter {
     archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, in.path.c_str());
     switch (in.type) {
-      case EntryType::file: archive_entry_set_filetype(e, AE_IFREG); break;
-      case EntryType::dir: archive_entry_set_filetype(e, AE_IFDIR); break;
+      case EntryType::file:
+        archive_entry_set_filetype(e, AE_IFREG);
+        break;
+      case EntryType::dir:
+        archive_entry_set_filetype(e, AE_IFDIR);
+        break;
       case EntryType::symlink:
         archive_entry_set_filetype(e, AE_IFLNK);
         archive_entry_set_symlink(e, in.linkname.c_str());
@@ -145,9 +154,15 @@ class LibarchiveWriter final : public TarWriter {
         archive_entry_set_filetype(e, AE_IFREG);
         archive_entry_set_hardlink(e, in.linkname.c_str());
         break;
-      case EntryType::chardev: archive_entry_set_filetype(e, AE_IFCHR); break;
-      case EntryType::blockdev: archive_entry_set_filetype(e, AE_IFBLK); break;
-      case EntryType::fifo: archive_entry_set_filetype(e, AE_IFIFO); break;
+      case EntryType::chardev:
+        archive_entry_set_filetype(e, AE_IFCHR);
+        break;
+      case EntryType::blockdev:
+        archive_entry_set_filetype(e, AE_IFBLK);
+        break;
+      case EntryType::fifo:
+        archive_entry_set_filetype(e, AE_IFIFO);
+        break;
     }
     archive_entry_set_perm(e, in.mode & 07777);
     archive_entry_set_uid(e, in.uid);
@@ -160,7 +175,8 @@ class LibarchiveWriter final : public TarWriter {
       archive_entry_set_rdevmajor(e, in.devmajor);
       archive_entry_set_rdevminor(e, in.devminor);
     }
-    for (const auto& [k, v] : in.xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
+    for (const auto& [k, v] : in.xattrs)
+      archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
     int rc = archive_write_header(m_a, e);
     archive_entry_free(e);
     if (rc < ARCHIVE_WARN) return error(fmt::format("write tar header for {}", in.path));
@@ -214,13 +230,20 @@ class LibarchiveWriter final : public TarWriter {
 
 std::string_view entry_type_name(EntryType t) {
   switch (t) {
-    case EntryType::file: return "file";
-    case EntryType::dir: return "directory";
-    case EntryType::symlink: return "symlink";
-    case EntryType::hardlink: return "hardlink";
-    case EntryType::chardev: return "character device";
-    case EntryType::blockdev: return "block device";
-    case EntryType::fifo: return "fifo";
+    case EntryType::file:
+      return "file";
+    case EntryType::dir:
+      return "directory";
+    case EntryType::symlink:
+      return "symlink";
+    case EntryType::hardlink:
+      return "hardlink";
+    case EntryType::chardev:
+      return "character device";
+    case EntryType::blockdev:
+      return "block device";
+    case EntryType::fifo:
+      return "fifo";
   }
   return "unknown";
 }

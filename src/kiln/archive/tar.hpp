@@ -17,13 +17,13 @@ namespace kiln::archive {
 enum class EntryType { file, dir, symlink, hardlink, chardev, blockdev, fifo };
 
 struct Entry {
-  std::string path;      // as stored; directories may end in "/"
+  std::string path;  // as stored; directories may end in "/"
   EntryType type = EntryType::file;
   uint32_t mode = 0644;  // permission bits including setuid/setgid/sticky
   uint32_t uid = 0, gid = 0;
   std::string uname, gname;
-  int64_t size = 0;      // regular files only
-  int64_t mtime = 0;     // seconds since the epoch
+  int64_t size = 0;   // regular files only
+  int64_t mtime = 0;  // seconds since the epoch
   int32_t mtime_nsec = 0;
   std::string linkname;  // symlink target or hardlink target path
   uint32_t devmajor = 0, devminor = 0;

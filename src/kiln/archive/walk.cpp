@@ -20,8 +20,7 @@ constexpr std::string_view k_opaque = ".wh..wh..opq";
 
 bool keep_xattr(std::string_view name) {
   if (name.starts_with("trusted.overlay.") || name.starts_with("user.overlay.")) return false;
-  return name == "security.capability" || name.starts_with("user.") ||
-         name.starts_with("trusted.");
+  return name == "security.capability" || name.starts_with("user.") || name.starts_with("trusted.");
 }
 
 std::optional<std::string> get_xattr(int fd, const char* name) {
@@ -88,8 +87,10 @@ class Walker {
     auto st = KILN_TRY(dir.stat(name));
     Entry e = base_entry(st, path);
     switch (st.st_mode & S_IFMT) {
-      case S_IFDIR: return visit_dir(dir, name, path, std::move(e));
-      case S_IFREG: return visit_file(dir, name, st, std::move(e));
+      case S_IFDIR:
+        return visit_dir(dir, name, path, std::move(e));
+      case S_IFREG:
+        return visit_file(dir, name, st, std::move(e));
       case S_IFLNK: {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
         ssize_t n = readlinkat(dir.fd(), name.c_str(), target.data(), target.size());
@@ -118,15 +119,17 @@ class Walker {
         e.devmajor = major(st.st_rdev);
         e.devminor = minor(st.st_rdev);
         return m_tar.add(e);
-      case S_IFIFO: e.type = EntryType::fifo; return m_tar.add(e);
-      case S_IFSOCK: return {};  // sockets are not archived (as docker and tar do)
+      case S_IFIFO:
+        e.type = EntryType::fifo;
+        return m_tar.add(e);
+      case S_IFSOCK:
+        return {};  // sockets are not archived (as docker and tar do)
       default:
         return failf(Errc::unsupported, "{}: unsupported file type", dir.child_path(name));
     }
   }
 
-  Status visit_dir(const os::Dir& dir, const std::string& name, const std::string& path,
-                   Entry e) {
+  Status visit_dir(const os::Dir& dir, const std::string& name, const std::string& path, Entry e) {
     auto sub = KILN_TRY(dir.open_dir(name));
     e.type = EntryType::dir;
     e.path = path + "/";

@@ -19,15 +19,15 @@ enum class Errc {
   invalid_argument,  // the caller's input is malformed
   not_found,
   already_exists,
-  corrupt,        // stored or received data fails verification
-  unsupported,    // well-formed but not something kiln handles
+  corrupt,      // stored or received data fails verification
+  unsupported,  // well-formed but not something kiln handles
   unauthorized,
   permission_denied,
-  conflict,       // concurrent modification, locked, in use
-  io,             // an OS-level failure not covered above
-  no_space,       // ENOSPC / EDQUOT
+  conflict,  // concurrent modification, locked, in use
+  io,        // an OS-level failure not covered above
+  no_space,  // ENOSPC / EDQUOT
   cancelled,
-  internal,       // a kiln bug
+  internal,  // a kiln bug
 };
 
 std::string_view errc_name(Errc code);
@@ -77,11 +77,11 @@ Result<T> with_context(Result<T>&& r, std::string_view ctx) {
 
 // KILN_TRY(expr): evaluates a Result; on error returns it from the enclosing function,
 // otherwise yields the value. KILN_TRY_CTX adds context on the way out.
-#define KILN_TRY(expr)                                                       \
-  ({                                                                         \
-    auto&& kiln_try_r_ = (expr);                                             \
+#define KILN_TRY(expr)                                                        \
+  ({                                                                          \
+    auto&& kiln_try_r_ = (expr);                                              \
     if (!kiln_try_r_) return std::unexpected(std::move(kiln_try_r_).error()); \
-    std::move(kiln_try_r_).value();                                          \
+    std::move(kiln_try_r_).value();                                           \
   })
 
 #define KILN_TRY_CTX(expr, ctx)                          \

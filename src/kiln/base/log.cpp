@@ -11,8 +11,12 @@ std::atomic<Level> g_level{Level::warn};
 std::mutex g_mu;
 }  // namespace
 
-void set_level(Level level) { g_level = level; }
-bool enabled(Level level) { return level >= g_level.load(); }
+void set_level(Level level) {
+  g_level = level;
+}
+bool enabled(Level level) {
+  return level >= g_level.load();
+}
 
 void write(Level level, std::string_view message) {
   static const char* names[] = {"debug", "info", "warning", "error"};

@@ -31,8 +31,12 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-bool ends_with(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.starts_with(prefix);
+}
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.ends_with(suffix);
+}
 
 std::string_view trim(std::string_view s) {
   const char* ws = " \t\r\n\v\f";
@@ -80,33 +84,52 @@ std::optional<int64_t> parse_size(std::string_view s) {
   if (ec != std::errc() || p != s.data() + i) return std::nullopt;
   std::string unit = to_lower(trim(s.substr(i)));
   double mult = 1;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "k" || unit == "kb") mult = 1e3;
-  else if (unit == "ki" || unit == "kib") mult = 1024.0;
-  else if (unit == "m" || unit == "mb") mult = 1e6;
-  else if (unit == "mi" || unit == "mib") mult = 1024.0 * 1024;
-  else if (unit == "g" || unit == "gb") mult = 1e9;
-  else if (unit == "gi" || unit == "gib") mult = 1024.0 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "k" || unit == "kb")
+    mult = 1e3;
+  else if (unit == "ki" || unit == "kib")
+    mult = 1024.0;
+  else if (unit == "m" || unit == "mb")
+    mult = 1e6;
+  else if (unit == "mi" || unit == "mib")
+    mult = 1024.0 * 1024;
+  else if (unit == "g" || unit == "gb")
+    mult = 1e9;
+  else if (unit == "gi" || unit == "gib")
+    mult = 1024.0 * 1024 * 1024;
+  else
+    return std::nullopt;
   return static_cast<int64_t>(num * mult);
 }
 
 std::string human_ago(int64_t then, int64_t now) {
   int64_t seconds = now - then;
   std::string d;
-  if (seconds < 1) d = "Less than a second";
-  else if (seconds == 1) d = "1 second";
-  else if (seconds < 60) d = fmt::format("{} seconds", seconds);
-  else if (seconds / 60 == 1) d = "About a minute";
-  else if (seconds / 60 < 60) d = fmt::format("{} minutes", seconds / 60);
+  if (seconds < 1)
+    d = "Less than a second";
+  else if (seconds == 1)
+    d = "1 second";
+  else if (seconds < 60)
+    d = fmt::format("{} seconds", seconds);
+  else if (seconds / 60 == 1)
+    d = "About a minute";
+  else if (seconds / 60 < 60)
+    d = fmt::format("{} minutes", seconds / 60);
   else {
     int64_t hours = static_cast<int64_t>(static_cast<double>(seconds) / 3600.0 + 0.5);
-    if (hours == 1) d = "About an hour";
-    else if (hours < 48) d = fmt::format("{} hours", hours);
-    else if (hours < 24 * 7 * 2) d = fmt::format("{} days", hours / 24);
-    else if (hours < 24 * 30 * 2) d = fmt::format("{} weeks", hours / 24 / 7);
-    else if (hours < 24 * 365 * 2) d = fmt::format("{} months", hours / 24 / 30);
-    else d = fmt::format("{} years", seconds / 3600 / 24 / 365);
+    if (hours == 1)
+      d = "About an hour";
+    else if (hours < 48)
+      d = fmt::format("{} hours", hours);
+    else if (hours < 24 * 7 * 2)
+      d = fmt::format("{} days", hours / 24);
+    else if (hours < 24 * 30 * 2)
+      d = fmt::format("{} weeks", hours / 24 / 7);
+    else if (hours < 24 * 365 * 2)
+      d = fmt::format("{} months", hours / 24 / 30);
+    else
+      d = fmt::format("{} years", seconds / 3600 / 24 / 365);
   }
   return d + " ago";
 }

@@ -37,10 +37,11 @@ Status run(Context& ctx, const HistoryArgs& a) {
     for (const auto& r : rows) json.push_back(ops::history_row_json(r, a.human, now));
     return print_rows(f, json);
   }
-  std::vector<std::vector<std::string>> table{{"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"}};
+  std::vector<std::vector<std::string>> table{
+      {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"}};
   for (const auto& r : rows) {
-    std::string created = a.human ? (r.created_unix ? human_ago(r.created_unix, now) : "N/A")
-                                  : r.created;
+    std::string created =
+        a.human ? (r.created_unix ? human_ago(r.created_unix, now) : "N/A") : r.created;
     std::string by = a.no_trunc ? r.created_by : ellipsis(r.created_by, 45);
     std::string size = a.human ? human_size(r.size) : std::to_string(r.size);
     table.push_back({id_of(r), created, by, size, r.comment});
@@ -59,7 +60,8 @@ void add_history(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   c->add_flag("--no-trunc", a->no_trunc, "Do not truncate output");
   c->add_flag("-q,--quiet", a->quiet, "Only show image IDs");
-  c->add_option("--format", a->format, "json (one object per line), 'table TEMPLATE' or a Go template");
+  c->add_option("--format", a->format,
+                "json (one object per line), 'table TEMPLATE' or a Go template");
   c->callback([&ctx, a] {
     // docker spells it -H=false; CLI11 hands the short form over with its "=".
     std::string h = a->human_text.starts_with('=') ? a->human_text.substr(1) : a->human_text;

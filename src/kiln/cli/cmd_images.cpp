@@ -29,8 +29,10 @@ Status run(Context& ctx, const ImagesArgs& a) {
     return print_rows(f, json);
   }
   std::vector<std::vector<std::string>> table;
-  if (a.digests) table.push_back({"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
-  else table.push_back({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+  if (a.digests)
+    table.push_back({"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
+  else
+    table.push_back({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
   for (const auto& r : rows) {
     std::string created = r.created_unix ? human_ago(r.created_unix, now) : "N/A";
     if (a.digests)
@@ -47,7 +49,8 @@ Status run(Context& ctx, const ImagesArgs& a) {
 void add_images(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<ImagesArgs>();
   auto* c = app.add_subcommand("images", "List images in the store");
-  c->add_option("reference", a->filter, "Only images whose name matches REPOSITORY[:TAG] (globs allowed)");
+  c->add_option("reference", a->filter,
+                "Only images whose name matches REPOSITORY[:TAG] (globs allowed)");
   c->add_flag("-q,--quiet", a->quiet, "Only show image IDs");
   c->add_flag("--digests", a->digests, "Show manifest digests");
   c->add_flag("--no-trunc", a->no_trunc, "Do not truncate IDs");

@@ -43,7 +43,8 @@ Status run(Context& ctx, const ImportArgs& a) {
   if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) {
     auto v = parse_int(sde);
     if (!v || *v < 0)
-      return failf(Errc::invalid_argument, "SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds", sde);
+      return failf(Errc::invalid_argument, "SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds",
+                   sde);
     o.source_date_epoch = *v;
   }
   bool show = !a.quiet && stderr_is_terminal();
@@ -60,7 +61,8 @@ Status run(Context& ctx, const ImportArgs& a) {
 
 void add_import(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<ImportArgs>();
-  auto* c = app.add_subcommand("import", "Create an image from a root filesystem (directory or tarball)");
+  auto* c =
+      app.add_subcommand("import", "Create an image from a root filesystem (directory or tarball)");
   c->add_option("source", a->source, "A directory, a tar file (plain, gzip or zstd) or - for stdin")
       ->required();
   c->add_option("reference", a->ref, "Name for the image, e.g. myimage:1.0");
@@ -69,7 +71,8 @@ void add_import(CLI::App& app, Context& ctx) {
                 "STOPSIGNAL, USER, VOLUME, WORKDIR)")
       ->allow_extra_args(false);
   c->add_option("-m,--message", a->message, "Comment recorded in the image history");
-  c->add_option("--platform", a->platform, "Platform of the image (default: this machine), e.g. linux/arm64");
+  c->add_option("--platform", a->platform,
+                "Platform of the image (default: this machine), e.g. linux/arm64");
   c->add_option("--compression", a->compression, "Layer compression: gzip, zstd or none")
       ->capture_default_str();
   c->add_flag("-q,--quiet", a->quiet, "No progress output");

@@ -34,8 +34,10 @@ void run(Context& ctx, const InspectArgs& a) {
       continue;
     }
     auto out = t->render(doc);
-    if (!out) ctx.report(out.error());
-    else fmt::print("{}\n", *out);
+    if (!out)
+      ctx.report(out.error());
+    else
+      fmt::print("{}\n", *out);
   }
   if (!t) {
     // A JSON array with docker's 4-space indentation.

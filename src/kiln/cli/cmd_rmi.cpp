@@ -7,7 +7,8 @@ namespace kiln::cli {
 void add_rmi(CLI::App& app, Context& ctx) {
   auto refs = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
-  auto* c = app.add_subcommand("rmi", "Remove images (untag a name; delete when its last name goes)");
+  auto* c =
+      app.add_subcommand("rmi", "Remove images (untag a name; delete when its last name goes)");
   c->add_option("images", *refs, "Image names, IDs or ID prefixes")->required();
   c->add_flag("-f,--force", *force, "Remove an image by ID even when several names refer to it");
   c->callback([&ctx, refs, force] {

@@ -19,8 +19,10 @@ void check(Context& ctx, bool json) {
   auto r = (*st)->check();
   if (!r) return ctx.report(r.error());
   if (json) {
-    nlohmann::ordered_json j{{"BlobsChecked", r->blobs_checked}, {"BytesChecked", r->bytes_checked},
-                             {"ImagesChecked", r->images_checked}, {"Errors", r->errors},
+    nlohmann::ordered_json j{{"BlobsChecked", r->blobs_checked},
+                             {"BytesChecked", r->bytes_checked},
+                             {"ImagesChecked", r->images_checked},
+                             {"Errors", r->errors},
                              {"Warnings", r->warnings}};
     fmt::print("{}\n", j.dump());
   } else {
@@ -39,18 +41,22 @@ void df(Context& ctx, bool json) {
   auto du = (*st)->disk_usage();
   if (!du) return ctx.report(du.error());
   if (json) {
-    nlohmann::ordered_json j{{"Images", du->images},       {"DanglingImages", du->dangling_images},
-                             {"Blobs", du->blobs},         {"BlobBytes", du->blob_bytes},
+    nlohmann::ordered_json j{{"Images", du->images},
+                             {"DanglingImages", du->dangling_images},
+                             {"Blobs", du->blobs},
+                             {"BlobBytes", du->blob_bytes},
                              {"ReclaimableBytes", du->reclaimable_bytes},
-                             {"Snapshots", du->snapshots}, {"SnapshotBytes", du->snapshot_bytes}};
+                             {"Snapshots", du->snapshots},
+                             {"SnapshotBytes", du->snapshot_bytes}};
     fmt::print("{}\n", j.dump());
     return;
   }
-  print_table({{"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"},
-               {"Images", std::to_string(du->images), std::to_string(du->images - du->dangling_images),
-                human_size(du->blob_bytes), human_size(du->reclaimable_bytes)},
-               {"Snapshots", std::to_string(du->snapshots), std::to_string(du->snapshots),
-                human_size(du->snapshot_bytes), "0B"}});
+  print_table(
+      {{"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"},
+       {"Images", std::to_string(du->images), std::to_string(du->images - du->dangling_images),
+        human_size(du->blob_bytes), human_size(du->reclaimable_bytes)},
+       {"Snapshots", std::to_string(du->snapshots), std::to_string(du->snapshots),
+        human_size(du->snapshot_bytes), "0B"}});
 }
 
 bool confirm(const std::string& question) {
@@ -78,8 +84,8 @@ void prune(Context& ctx, bool force, bool dry_run) {
   }
   auto gc = (*st)->gc(dry_run);
   if (!gc) return ctx.report(gc.error());
-  fmt::print("{} {} blobs, {} reclaimed\n", dry_run ? "Would remove" : "Removed",
-             gc->blobs_removed, human_size(gc->bytes_removed));
+  fmt::print("{} {} blobs, {} reclaimed\n", dry_run ? "Would remove" : "Removed", gc->blobs_removed,
+             human_size(gc->bytes_removed));
 }
 
 }  // namespace

@@ -15,17 +15,26 @@ Result<store::Store*> Context::store() {
 
 int exit_code_for(Errc code) {
   switch (code) {
-    case Errc::invalid_argument: return 2;
-    case Errc::not_found: return 3;
+    case Errc::invalid_argument:
+      return 2;
+    case Errc::not_found:
+      return 3;
     case Errc::conflict:
-    case Errc::already_exists: return 4;
-    case Errc::corrupt: return 5;
+    case Errc::already_exists:
+      return 4;
+    case Errc::corrupt:
+      return 5;
     case Errc::unauthorized:
-    case Errc::permission_denied: return 6;
-    case Errc::no_space: return 7;
-    case Errc::unsupported: return 8;
-    case Errc::cancelled: return 130;
-    default: return 1;
+    case Errc::permission_denied:
+      return 6;
+    case Errc::no_space:
+      return 7;
+    case Errc::unsupported:
+      return 8;
+    case Errc::cancelled:
+      return 130;
+    default:
+      return 1;
   }
 }
 
@@ -34,8 +43,12 @@ void Context::report(const Error& e) {
   if (exit_code == 0) exit_code = exit_code_for(e.code());
 }
 
-bool stdout_is_terminal() { return isatty(1) == 1; }
-bool stderr_is_terminal() { return isatty(2) == 1; }
+bool stdout_is_terminal() {
+  return isatty(1) == 1;
+}
+bool stderr_is_terminal() {
+  return isatty(2) == 1;
+}
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
@@ -48,7 +61,8 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
     std::string line;
     for (size_t i = 0; i < r.size(); ++i) {
       line += r[i];
-      if (i + 1 < r.size()) line += std::string(std::max<size_t>(widths[i], 7) + 3 - r[i].size(), ' ');
+      if (i + 1 < r.size())
+        line += std::string(std::max<size_t>(widths[i], 7) + 3 - r[i].size(), ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     fmt::print("{}\n", line);

@@ -6,11 +6,15 @@ namespace kiln {
 
 namespace {
 
-bool is_alg_component(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_alg_separator(char c) { return c == '+' || c == '.' || c == '_' || c == '-'; }
+bool is_alg_component(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_alg_separator(char c) {
+  return c == '+' || c == '.' || c == '_' || c == '-';
+}
 bool is_encoded_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '=' || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '=' ||
+         c == '_' || c == '-';
 }
 
 // algorithm ::= component (separator component)*, component ::= [a-z0-9]+

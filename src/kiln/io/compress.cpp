@@ -36,11 +36,16 @@ int default_threads() {
 
 std::string_view compression_name(Compression c) {
   switch (c) {
-    case Compression::none: return "none";
-    case Compression::gzip: return "gzip";
-    case Compression::zstd: return "zstd";
-    case Compression::xz: return "xz";
-    case Compression::bzip2: return "bzip2";
+    case Compression::none:
+      return "none";
+    case Compression::gzip:
+      return "gzip";
+    case Compression::zstd:
+      return "zstd";
+    case Compression::xz:
+      return "xz";
+    case Compression::bzip2:
+      return "bzip2";
   }
   return "unknown";
 }
@@ -57,7 +62,9 @@ Compression detect_compression(std::string_view h) {
   if (h.size() >= 2 && h[0] == '\x1f' && h[1] == '\x8b') return Compression::gzip;
   if (h.size() >= 4 && h.substr(0, 4) == std::string_view("\x28\xb5\x2f\xfd", 4))
     return Compression::zstd;
-  if (h.size() >= 6 && h.substr(0, 6) == std::string_view("\xfd" "7zXZ\0", 6))
+  if (h.size() >= 6 && h.substr(0, 6) == std::string_view("\xfd"
+                                                          "7zXZ\0",
+                                                          6))
     return Compression::xz;
   if (h.size() >= 3 && h.substr(0, 3) == "BZh") return Compression::bzip2;
   return Compression::none;
@@ -67,7 +74,8 @@ Result<std::unique_ptr<Writer>> make_compressor(Compression c, Writer& out,
                                                 const CompressOptions& opts) {
   int threads = opts.threads > 0 ? opts.threads : default_threads();
   switch (c) {
-    case Compression::none: return std::make_unique<PassThrough>(out);
+    case Compression::none:
+      return std::make_unique<PassThrough>(out);
     case Compression::gzip:
       return std::make_unique<GzipWriter>(out, opts.level < 0 ? 6 : opts.level, threads);
     case Compression::zstd:
@@ -79,9 +87,12 @@ Result<std::unique_ptr<Writer>> make_compressor(Compression c, Writer& out,
 
 Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in) {
   switch (c) {
-    case Compression::none: return std::make_unique<ReaderRef>(in);
-    case Compression::gzip: return make_gzip_reader(in);
-    case Compression::zstd: return make_zstd_reader(in);
+    case Compression::none:
+      return std::make_unique<ReaderRef>(in);
+    case Compression::gzip:
+      return make_gzip_reader(in);
+    case Compression::zstd:
+      return make_zstd_reader(in);
     default:
       return failf(Errc::unsupported, "{}-compressed input is not supported (use gzip or zstd)",
                    compression_name(c));

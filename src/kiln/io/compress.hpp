@@ -22,8 +22,8 @@ Result<Compression> parse_compression(std::string_view name);  // "gzip", "zstd"
 Compression detect_compression(std::string_view head);
 
 struct CompressOptions {
-  int level = -1;    // codec default when < 0 (gzip 6, zstd 3)
-  int threads = 0;   // 0: all cores
+  int level = -1;   // codec default when < 0 (gzip 6, zstd 3)
+  int threads = 0;  // 0: all cores
 };
 
 // Returns a Writer that compresses into `out`. close() finishes the stream (it does not close

@@ -71,7 +71,9 @@ TEST_P(Codec, GarbageIsCorrupt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Codec, ::testing::Values(Compression::gzip, Compression::zstd),
-                         [](const auto& info) { return std::string(compression_name(info.param)); });
+                         [](const auto& info) {
+                           return std::string(compression_name(info.param));
+                         });
 
 TEST(Gzip, MultiMemberOutputReadsAsOneStreamWithZlib) {
   std::string in = sample(3 * 1024 * 1024, 11);
@@ -102,7 +104,10 @@ TEST(Gzip, MultiMemberOutputReadsAsOneStreamWithZlib) {
 TEST(Compression, DetectsMagic) {
   EXPECT_EQ(detect_compression("\x1f\x8b\x08"), Compression::gzip);
   EXPECT_EQ(detect_compression(std::string("\x28\xb5\x2f\xfd", 4)), Compression::zstd);
-  EXPECT_EQ(detect_compression(std::string("\xfd" "7zXZ\0", 6)), Compression::xz);
+  EXPECT_EQ(detect_compression(std::string("\xfd"
+                                           "7zXZ\0",
+                                           6)),
+            Compression::xz);
   EXPECT_EQ(detect_compression("BZh9"), Compression::bzip2);
   EXPECT_EQ(detect_compression("bin/"), Compression::none);
   StringReader src("x");

@@ -100,9 +100,8 @@ Status GzipWriter::submit_block() {
   block.reserve(k_block_size);
   block.swap(m_block);
   int level = m_level;
-  m_inflight.push_back(std::async(std::launch::async, [b = std::move(block), level] {
-    return compress_block(b, level);
-  }));
+  m_inflight.push_back(std::async(
+      std::launch::async, [b = std::move(block), level] { return compress_block(b, level); }));
   m_wrote_any = true;
   return drain(m_max_inflight);
 }

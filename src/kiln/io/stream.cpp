@@ -17,7 +17,9 @@ Result<size_t> FdReader::read(void* buf, size_t size) {
   }
 }
 
-Status FdWriter::write(const void* buf, size_t size) { return os::write_all(m_fd, buf, size); }
+Status FdWriter::write(const void* buf, size_t size) {
+  return os::write_all(m_fd, buf, size);
+}
 
 Result<size_t> StringReader::read(void* buf, size_t size) {
   size_t n = std::min(size, m_data.size() - m_pos);

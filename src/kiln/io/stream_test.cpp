@@ -19,9 +19,8 @@ TEST(VerifyingReader, RejectsWrongDigest) {
   auto all = read_all(v, 100);
   ASSERT_FALSE(all);
   EXPECT_EQ(all.error().code(), Errc::corrupt);
-  EXPECT_EQ(all.error().message(),
-            fmt::format("blob x: digest mismatch: got {}, want {}", Digest::of("hellO"),
-                        Digest::of("hello")));
+  EXPECT_EQ(all.error().message(), fmt::format("blob x: digest mismatch: got {}, want {}",
+                                               Digest::of("hellO"), Digest::of("hello")));
 }
 
 TEST(VerifyingReader, RejectsShortAndLongStreams) {

@@ -88,8 +88,8 @@ Result<Index> parse_index(std::string_view text) {
   x.manifests = KILN_TRY(descriptor_list(j, what, "manifests"));
   x.subject = KILN_TRY(opt_descriptor(j, what, "subject"));
   x.annotations = KILN_TRY(get_string_map(j, what, "annotations"));
-  x.extra = collect_extra(j, {"schemaVersion", "mediaType", "artifactType", "manifests",
-                              "subject", "annotations"});
+  x.extra = collect_extra(
+      j, {"schemaVersion", "mediaType", "artifactType", "manifests", "subject", "annotations"});
   return x;
 }
 
@@ -125,6 +125,8 @@ std::string serialize(const Index& x) {
   return j.dump();
 }
 
-std::string serialize(const Descriptor& d) { return descriptor_json(d).dump(); }
+std::string serialize(const Descriptor& d) {
+  return descriptor_json(d).dump();
+}
 
 }  // namespace kiln::oci

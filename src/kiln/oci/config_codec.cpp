@@ -17,8 +17,8 @@ Result<HealthConfig> parse_health(const json& j, std::string_view path) {
   h.start_period = KILN_TRY(get_int(j, path, "StartPeriod", false));
   h.start_interval = KILN_TRY(get_int(j, path, "StartInterval", false));
   h.retries = static_cast<int>(KILN_TRY(get_int(j, path, "Retries", false)));
-  h.extra = collect_extra(j, {"Test", "Interval", "Timeout", "StartPeriod", "StartInterval",
-                              "Retries"});
+  h.extra =
+      collect_extra(j, {"Test", "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"});
   return h;
 }
 
@@ -51,9 +51,9 @@ Result<ContainerConfig> parse_container_config(const json& j, std::string_view p
     c.healthcheck = KILN_TRY(parse_health(j["Healthcheck"], member_path(path, "Healthcheck")));
   c.on_build = KILN_TRY(get_opt_strings(j, path, "OnBuild"));
   c.shell = KILN_TRY(get_opt_strings(j, path, "Shell"));
-  c.extra = collect_extra(j, {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes",
-                              "WorkingDir", "Labels", "StopSignal", "ArgsEscaped", "Healthcheck",
-                              "OnBuild", "Shell"});
+  c.extra =
+      collect_extra(j, {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir",
+                        "Labels", "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell"});
   return c;
 }
 

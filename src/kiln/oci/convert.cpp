@@ -46,7 +46,8 @@ Result<Index> convert(const Index& in, Format to) {
     if (mt::is_manifest(d.media_type))
       d.media_type = to == Format::docker ? mt::docker_manifest : mt::oci_manifest;
     else if (mt::is_index(d.media_type) && to == Format::docker)
-      return fail(Errc::unsupported, "nested indexes cannot be expressed as a Docker manifest list");
+      return fail(Errc::unsupported,
+                  "nested indexes cannot be expressed as a Docker manifest list");
   }
   return x;
 }

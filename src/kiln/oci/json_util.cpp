@@ -134,8 +134,8 @@ Result<Platform> parse_platform(const json& obj, std::string_view path) {
   p.os_features = KILN_TRY(get_strings(obj, path, "os.features"));
   p.variant = KILN_TRY(get_string(obj, path, "variant", false));
   p.features = KILN_TRY(get_strings(obj, path, "features"));
-  p.extra = collect_extra(obj, {"architecture", "os", "os.version", "os.features", "variant",
-                                "features"});
+  p.extra = collect_extra(
+      obj, {"architecture", "os", "os.version", "os.features", "variant", "features"});
   return p;
 }
 

@@ -2,9 +2,15 @@
 
 namespace kiln::oci::mt {
 
-bool is_manifest(std::string_view m) { return m == oci_manifest || m == docker_manifest; }
-bool is_index(std::string_view m) { return m == oci_index || m == docker_manifest_list; }
-bool is_config(std::string_view m) { return m == oci_config || m == docker_config; }
+bool is_manifest(std::string_view m) {
+  return m == oci_manifest || m == docker_manifest;
+}
+bool is_index(std::string_view m) {
+  return m == oci_index || m == docker_manifest_list;
+}
+bool is_config(std::string_view m) {
+  return m == oci_config || m == docker_config;
+}
 
 bool is_layer(std::string_view m) {
   return m == oci_layer || m == oci_layer_gzip || m == oci_layer_zstd || m == oci_layer_nd ||

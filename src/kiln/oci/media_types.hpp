@@ -37,7 +37,7 @@ inline constexpr std::string_view docker_layer_foreign_gzip =
 bool is_manifest(std::string_view m);  // OCI manifest or Docker v2s2 manifest
 bool is_index(std::string_view m);     // OCI index or Docker manifest list
 bool is_config(std::string_view m);
-bool is_layer(std::string_view m);     // any tar layer type, compressed or not
+bool is_layer(std::string_view m);  // any tar layer type, compressed or not
 // The compression a layer media type declares: "" (plain tar), "gzip" or "zstd".
 std::string_view layer_compression(std::string_view m);
 

@@ -9,9 +9,9 @@ namespace kiln::oci {
 namespace {
 
 bool known_os(std::string_view os) {
-  static const char* oses[] = {"aix",     "android", "darwin", "dragonfly", "freebsd",
-                               "illumos", "ios",     "js",     "linux",     "netbsd",
-                               "openbsd", "plan9",   "solaris", "wasip1",   "windows"};
+  static const char* oses[] = {"aix",     "android", "darwin",  "dragonfly", "freebsd",
+                               "illumos", "ios",     "js",      "linux",     "netbsd",
+                               "openbsd", "plan9",   "solaris", "wasip1",    "windows"};
   for (const char* o : oses)
     if (os == o) return true;
   return false;
@@ -31,18 +31,23 @@ Platform normalize(Platform p) {
   p.os = to_lower(p.os);
   if (p.os == "macos") p.os = "darwin";
   std::string a = to_lower(p.architecture), v = to_lower(p.variant);
-  if (a == "i386" || a == "i686") a = "386", v = "";
+  if (a == "i386" || a == "i686")
+    a = "386", v = "";
   else if (a == "x86_64" || a == "x86-64" || a == "amd64") {
     a = "amd64";
     if (v == "v1") v = "";
   } else if (a == "aarch64" || a == "arm64") {
     a = "arm64";
     if (v == "8" || v == "v8" || v == "v8.0") v = "";
-  } else if (a == "armhf") a = "arm", v = "v7";
-  else if (a == "armel") a = "arm", v = "v6";
+  } else if (a == "armhf")
+    a = "arm", v = "v7";
+  else if (a == "armel")
+    a = "arm", v = "v6";
   else if (a == "arm") {
-    if (v.empty() || v == "7") v = "v7";
-    else if (v == "5" || v == "6" || v == "8") v = "v" + v;
+    if (v.empty() || v == "7")
+      v = "v7";
+    else if (v == "5" || v == "6" || v == "8")
+      v = "v" + v;
   }
   p.architecture = a;
   p.variant = v;
@@ -96,8 +101,10 @@ Platform host_platform() {
   Platform p;
   p.os = "linux";
   p.architecture = u.machine;
-  if (p.architecture.starts_with("armv7")) p.architecture = "arm", p.variant = "v7";
-  else if (p.architecture.starts_with("armv6")) p.architecture = "arm", p.variant = "v6";
+  if (p.architecture.starts_with("armv7"))
+    p.architecture = "arm", p.variant = "v7";
+  else if (p.architecture.starts_with("armv6"))
+    p.architecture = "arm", p.variant = "v6";
   return normalize(p);
 }
 

@@ -6,9 +6,15 @@ namespace kiln::oci {
 
 namespace {
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
-bool is_word(char c) { return is_alnum(c) || c == '_'; }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_alnum(char c) {
+  return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+bool is_word(char c) {
+  return is_alnum(c) || c == '_';
+}
 
 // path-component := [a-z0-9]+ (separator [a-z0-9]+)*, separator := [_.] | __ | -+
 bool valid_path_component(std::string_view c) {
@@ -57,14 +63,16 @@ Status check_domain(std::string_view d, std::string_view ref) {
         return failf(Errc::invalid_argument, "invalid reference \"{}\": bad registry host \"{}\"",
                      ref, d);
       port = d.substr(close + 2);
-      if (port.empty()) return failf(Errc::invalid_argument, "invalid reference \"{}\": empty port", ref);
+      if (port.empty())
+        return failf(Errc::invalid_argument, "invalid reference \"{}\": empty port", ref);
     }
   } else {
     size_t colon = d.find(':');
     if (colon != std::string_view::npos) {
       host = d.substr(0, colon);
       port = d.substr(colon + 1);
-      if (port.empty()) return failf(Errc::invalid_argument, "invalid reference \"{}\": empty port", ref);
+      if (port.empty())
+        return failf(Errc::invalid_argument, "invalid reference \"{}\": empty port", ref);
     }
     for (const auto& comp : split(host, '.'))
       if (!valid_domain_component(comp))
@@ -109,9 +117,10 @@ Result<Reference> Reference::parse(std::string_view s, bool default_tag) {
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
     std::string_view tag = rest.substr(colon + 1);
     if (!valid_tag(tag))
-      return failf(Errc::invalid_argument,
-                   "invalid reference \"{}\": bad tag \"{}\" (want [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})",
-                   s, tag);
+      return failf(
+          Errc::invalid_argument,
+          "invalid reference \"{}\": bad tag \"{}\" (want [A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})", s,
+          tag);
     r.tag = std::string(tag);
     rest = rest.substr(0, colon);
   }
@@ -120,9 +129,8 @@ Result<Reference> Reference::parse(std::string_view s, bool default_tag) {
   std::string_view remainder = rest;
   size_t first = rest.find('/');
   std::string_view head = first == std::string_view::npos ? "" : rest.substr(0, first);
-  if (first == std::string_view::npos ||
-      (head.find_first_of(".:") == std::string_view::npos && head != "localhost" &&
-       to_lower(head) == head)) {
+  if (first == std::string_view::npos || (head.find_first_of(".:") == std::string_view::npos &&
+                                          head != "localhost" && to_lower(head) == head)) {
     r.domain = k_default_domain;
   } else {
     KILN_TRY(check_domain(head, s));
@@ -133,8 +141,8 @@ Result<Reference> Reference::parse(std::string_view s, bool default_tag) {
   if (remainder.empty())
     return failf(Errc::invalid_argument, "invalid reference \"{}\": empty repository path", s);
   if (to_lower(remainder) != remainder)
-    return failf(Errc::invalid_argument, "invalid reference \"{}\": repository name must be lowercase",
-                 s);
+    return failf(Errc::invalid_argument,
+                 "invalid reference \"{}\": repository name must be lowercase", s);
   for (const auto& comp : split(remainder, '/'))
     if (!valid_path_component(comp))
       return failf(Errc::invalid_argument,
@@ -157,7 +165,9 @@ Result<Reference> Reference::parse(std::string_view s, bool default_tag) {
   return r;
 }
 
-std::string Reference::name() const { return domain + "/" + path; }
+std::string Reference::name() const {
+  return domain + "/" + path;
+}
 
 std::string Reference::str() const {
   std::string out = name();
@@ -168,8 +178,7 @@ std::string Reference::str() const {
 
 std::string Reference::familiar_name() const {
   if (domain != k_default_domain) return name();
-  if (path.starts_with("library/") && path.find('/', 8) == std::string::npos)
-    return path.substr(8);
+  if (path.starts_with("library/") && path.find('/', 8) == std::string::npos) return path.substr(8);
   return path;
 }
 

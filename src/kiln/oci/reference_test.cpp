@@ -10,7 +10,9 @@ namespace {
 struct Good {
   std::string input, full, familiar;
 };
-void PrintTo(const Good& v, std::ostream* os) { *os << v.input.substr(0, 40); }
+void PrintTo(const Good& v, std::ostream* os) {
+  *os << v.input.substr(0, 40);
+}
 
 class RefParses : public ::testing::TestWithParam<Good> {};
 
@@ -44,7 +46,9 @@ INSTANTIATE_TEST_SUITE_P(
 struct BadRef {
   std::string input, message;
 };
-void PrintTo(const BadRef& v, std::ostream* os) { *os << v.input.substr(0, 40); }
+void PrintTo(const BadRef& v, std::ostream* os) {
+  *os << v.input.substr(0, 40);
+}
 
 class RefRejects : public ::testing::TestWithParam<BadRef> {};
 
@@ -60,19 +64,31 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadRef{"", "invalid reference: empty"},
         BadRef{"Busybox", "invalid reference \"Busybox\": repository name must be lowercase"},
-        BadRef{"docker.io/User/app", "invalid reference \"docker.io/User/app\": repository name must be lowercase"},
-        BadRef{"x:", "invalid reference \"x:\": bad tag \"\" (want [A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"},
-        BadRef{"x:-bad", "invalid reference \"x:-bad\": bad tag \"-bad\" (want [A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"},
+        BadRef{"docker.io/User/app",
+               "invalid reference \"docker.io/User/app\": repository name must be lowercase"},
+        BadRef{"x:",
+               "invalid reference \"x:\": bad tag \"\" (want [A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"},
+        BadRef{"x:-bad",
+               "invalid reference \"x:-bad\": bad tag \"-bad\" (want "
+               "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"},
         BadRef{"x:" + std::string(129, 'a'), "invalid reference \"x:" + std::string(129, 'a') +
                                                  "\": bad tag \"" + std::string(129, 'a') +
                                                  "\" (want [A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"},
-        BadRef{"a..b", "invalid reference \"a..b\": bad path component \"a..b\" (want lowercase letters, digits and single separators . _ __ -)"},
-        BadRef{"a/_b", "invalid reference \"a/_b\": bad path component \"_b\" (want lowercase letters, digits and single separators . _ __ -)"},
-        BadRef{"a___b", "invalid reference \"a___b\": bad path component \"a___b\" (want lowercase letters, digits and single separators . _ __ -)"},
+        BadRef{"a..b",
+               "invalid reference \"a..b\": bad path component \"a..b\" (want lowercase letters, "
+               "digits and single separators . _ __ -)"},
+        BadRef{"a/_b",
+               "invalid reference \"a/_b\": bad path component \"_b\" (want lowercase letters, "
+               "digits and single separators . _ __ -)"},
+        BadRef{"a___b",
+               "invalid reference \"a___b\": bad path component \"a___b\" (want lowercase letters, "
+               "digits and single separators . _ __ -)"},
         BadRef{"host:port/x", "invalid reference \"host:port/x\": port \"port\" is not a number"},
         BadRef{"-host.com/x", "invalid reference \"-host.com/x\": bad registry host \"-host.com\""},
         BadRef{"[zz::1]/x", "invalid reference \"[zz::1]/x\": bad IPv6 host \"[zz::1]\""},
-        BadRef{"x@sha256:abc", "invalid reference \"x@sha256:abc\": invalid digest \"sha256:abc\": sha256 needs 64 hex characters, got 3"},
+        BadRef{"x@sha256:abc",
+               "invalid reference \"x@sha256:abc\": invalid digest \"sha256:abc\": sha256 needs 64 "
+               "hex characters, got 3"},
         BadRef{H, "invalid reference \"" + H + "\": cannot specify 64-byte hexadecimal strings"},
         BadRef{"example.com/", "invalid reference \"example.com/\": empty repository path"},
         BadRef{"example.com/" + std::string(250, 'a'),
@@ -106,7 +122,8 @@ TEST(Platform, ParsesAndNormalises) {
 }
 
 TEST(Platform, Matches) {
-  EXPECT_TRUE(platform_matches(*parse_platform("linux/arm64"), *parse_platform("linux/aarch64/v8")));
+  EXPECT_TRUE(
+      platform_matches(*parse_platform("linux/arm64"), *parse_platform("linux/aarch64/v8")));
   EXPECT_TRUE(platform_matches(*parse_platform("linux/arm"), *parse_platform("linux/arm/v7")));
   EXPECT_FALSE(platform_matches(*parse_platform("linux/arm/v6"), *parse_platform("linux/arm/v7")));
   EXPECT_FALSE(platform_matches(*parse_platform("linux/amd64"), *parse_platform("linux/arm64")));

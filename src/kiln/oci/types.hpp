@@ -87,7 +87,7 @@ struct ContainerConfig {
   StringMap labels;
   std::string stop_signal;
   bool args_escaped = false;
-  std::optional<HealthConfig> healthcheck;          // Docker
+  std::optional<HealthConfig> healthcheck;           // Docker
   std::optional<std::vector<std::string>> on_build;  // Docker
   std::optional<std::vector<std::string>> shell;     // Docker
   Extra extra;

@@ -82,9 +82,12 @@ Result<std::vector<std::string>> split_words(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (quote) {
-      if (c == quote) quote = 0;
-      else if (c == '\\' && quote == '"' && i + 1 < s.size()) cur += s[++i];
-      else cur += c;
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < s.size())
+        cur += s[++i];
+      else
+        cur += c;
       continue;
     }
     if (c == '"' || c == '\'') {
@@ -142,11 +145,17 @@ Status apply_change(oci::ContainerConfig& c, std::string_view instruction) {
     auto words = KILN_TRY_CTX(split_words(rest), ctx);
     if (words.size() != 1)
       return failf(Errc::invalid_argument, "{}: {} takes exactly one argument", ctx,
-                   to_lower(kw) == "user" ? "USER" : kw == "workdir" ? "WORKDIR" : "STOPSIGNAL");
-    if (kw == "user") c.user = words[0];
-    else if (kw == "stopsignal") c.stop_signal = words[0];
-    else if (words[0].starts_with('/')) c.working_dir = words[0];
-    else c.working_dir = (c.working_dir.empty() ? "/" : c.working_dir + "/") + words[0];
+                   to_lower(kw) == "user" ? "USER"
+                   : kw == "workdir"      ? "WORKDIR"
+                                          : "STOPSIGNAL");
+    if (kw == "user")
+      c.user = words[0];
+    else if (kw == "stopsignal")
+      c.stop_signal = words[0];
+    else if (words[0].starts_with('/'))
+      c.working_dir = words[0];
+    else
+      c.working_dir = (c.working_dir.empty() ? "/" : c.working_dir + "/") + words[0];
   } else if (kw == "onbuild") {
     if (rest.empty()) return failf(Errc::invalid_argument, "{}: ONBUILD needs an instruction", ctx);
     if (!c.on_build) c.on_build.emplace();

@@ -12,8 +12,8 @@ namespace kiln::ops {
 std::string inspect_json(const ImageView& image);
 
 struct HistoryRow {
-  std::string id;          // image ID on the top row, "<missing>" below
-  std::string created;     // RFC 3339 as recorded
+  std::string id;       // image ID on the top row, "<missing>" below
+  std::string created;  // RFC 3339 as recorded
   int64_t created_unix = 0;
   std::string created_by;
   int64_t size = 0;

@@ -6,9 +6,12 @@ namespace kiln::ops {
 
 std::string_view layer_media_type(io::Compression c) {
   switch (c) {
-    case io::Compression::gzip: return oci::mt::oci_layer_gzip;
-    case io::Compression::zstd: return oci::mt::oci_layer_zstd;
-    default: return oci::mt::oci_layer;
+    case io::Compression::gzip:
+      return oci::mt::oci_layer_gzip;
+    case io::Compression::zstd:
+      return oci::mt::oci_layer_zstd;
+    default:
+      return oci::mt::oci_layer;
   }
 }
 

@@ -18,11 +18,11 @@ namespace {
 
 TEST(Changes, AppliesDockerInstructions) {
   oci::ContainerConfig c;
-  for (const char* ch : {R"(CMD ["/bin/sh", "-c", "echo hi"])", "ENTRYPOINT /entry.sh --flag",
-                         R"(ENV A=1 B="two words")", "ENV LEGACY value with spaces", "ENV A=3",
-                         R"(LABEL "com.example.x"=y z=1)", "EXPOSE 80 53/udp 80/tcp",
-                         R"(VOLUME ["/data", "/logs"])", "USER app:app", "WORKDIR /srv",
-                         "WORKDIR sub", "STOPSIGNAL SIGINT", "ONBUILD RUN make"})
+  for (const char* ch :
+       {R"(CMD ["/bin/sh", "-c", "echo hi"])", "ENTRYPOINT /entry.sh --flag",
+        R"(ENV A=1 B="two words")", "ENV LEGACY value with spaces", "ENV A=3",
+        R"(LABEL "com.example.x"=y z=1)", "EXPOSE 80 53/udp 80/tcp", R"(VOLUME ["/data", "/logs"])",
+        "USER app:app", "WORKDIR /srv", "WORKDIR sub", "STOPSIGNAL SIGINT", "ONBUILD RUN make"})
     ASSERT_TRUE(apply_change(c, ch)) << ch;
   EXPECT_EQ(*c.cmd, (std::vector<std::string>{"/bin/sh", "-c", "echo hi"}));
   EXPECT_EQ(*c.entrypoint, (std::vector<std::string>{"/bin/sh", "-c", "/entry.sh --flag"}));
@@ -62,7 +62,10 @@ class ImportTest : public ::testing::Test {
   std::string tar_of_rootfs(io::Compression c) {
     std::string out = *tmp / "rootfs.tar";
     std::string cmd = fmt::format("tar -C {} -cf - . {} > {}", *tmp / "rootfs",
-                                  c == io::Compression::gzip ? "| gzip" : c == io::Compression::zstd ? "| zstd -q" : "", out);
+                                  c == io::Compression::gzip   ? "| gzip"
+                                  : c == io::Compression::zstd ? "| zstd -q"
+                                                               : "",
+                                  out);
     EXPECT_EQ(system(cmd.c_str()), 0);
     return out;
   }
@@ -83,7 +86,8 @@ TEST_F(ImportTest, TarballDiffIdIsTheHashOfTheTar) {
     auto v = load_image(*store, *rec);
     ASSERT_TRUE(v) << v.error().message();
     ASSERT_EQ(v->config.rootfs.diff_ids.size(), 1u);
-    EXPECT_EQ(v->config.rootfs.diff_ids[0], want) << "input compressed with " << io::compression_name(c);
+    EXPECT_EQ(v->config.rootfs.diff_ids[0], want)
+        << "input compressed with " << io::compression_name(c);
     EXPECT_EQ(v->manifest.layers[0].media_type, "application/vnd.oci.image.layer.v1.tar+gzip");
     EXPECT_EQ(v->config.history[0].comment, "Imported from " + path);
   }
@@ -162,7 +166,8 @@ TEST_F(ImportTest, RemoveUntagsThenDeletes) {
   ASSERT_FALSE(by_id);
   EXPECT_EQ(by_id.error().message(),
             fmt::format("unable to delete {} (must be forced) - image is referenced in multiple "
-                        "repositories", rec->config_digest.short_hex()));
+                        "repositories",
+                        rec->config_digest.short_hex()));
   auto first = remove_image(*store, "x:1", false);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->untagged, std::vector<std::string>{"x:1"});
@@ -190,7 +195,8 @@ TEST_F(ImportTest, HistoryAndListRows) {
   EXPECT_TRUE(list_images(*store, "other")->empty());
   EXPECT_EQ(list_images(*store, "*/team/app:v*")->size(), 1u);
   std::string j = inspect_json(*v);
-  EXPECT_NE(j.find("\"RepoTags\": [\n        \"localhost:5000/team/app:v1\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"RepoTags\": [\n        \"localhost:5000/team/app:v1\""), std::string::npos)
+      << j;
 }
 
 }  // namespace

@@ -92,7 +92,9 @@ Result<struct stat> Dir::stat(std::string_view rel, bool follow) const {
   return st;
 }
 
-bool Dir::exists(std::string_view rel) const { return stat(rel).has_value(); }
+bool Dir::exists(std::string_view rel) const {
+  return stat(rel).has_value();
+}
 
 Result<std::vector<std::string>> Dir::list() const {
   int fd = ::openat(m_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -46,7 +46,7 @@ class Dir {
   bool exists(std::string_view rel) const;
   Result<std::vector<std::string>> list() const;  // names, without "." and ".."
   Status rename(std::string_view from, const Dir& to_dir, std::string_view to) const;
-  Status unlink(std::string_view rel) const;     // a file; not_found is an error
+  Status unlink(std::string_view rel) const;      // a file; not_found is an error
   Status remove_all(std::string_view rel) const;  // a file or a tree; missing is fine
   Status fsync() const;
 

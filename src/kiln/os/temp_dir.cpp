@@ -12,7 +12,8 @@ Result<TempDir> TempDir::create(std::string_view prefix, std::string parent) {
     parent = t && *t ? t : "/tmp";
   }
   std::string tmpl = fmt::format("{}/{}.XXXXXX", parent, prefix);
-  if (!mkdtemp(tmpl.data())) return fail_errno(fmt::format("create temporary directory in {}", parent));
+  if (!mkdtemp(tmpl.data()))
+    return fail_errno(fmt::format("create temporary directory in {}", parent));
   return TempDir(tmpl);
 }
 

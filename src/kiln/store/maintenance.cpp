@@ -18,7 +18,9 @@ namespace {
 
 constexpr int64_t k_temp_grace_seconds = 3600;
 
-bool is_temp(const std::string& name) { return name.starts_with(paths::temp_prefix); }
+bool is_temp(const std::string& name) {
+  return name.starts_with(paths::temp_prefix);
+}
 
 // Hashes one blob file; returns an error line or "".
 std::string verify_blob_file(const os::Dir& blobs, const std::string& name, int64_t* bytes) {
@@ -54,8 +56,10 @@ void check_manifest(Store& store, const ImageRecord& img, const std::string& raw
     if (!store.has_blob(d))
       report.errors.push_back(fmt::format("{}: {} blob {} is missing", who, role, d));
     else if (!listed.contains(d))
-      report.errors.push_back(fmt::format("{}: {} blob {} is not recorded as referenced (gc could "
-                                          "remove it)", who, role, d));
+      report.errors.push_back(
+          fmt::format("{}: {} blob {} is not recorded as referenced (gc could "
+                      "remove it)",
+                      who, role, d));
   };
   need(m->config.digest, "config");
   for (const auto& l : m->layers) need(l.digest, "layer");
@@ -88,8 +92,7 @@ Result<GcReport> Store::gc(bool dry_run) {
     auto st = m_blobs.stat(name);
     if (!st) continue;
     if (is_temp(name)) {
-      if (now - st->st_mtim.tv_sec > k_temp_grace_seconds && !dry_run &&
-          m_blobs.unlink(name))
+      if (now - st->st_mtim.tv_sec > k_temp_grace_seconds && !dry_run && m_blobs.unlink(name))
         ++report.temp_files_removed;
       continue;
     }
@@ -120,8 +123,8 @@ Result<CheckReport> Store::check() {
   for (const auto& n : names) {
     if (is_temp(n)) continue;
     if (!Digest::parse("sha256:" + n)) {
-      report.warnings.push_back(fmt::format("unexpected file {} in the blob directory",
-                                            m_blobs.child_path(n)));
+      report.warnings.push_back(
+          fmt::format("unexpected file {} in the blob directory", m_blobs.child_path(n)));
       continue;
     }
     blobs.push_back(n);
@@ -163,12 +166,15 @@ Result<CheckReport> Store::check() {
   int64_t orphans = 0;
   for (const auto& b : blobs)
     if (!live.contains("sha256:" + b)) ++orphans;
-  if (orphans) report.warnings.push_back(fmt::format("{} unreferenced blobs (kiln system prune "
-                                                     "reclaims them)", orphans));
+  if (orphans)
+    report.warnings.push_back(
+        fmt::format("{} unreferenced blobs (kiln system prune "
+                    "reclaims them)",
+                    orphans));
   int64_t temps = 0;
   for (const auto& n : names) temps += is_temp(n);
-  if (temps) report.warnings.push_back(fmt::format("{} temporary files from interrupted writes",
-                                                   temps));
+  if (temps)
+    report.warnings.push_back(fmt::format("{} temporary files from interrupted writes", temps));
   return report;
 }
 

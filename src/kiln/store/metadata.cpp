@@ -70,8 +70,12 @@ Status Metadata::put_image(const NewImage& img, int64_t now) {
     auto s = KILN_TRY(m_db->prepare(
         "INSERT INTO images(manifest_digest, media_type, config_digest, size, stored_at) "
         "VALUES(?,?,?,?,?) ON CONFLICT(manifest_digest) DO NOTHING"));
-    KILN_TRY(s.bind(1, img.manifest_digest.str()).bind(2, img.media_type)
-                 .bind(3, img.config_digest.str()).bind(4, size).bind(5, now).run());
+    KILN_TRY(s.bind(1, img.manifest_digest.str())
+                 .bind(2, img.media_type)
+                 .bind(3, img.config_digest.str())
+                 .bind(4, size)
+                 .bind(5, now)
+                 .run());
   }
   for (const auto& b : img.blobs) {
     auto s = KILN_TRY(m_db->prepare(
@@ -79,12 +83,16 @@ Status Metadata::put_image(const NewImage& img, int64_t now) {
     KILN_TRY(s.bind(1, img.manifest_digest.str()).bind(2, b.str()).run());
   }
   for (const auto& l : img.layers) {
-    auto s = KILN_TRY(m_db->prepare(
-        "INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
-        "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO UPDATE SET uncompressed_size = "
-        "max(uncompressed_size, excluded.uncompressed_size)"));
-    KILN_TRY(s.bind(1, l.digest.str()).bind(2, l.diff_id.str()).bind(3, l.media_type)
-                 .bind(4, l.size).bind(5, l.uncompressed_size).run());
+    auto s = KILN_TRY(
+        m_db->prepare("INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
+                      "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO UPDATE SET uncompressed_size = "
+                      "max(uncompressed_size, excluded.uncompressed_size)"));
+    KILN_TRY(s.bind(1, l.digest.str())
+                 .bind(2, l.diff_id.str())
+                 .bind(3, l.media_type)
+                 .bind(4, l.size)
+                 .bind(5, l.uncompressed_size)
+                 .run());
   }
   for (const auto& n : img.names) {
     auto s = KILN_TRY(m_db->prepare(
@@ -132,7 +140,9 @@ Result<std::optional<ImageRecord>> Metadata::image(const Digest& d) {
   return std::optional(std::move(v.front()));
 }
 
-Result<std::vector<ImageRecord>> Metadata::images() { return query_images("", ""); }
+Result<std::vector<ImageRecord>> Metadata::images() {
+  return query_images("", "");
+}
 
 Result<std::vector<ImageRecord>> Metadata::images_by_id_prefix(std::string_view hex_prefix) {
   std::string pattern = "sha256:" + std::string(hex_prefix) + "%";
@@ -147,9 +157,9 @@ Result<std::optional<Digest>> Metadata::lookup_name(std::string_view name) {
 }
 
 Status Metadata::set_name(std::string_view name, const Digest& d) {
-  auto s = KILN_TRY(m_db->prepare(
-      "INSERT INTO names(name, manifest_digest) VALUES(?,?) "
-      "ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest"));
+  auto s = KILN_TRY(
+      m_db->prepare("INSERT INTO names(name, manifest_digest) VALUES(?,?) "
+                    "ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest"));
   return s.bind(1, name).bind(2, d.str()).run();
 }
 
@@ -190,15 +200,14 @@ Result<std::vector<Digest>> Metadata::image_blobs(const Digest& d) {
 Result<std::string> Metadata::create_lease(int64_t pid, int64_t now, int64_t ttl) {
   std::random_device rd;
   std::string id = fmt::format("{:08x}{:08x}-{}", rd(), rd(), pid);
-  auto s = KILN_TRY(
-      m_db->prepare("INSERT INTO leases(id, pid, created, expires) VALUES(?,?,?,?)"));
+  auto s = KILN_TRY(m_db->prepare("INSERT INTO leases(id, pid, created, expires) VALUES(?,?,?,?)"));
   KILN_TRY(s.bind(1, id).bind(2, pid).bind(3, now).bind(4, now + ttl).run());
   return id;
 }
 
 Status Metadata::add_to_lease(std::string_view lease, const Digest& d) {
-  auto s = KILN_TRY(
-      m_db->prepare("INSERT OR IGNORE INTO lease_blobs(lease_id, digest) VALUES(?,?)"));
+  auto s =
+      KILN_TRY(m_db->prepare("INSERT OR IGNORE INTO lease_blobs(lease_id, digest) VALUES(?,?)"));
   return s.bind(1, lease).bind(2, d.str()).run();
 }
 
@@ -221,8 +230,8 @@ Result<int64_t> Metadata::expire_leases(int64_t now) {
 
 Result<std::set<std::string>> Metadata::live_blobs() {
   std::set<std::string> live;
-  auto s = KILN_TRY(m_db->prepare(
-      "SELECT blob_digest FROM image_blobs UNION SELECT digest FROM lease_blobs"));
+  auto s = KILN_TRY(
+      m_db->prepare("SELECT blob_digest FROM image_blobs UNION SELECT digest FROM lease_blobs"));
   while (KILN_TRY(s.step())) live.insert(s.text(0));
   return live;
 }
@@ -240,16 +249,15 @@ Status Metadata::prune_layers(const std::set<std::string>& live) {
 }
 
 Status Metadata::put_unpacked(const UnpackedLayer& u) {
-  auto s = KILN_TRY(m_db->prepare(
-      "INSERT INTO unpacked(chain_id, path, size, last_used) VALUES(?,?,?,?) "
-      "ON CONFLICT(chain_id) DO UPDATE SET path=excluded.path, size=excluded.size, "
-      "last_used=excluded.last_used"));
+  auto s = KILN_TRY(
+      m_db->prepare("INSERT INTO unpacked(chain_id, path, size, last_used) VALUES(?,?,?,?) "
+                    "ON CONFLICT(chain_id) DO UPDATE SET path=excluded.path, size=excluded.size, "
+                    "last_used=excluded.last_used"));
   return s.bind(1, u.chain_id).bind(2, u.path).bind(3, u.size).bind(4, u.last_used).run();
 }
 
 Result<std::optional<UnpackedLayer>> Metadata::unpacked(std::string_view chain_id) {
-  auto s = KILN_TRY(
-      m_db->prepare("SELECT path, size, last_used FROM unpacked WHERE chain_id = ?"));
+  auto s = KILN_TRY(m_db->prepare("SELECT path, size, last_used FROM unpacked WHERE chain_id = ?"));
   s.bind(1, chain_id);
   if (!KILN_TRY(s.step())) return std::optional<UnpackedLayer>();
   return std::optional(UnpackedLayer{std::string(chain_id), s.text(0), s.integer(1), s.integer(2)});

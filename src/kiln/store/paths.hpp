@@ -25,7 +25,9 @@ inline constexpr std::string_view containers_dir = "containers";
 inline constexpr std::string_view temp_prefix = ".tmp-";
 
 // Name of a blob inside blobs_dir.
-inline std::string blob_name(const Digest& d) { return d.hex(); }
+inline std::string blob_name(const Digest& d) {
+  return d.hex();
+}
 // The default store root: /var/lib/kiln for root, $XDG_DATA_HOME/kiln (or ~/.local/share/kiln).
 std::string default_root();
 

@@ -11,18 +11,18 @@
 namespace kiln::store {
 
 struct ImageRecord {
-  Digest manifest_digest;   // the key: what names point to
-  std::string media_type;   // of the manifest
-  Digest config_digest;     // docker's image ID
-  int64_t size = 0;         // sum of uncompressed layer sizes (compressed when unknown)
-  int64_t stored_at = 0;    // unix seconds when kiln stored it
+  Digest manifest_digest;          // the key: what names point to
+  std::string media_type;          // of the manifest
+  Digest config_digest;            // docker's image ID
+  int64_t size = 0;                // sum of uncompressed layer sizes (compressed when unknown)
+  int64_t stored_at = 0;           // unix seconds when kiln stored it
   std::vector<std::string> names;  // full references, sorted
 };
 
 // A layer blob and what kiln knows about its contents.
 struct LayerRecord {
-  Digest digest;           // of the blob as stored (compressed)
-  Digest diff_id;          // of the uncompressed tar
+  Digest digest;   // of the blob as stored (compressed)
+  Digest diff_id;  // of the uncompressed tar
   std::string media_type;
   int64_t size = 0;
   int64_t uncompressed_size = -1;  // -1 when unknown
@@ -33,9 +33,9 @@ struct NewImage {
   Digest manifest_digest;
   std::string media_type;
   Digest config_digest;
-  std::vector<Digest> blobs;         // every blob the image needs (manifest, config, layers)
+  std::vector<Digest> blobs;  // every blob the image needs (manifest, config, layers)
   std::vector<LayerRecord> layers;
-  std::vector<std::string> names;    // full references to point at it (moved from other images)
+  std::vector<std::string> names;  // full references to point at it (moved from other images)
 };
 
 struct UnpackedLayer {

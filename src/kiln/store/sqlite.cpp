@@ -9,12 +9,16 @@ namespace {
 std::unexpected<Error> sql_error(sqlite3* db, int rc, std::string_view what) {
   Errc code = Errc::io;
   int primary = rc & 0xff;
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) code = Errc::conflict;
-  else if (primary == SQLITE_FULL) code = Errc::no_space;
-  else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) code = Errc::corrupt;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    code = Errc::conflict;
+  else if (primary == SQLITE_FULL)
+    code = Errc::no_space;
+  else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+    code = Errc::corrupt;
   else if (primary == SQLITE_READONLY || primary == SQLITE_PERM || primary == SQLITE_CANTOPEN)
     code = Errc::permission_denied;
-  else if (primary == SQLITE_CONSTRAINT) code = Errc::conflict;
+  else if (primary == SQLITE_CONSTRAINT)
+    code = Errc::conflict;
   return failf(code, "store metadata: {}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
@@ -57,14 +61,18 @@ std::string Stmt::text(int col) const {
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
-int64_t Stmt::integer(int col) const { return sqlite3_column_int64(m_s, col); }
-bool Stmt::is_null(int col) const { return sqlite3_column_type(m_s, col) == SQLITE_NULL; }
+int64_t Stmt::integer(int col) const {
+  return sqlite3_column_int64(m_s, col);
+}
+bool Stmt::is_null(int col) const {
+  return sqlite3_column_type(m_s, col) == SQLITE_NULL;
+}
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     auto err = sql_error(db, rc, "open " + path);
     sqlite3_close(db);
@@ -78,7 +86,9 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   return out;
 }
 
-Db::~Db() { sqlite3_close(m_db); }
+Db::~Db() {
+  sqlite3_close(m_db);
+}
 
 Result<Stmt> Db::prepare(std::string_view sql) {
   sqlite3_stmt* s = nullptr;
@@ -94,7 +104,9 @@ Status Db::exec(std::string_view sql) {
   return {};
 }
 
-int64_t Db::changes() const { return sqlite3_changes64(m_db); }
+int64_t Db::changes() const {
+  return sqlite3_changes64(m_db);
+}
 
 Result<Transaction> Transaction::begin(Db& db) {
   KILN_TRY(db.exec("BEGIN IMMEDIATE"));

@@ -15,7 +15,9 @@ namespace {
 constexpr int64_t k_lease_ttl = 24 * 3600;
 }
 
-int64_t now_seconds() { return static_cast<int64_t>(::time(nullptr)); }
+int64_t now_seconds() {
+  return static_cast<int64_t>(::time(nullptr));
+}
 
 Lease::~Lease() {
   if (m_store) m_store->release(m_id);
@@ -97,7 +99,9 @@ Result<BlobRef> Store::ingest(io::Reader& src, Lease& lease, const std::optional
   return w->commit(want, want_size);
 }
 
-bool Store::has_blob(const Digest& d) const { return m_blobs.exists(paths::blob_name(d)); }
+bool Store::has_blob(const Digest& d) const {
+  return m_blobs.exists(paths::blob_name(d));
+}
 
 Result<int64_t> Store::blob_size(const Digest& d) const {
   auto st = m_blobs.stat(paths::blob_name(d));
@@ -123,7 +127,8 @@ namespace {
 class OwnedVerifyingReader final : public io::Reader {
  public:
   OwnedVerifyingReader(Fd fd, Digest d, int64_t size)
-      : m_fd(std::move(fd)), m_raw(m_fd.get()),
+      : m_fd(std::move(fd)),
+        m_raw(m_fd.get()),
         m_verify(m_raw, d, size, fmt::format("blob {} in the store", d)) {}
   Result<size_t> read(void* buf, size_t size) override { return m_verify.read(buf, size); }
 
@@ -148,9 +153,13 @@ Status Store::put_image(const NewImage& img) {
   return m_meta->put_image(img, now_seconds());
 }
 
-Result<std::vector<ImageRecord>> Store::images() { return m_meta->images(); }
+Result<std::vector<ImageRecord>> Store::images() {
+  return m_meta->images();
+}
 
-Result<std::optional<ImageRecord>> Store::image(const Digest& d) { return m_meta->image(d); }
+Result<std::optional<ImageRecord>> Store::image(const Digest& d) {
+  return m_meta->image(d);
+}
 
 Result<ImageRecord> Store::resolve(std::string_view ref) {
   // A name first (as docker does), then an image/manifest ID or a unique prefix of one.
@@ -187,10 +196,16 @@ Result<bool> Store::remove_name(const oci::Reference& name) {
   return m_meta->remove_name(name.str());
 }
 
-Status Store::delete_image(const Digest& d) { return m_meta->delete_image(d); }
+Status Store::delete_image(const Digest& d) {
+  return m_meta->delete_image(d);
+}
 
-Result<std::optional<LayerRecord>> Store::layer(const Digest& d) { return m_meta->layer(d); }
+Result<std::optional<LayerRecord>> Store::layer(const Digest& d) {
+  return m_meta->layer(d);
+}
 
-Result<std::vector<Digest>> Store::image_blobs(const Digest& d) { return m_meta->image_blobs(d); }
+Result<std::vector<Digest>> Store::image_blobs(const Digest& d) {
+  return m_meta->image_blobs(d);
+}
 
 }  // namespace kiln::store

@@ -36,8 +36,15 @@ class StoreTest : public ::testing::Test {
     auto cfg = store->put_blob(oci::serialize(c), *lease);
     oci::Manifest m;
     m.media_type = oci::mt::oci_manifest;
-    m.config = {.media_type = std::string(oci::mt::oci_config), .digest = cfg->digest, .size = cfg->size,
-                .urls = {}, .annotations = {}, .data = {}, .platform = {}, .artifact_type = {}, .extra = {}};
+    m.config = {.media_type = std::string(oci::mt::oci_config),
+                .digest = cfg->digest,
+                .size = cfg->size,
+                .urls = {},
+                .annotations = {},
+                .data = {},
+                .platform = {},
+                .artifact_type = {},
+                .extra = {}};
     oci::Descriptor ld;
     ld.media_type = oci::mt::oci_layer;
     ld.digest = l->digest;
@@ -74,7 +81,8 @@ TEST_F(StoreTest, BlobsAreVerifiedBeforeTheyAppear) {
   io::StringReader src("hello");
   auto short_size = store->ingest(src, *lease, Digest::of("hello"), 6);
   ASSERT_FALSE(short_size);
-  EXPECT_NE(short_size.error().message().find("size mismatch: got 5 bytes, want 6"), std::string::npos);
+  EXPECT_NE(short_size.error().message().find("size mismatch: got 5 bytes, want 6"),
+            std::string::npos);
   auto ok = store->put_blob("hello", *lease, Digest::of("hello"));
   ASSERT_TRUE(ok) << ok.error().message();
   EXPECT_EQ(*store->read_blob(ok->digest), "hello");
@@ -207,7 +215,8 @@ TEST_F(StoreTest, ConcurrentProcessesDoNotCorruptTheStore) {
   for (pid_t k : kids) {
     int status = 0;
     waitpid(k, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child exit " << WEXITSTATUS(status);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "child exit " << WEXITSTATUS(status);
   }
   auto imgs = store->images();
   ASSERT_TRUE(imgs);

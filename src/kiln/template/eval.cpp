@@ -14,16 +14,24 @@ namespace {
 
 using json = nlohmann::json;
 
-json missing() { return json(json::value_t::discarded); }
+json missing() {
+  return json(json::value_t::discarded);
+}
 
 std::string go_print(const json& v) {
   switch (v.type()) {
-    case json::value_t::string: return v.get<std::string>();
-    case json::value_t::null: return "<nil>";
-    case json::value_t::discarded: return "<no value>";
-    case json::value_t::boolean: return v.get<bool>() ? "true" : "false";
-    case json::value_t::number_integer: return std::to_string(v.get<int64_t>());
-    case json::value_t::number_unsigned: return std::to_string(v.get<uint64_t>());
+    case json::value_t::string:
+      return v.get<std::string>();
+    case json::value_t::null:
+      return "<nil>";
+    case json::value_t::discarded:
+      return "<no value>";
+    case json::value_t::boolean:
+      return v.get<bool>() ? "true" : "false";
+    case json::value_t::number_integer:
+      return std::to_string(v.get<int64_t>());
+    case json::value_t::number_unsigned:
+      return std::to_string(v.get<uint64_t>());
     case json::value_t::number_float: {
       double d = v.get<double>();
       if (d == std::floor(d) && std::fabs(d) < 1e21) return fmt::format("{:.0f}", d);
@@ -43,20 +51,27 @@ std::string go_print(const json& v) {
       }
       return out + "]";
     }
-    default: return "";
+    default:
+      return "";
   }
 }
 
 bool truthy(const json& v) {
   switch (v.type()) {
     case json::value_t::null:
-    case json::value_t::discarded: return false;
-    case json::value_t::boolean: return v.get<bool>();
-    case json::value_t::string: return !v.get<std::string>().empty();
+    case json::value_t::discarded:
+      return false;
+    case json::value_t::boolean:
+      return v.get<bool>();
+    case json::value_t::string:
+      return !v.get<std::string>().empty();
     case json::value_t::array:
-    case json::value_t::object: return !v.empty();
-    case json::value_t::number_float: return v.get<double>() != 0;
-    default: return v.get<int64_t>() != 0;
+    case json::value_t::object:
+      return !v.empty();
+    case json::value_t::number_float:
+      return v.get<double>() != 0;
+    default:
+      return v.get<int64_t>() != 0;
   }
 }
 
@@ -69,7 +84,9 @@ class Evaluator {
       case Node::list:
         for (const auto& c : n.children) KILN_TRY(node(*c, dot, out));
         return {};
-      case Node::text: out += n.literal; return {};
+      case Node::text:
+        out += n.literal;
+        return {};
       case Node::action: {
         json v = KILN_TRY(pipeline(n.pipe, dot));
         if (n.pipe.decl.empty()) out += go_print(v);
@@ -80,12 +97,15 @@ class Evaluator {
         size_t mark = m_vars.size();
         json v = KILN_TRY(pipeline(n.pipe, dot));
         Status st;
-        if (truthy(v)) st = node(*n.body, n.kind == Node::with ? v : dot, out);
-        else if (n.else_body) st = node(*n.else_body, dot, out);
+        if (truthy(v))
+          st = node(*n.body, n.kind == Node::with ? v : dot, out);
+        else if (n.else_body)
+          st = node(*n.else_body, dot, out);
         m_vars.resize(mark);
         return st;
       }
-      case Node::range: return range(n, dot, out);
+      case Node::range:
+        return range(n, dot, out);
     }
     return {};
   }
@@ -142,22 +162,27 @@ class Evaluator {
 
   Result<json> value(const Arg& a, const json& dot, const std::string& src) {
     switch (a.kind) {
-      case Arg::field: return field(dot, a.chain, src);
+      case Arg::field:
+        return field(dot, a.chain, src);
       case Arg::variable:
         for (auto it = m_vars.rbegin(); it != m_vars.rend(); ++it)
           if (it->first == a.text) return field(it->second, a.chain, src);
         return failf(Errc::invalid_argument, "template: undefined variable {} in {{{{{}}}}}",
                      a.text, src);
-      case Arg::string: return json(a.text);
+      case Arg::string:
+        return json(a.text);
       case Arg::number:
         return a.is_int ? json(static_cast<int64_t>(a.num)) : json(a.num);
-      case Arg::boolean: return json(a.text == "true");
-      case Arg::nil: return json(nullptr);
+      case Arg::boolean:
+        return json(a.text == "true");
+      case Arg::nil:
+        return json(nullptr);
       case Arg::sub: {
         json v = KILN_TRY(pipeline(*a.pipe, dot));
         return field(v, a.chain, src);
       }
-      case Arg::ident: return call(a.text, {}, src);
+      case Arg::ident:
+        return call(a.text, {}, src);
     }
     return missing();
   }
@@ -174,7 +199,8 @@ class Evaluator {
         piped = KILN_TRY(call(head.text, args, p.source));
       } else {
         if (cmd.args.size() > 1 || piped)
-          return failf(Errc::invalid_argument, "template: {{{{{}}}}}: can't give arguments to a non-function", p.source);
+          return failf(Errc::invalid_argument,
+                       "template: {{{{{}}}}}: can't give arguments to a non-function", p.source);
         piped = KILN_TRY(value(head, dot, p.source));
       }
     }
@@ -186,8 +212,9 @@ class Evaluator {
   Result<json> call(const std::string& fn, const std::vector<json>& args, const std::string& src) {
     auto want = [&](size_t n) -> Status {
       if (args.size() != n)
-        return failf(Errc::invalid_argument, "template: {{{{{}}}}}: {} wants {} argument(s), got {}",
-                     src, fn, n, args.size());
+        return failf(Errc::invalid_argument,
+                     "template: {{{{{}}}}}: {} wants {} argument(s), got {}", src, fn, n,
+                     args.size());
       return {};
     };
     if (fn == "json") {
@@ -199,16 +226,19 @@ class Evaluator {
       if (args[0].is_string()) return json(args[0].get<std::string>().size());
       if (args[0].is_array() || args[0].is_object()) return json(args[0].size());
       if (args[0].is_null()) return json(0);
-      return failf(Errc::invalid_argument, "template: {{{{{}}}}}: len of {}", src, args[0].type_name());
+      return failf(Errc::invalid_argument, "template: {{{{{}}}}}: len of {}", src,
+                   args[0].type_name());
     }
     if (fn == "index") {
-      if (args.empty()) return failf(Errc::invalid_argument, "template: {{{{{}}}}}: index needs a value", src);
+      if (args.empty())
+        return failf(Errc::invalid_argument, "template: {{{{{}}}}}: index needs a value", src);
       json v = args[0];
       for (size_t i = 1; i < args.size(); ++i) {
         if (v.is_array() && args[i].is_number_integer()) {
           auto k = args[i].get<int64_t>();
           if (k < 0 || static_cast<size_t>(k) >= v.size())
-            return failf(Errc::invalid_argument, "template: {{{{{}}}}}: index {} out of range", src, k);
+            return failf(Errc::invalid_argument, "template: {{{{{}}}}}: index {} out of range", src,
+                         k);
           v = v[static_cast<size_t>(k)];
         } else if (v.is_object() && args[i].is_string()) {
           auto it = v.find(args[i].get<std::string>());
@@ -224,7 +254,9 @@ class Evaluator {
     }
     if (fn == "join") {
       KILN_TRY(want(2));
-      if (!args[1].is_string()) return failf(Errc::invalid_argument, "template: {{{{{}}}}}: join separator must be a string", src);
+      if (!args[1].is_string())
+        return failf(Errc::invalid_argument,
+                     "template: {{{{{}}}}}: join separator must be a string", src);
       std::string out;
       if (args[0].is_array())
         for (size_t i = 0; i < args[0].size(); ++i)
@@ -235,8 +267,10 @@ class Evaluator {
       KILN_TRY(want(1));
       std::string s = go_print(args[0]);
       for (size_t i = 0; i < s.size(); ++i) {
-        if (fn == "upper" || (fn == "title" && (i == 0 || s[i - 1] == ' '))) s[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
-        else if (fn == "lower") s[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+        if (fn == "upper" || (fn == "title" && (i == 0 || s[i - 1] == ' ')))
+          s[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
+        else if (fn == "lower")
+          s[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
       }
       return json(s);
     }
@@ -256,7 +290,8 @@ class Evaluator {
     }
     if (fn == "println" || fn == "print") {
       std::string out;
-      for (size_t i = 0; i < args.size(); ++i) out += (i && fn == "println" ? " " : "") + go_print(args[i]);
+      for (size_t i = 0; i < args.size(); ++i)
+        out += (i && fn == "println" ? " " : "") + go_print(args[i]);
       if (fn == "println") out += "\n";
       return json(out);
     }
@@ -270,12 +305,14 @@ class Evaluator {
       return json(!truthy(args[0]));
     }
     if (fn == "and" || fn == "or") {
-      if (args.empty()) return failf(Errc::invalid_argument, "template: {{{{{}}}}}: {} needs arguments", src, fn);
+      if (args.empty())
+        return failf(Errc::invalid_argument, "template: {{{{{}}}}}: {} needs arguments", src, fn);
       for (const auto& a : args)
         if (truthy(a) == (fn == "or")) return a;
       return args.back();
     }
-    return failf(Errc::invalid_argument, "template: {{{{{}}}}}: function \"{}\" not defined", src, fn);
+    return failf(Errc::invalid_argument, "template: {{{{{}}}}}: function \"{}\" not defined", src,
+                 fn);
   }
 
   std::vector<std::pair<std::string, json>> m_vars;

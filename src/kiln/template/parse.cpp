@@ -31,7 +31,8 @@ class Lexer {
         if (end == std::string::npos) end = names.size();
         if (end > pos) {
           std::string v = names.substr(pos, end - pos);
-          if (v[0] != '$') return failf(Errc::invalid_argument, "bad variable \"{}\" in {{{{{}}}}}", v, src);
+          if (v[0] != '$')
+            return failf(Errc::invalid_argument, "bad variable \"{}\" in {{{{{}}}}}", v, src);
           p.decl.push_back(v);
         }
         pos = end;
@@ -44,7 +45,8 @@ class Lexer {
       if (m_i >= m_s.size()) break;
       char c = m_s[m_i];
       if (c == '|') {
-        if (cmd.args.empty()) return failf(Errc::invalid_argument, "empty command in {{{{{}}}}}", src);
+        if (cmd.args.empty())
+          return failf(Errc::invalid_argument, "empty command in {{{{{}}}}}", src);
         p.cmds.push_back(std::move(cmd));
         cmd = Command{};
         ++m_i;
@@ -68,7 +70,8 @@ class Lexer {
     while (m_i < m_s.size() && m_s[m_i] == '.') {
       ++m_i;
       size_t start = m_i;
-      while (m_i < m_s.size() && (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
+      while (m_i < m_s.size() &&
+             (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
         ++m_i;
       if (m_i > start) out.emplace_back(m_s.substr(start, m_i - start));
     }
@@ -85,7 +88,8 @@ class Lexer {
     }
     if (c == '$') {
       size_t start = m_i++;
-      while (m_i < m_s.size() && (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
+      while (m_i < m_s.size() &&
+             (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
         ++m_i;
       a.kind = Arg::variable;
       a.text = std::string(m_s.substr(start, m_i - start));
@@ -100,7 +104,8 @@ class Lexer {
         if (m_s[m_i] == '(') ++depth;
         if (m_s[m_i] == ')' && --depth == 0) break;
       }
-      if (m_i >= m_s.size()) return failf(Errc::invalid_argument, "unclosed \"(\" in {{{{{}}}}}", src);
+      if (m_i >= m_s.size())
+        return failf(Errc::invalid_argument, "unclosed \"(\" in {{{{{}}}}}", src);
       std::string inner(m_s.substr(start + 1, m_i - start - 1));
       ++m_i;
       size_t save_i = m_i;
@@ -115,7 +120,8 @@ class Lexer {
     }
     if (std::isdigit(static_cast<unsigned char>(c)) || c == '-') {
       size_t start = m_i++;
-      while (m_i < m_s.size() && (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '.'))
+      while (m_i < m_s.size() &&
+             (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '.'))
         ++m_i;
       std::string t(m_s.substr(start, m_i - start));
       char* end = nullptr;
@@ -127,7 +133,8 @@ class Lexer {
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t start = m_i;
-      while (m_i < m_s.size() && (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
+      while (m_i < m_s.size() &&
+             (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
         ++m_i;
       a.text = std::string(m_s.substr(start, m_i - start));
       a.kind = a.text == "true" || a.text == "false" ? Arg::boolean
@@ -147,18 +154,31 @@ class Lexer {
       if (q == '"' && c == '\\' && m_i < m_s.size()) {
         char e = m_s[m_i++];
         switch (e) {
-          case 'n': a.text += '\n'; break;
-          case 't': a.text += '\t'; break;
-          case 'r': a.text += '\r'; break;
-          case '\\': a.text += '\\'; break;
-          case '"': a.text += '"'; break;
-          default: a.text += '\\'; a.text += e;
+          case 'n':
+            a.text += '\n';
+            break;
+          case 't':
+            a.text += '\t';
+            break;
+          case 'r':
+            a.text += '\r';
+            break;
+          case '\\':
+            a.text += '\\';
+            break;
+          case '"':
+            a.text += '"';
+            break;
+          default:
+            a.text += '\\';
+            a.text += e;
         }
       } else {
         a.text += c;
       }
     }
-    if (m_i >= m_s.size()) return failf(Errc::invalid_argument, "unterminated string in {{{{{}}}}}", src);
+    if (m_i >= m_s.size())
+      return failf(Errc::invalid_argument, "unterminated string in {{{{{}}}}}", src);
     ++m_i;
     return a;
   }
@@ -178,7 +198,8 @@ Result<std::vector<Item>> split_items(std::string_view t) {
   size_t i = 0;
   while (i < t.size()) {
     size_t open = t.find("{{", i);
-    std::string text(t.substr(i, open == std::string_view::npos ? std::string_view::npos : open - i));
+    std::string text(
+        t.substr(i, open == std::string_view::npos ? std::string_view::npos : open - i));
     if (open == std::string_view::npos) {
       items.push_back({false, text, i});
       break;
@@ -192,7 +213,8 @@ Result<std::vector<Item>> split_items(std::string_view t) {
     if (trim_left) body.erase(0, 1);
     if (trim_right) body.pop_back();
     if (trim_left)
-      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.pop_back();
     if (!text.empty()) items.push_back({false, text, i});
     size_t b = body.find_first_not_of(" \t\r\n"), e = body.find_last_not_of(" \t\r\n");
     body = b == std::string::npos ? "" : body.substr(b, e - b + 1);
@@ -225,7 +247,9 @@ class Parser {
       if (body.starts_with("/*")) continue;  // comment
       std::string word(body.substr(0, body.find_first_of(" \t")));
       if (word == "end" || word == "else") {
-        if (!stop) return failf(Errc::invalid_argument, "template: unexpected {{{{{}}}}} at offset {}", word, it.pos);
+        if (!stop)
+          return failf(Errc::invalid_argument, "template: unexpected {{{{{}}}}} at offset {}", word,
+                       it.pos);
         *stop = std::string(body);
         return node;
       }
@@ -243,7 +267,8 @@ class Parser {
   }
 
  private:
-  Result<std::unique_ptr<Node>> control(const std::string& word, std::string_view rest, size_t pos) {
+  Result<std::unique_ptr<Node>> control(const std::string& word, std::string_view rest,
+                                        size_t pos) {
     auto n = std::make_unique<Node>();
     n->kind = word == "if" ? Node::if_ : word == "range" ? Node::range : Node::with;
     n->pipe = KILN_TRY(Lexer(rest).pipeline(rest));
@@ -262,7 +287,8 @@ class Parser {
       }
       n->else_body = KILN_TRY(list(&stop));
       if (!stop.starts_with("end"))
-        return failf(Errc::invalid_argument, "template: {{{{{}}}}} at offset {} has two else", word, pos);
+        return failf(Errc::invalid_argument, "template: {{{{{}}}}} at offset {} has two else", word,
+                     pos);
     }
     return n;
   }

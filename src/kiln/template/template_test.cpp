@@ -60,7 +60,8 @@ TEST(Template, Errors) {
   EXPECT_EQ(render("{{nope .Id}}"), "EXEC: template: {{nope .Id}}: function \"nope\" not defined");
   EXPECT_EQ(render("{{.Id.Sub}}"),
             "EXEC: template: executing {{.Id.Sub}}: can't evaluate field Sub in type string");
-  EXPECT_EQ(render("{{index .RepoTags 5}}"), "EXEC: template: {{index .RepoTags 5}}: index 5 out of range");
+  EXPECT_EQ(render("{{index .RepoTags 5}}"),
+            "EXEC: template: {{index .RepoTags 5}}: index 5 out of range");
   EXPECT_EQ(render("{{$x}}"), "EXEC: template: undefined variable $x in {{$x}}");
   EXPECT_EQ(render("{{\"abc}}"), "PARSE: unterminated string in {{\"abc}}");
 }
