@@ -122,7 +122,11 @@ class LibarchiveWriter final : public TarWriter {
  public:
   explicit LibarchiveWriter(io::Writer& dst) : m_dst(dst) {}
   ~LibarchiveWriter() override {
-    if (m_a) archive_write_free(m_a);
+    if (!m_a) return;
+    // Abandoned mid-stream (an error upstream): do not let libarchive pad the rest of the
+    // current entry and the trailer into the destination.
+    if (!m_finished) archive_write_fail(m_a);
+    archive_write_free(m_a);
   }
 
   Status init() {
@@ -197,6 +201,7 @@ class LibarchiveWriter final : public TarWriter {
 
   Status finish() override {
     if (archive_write_close(m_a) != ARCHIVE_OK) return error("finish tar stream");
+    m_finished = true;
     return {};
   }
 
@@ -224,6 +229,7 @@ class LibarchiveWriter final : public TarWriter {
   io::Writer& m_dst;
   ::archive* m_a = nullptr;
   std::optional<Error> m_dst_error;
+  bool m_finished = false;
 };
 
 }  // namespace
