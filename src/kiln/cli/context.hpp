@@ -46,5 +46,6 @@ void add_inspect(CLI::App& app, Context& ctx);
 void add_history(CLI::App& app, Context& ctx);
 void add_version(CLI::App& app, Context& ctx);
 void add_system(CLI::App& app, Context& ctx);
+void add_dockerfile(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

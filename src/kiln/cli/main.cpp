@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   cli::add_inspect(app, ctx);
   cli::add_history(app, ctx);
   cli::add_system(app, ctx);
+  cli::add_dockerfile(app, ctx);
   cli::add_version(app, ctx);
 
   try {

@@ -1,0 +1,39 @@
+#include "kiln/dockerfile/source.hpp"
+
+namespace kiln::dockerfile {
+
+Source Source::from_text(std::string_view text, std::string filename) {
+  Source s;
+  s.filename = std::move(filename);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string_view l = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    s.lines.emplace_back(l);
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  if (!s.lines.empty() && s.lines[0].starts_with("\xEF\xBB\xBF")) s.lines[0].erase(0, 3);
+  return s;
+}
+
+std::string_view Source::line(int n) const {
+  if (n < 1 || static_cast<size_t>(n) > lines.size()) return {};
+  return lines[static_cast<size_t>(n - 1)];
+}
+
+Error located(const Source& src, int line, int col, std::string_view message) {
+  if (line <= 0) return Error(Errc::invalid_argument, fmt::format("{}: {}", src.filename, message));
+  col = std::max(col, 1);
+  std::string text(src.line(line));
+  for (auto& c : text)
+    if (c == '\t') c = ' ';
+  std::string num = std::to_string(line);
+  std::string pad(num.size(), ' ');
+  return Error(Errc::invalid_argument,
+               fmt::format("{}:{}:{}: {}\n {} | {}\n {} | {}^", src.filename, line, col, message, num,
+                           text, pad, std::string(static_cast<size_t>(col - 1), ' ')));
+}
+
+}  // namespace kiln::dockerfile
