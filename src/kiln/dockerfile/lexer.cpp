@@ -60,7 +60,7 @@ struct Failure {
 
 class Scanner {
  public:
-  Scanner(std::string_view s, const Env& env, const Lexer& lx, char escape)
+  Scanner(std::string_view s, const Vars& env, const Lexer& lx, char escape)
       : m_s(s), m_env(env), m_lx(lx), m_escape(escape), m_raw_escapes(lx.raw_escapes) {}
 
   int peek() const { return m_pos < m_s.size() ? static_cast<unsigned char>(m_s[m_pos]) : k_eof; }
@@ -321,7 +321,7 @@ class Scanner {
 
   std::string_view m_s;
   size_t m_pos = 0;
-  const Env& m_env;
+  const Vars& m_env;
   const Lexer& m_lx;
   int m_escape;
   bool m_raw_escapes;
@@ -377,7 +377,7 @@ bool match_from(std::string_view p, std::string_view t) {
 
 bool pattern_matches(std::string_view pattern, std::string_view text) { return match_from(pattern, text); }
 
-Result<LexResult> Lexer::process(std::string_view word, const Env& env) const {
+Result<LexResult> Lexer::process(std::string_view word, const Vars& env) const {
   Scanner sc(word, env, *this, m_escape);
   auto r = sc.stop_on(k_eof, raw_escapes);
   if (!r) {
@@ -393,11 +393,11 @@ Result<LexResult> Lexer::process(std::string_view word, const Env& env) const {
   return out;
 }
 
-Result<std::string> Lexer::process_word(std::string_view word, const Env& env) const {
+Result<std::string> Lexer::process_word(std::string_view word, const Vars& env) const {
   return KILN_TRY(process(word, env)).word;
 }
 
-Result<std::vector<std::string>> Lexer::process_words(std::string_view word, const Env& env) const {
+Result<std::vector<std::string>> Lexer::process_words(std::string_view word, const Vars& env) const {
   return KILN_TRY(process(word, env)).words;
 }
 

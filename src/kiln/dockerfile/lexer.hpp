@@ -18,7 +18,7 @@
 
 namespace kiln::dockerfile {
 
-using Env = std::map<std::string, std::string>;
+using Vars = std::map<std::string, std::string>;
 
 struct LexResult {
   std::string word;                // ProcessWord: one string, spaces kept
@@ -36,9 +36,9 @@ class Lexer {
   bool skip_unset = false;     // leave references to unset variables as written
 
   // Errors are Errc::invalid_argument: "failed to process \"<word>\": <reason>".
-  Result<LexResult> process(std::string_view word, const Env& env) const;
-  Result<std::string> process_word(std::string_view word, const Env& env) const;
-  Result<std::vector<std::string>> process_words(std::string_view word, const Env& env) const;
+  Result<LexResult> process(std::string_view word, const Vars& env) const;
+  Result<std::string> process_word(std::string_view word, const Vars& env) const;
+  Result<std::vector<std::string>> process_words(std::string_view word, const Vars& env) const;
 
  private:
   char m_escape;
