@@ -24,7 +24,7 @@ void check(Context& ctx, bool json) {
                              {"ImagesChecked", r->images_checked},
                              {"Errors", r->errors},
                              {"Warnings", r->warnings}};
-    fmt::print("{}\n", j.dump());
+    fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     for (const auto& e : r->errors) fmt::print("error: {}\n", e);
     for (const auto& w : r->warnings) fmt::print("warning: {}\n", w);
@@ -48,7 +48,7 @@ void df(Context& ctx, bool json) {
                              {"ReclaimableBytes", du->reclaimable_bytes},
                              {"Snapshots", du->snapshots},
                              {"SnapshotBytes", du->snapshot_bytes}};
-    fmt::print("{}\n", j.dump());
+    fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
   print_table(

@@ -14,7 +14,7 @@ void add_version(CLI::App& app, Context& ctx) {
     std::string platform = oci::platform_string(oci::host_platform());
     if (*format == "json") {
       nlohmann::ordered_json j{{"Version", KILN_VERSION}, {"Platform", platform}};
-      fmt::print("{}\n", j.dump());
+      fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else if (format->empty()) {
       fmt::print("kiln version {} ({})\n", KILN_VERSION, platform);
     } else {

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "kiln/base/strings.hpp"
+#include "kiln/dockerfile/glob.hpp"
 
 namespace kiln::dockerfile {
 
@@ -13,43 +14,6 @@ namespace {
 bool exists(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
-}
-
-std::string regex_escape(char c) {
-  static const std::string special = ".$^{}()|+";
-  return special.find(c) != std::string::npos ? std::string("\\") + c : std::string(1, c);
-}
-
-// moby patternmatcher's translation of a pattern to a regular expression.
-std::string to_regex(std::string_view p) {
-  std::string re = "^";
-  for (size_t i = 0; i < p.size(); ++i) {
-    char c = p[i];
-    if (c == '*') {
-      if (i + 1 < p.size() && p[i + 1] == '*') {
-        ++i;
-        if (i + 1 < p.size() && p[i + 1] == '/') ++i;
-        re += i + 1 >= p.size() ? ".*" : "(.*/)?";
-      } else {
-        re += "[^/]*";
-      }
-    } else if (c == '?') {
-      re += "[^/]";
-    } else if (c == '\\') {
-      if (i + 1 < p.size()) {
-        char n = p[++i];
-        bool alnum = std::isalnum(static_cast<unsigned char>(n));
-        re += alnum ? std::string(1, n) : std::string("\\") + n;  // an escaped character is literal
-      } else {
-        re += "\\\\";
-      }
-    } else if (c == '[' || c == ']') {
-      re += c;
-    } else {
-      re += regex_escape(c);
-    }
-  }
-  return re + "$";
 }
 
 }  // namespace
@@ -73,60 +37,8 @@ std::string go_clean(std::string_view path) {
 }
 
 Result<bool> go_match(std::string_view pattern, std::string_view name) {
-  // Backtracking matcher for one component; '/' never matches * or ?.
-  std::function<Result<bool>(size_t, size_t)> m = [&](size_t pi, size_t ni) -> Result<bool> {
-    while (pi < pattern.size()) {
-      char c = pattern[pi];
-      if (c == '*') {
-        while (pi < pattern.size() && pattern[pi] == '*') ++pi;
-        for (size_t k = ni; k <= name.size(); ++k) {
-          if (KILN_TRY(m(pi, k))) return true;
-          if (k < name.size() && name[k] == '/') break;
-        }
-        return false;
-      }
-      if (ni >= name.size()) {
-        // Still validate the rest of the pattern for syntax errors.
-        if (c == '[' && pattern.find(']', pi) == std::string_view::npos)
-          return fail(Errc::invalid_argument, "syntax error in pattern");
-        return false;
-      }
-      if (c == '?') {
-        if (name[ni] == '/') return false;
-        ++pi, ++ni;
-      } else if (c == '[') {
-        size_t end = pi + 1;
-        bool negate = end < pattern.size() && (pattern[end] == '^' || pattern[end] == '!');
-        if (negate) ++end;
-        bool matched = false, first = true;
-        while (end < pattern.size() && (pattern[end] != ']' || first)) {
-          first = false;
-          char lo = pattern[end];
-          if (lo == '\\' && end + 1 < pattern.size()) lo = pattern[++end];
-          char hi = lo;
-          if (end + 2 < pattern.size() && pattern[end + 1] == '-' && pattern[end + 2] != ']') {
-            hi = pattern[end + 2];
-            if (hi == '\\' && end + 3 < pattern.size()) hi = pattern[++end + 2];
-            end += 2;
-          }
-          if (name[ni] >= lo && name[ni] <= hi) matched = true;
-          ++end;
-        }
-        if (end >= pattern.size()) return fail(Errc::invalid_argument, "syntax error in pattern");
-        if (matched == negate || name[ni] == '/') return false;
-        pi = end + 1, ++ni;
-      } else if (c == '\\') {
-        if (pi + 1 >= pattern.size()) return fail(Errc::invalid_argument, "syntax error in pattern");
-        if (pattern[pi + 1] != name[ni]) return false;
-        pi += 2, ++ni;
-      } else {
-        if (c != name[ni]) return false;
-        ++pi, ++ni;
-      }
-    }
-    return ni == name.size();
-  };
-  return m(0, 0);
+  auto g = KILN_TRY(detail::Glob::compile(pattern, false));
+  return g.match(name);
 }
 
 Result<IgnoreMatcher> IgnoreMatcher::parse(std::string_view text) {
@@ -165,18 +77,16 @@ Result<IgnoreMatcher> IgnoreMatcher::from_patterns(const std::vector<std::string
       return failf(Errc::invalid_argument, ".dockerignore: pattern \"{}\": {}", raw, ok.error().message());
     pat.cleaned = p;
     pat.dirs = split(p, '/');
-    try {
-      pat.re = std::make_shared<std::regex>(to_regex(p), std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error&) {
-      return failf(Errc::invalid_argument, ".dockerignore: pattern \"{}\": syntax error in pattern", raw);
-    }
+    auto glob = detail::Glob::compile(p, true);
+    if (!glob) return failf(Errc::invalid_argument, ".dockerignore: pattern \"{}\": {}", raw, glob.error().message());
+    pat.glob = std::make_shared<detail::Glob>(std::move(*glob));
     m.m_patterns.push_back(std::move(pat));
   }
   return m;
 }
 
 bool IgnoreMatcher::match(const Pattern& p, std::string_view path) const {
-  return std::regex_match(path.begin(), path.end(), *p.re);
+  return p.glob->match(path);
 }
 
 bool IgnoreMatcher::excluded(std::string_view file) const {

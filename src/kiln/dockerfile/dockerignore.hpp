@@ -5,7 +5,6 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +12,10 @@
 #include "kiln/base/error.hpp"
 
 namespace kiln::dockerfile {
+
+namespace detail {
+class Glob;
+}
 
 class IgnoreMatcher {
  public:
@@ -34,7 +37,7 @@ class IgnoreMatcher {
     bool exclusion = false;
     std::string cleaned;
     std::vector<std::string> dirs;
-    std::shared_ptr<std::regex> re;
+    std::shared_ptr<const detail::Glob> glob;
   };
   bool match(const Pattern& p, std::string_view path) const;
   std::vector<Pattern> m_patterns;

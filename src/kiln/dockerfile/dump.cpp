@@ -93,7 +93,7 @@ std::string to_json(const Ast& ast) {
   for (const auto& n : ast.nodes) j["instructions"].push_back(node_json(n));
   j["warnings"] = nlohmann::ordered_json::array();
   for (const auto& w : ast.warnings) j["warnings"].push_back({{"line", w.line}, {"message", w.message}});
-  return j.dump(2);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace kiln::dockerfile

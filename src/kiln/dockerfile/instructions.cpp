@@ -1,7 +1,6 @@
 #include "kiln/dockerfile/instructions.hpp"
 
 #include <algorithm>
-#include <regex>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/dockerfile/flags.hpp"
@@ -21,6 +20,33 @@ std::unexpected<Error> at_least_one(std::string_view c) {
 }
 std::unexpected<Error> exactly_one(std::string_view c) {
   return failf(Errc::invalid_argument, "{} requires exactly one argument", c);
+}
+
+// ^[0-7]{3,4}$ or comma-separated [ugoa]*[-+=][rwxXst]* clauses.
+bool valid_chmod(std::string_view m) {
+  if ((m.size() == 3 || m.size() == 4) && m.find_first_not_of("01234567") == std::string_view::npos) return true;
+  for (const auto& clause : split(m, ',')) {
+    size_t i = clause.find_first_not_of("ugoa");
+    if (i == std::string::npos || (clause[i] != '-' && clause[i] != '+' && clause[i] != '=')) return false;
+    if (clause.find_first_not_of("rwxXst", i + 1) != std::string::npos) return false;
+  }
+  return true;
+}
+
+// ^[a-z][a-z0-9-_.]*$
+bool valid_stage_name(std::string_view n) {
+  if (n.empty() || n[0] < 'a' || n[0] > 'z') return false;
+  return n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string_view::npos;
+}
+
+// The instruction without its leading "ONBUILD" keyword and blanks.
+std::string strip_onbuild(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  size_t i = 0;
+  while (i < s.size() && space(s[i])) ++i;
+  if (to_lower(s.substr(i, 7)) == "onbuild") i += 7;
+  while (i < s.size() && space(s[i])) ++i;
+  return std::string(s.substr(i));
 }
 
 CommandLine command_line(const Node& n) {
@@ -138,8 +164,7 @@ Result<Command> parse_copy_like(const Node& n, bool is_add) {
   KILN_TRY(f.parse());
   auto sd = KILN_TRY(sources_and_dest(n, is_add ? "ADD" : "COPY"));
   if (!chmod.empty()) {
-    static const std::regex octal("^[0-7]{3,4}$"), symbolic(R"(^([ugoa]*[-+=][rwxXst]*)(,([ugoa]*[-+=][rwxXst]*))*$)");
-    if (!std::regex_match(chmod, octal) && !std::regex_match(chmod, symbolic))
+    if (!valid_chmod(chmod))
       return failf(Errc::invalid_argument, "invalid chmod parameter \"{}\" (want an octal mode like 0755 or u+x)", chmod);
   }
   if (is_add) {
@@ -170,8 +195,7 @@ Result<Command> parse_onbuild(const Node& n) {
     return failf(Errc::invalid_argument, "{} isn't allowed as an ONBUILD trigger", trigger);
   Onbuild o;
   o.trigger = n.sub;
-  static const std::regex prefix(R"(^\s*[Oo][Nn][Bb][Uu][Ii][Ll][Dd]\s*)");
-  o.expression = std::regex_replace(n.original, prefix, "", std::regex_constants::format_first_only);
+  o.expression = strip_onbuild(n.original);
   for (const auto& h : n.heredocs) o.expression += "\n" + h.content + h.name;
   return o;
 }
@@ -255,7 +279,6 @@ Result<Dockerfile> parse_instructions(const Ast& ast) {
   df.directives = ast.directives;
   df.escape = ast.escape;
   df.warnings = ast.warnings;
-  static const std::regex stage_name("^[a-z][a-z0-9-_.]*$");
   for (const auto& n : ast.nodes) {
     auto located_err = [&](const Error& e) {
       return std::unexpected(located(*ast.source, n.start_line, n.column, e.message()));
@@ -270,7 +293,7 @@ Result<Dockerfile> parse_instructions(const Ast& ast) {
       s.from.platform = platform;
       if (n.args.size() == 3 && to_lower(n.args[1]) == "as") {
         s.from.name = to_lower(n.args[2]);
-        if (!std::regex_match(s.from.name, stage_name))
+        if (!valid_stage_name(s.from.name))
           return located_err(Error(Errc::invalid_argument,
                                    fmt::format("invalid name for build stage: \"{}\", name can't start with a number or contain symbols",
                                                n.args[2])));

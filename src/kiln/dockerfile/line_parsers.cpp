@@ -1,6 +1,7 @@
 #include "kiln/dockerfile/line_parsers.hpp"
 
-#include <regex>
+#include <algorithm>
+#include <climits>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/dockerfile/lexer.hpp"
@@ -264,7 +265,6 @@ Result<Node> node_from_line(std::string_view line, char escape) {
 }
 
 Result<std::vector<Heredoc>> heredocs_from_line(std::string_view line) {
-  static const std::regex re(R"(^(\d*)<<(-?)([^<]*)$)");
   Lexer raw('\\');
   raw.raw_quotes = true;
   raw.raw_escapes = true;
@@ -273,18 +273,24 @@ Result<std::vector<Heredoc>> heredocs_from_line(std::string_view line) {
   if (!words) return docs;  // unbalanced quotes etc.: not a heredoc line
   Lexer plain('\\');
   for (const auto& w : *words) {
-    std::smatch m;
-    if (!std::regex_match(w, m, re)) continue;
-    std::string rest = m[3];
-    if (rest.empty()) continue;
+    // ^(\d*)<<(-?)([^<]*)$
+    size_t i = 0;
+    while (i < w.size() && w[i] >= '0' && w[i] <= '9') ++i;
+    std::string digits = w.substr(0, i);
+    if (w.compare(i, 2, "<<") != 0) continue;
+    i += 2;
+    bool chomp = i < w.size() && w[i] == '-';
+    if (chomp) ++i;
+    std::string rest = w.substr(i);
+    if (rest.empty() || rest.find('<') != std::string::npos) continue;
     auto names = KILN_TRY(plain.process_words(rest, {}));
     if (names.size() != 1)
       return failf(Errc::invalid_argument, "invalid heredoc delimiter \"{}\"", rest);
     Heredoc h;
     h.name = names[0];
     h.expand = names[0] == rest;
-    h.chomp = m[2] == "-";
-    h.fd = m[1].length() ? std::stoi(m[1]) : 0;
+    h.chomp = chomp;
+    h.fd = static_cast<int>(std::min<int64_t>(parse_int(digits).value_or(0), INT32_MAX));
     docs.push_back(std::move(h));
   }
   return docs;

@@ -55,7 +55,7 @@ std::optional<int64_t> ram_in_bytes(std::string_view s) {
   size_t i = 0;
   while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
   if (i == 0) return std::nullopt;
-  double n = std::stod(std::string(s.substr(0, i)));
+  double n = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
   std::string unit = to_lower(s.substr(i));
   if (unit.ends_with("ib")) unit = unit.substr(0, unit.size() - 2);
   else if (unit.ends_with('b')) unit.pop_back();
@@ -66,7 +66,9 @@ std::optional<int64_t> ram_in_bytes(std::string_view s) {
   else if (unit == "g") m = 1024.0 * 1024 * 1024;
   else if (unit == "t") m = 1024.0 * 1024 * 1024 * 1024;
   else return std::nullopt;
-  return static_cast<int64_t>(n * m);
+  double bytes = n * m;
+  if (!(bytes >= 0 && bytes < 9.2e18)) return std::nullopt;
+  return static_cast<int64_t>(bytes);
 }
 
 const std::vector<std::string> k_mount_keys = {"type", "from", "source", "src", "target", "dst", "destination",
@@ -198,7 +200,7 @@ Result<int64_t> parse_go_duration(std::string_view s) {
     while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
     if (i == 0 || (i == 1 && s[0] == '.'))
       return failf(Errc::invalid_argument, "time: invalid duration \"{}\"", orig);
-    double n = std::stod(std::string(s.substr(0, i)));
+    double n = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
     s.remove_prefix(i);
     size_t u = 0;
     while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') ++u;
@@ -215,7 +217,7 @@ Result<int64_t> parse_go_duration(std::string_view s) {
     else return failf(Errc::invalid_argument, "time: unknown unit \"{}\" in duration \"{}\"", unit, orig);
     total += n * mult;
   }
-  if (total > 9.2e18) return failf(Errc::invalid_argument, "time: invalid duration \"{}\"", orig);
+  if (!(total < 9.2e18)) return failf(Errc::invalid_argument, "time: invalid duration \"{}\"", orig);
   return static_cast<int64_t>(std::llround(neg ? -total : total));
 }
 

@@ -1,4 +1,4 @@
-#include <regex>
+#include <optional>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/dockerfile/ast.hpp"
@@ -17,27 +17,46 @@ std::string_view trim_left(std::string_view s) {
 
 bool is_comment(std::string_view line) { return trim_left(line).starts_with('#'); }
 
+// "#[ \t]*NAME[ \t]*=[ \t]*VALUE[ \t]*" with NAME [a-zA-Z][a-zA-Z0-9]* and VALUE non-empty.
+std::optional<std::pair<std::string, std::string>> match_directive(std::string_view l) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!l.starts_with('#')) return std::nullopt;
+  size_t i = 1;
+  while (i < l.size() && blank(l[i])) ++i;
+  size_t name_start = i;
+  if (i >= l.size() || !alpha(l[i])) return std::nullopt;
+  while (i < l.size() && (alpha(l[i]) || (l[i] >= '0' && l[i] <= '9'))) ++i;
+  std::string name(l.substr(name_start, i - name_start));
+  while (i < l.size() && blank(l[i])) ++i;
+  if (i >= l.size() || l[i] != '=') return std::nullopt;
+  ++i;
+  while (i < l.size() && blank(l[i])) ++i;
+  size_t end = l.size();
+  while (end > i && blank(l[end - 1])) --end;
+  if (end == i) return std::nullopt;
+  return std::make_pair(name, std::string(l.substr(i, end - i)));
+}
+
 // Parser directives: "# name=value" lines at the very top (BuildKit's DirectiveParser).
 class Directives {
  public:
   Status line(std::string_view l, int n, Ast& ast) {
     if (m_done) return {};
     if (n == 1 && l.starts_with("#!")) return {};
-    static const std::regex re(R"(^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$)");
-    std::string s(l);
-    std::smatch m;
-    if (!std::regex_match(s, m, re)) {
+    auto parsed = match_directive(l);
+    if (!parsed) {
       m_done = true;
       return {};
     }
-    std::string name = to_lower(m[1].str());
+    std::string name = to_lower(parsed->first);
     if (name != "syntax" && name != "escape" && name != "check") {
       m_done = true;
       return {};
     }
     for (const auto& d : ast.directives)
       if (d.name == name) return failf(Errc::invalid_argument, "only one {} parser directive can be used", name);
-    std::string value = m[2];
+    std::string value = parsed->second;
     if (name == "escape") {
       if (value != "\\" && value != "`")
         return failf(Errc::invalid_argument, "invalid escape token '{}' does not match ` or \\", value);

@@ -184,3 +184,28 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace kiln::dockerfile
+
+namespace kiln::dockerfile {
+namespace {
+
+// Inputs the fuzzer (or review) found: none may throw or crash.
+TEST(ParserRobustness, HostileInputs) {
+  std::string invalid_utf8 = "FROM debian\nADD chCMD   \xff\xff" "b\nLABEL k=\xfe\n";
+  auto ast = parse(invalid_utf8);
+  ASSERT_TRUE(ast);
+  EXPECT_NE(to_json(*ast).find("\xEF\xBF\xBD"), std::string::npos) << "invalid UTF-8 becomes U+FFFD, as Go writes it";
+  EXPECT_NE(dump(*ast).find("\\xff\\xff"), std::string::npos);
+  auto fd = parse("FROM a\nRUN 99999999999999999999999<<EOF\nx\nEOF\n");
+  ASSERT_TRUE(fd) << fd.error().message();
+  auto dur = parse_instructions(*parse("FROM a\nHEALTHCHECK --interval=" + std::string(400, '9') + "s CMD x\n"));
+  ASSERT_FALSE(dur);
+  EXPECT_NE(dur.error().message().find("time: invalid duration"), std::string::npos);
+  std::string long_line = "# escape=" + std::string(200000, 'x') + "\nFROM a\nRUN " + std::string(200000, 'y') + "\n";
+  auto big = parse(long_line);
+  ASSERT_FALSE(big) << "a 200 kB escape directive is refused, not a stack overflow";
+  auto stars = parse_instructions(*parse("FROM a\nCOPY --chmod=" + std::string(100000, 'u') + " a b\n"));
+  EXPECT_FALSE(stars);
+}
+
+}  // namespace
+}  // namespace kiln::dockerfile

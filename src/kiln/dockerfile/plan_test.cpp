@@ -1,5 +1,7 @@
 #include "kiln/dockerfile/plan.hpp"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "kiln/dockerfile/dockerignore.hpp"
@@ -209,6 +211,21 @@ TEST(DockerIgnore, Errors) {
   EXPECT_EQ(go_clean("../x"), "../x");
   EXPECT_TRUE(*go_match("a*[0-9]", "abc7"));
   EXPECT_FALSE(*go_match("a*", "a/b"));
+}
+
+}  // namespace
+}  // namespace kiln::dockerfile
+
+namespace kiln::dockerfile {
+namespace {
+
+TEST(DockerIgnoreRobustness, PathologicalPatternsStayFast) {
+  auto m = IgnoreMatcher::parse(std::string(60, '*') + "a" + std::string(60, '*') + "b\n**/" + std::string(50, '?') + "\n");
+  ASSERT_TRUE(m) << m.error().message();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(m->excluded(std::string(3000, 'a')));
+  EXPECT_TRUE(m->excluded("x/" + std::string(50, 'c')));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 }  // namespace

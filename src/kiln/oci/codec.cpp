@@ -109,7 +109,7 @@ std::string serialize(const Manifest& m) {
   if (m.subject) j["subject"] = descriptor_json(*m.subject);
   if (!m.annotations.empty()) j["annotations"] = m.annotations;
   put_extra(j, m.extra);
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string serialize(const Index& x) {
@@ -122,11 +122,11 @@ std::string serialize(const Index& x) {
   if (x.subject) j["subject"] = descriptor_json(*x.subject);
   if (!x.annotations.empty()) j["annotations"] = x.annotations;
   put_extra(j, x.extra);
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string serialize(const Descriptor& d) {
-  return descriptor_json(d).dump();
+  return descriptor_json(d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace kiln::oci

@@ -185,7 +185,7 @@ std::string serialize(const ImageConfig& c) {
     for (const auto& h : c.history) j["history"].push_back(history_json(h));
   }
   put_extra(j, c.extra);
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace kiln::oci

@@ -115,7 +115,7 @@ Extra collect_extra(const json& obj, std::initializer_list<const char*> known) {
     bool is_known = false;
     for (const char* kk : known)
       if (k == kk) is_known = true;
-    if (!is_known) extra[k] = v.dump();
+    if (!is_known) extra[k] = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return extra;
 }

@@ -47,7 +47,7 @@ std::string history_row_json(const HistoryRow& r, bool human, int64_t now) {
   j["CreatedSince"] = r.created_unix ? human_ago(r.created_unix, now) : "N/A";
   j["ID"] = r.id;
   j["Size"] = human ? human_size(r.size) : std::to_string(r.size);
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace kiln::ops

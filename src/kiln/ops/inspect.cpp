@@ -95,7 +95,7 @@ std::string inspect_json(const ImageView& v) {
   j["Descriptor"] = {{"mediaType", v.record.media_type},
                      {"digest", v.record.manifest_digest.str()},
                      {"size", v.raw_manifest.size()}};
-  return j.dump(4);
+  return j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace kiln::ops

@@ -79,7 +79,7 @@ std::string image_row_json(const ImageRow& r, int64_t now) {
   j["Tag"] = r.tag;
   j["UniqueSize"] = "N/A";
   j["VirtualSize"] = human_size(r.size);
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace kiln::ops

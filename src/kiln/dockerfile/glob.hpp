@@ -1,0 +1,31 @@
+// Internal to dockerfile/: compiled shell-style patterns, matched without std::regex (no deep
+// recursion, no exponential backtracking: memoised, O(pattern x text)).
+//   Go filepath.Match dialect: * and ? never match '/', [...] / [^...] classes, \ escapes.
+//   .dockerignore dialect adds **: "**/" matches any number of directories (even none) and a
+//   trailing "**" matches everything below.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiln/base/error.hpp"
+
+namespace kiln::dockerfile::detail {
+
+class Glob {
+ public:
+  static Result<Glob> compile(std::string_view pattern, bool double_star);
+  bool match(std::string_view text) const;
+
+ private:
+  struct Token {
+    enum Kind { lit, star, one, dstar_slash, dstar_end, cls } kind = lit;
+    char c = 0;
+    bool negate = false;
+    std::vector<std::pair<char, char>> ranges;
+  };
+  std::vector<Token> m_tokens;
+};
+
+}  // namespace kiln::dockerfile::detail
