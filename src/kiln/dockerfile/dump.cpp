@@ -6,43 +6,6 @@ namespace kiln::dockerfile {
 
 namespace {
 
-// strconv.Quote: printable runes kept, \a \b \f \n \r \t \v \\ \" escaped, others \xNN / \uNNNN.
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '\a': out += "\\a"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\v': out += "\\v"; continue;
-      case '\\': out += "\\\\"; continue;
-      case '"': out += "\\\""; continue;
-      default: break;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else {
-      // Copy a whole valid UTF-8 sequence; a stray byte becomes \xNN.
-      size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-      bool ok = len > 0 && i + len <= s.size();
-      for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-      if (!ok) {
-        out += fmt::format("\\x{:02x}", c);
-        continue;
-      }
-      out += s.substr(i, len);
-      i += len - 1;
-    }
-  }
-  return out + "\"";
-}
-
 std::string dump_node(const Node& n) {
   std::string s = n.instruction;
   if (!n.flags.empty()) {

@@ -1,4 +1,5 @@
 #include "kiln/dockerfile/lexer.hpp"
+#include "kiln/dockerfile/source.hpp"
 
 #include <cctype>
 #include <optional>
@@ -382,7 +383,7 @@ Result<LexResult> Lexer::process(std::string_view word, const Vars& env) const {
   auto r = sc.stop_on(k_eof, raw_escapes);
   if (!r) {
     Error e = r.error();
-    e.context(fmt::format("failed to process \"{}\"", word));
+    e.context(fmt::format("failed to process {}", go_quote(word)));
     return std::unexpected(e);
   }
   LexResult out;

@@ -153,11 +153,21 @@ Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
     for (int d : all[static_cast<size_t>(i)].deps) mark(d);
   };
   mark(plan.target);
+  // Syntax of everything that will be expanded (unterminated quotes, bad ${...}), checked now
+  // with unset variables left alone, so only what the build itself would reject fails here.
+  Lexer check(df.escape);
+  check.skip_unset = true;
   for (size_t i = 0; i < all.size(); ++i) {
     if (!reach[i]) continue;
-    for (const auto& ins : df.stages[i].commands)
+    for (const auto& ins : df.stages[i].commands) {
+      if (auto st = expand(ins.command, {}, check); !st) return at(df, ins.line, ins.column, st.error());
       if (auto* a = std::get_if<Arg>(&ins.command))
-        for (const auto& def : a->args) declared.insert(def.key);
+        for (const auto& def : a->args) {
+          declared.insert(def.key);
+          if (def.value)
+            if (auto st = check.process(*def.value, {}); !st) return at(df, ins.line, ins.column, st.error());
+        }
+    }
     plan.stages.push_back(std::move(all[i]));
   }
   for (const auto& [k, v] : opts.build_args) {

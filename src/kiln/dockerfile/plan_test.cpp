@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "kiln/dockerfile/dockerignore.hpp"
+#include "kiln/os/temp_dir.hpp"
 
 namespace kiln::dockerfile {
 namespace {
@@ -226,6 +227,40 @@ TEST(DockerIgnoreRobustness, PathologicalPatternsStayFast) {
   EXPECT_FALSE(m->excluded(std::string(3000, 'a')));
   EXPECT_TRUE(m->excluded("x/" + std::string(50, 'c')));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace kiln::dockerfile
+
+namespace kiln::dockerfile {
+namespace {
+
+TEST(Plan, ExpansionSyntaxErrorsAreFoundBeforeTheBuild) {
+  auto q = make_plan(*df_of("FROM a\nENV A=\"unterminated\n"), {});
+  ASSERT_FALSE(q);
+  EXPECT_EQ(q.error().message(),
+            "Dockerfile:2:1: failed to process \"\\\"unterminated\": unexpected end of statement while looking for "
+            "matching double-quote\n 2 | ENV A=\"unterminated\n   | ^");
+  auto v = make_plan(*df_of("FROM a\nWORKDIR ${X:=y}\n"), {});
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message().find("unsupported modifier (:=) in substitution"), std::string::npos);
+  auto arg = make_plan(*df_of("FROM a\nARG X='open\n"), {});
+  EXPECT_FALSE(arg);
+  // Unset variables, ${X:?} and RUN bodies are the build's business, and unreachable stages
+  // are not checked at all (BuildKit would never run them).
+  EXPECT_TRUE(make_plan(*df_of("FROM a\nENV A=$UNSET B=${C:?must}\nRUN echo \"unbalanced\n"), {}));
+  EXPECT_TRUE(make_plan(*df_of("FROM a AS broken\nENV A=\"x\nFROM b\n"), {}));
+}
+
+TEST(DockerIgnore, IgnoreFileNextToTheDockerfileWins) {
+  auto t = os::TempDir::create("ign");
+  ASSERT_TRUE(t);
+  auto d = *os::Dir::open(t->path());
+  EXPECT_EQ(ignore_file_for(t->path(), *t / "Dockerfile"), "");
+  ASSERT_TRUE(os::write_file_atomic(d, ".dockerignore", "a"));
+  EXPECT_EQ(ignore_file_for(t->path(), *t / "Dockerfile"), *t / ".dockerignore");
+  ASSERT_TRUE(os::write_file_atomic(d, "Dockerfile.dockerignore", "b"));
+  EXPECT_EQ(ignore_file_for(t->path(), *t / "Dockerfile"), *t / "Dockerfile.dockerignore");
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ struct Source {
   std::string_view line(int n) const;  // 1-based; "" when out of range
 };
 
+// Go's strconv.Quote (what BuildKit's messages and AST dump print with %q).
+std::string go_quote(std::string_view s);
+
 // An Errc::invalid_argument error "FILE:LINE:COL: message" followed by the source line and a
 // caret under COL (1-based). line <= 0 gives "FILE: message".
 Error located(const Source& src, int line, int col, std::string_view message);
