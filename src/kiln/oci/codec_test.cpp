@@ -169,7 +169,7 @@ TEST(Codec, ConfigRejects) {
       "config.config.Env: must be an array of strings");
 }
 
-TEST(Convert, OciToDockerAndBack) {
+TEST(Convert, OciDockerRoundTrip) {
   auto m = parse_manifest(manifest_json());
   m->subject.reset();
   auto d = convert(*m, Format::docker);
