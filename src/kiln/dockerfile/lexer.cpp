@@ -3,12 +3,67 @@
 
 #include <cctype>
 #include <optional>
+#include <vector>
 
 namespace kiln::dockerfile {
 
 namespace {
 
 constexpr int k_eof = -1;
+constexpr size_t k_max_expansion = 1 << 20;       // one expanded word, 1 MiB
+constexpr size_t k_max_pattern_input = 16 << 10;  // values given to # % / operators
+
+// Pattern tokens for the NFA scan: a literal byte, '?' (one character) or '*'.
+struct PatTok {
+  enum Kind { lit, one, star } kind;
+  char c;
+};
+
+std::vector<PatTok> tokenize(std::string_view p) {
+  std::vector<PatTok> out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '*') out.push_back({PatTok::star, 0});
+    else if (p[i] == '?') out.push_back({PatTok::one, 0});
+    else if (p[i] == '\\' && i + 1 < p.size()) out.push_back({PatTok::lit, p[++i]});
+    else out.push_back({PatTok::lit, p[i]});
+  }
+  return out;
+}
+
+// Every end position e (start <= e <= text.size()) where pattern matches text[start, e),
+// found in one left-to-right NFA pass that stops when no state is alive.
+std::vector<size_t> match_ends(const std::vector<PatTok>& toks, std::string_view text, size_t start) {
+  const size_t np = toks.size();
+  std::vector<char> cur(np + 1, 0), next(np + 1, 0);
+  auto close = [&](std::vector<char>& st) {
+    for (size_t k = 0; k < np; ++k)
+      if (st[k] && toks[k].kind == PatTok::star) st[k + 1] = 1;
+  };
+  std::vector<size_t> ends;
+  cur[0] = 1;
+  close(cur);
+  for (size_t i = start;; ++i) {
+    if (cur[np]) ends.push_back(i);
+    if (i >= text.size()) break;
+    std::fill(next.begin(), next.end(), 0);
+    bool alive = false;
+    unsigned char ch = static_cast<unsigned char>(text[i]);
+    for (size_t k = 0; k < np; ++k) {
+      if (!cur[k]) continue;
+      const PatTok& t = toks[k];
+      if (t.kind == PatTok::star) {
+        if (ch != '\n') next[k] = alive = 1;
+      } else if ((t.kind == PatTok::one && ch != '\n') || (t.kind == PatTok::lit && t.c == text[i])) {
+        next[k + 1] = alive = 1;
+      }
+    }
+    if (!alive) break;
+    close(next);
+    std::swap(cur, next);
+  }
+  return ends;
+}
+
 
 bool is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 bool is_digit(int c) { return c >= '0' && c <= '9'; }
@@ -87,6 +142,7 @@ class Scanner {
         else if (c == '\'') tmp = KILN_TRY(single_quote());
         else tmp = KILN_TRY(double_quote());
         result += tmp;
+        KILN_TRY(check_size(result.size()));
         if (c == '$') words.add_string(tmp);
         else words.add_raw_string(tmp);
         continue;
@@ -148,6 +204,7 @@ class Scanner {
       }
       if (p == '$') {
         out += KILN_TRY(dollar());
+        KILN_TRY(check_size(out.size()));
         continue;
       }
       c = next();
@@ -257,15 +314,17 @@ class Scanner {
         bool greedy = !word.empty() && word[0] == c;
         if (greedy) word.erase(0, 1);
         KILN_TRY(check_pattern(word));
+        KILN_TRY(check_pattern_input(value));
+        auto toks = tokenize(word);
         if (c == '#') {
-          for (size_t i = 0; i <= value.size(); ++i) {
-            size_t len = greedy ? value.size() - i : i;
-            if (pattern_matches(word, std::string_view(value).substr(0, len))) return value.substr(len);
-          }
+          auto ends = match_ends(toks, value, 0);
+          if (!ends.empty()) return value.substr(greedy ? ends.back() : ends.front());
         } else {
-          for (size_t i = 0; i <= value.size(); ++i) {
-            size_t start = greedy ? i : value.size() - i;
-            if (pattern_matches(word, std::string_view(value).substr(start))) return value.substr(0, start);
+          // Suffix: the pattern must match all of value[start, end).
+          for (size_t k = 0; k <= value.size(); ++k) {
+            size_t start = greedy ? k : value.size() - k;
+            auto ends = match_ends(toks, value, start);
+            if (!ends.empty() && ends.back() == value.size()) return value.substr(0, start);
           }
         }
         return value;
@@ -281,21 +340,22 @@ class Scanner {
     auto [value, set] = get_env(n);
     if (m_lx.skip_unset && !set) return "${" + n + "/" + pattern + "/" + replacement + "}";
     KILN_TRY(check_pattern(pattern));
+    KILN_TRY(check_pattern_input(value));
     // Leftmost match, longest at that position (the greedy regex BuildKit builds).
+    auto toks = tokenize(pattern);
     std::string out;
     size_t i = 0;
     bool replaced = false;
     while (i <= value.size()) {
       std::optional<size_t> end;
-      if (all || !replaced)
-        for (size_t j = value.size() + 1; j-- > i;)
-          if (pattern_matches(pattern, std::string_view(value).substr(i, j - i))) {
-            end = j;
-            break;
-          }
+      if (all || !replaced) {
+        auto ends = match_ends(toks, value, i);
+        if (!ends.empty()) end = ends.back();
+      }
       if (end) {
         out += replacement;
         replaced = true;
+        KILN_TRY(check_size(out.size()));
         if (*end > i) {
           i = *end;
           continue;
@@ -305,6 +365,19 @@ class Scanner {
       ++i;
     }
     return out;
+  }
+
+  static Status check_size(size_t n) {
+    if (n > k_max_expansion)
+      return failf(Errc::invalid_argument, "variable expansion is larger than {} bytes", k_max_expansion);
+    return {};
+  }
+
+  static Status check_pattern_input(std::string_view value) {
+    if (value.size() > k_max_pattern_input)
+      return failf(Errc::invalid_argument, "value of {} bytes is too long for pattern substitution (limit {})",
+                   value.size(), k_max_pattern_input);
+    return {};
   }
 
   Status check_pattern(std::string_view p) {

@@ -1,5 +1,7 @@
 #include "kiln/dockerfile/lexer.hpp"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "kiln/base/strings.hpp"
@@ -181,6 +183,32 @@ TEST(Lexer, BacktickEscapeAndOptions) {
   Lexer raw;
   raw.raw_quotes = true;
   EXPECT_EQ(*raw.process_word("'a' \"b\"", {}), "'a' \"b\"");
+}
+
+}  // namespace
+}  // namespace kiln::dockerfile
+
+namespace kiln::dockerfile {
+namespace {
+
+TEST(LexerRobustness, ExplosiveExpansionIsBoundedAndFast) {
+  // ${A//} with an empty pattern inserts the replacement between every character; nested, the
+  // result grows multiplicatively. kiln stops at 1 MiB instead of hanging (found by fuzzing).
+  Vars env{{"A", std::string(300, 'a')}};
+  std::string nested = "x";
+  for (int i = 0; i < 6; ++i) nested = "${A//" "/" + nested + "}";
+  auto start = std::chrono::steady_clock::now();
+  auto r = Lexer().process_word(nested, env);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("larger than 1048576 bytes"), std::string::npos) << r.error().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  Vars big{{"B", std::string(20000, 'b')}};
+  EXPECT_NE(Lexer().process_word("${B%b}", big).error().message().find("too long for pattern substitution"),
+            std::string::npos);
+  auto empty = Lexer().process_word("${A///}", Vars{{"A", "abc"}});
+  ASSERT_TRUE(empty) << empty.error().message();
+  EXPECT_EQ(*empty, "abc") << "an empty pattern and replacement";
+  EXPECT_FALSE(Lexer().process_word("${A//}", Vars{{"A", "abc"}})) << "missing the second /";
 }
 
 }  // namespace
