@@ -31,12 +31,9 @@ Status run(Context& ctx, const HistoryArgs& a) {
     for (const auto& r : rows) fmt::print("{}\n", id_of(r));
     return {};
   }
-  RowFormat f = parse_row_format(a.format);
-  if (f.kind != RowFormat::table) {
-    std::vector<std::string> json;
-    for (const auto& r : rows) json.push_back(ops::history_row_json(r, a.human, now));
-    return print_rows(f, json);
-  }
+  if (auto st = print_formatted(a.format, rows,
+                                 [&](const auto& r) { return ops::history_row_json(r, a.human, now); }))
+    return *st;
   std::vector<std::vector<std::string>> table{
       {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"}};
   for (const auto& r : rows) {

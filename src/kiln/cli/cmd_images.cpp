@@ -22,12 +22,8 @@ Status run(Context& ctx, const ImagesArgs& a) {
     for (const auto& r : rows) fmt::print("{}\n", id_of(r));
     return {};
   }
-  RowFormat f = parse_row_format(a.format);
-  if (f.kind != RowFormat::table) {
-    std::vector<std::string> json;
-    for (const auto& r : rows) json.push_back(ops::image_row_json(r, now));
-    return print_rows(f, json);
-  }
+  if (auto st = print_formatted(a.format, rows, [&](const auto& r) { return ops::image_row_json(r, now); }))
+    return *st;
   std::vector<std::vector<std::string>> table;
   if (a.digests)
     table.push_back({"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
