@@ -123,9 +123,12 @@ class LibarchiveWriter final : public TarWriter {
   explicit LibarchiveWriter(io::Writer& dst) : m_dst(dst) {}
   ~LibarchiveWriter() override {
     if (!m_a) return;
-    // Abandoned mid-stream (an error upstream): do not let libarchive pad the rest of the
-    // current entry and the trailer into the destination.
-    if (!m_finished) archive_write_fail(m_a);
+    // Abandoned mid-stream (an error upstream): libarchive pads the rest of the current entry
+    // on close; discard that instead of writing it to the destination.
+    if (!m_finished) {
+      m_discard = true;
+      archive_write_close(m_a);
+    }
     archive_write_free(m_a);
   }
 
@@ -208,6 +211,7 @@ class LibarchiveWriter final : public TarWriter {
  private:
   static la_ssize_t write_cb(struct archive* a, void* self_, const void* buf, size_t size) {
     auto* self = static_cast<LibarchiveWriter*>(self_);
+    if (self->m_discard) return static_cast<la_ssize_t>(size);
     auto st = self->m_dst.write(buf, size);
     if (!st) {
       self->m_dst_error = std::move(st.error());
@@ -230,6 +234,7 @@ class LibarchiveWriter final : public TarWriter {
   ::archive* m_a = nullptr;
   std::optional<Error> m_dst_error;
   bool m_finished = false;
+  bool m_discard = false;
 };
 
 }  // namespace
