@@ -4,15 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <vector>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "kiln/dockerfile/ast.hpp"
 #include "kiln/dockerfile/instructions.hpp"
 #include "kiln/io/compress.hpp"
-#include "kiln/os/dir.hpp"
 #include "kiln/io/stream.hpp"
+#include "kiln/os/dir.hpp"
 
 using namespace kiln;
 
@@ -48,7 +48,8 @@ int bench_dockerfile(const char* path) {
       std::fprintf(stderr, "kiln_bench: %s\n", df.error().message().c_str());
       return 1;
     }
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
     lines = ast->source->lines.size();
   }
   std::sort(ms.begin(), ms.end());

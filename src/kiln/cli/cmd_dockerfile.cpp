@@ -10,14 +10,17 @@ void add_dockerfile(CLI::App& app, Context& ctx) {
   auto* d = app.add_subcommand("dockerfile", "Work with Dockerfiles without building them");
   d->require_subcommand(1);
   auto file = std::make_shared<std::string>(), format = std::make_shared<std::string>("json");
-  auto* p = d->add_subcommand("parse", "Parse and validate a Dockerfile, then print its syntax tree");
+  auto* p =
+      d->add_subcommand("parse", "Parse and validate a Dockerfile, then print its syntax tree");
   p->add_option("file", *file, "The Dockerfile (- for stdin)")->required();
-  p->add_option("--format", *format, "json (documented in docs/dockerfile.md) or dump (BuildKit's AST dump)")
+  p->add_option("--format", *format,
+                "json (documented in docs/dockerfile.md) or dump (BuildKit's AST dump)")
       ->capture_default_str();
   p->callback([&ctx, file, format] {
     auto run = [&]() -> Status {
       if (*format != "json" && *format != "dump")
-        return failf(Errc::invalid_argument, "dockerfile parse: unknown --format \"{}\" (want json or dump)", *format);
+        return failf(Errc::invalid_argument,
+                     "dockerfile parse: unknown --format \"{}\" (want json or dump)", *format);
       std::string text = *file == "-" ? KILN_TRY(os::read_fd(0)) : KILN_TRY(os::read_file(*file));
       auto ast = KILN_TRY(dockerfile::parse(text, *file == "-" ? "Dockerfile" : *file));
       // Validate every instruction too (unknown instructions, bad flags, ...), as a build would.

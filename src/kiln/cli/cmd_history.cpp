@@ -31,8 +31,8 @@ Status run(Context& ctx, const HistoryArgs& a) {
     for (const auto& r : rows) fmt::print("{}\n", id_of(r));
     return {};
   }
-  if (auto st = print_formatted(a.format, rows,
-                                 [&](const auto& r) { return ops::history_row_json(r, a.human, now); }))
+  if (auto st = print_formatted(
+          a.format, rows, [&](const auto& r) { return ops::history_row_json(r, a.human, now); }))
     return *st;
   std::vector<std::vector<std::string>> table{
       {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"}};

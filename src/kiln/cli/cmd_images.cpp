@@ -22,7 +22,8 @@ Status run(Context& ctx, const ImagesArgs& a) {
     for (const auto& r : rows) fmt::print("{}\n", id_of(r));
     return {};
   }
-  if (auto st = print_formatted(a.format, rows, [&](const auto& r) { return ops::image_row_json(r, now); }))
+  if (auto st = print_formatted(a.format, rows,
+                                [&](const auto& r) { return ops::image_row_json(r, now); }))
     return *st;
   std::vector<std::vector<std::string>> table;
   if (a.digests)

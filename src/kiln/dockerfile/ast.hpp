@@ -22,16 +22,16 @@ struct Heredoc {
 };
 
 struct Node {
-  std::string keyword;        // as written: "RUN", "run"
-  std::string instruction;    // lower case: "run"
-  std::string original;       // the logical line, continuations joined
+  std::string keyword;             // as written: "RUN", "run"
+  std::string instruction;         // lower case: "run"
+  std::string original;            // the logical line, continuations joined
   std::vector<std::string> flags;  // leading --flags, unparsed ("--from=build")
   std::vector<std::string> args;   // arguments as the instruction's line parser splits them
   bool json = false;               // exec (JSON array) form
   std::vector<Heredoc> heredocs;
-  std::shared_ptr<Node> sub;       // the ONBUILD trigger
+  std::shared_ptr<Node> sub;  // the ONBUILD trigger
   int start_line = 0, end_line = 0;
-  int column = 1;                  // of the keyword on start_line
+  int column = 1;                     // of the keyword on start_line
   std::vector<std::string> comments;  // comment lines right above
 };
 

@@ -25,8 +25,10 @@ std::string go_clean(std::string_view path) {
   for (auto& c : split(path, '/')) {
     if (c.empty() || c == ".") continue;
     if (c == "..") {
-      if (!out.empty() && out.back() != "..") out.pop_back();
-      else if (!rooted) out.push_back("..");
+      if (!out.empty() && out.back() != "..")
+        out.pop_back();
+      else if (!rooted)
+        out.push_back("..");
       continue;
     }
     out.push_back(c);
@@ -69,16 +71,20 @@ Result<IgnoreMatcher> IgnoreMatcher::from_patterns(const std::vector<std::string
     p = go_clean(p);
     Pattern pat;
     if (p[0] == '!') {
-      if (p.size() == 1) return fail(Errc::invalid_argument, ".dockerignore: illegal exclusion pattern: \"!\"");
+      if (p.size() == 1)
+        return fail(Errc::invalid_argument, ".dockerignore: illegal exclusion pattern: \"!\"");
       pat.exclusion = true;
       p = p.substr(1);
     }
     if (auto ok = go_match(p, "."); !ok)
-      return failf(Errc::invalid_argument, ".dockerignore: pattern \"{}\": {}", raw, ok.error().message());
+      return failf(Errc::invalid_argument, ".dockerignore: pattern \"{}\": {}", raw,
+                   ok.error().message());
     pat.cleaned = p;
     pat.dirs = split(p, '/');
     auto glob = detail::Glob::compile(p, true);
-    if (!glob) return failf(Errc::invalid_argument, ".dockerignore: pattern \"{}\": {}", raw, glob.error().message());
+    if (!glob)
+      return failf(Errc::invalid_argument, ".dockerignore: pattern \"{}\": {}", raw,
+                   glob.error().message());
     pat.glob = std::make_shared<detail::Glob>(std::move(*glob));
     m.m_patterns.push_back(std::move(pat));
   }
@@ -130,7 +136,8 @@ bool IgnoreMatcher::may_reinclude_under(std::string_view dir) const {
 }
 
 std::string ignore_file_for(const std::string& context_dir, const std::string& dockerfile_path) {
-  if (!dockerfile_path.empty() && exists(dockerfile_path + ".dockerignore")) return dockerfile_path + ".dockerignore";
+  if (!dockerfile_path.empty() && exists(dockerfile_path + ".dockerignore"))
+    return dockerfile_path + ".dockerignore";
   std::string def = context_dir + "/.dockerignore";
   return exists(def) ? def : "";
 }

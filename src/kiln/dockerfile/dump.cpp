@@ -27,8 +27,11 @@ nlohmann::ordered_json node_json(const Node& n) {
   j["json"] = n.json;
   j["heredocs"] = nlohmann::ordered_json::array();
   for (const auto& h : n.heredocs)
-    j["heredocs"].push_back({{"name", h.name}, {"content", h.content}, {"expand", h.expand},
-                             {"chomp", h.chomp}, {"fd", h.fd}});
+    j["heredocs"].push_back({{"name", h.name},
+                             {"content", h.content},
+                             {"expand", h.expand},
+                             {"chomp", h.chomp},
+                             {"fd", h.fd}});
   j["startLine"] = n.start_line;
   j["endLine"] = n.end_line;
   j["original"] = n.original;
@@ -55,7 +58,8 @@ std::string to_json(const Ast& ast) {
   j["instructions"] = nlohmann::ordered_json::array();
   for (const auto& n : ast.nodes) j["instructions"].push_back(node_json(n));
   j["warnings"] = nlohmann::ordered_json::array();
-  for (const auto& w : ast.warnings) j["warnings"].push_back({{"line", w.line}, {"message", w.message}});
+  for (const auto& w : ast.warnings)
+    j["warnings"].push_back({{"line", w.line}, {"message", w.message}});
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -14,7 +14,8 @@ size_t distance(std::string_view a, std::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -53,7 +54,8 @@ std::vector<std::string>& Flags::add_strings(const std::string& name) {
 
 Status Flags::parse() {
   for (const auto& arg : m_raw) {
-    if (!arg.starts_with("--")) return failf(Errc::invalid_argument, "arg should start with -- : {}", arg);
+    if (!arg.starts_with("--"))
+      return failf(Errc::invalid_argument, "arg should start with -- : {}", arg);
     if (arg == "--") return {};
     std::string body = arg.substr(2);
     size_t eq = body.find('=');
@@ -74,9 +76,13 @@ Status Flags::parse() {
         if (has_value && value.empty())
           return failf(Errc::invalid_argument, "missing a value on flag: --{}", name);
         std::string v = to_lower(value);
-        if (v == "true" || v.empty()) f.b = true;
-        else if (v == "false") f.b = false;
-        else return failf(Errc::invalid_argument, "expecting boolean value for flag --{}, not: {}", name, value);
+        if (v == "true" || v.empty())
+          f.b = true;
+        else if (v == "false")
+          f.b = false;
+        else
+          return failf(Errc::invalid_argument, "expecting boolean value for flag --{}, not: {}",
+                       name, value);
         break;
       }
       case Kind::string:

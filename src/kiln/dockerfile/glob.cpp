@@ -74,15 +74,21 @@ bool Glob::match(std::string_view s) const {
     const Token& tok = m_tokens[t];
     bool r = false;
     switch (tok.kind) {
-      case Token::lit: r = i < n && s[i] == tok.c && m(t + 1, i + 1); break;
-      case Token::one: r = i < n && s[i] != '/' && m(t + 1, i + 1); break;
+      case Token::lit:
+        r = i < n && s[i] == tok.c && m(t + 1, i + 1);
+        break;
+      case Token::one:
+        r = i < n && s[i] != '/' && m(t + 1, i + 1);
+        break;
       case Token::star:
         for (size_t j = i; j <= n && !r; ++j) {
           r = m(t + 1, j);
           if (j < n && s[j] == '/') break;
         }
         break;
-      case Token::dstar_end: r = true; break;
+      case Token::dstar_end:
+        r = true;
+        break;
       case Token::dstar_slash:
         r = m(t + 1, i);
         for (size_t j = i + 1; j <= n && !r; ++j)

@@ -12,8 +12,9 @@ namespace {
 using detail::Flags;
 
 const std::vector<std::string> k_instructions = {
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
-    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"};
+    "ADD",    "ARG",   "CMD",         "COPY",  "ENTRYPOINT", "ENV",
+    "EXPOSE", "FROM",  "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD",
+    "RUN",    "SHELL", "STOPSIGNAL",  "USER",  "VOLUME",     "WORKDIR"};
 
 std::unexpected<Error> at_least_one(std::string_view c) {
   return failf(Errc::invalid_argument, "{} requires at least one argument", c);
@@ -24,10 +25,12 @@ std::unexpected<Error> exactly_one(std::string_view c) {
 
 // ^[0-7]{3,4}$ or comma-separated [ugoa]*[-+=][rwxXst]* clauses.
 bool valid_chmod(std::string_view m) {
-  if ((m.size() == 3 || m.size() == 4) && m.find_first_not_of("01234567") == std::string_view::npos) return true;
+  if ((m.size() == 3 || m.size() == 4) && m.find_first_not_of("01234567") == std::string_view::npos)
+    return true;
   for (const auto& clause : split(m, ',')) {
     size_t i = clause.find_first_not_of("ugoa");
-    if (i == std::string::npos || (clause[i] != '-' && clause[i] != '+' && clause[i] != '=')) return false;
+    if (i == std::string::npos || (clause[i] != '-' && clause[i] != '+' && clause[i] != '='))
+      return false;
     if (clause.find_first_not_of("rwxXst", i + 1) != std::string::npos) return false;
   }
   return true;
@@ -41,7 +44,9 @@ bool valid_stage_name(std::string_view n) {
 
 // The instruction without its leading "ONBUILD" keyword and blanks.
 std::string strip_onbuild(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  };
   size_t i = 0;
   while (i < s.size() && space(s[i])) ++i;
   if (to_lower(s.substr(i, 7)) == "onbuild") i += 7;
@@ -52,7 +57,9 @@ std::string strip_onbuild(std::string_view s) {
 CommandLine command_line(const Node& n) {
   CommandLine c;
   c.prepend_shell = !n.json;
-  c.args = n.json ? n.args : (n.args.empty() ? std::vector<std::string>{} : std::vector<std::string>{join(n.args, " ")});
+  c.args = n.json ? n.args
+                  : (n.args.empty() ? std::vector<std::string>{}
+                                    : std::vector<std::string>{join(n.args, " ")});
   c.files = n.heredocs;
   return c;
 }
@@ -71,7 +78,8 @@ Status no_flags(const Node& n) {
 Result<SourcesAndDest> sources_and_dest(const Node& n, std::string_view cmd) {
   if (n.args.size() < 2)
     return failf(Errc::invalid_argument,
-                 "{} requires at least two arguments, but only one was provided. Destination could not be determined.",
+                 "{} requires at least two arguments, but only one was provided. Destination could "
+                 "not be determined.",
                  cmd);
   SourcesAndDest sd;
   sd.dest = n.args.back();
@@ -80,8 +88,10 @@ Result<SourcesAndDest> sources_and_dest(const Node& n, std::string_view cmd) {
     auto h = std::find_if(n.heredocs.begin(), n.heredocs.end(), [&](const Heredoc& d) {
       return a.starts_with("<<") && a.find(d.name) != std::string::npos;
     });
-    if (!n.json && h != n.heredocs.end()) sd.contents.push_back(*h);
-    else sd.sources.push_back(a);
+    if (!n.json && h != n.heredocs.end())
+      sd.contents.push_back(*h);
+    else
+      sd.sources.push_back(a);
   }
   return sd;
 }
@@ -107,7 +117,8 @@ Result<Command> parse_healthcheck(const Node& n) {
   KILN_TRY(f.parse());
   if (type != "CMD")
     return failf(Errc::invalid_argument, "Unknown type \"{}\" in HEALTHCHECK (try CMD)", type);
-  std::vector<std::string> cmd = n.json ? rest : (rest.empty() ? rest : std::vector<std::string>{join(rest, " ")});
+  std::vector<std::string> cmd =
+      n.json ? rest : (rest.empty() ? rest : std::vector<std::string>{join(rest, " ")});
   if (cmd.empty()) return fail(Errc::invalid_argument, "Missing command after HEALTHCHECK CMD");
   h.test = {n.json ? "CMD" : "CMD-SHELL"};
   h.test.insert(h.test.end(), cmd.begin(), cmd.end());
@@ -143,9 +154,11 @@ Result<Command> parse_run(const Node& n) {
   r.cmd = command_line(n);
   for (const auto& m : mounts) r.mounts.push_back(KILN_TRY_CTX(parse_mount(m), "--mount=" + m));
   if (f.used("network") && network != "default" && network != "none" && network != "host")
-    return failf(Errc::invalid_argument, "unsupported network mode \"{}\" (want default, none or host)", network);
+    return failf(Errc::invalid_argument,
+                 "unsupported network mode \"{}\" (want default, none or host)", network);
   if (f.used("security") && security != "sandbox" && security != "insecure")
-    return failf(Errc::invalid_argument, "unsupported security mode \"{}\" (want sandbox or insecure)", security);
+    return failf(Errc::invalid_argument,
+                 "unsupported security mode \"{}\" (want sandbox or insecure)", security);
   r.network = network;
   r.security = security;
   return r;
@@ -165,17 +178,20 @@ Result<Command> parse_copy_like(const Node& n, bool is_add) {
   auto sd = KILN_TRY(sources_and_dest(n, is_add ? "ADD" : "COPY"));
   if (!chmod.empty()) {
     if (!valid_chmod(chmod))
-      return failf(Errc::invalid_argument, "invalid chmod parameter \"{}\" (want an octal mode like 0755 or u+x)", chmod);
+      return failf(Errc::invalid_argument,
+                   "invalid chmod parameter \"{}\" (want an octal mode like 0755 or u+x)", chmod);
   }
   if (is_add) {
     Add a;
     a.paths = std::move(sd);
     a.chown = chown, a.chmod = chmod, a.link = link, a.excludes = excludes;
     a.checksum = *checksum, a.keep_git_dir = *keep_git;
-    if (!a.checksum.empty() && !(a.paths.sources.size() == 1 && (a.paths.sources[0].starts_with("http://") ||
-                                                                  a.paths.sources[0].starts_with("https://") ||
-                                                                  a.paths.sources[0].starts_with("git@"))))
-      return fail(Errc::invalid_argument, "checksum can't be specified for multiple sources or non-URL sources");
+    if (!a.checksum.empty() &&
+        !(a.paths.sources.size() == 1 &&
+          (a.paths.sources[0].starts_with("http://") ||
+           a.paths.sources[0].starts_with("https://") || a.paths.sources[0].starts_with("git@"))))
+      return fail(Errc::invalid_argument,
+                  "checksum can't be specified for multiple sources or non-URL sources");
     return a;
   }
   Copy c;
@@ -190,7 +206,8 @@ Result<Command> parse_onbuild(const Node& n) {
   if (!n.sub) return at_least_one("ONBUILD");
   std::string trigger = n.sub->keyword;
   for (auto& c : trigger) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (trigger == "ONBUILD") return fail(Errc::invalid_argument, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  if (trigger == "ONBUILD")
+    return fail(Errc::invalid_argument, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (trigger == "MAINTAINER" || trigger == "FROM")
     return failf(Errc::invalid_argument, "{} isn't allowed as an ONBUILD trigger", trigger);
   Onbuild o;
@@ -216,7 +233,9 @@ Result<Command> parse_command(const Node& n) {
     if (n.args.empty()) return at_least_one(i == "env" ? "ENV" : "LABEL");
     auto kv = pairs(n);
     for (const auto& p : kv)
-      if (p.key.empty()) return failf(Errc::invalid_argument, "{} names can not be blank", i == "env" ? "ENV" : "LABEL");
+      if (p.key.empty())
+        return failf(Errc::invalid_argument, "{} names can not be blank",
+                     i == "env" ? "ENV" : "LABEL");
     if (i == "env") return Env{kv};
     return Label{kv};
   }
@@ -235,7 +254,8 @@ Result<Command> parse_command(const Node& n) {
     Volume v;
     for (const auto& a : n.args) {
       std::string t(trim(a));
-      if (t.empty()) return fail(Errc::invalid_argument, "VOLUME specified can not be an empty string");
+      if (t.empty())
+        return fail(Errc::invalid_argument, "VOLUME specified can not be an empty string");
       v.paths.push_back(t);
     }
     return v;
@@ -266,11 +286,15 @@ Result<Command> parse_command(const Node& n) {
   }
   if (i == "shell") {
     if (n.args.empty() || (n.json && n.args.empty())) return at_least_one("SHELL");
-    if (!n.json) return fail(Errc::invalid_argument, "SHELL requires the arguments to be in JSON form, e.g. SHELL [\"/bin/sh\", \"-c\"]");
+    if (!n.json)
+      return fail(
+          Errc::invalid_argument,
+          "SHELL requires the arguments to be in JSON form, e.g. SHELL [\"/bin/sh\", \"-c\"]");
     return Shell{n.args};
   }
   if (i == "from") return fail(Errc::internal, "FROM is handled by parse_instructions");
-  return failf(Errc::invalid_argument, "unknown instruction: {}{}", n.keyword, detail::suggest(n.keyword, k_instructions));
+  return failf(Errc::invalid_argument, "unknown instruction: {}{}", n.keyword,
+               detail::suggest(n.keyword, k_instructions));
 }
 
 Result<Dockerfile> parse_instructions(const Ast& ast) {
@@ -295,17 +319,22 @@ Result<Dockerfile> parse_instructions(const Ast& ast) {
         s.from.name = to_lower(n.args[2]);
         if (!valid_stage_name(s.from.name))
           return located_err(Error(Errc::invalid_argument,
-                                   fmt::format("invalid name for build stage: \"{}\", name can't start with a number or contain symbols",
+                                   fmt::format("invalid name for build stage: \"{}\", name can't "
+                                               "start with a number or contain symbols",
                                                n.args[2])));
       } else if (n.args.size() != 1) {
-        return located_err(Error(Errc::invalid_argument, "FROM requires either one or three arguments"));
+        return located_err(
+            Error(Errc::invalid_argument, "FROM requires either one or three arguments"));
       }
       s.from.base = n.args[0];
       for (const auto& other : df.stages)
         if (!s.from.name.empty() && other.from.name == s.from.name) {
           // BuildKit accepts this (its linter warns): references resolve to the first stage.
-          df.warnings.push_back({fmt::format("duplicate stage name \"{}\" (first used on line {}); references "
-                                             "resolve to the first", s.from.name, other.line), n.start_line});
+          df.warnings.push_back(
+              {fmt::format("duplicate stage name \"{}\" (first used on line {}); references "
+                           "resolve to the first",
+                           s.from.name, other.line),
+               n.start_line});
           break;
         }
       df.stages.push_back(std::move(s));
@@ -317,14 +346,17 @@ Result<Dockerfile> parse_instructions(const Ast& ast) {
     if (df.stages.empty()) {
       if (!std::holds_alternative<Arg>(ins.command))
         return located_err(Error(Errc::invalid_argument,
-                                 fmt::format("{} before the first FROM: only ARG may come before FROM (no build stage in current context)",
+                                 fmt::format("{} before the first FROM: only ARG may come before "
+                                             "FROM (no build stage in current context)",
                                              n.keyword)));
       df.meta_args.push_back(std::move(ins));
       continue;
     }
     df.stages.back().commands.push_back(std::move(ins));
   }
-  if (df.stages.empty()) return std::unexpected(located(*ast.source, 0, 0, "the Dockerfile has no FROM instruction (no build stage)"));
+  if (df.stages.empty())
+    return std::unexpected(
+        located(*ast.source, 0, 0, "the Dockerfile has no FROM instruction (no build stage)"));
   return df;
 }
 

@@ -37,14 +37,14 @@ struct Mount {
   bool required = false;
   std::string sharing;  // cache: shared (default), private, locked
   std::optional<uint32_t> mode, uid, gid;
-  int64_t size = 0;     // tmpfs
-  std::string spec;     // as written after --mount=
+  int64_t size = 0;  // tmpfs
+  std::string spec;  // as written after --mount=
 };
 std::string_view mount_type_name(Mount::Type t);
 
 struct SourcesAndDest {
-  std::vector<std::string> sources;   // paths (or URLs for ADD)
-  std::vector<Heredoc> contents;      // heredoc sources (COPY <<EOF /dst)
+  std::vector<std::string> sources;  // paths (or URLs for ADD)
+  std::vector<Heredoc> contents;     // heredoc sources (COPY <<EOF /dst)
   std::string dest;
 };
 
@@ -59,18 +59,42 @@ struct Run {
   std::string network;   // "", default, none, host
   std::string security;  // "", sandbox, insecure
 };
-struct Cmd { CommandLine cmd; };
-struct Entrypoint { CommandLine cmd; };
-struct Env { std::vector<KeyValue> vars; };
-struct Label { std::vector<KeyValue> labels; };
-struct Maintainer { std::string name; };
-struct Expose { std::vector<std::string> ports; };
-struct Volume { std::vector<std::string> paths; };
-struct User { std::string user; };
-struct Workdir { std::string path; };
-struct StopSignal { std::string signal; };
-struct Arg { std::vector<ArgDef> args; };
-struct Shell { std::vector<std::string> shell; };
+struct Cmd {
+  CommandLine cmd;
+};
+struct Entrypoint {
+  CommandLine cmd;
+};
+struct Env {
+  std::vector<KeyValue> vars;
+};
+struct Label {
+  std::vector<KeyValue> labels;
+};
+struct Maintainer {
+  std::string name;
+};
+struct Expose {
+  std::vector<std::string> ports;
+};
+struct Volume {
+  std::vector<std::string> paths;
+};
+struct User {
+  std::string user;
+};
+struct Workdir {
+  std::string path;
+};
+struct StopSignal {
+  std::string signal;
+};
+struct Arg {
+  std::vector<ArgDef> args;
+};
+struct Shell {
+  std::vector<std::string> shell;
+};
 struct Onbuild {
   std::string expression;  // the trigger as written, e.g. "RUN make"
   std::shared_ptr<Node> trigger;

@@ -22,17 +22,22 @@ struct PatTok {
 std::vector<PatTok> tokenize(std::string_view p) {
   std::vector<PatTok> out;
   for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '*') out.push_back({PatTok::star, 0});
-    else if (p[i] == '?') out.push_back({PatTok::one, 0});
-    else if (p[i] == '\\' && i + 1 < p.size()) out.push_back({PatTok::lit, p[++i]});
-    else out.push_back({PatTok::lit, p[i]});
+    if (p[i] == '*')
+      out.push_back({PatTok::star, 0});
+    else if (p[i] == '?')
+      out.push_back({PatTok::one, 0});
+    else if (p[i] == '\\' && i + 1 < p.size())
+      out.push_back({PatTok::lit, p[++i]});
+    else
+      out.push_back({PatTok::lit, p[i]});
   }
   return out;
 }
 
 // Every end position e (start <= e <= text.size()) where pattern matches text[start, e),
 // found in one left-to-right NFA pass that stops when no state is alive.
-std::vector<size_t> match_ends(const std::vector<PatTok>& toks, std::string_view text, size_t start) {
+std::vector<size_t> match_ends(const std::vector<PatTok>& toks, std::string_view text,
+                               size_t start) {
   const size_t np = toks.size();
   std::vector<char> cur(np + 1, 0), next(np + 1, 0);
   auto close = [&](std::vector<char>& st) {
@@ -53,7 +58,8 @@ std::vector<size_t> match_ends(const std::vector<PatTok>& toks, std::string_view
       const PatTok& t = toks[k];
       if (t.kind == PatTok::star) {
         if (ch != '\n') next[k] = alive = 1;
-      } else if ((t.kind == PatTok::one && ch != '\n') || (t.kind == PatTok::lit && t.c == text[i])) {
+      } else if ((t.kind == PatTok::one && ch != '\n') ||
+                 (t.kind == PatTok::lit && t.c == text[i])) {
         next[k + 1] = alive = 1;
       }
     }
@@ -64,14 +70,18 @@ std::vector<size_t> match_ends(const std::vector<PatTok>& toks, std::string_view
   return ends;
 }
 
-
-bool is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool is_digit(int c) { return c >= '0' && c <= '9'; }
+bool is_space(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+bool is_digit(int c) {
+  return c >= '0' && c <= '9';
+}
 bool is_name_char(int c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c >= 0x80;
 }
 bool is_special_param(int c) {
-  return c == '@' || c == '*' || c == '#' || c == '?' || c == '-' || c == '$' || c == '!' || c == '0';
+  return c == '@' || c == '*' || c == '#' || c == '?' || c == '-' || c == '$' || c == '!' ||
+         c == '0';
 }
 
 // Accumulates the split form (ProcessWords) next to the joined form.
@@ -138,13 +148,18 @@ class Scanner {
       }
       if (c == '$' || (c == '\'' || c == '"')) {
         std::string tmp;
-        if (c == '$') tmp = KILN_TRY(dollar());
-        else if (c == '\'') tmp = KILN_TRY(single_quote());
-        else tmp = KILN_TRY(double_quote());
+        if (c == '$')
+          tmp = KILN_TRY(dollar());
+        else if (c == '\'')
+          tmp = KILN_TRY(single_quote());
+        else
+          tmp = KILN_TRY(double_quote());
         result += tmp;
         KILN_TRY(check_size(result.size()));
-        if (c == '$') words.add_string(tmp);
-        else words.add_raw_string(tmp);
+        if (c == '$')
+          words.add_string(tmp);
+        else
+          words.add_raw_string(tmp);
         continue;
       }
       c = next();
@@ -163,7 +178,8 @@ class Scanner {
     }
     restore();
     if (stop != k_eof)
-      return failf(Errc::invalid_argument, "unexpected end of statement while looking for matching {}",
+      return failf(Errc::invalid_argument,
+                   "unexpected end of statement while looking for matching {}",
                    static_cast<char>(stop));
     return std::make_pair(result, words.take());
   }
@@ -282,7 +298,8 @@ class Scanner {
         return modifier(n, c, chs, null_is_unset);
       case '/':
         return replace(n);
-      case k_eof: return fail(Errc::invalid_argument, "syntax error: missing '}'");
+      case k_eof:
+        return fail(Errc::invalid_argument, "syntax error: missing '}'");
       default:
         return failf(Errc::invalid_argument, "unsupported modifier ({}) in substitution", chs);
     }
@@ -297,18 +314,24 @@ class Scanner {
     return r->first;
   }
 
-  Result<std::string> modifier(const std::string& n, int c, const std::string& chs, bool null_is_unset) {
+  Result<std::string> modifier(const std::string& n, int c, const std::string& chs,
+                               bool null_is_unset) {
     std::string word = KILN_TRY(sub_word('}', c == '#' || c == '%', "syntax error: missing '}'"));
     auto [value, set] = get_env(n);
     if (m_lx.skip_unset && !set) return "${" + n + chs + word + "}";
     bool empty = !set || (null_is_unset && value.empty());
     switch (c) {
-      case '-': return empty ? word : value;
-      case '+': return empty ? std::string() : word;
+      case '-':
+        return empty ? word : value;
+      case '+':
+        return empty ? std::string() : word;
       case '?':
-        if (!set) return failf(Errc::invalid_argument, "{}: {}", n, word.empty() ? "is not allowed to be unset" : word);
+        if (!set)
+          return failf(Errc::invalid_argument, "{}: {}", n,
+                       word.empty() ? "is not allowed to be unset" : word);
         if (null_is_unset && value.empty())
-          return failf(Errc::invalid_argument, "{}: {}", n, word.empty() ? "is not allowed to be empty" : word);
+          return failf(Errc::invalid_argument, "{}: {}", n,
+                       word.empty() ? "is not allowed to be empty" : word);
         return value;
       default: {  // # and %: shortest match, ## and %%: longest
         bool greedy = !word.empty() && word[0] == c;
@@ -369,13 +392,15 @@ class Scanner {
 
   static Status check_size(size_t n) {
     if (n > k_max_expansion)
-      return failf(Errc::invalid_argument, "variable expansion is larger than {} bytes", k_max_expansion);
+      return failf(Errc::invalid_argument, "variable expansion is larger than {} bytes",
+                   k_max_expansion);
     return {};
   }
 
   static Status check_pattern_input(std::string_view value) {
     if (value.size() > k_max_pattern_input)
-      return failf(Errc::invalid_argument, "value of {} bytes is too long for pattern substitution (limit {})",
+      return failf(Errc::invalid_argument,
+                   "value of {} bytes is too long for pattern substitution (limit {})",
                    value.size(), k_max_pattern_input);
     return {};
   }
@@ -386,8 +411,8 @@ class Scanner {
       if (i + 1 < p.size() && (p[i + 1] == '}' || p[i + 1] == '/')) continue;
       char e = i + 1 < p.size() ? p[i + 1] : '\0';
       if (e != '*' && e != '?' && e != '\\')
-        return failf(Errc::invalid_argument, "invalid pattern ({}) in substitution: invalid escape '\\{}'", p,
-                     e);
+        return failf(Errc::invalid_argument,
+                     "invalid pattern ({}) in substitution: invalid escape '\\{}'", p, e);
       ++i;
     }
     return {};
@@ -449,7 +474,9 @@ bool match_from(std::string_view p, std::string_view t) {
 
 }  // namespace
 
-bool pattern_matches(std::string_view pattern, std::string_view text) { return match_from(pattern, text); }
+bool pattern_matches(std::string_view pattern, std::string_view text) {
+  return match_from(pattern, text);
+}
 
 Result<LexResult> Lexer::process(std::string_view word, const Vars& env) const {
   Scanner sc(word, env, *this, m_escape);
@@ -471,7 +498,8 @@ Result<std::string> Lexer::process_word(std::string_view word, const Vars& env) 
   return KILN_TRY(process(word, env)).word;
 }
 
-Result<std::vector<std::string>> Lexer::process_words(std::string_view word, const Vars& env) const {
+Result<std::vector<std::string>> Lexer::process_words(std::string_view word,
+                                                      const Vars& env) const {
   return KILN_TRY(process(word, env)).words;
 }
 

@@ -21,19 +21,19 @@ namespace kiln::dockerfile {
 using Vars = std::map<std::string, std::string>;
 
 struct LexResult {
-  std::string word;                // ProcessWord: one string, spaces kept
-  std::vector<std::string> words;  // ProcessWords: split after expansion, quotes respected
-  std::set<std::string> matched;   // variables that were set
-  std::set<std::string> unmatched; // variables referenced but not set
+  std::string word;                 // ProcessWord: one string, spaces kept
+  std::vector<std::string> words;   // ProcessWords: split after expansion, quotes respected
+  std::set<std::string> matched;    // variables that were set
+  std::set<std::string> unmatched;  // variables referenced but not set
 };
 
 class Lexer {
  public:
   explicit Lexer(char escape = '\\') : m_escape(escape) {}
 
-  bool raw_quotes = false;     // keep quote characters in the output
-  bool raw_escapes = false;    // keep escape characters in the output
-  bool skip_unset = false;     // leave references to unset variables as written
+  bool raw_quotes = false;   // keep quote characters in the output
+  bool raw_escapes = false;  // keep escape characters in the output
+  bool skip_unset = false;   // leave references to unset variables as written
 
   // Errors are Errc::invalid_argument: "failed to process \"<word>\": <reason>".
   Result<LexResult> process(std::string_view word, const Vars& env) const;

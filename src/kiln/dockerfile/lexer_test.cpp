@@ -165,9 +165,12 @@ TEST(Lexer, ErrorsAndMatches) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(), "failed to process \"he${XXX:?must be set}\": XXX: must be set");
   EXPECT_EQ(lex.process_word("'abc", {}).error().message(),
-            "failed to process \"'abc\": unexpected end of statement while looking for matching single-quote");
-  EXPECT_EQ(lex.process_word("${a", {}).error().message(), "failed to process \"${a\": syntax error: missing '}'");
-  EXPECT_EQ(lex.process_word("${:a}", {}).error().message(), "failed to process \"${:a}\": syntax error: bad substitution");
+            "failed to process \"'abc\": unexpected end of statement while looking for matching "
+            "single-quote");
+  EXPECT_EQ(lex.process_word("${a", {}).error().message(),
+            "failed to process \"${a\": syntax error: missing '}'");
+  EXPECT_EQ(lex.process_word("${:a}", {}).error().message(),
+            "failed to process \"${:a}\": syntax error: bad substitution");
   auto res = lex.process("$A ${B} $A", Vars{{"A", "1"}});
   EXPECT_EQ(res->matched, std::set<std::string>{"A"});
   EXPECT_EQ(res->unmatched, std::set<std::string>{"B"});
@@ -196,14 +199,23 @@ TEST(LexerRobustness, ExplosiveExpansionIsBoundedAndFast) {
   // result grows multiplicatively. kiln stops at 1 MiB instead of hanging (found by fuzzing).
   Vars env{{"A", std::string(300, 'a')}};
   std::string nested = "x";
-  for (int i = 0; i < 6; ++i) nested = "${A//" "/" + nested + "}";
+  for (int i = 0; i < 6; ++i)
+    nested =
+        "${A//"
+        "/" +
+        nested + "}";
   auto start = std::chrono::steady_clock::now();
   auto r = Lexer().process_word(nested, env);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("larger than 1048576 bytes"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("larger than 1048576 bytes"), std::string::npos)
+      << r.error().message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   Vars big{{"B", std::string(20000, 'b')}};
-  EXPECT_NE(Lexer().process_word("${B%b}", big).error().message().find("too long for pattern substitution"),
+  EXPECT_NE(Lexer()
+                .process_word("${B%b}", big)
+                .error()
+                .message()
+                .find("too long for pattern substitution"),
             std::string::npos);
   auto empty = Lexer().process_word("${A///}", Vars{{"A", "abc"}});
   ASSERT_TRUE(empty) << empty.error().message();

@@ -10,7 +10,9 @@ namespace kiln::dockerfile::detail {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view trim_space(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -93,7 +95,8 @@ std::vector<std::string> split_whitespace(std::string_view rest) {
 }
 
 // ENV / LABEL: "KEY value" (legacy) or KEY=VALUE pairs. Flattened as key, value, key, value.
-Result<std::vector<std::string>> parse_name_val(std::string_view rest, std::string_view key, char escape) {
+Result<std::vector<std::string>> parse_name_val(std::string_view rest, std::string_view key,
+                                                char escape) {
   auto words = parse_words(rest, escape);
   std::vector<std::string> out;
   if (words.empty()) return out;
@@ -133,8 +136,10 @@ Result<Args> maybe_json(std::string_view rest, bool to_list) {
     a.json = true;
     return a;
   }
-  if (to_list) a.args = split_whitespace(rest);
-  else a.args = {std::string(rest)};
+  if (to_list)
+    a.args = split_whitespace(rest);
+  else
+    a.args = {std::string(rest)};
   return a;
 }
 
@@ -181,7 +186,9 @@ Result<Args> parse_args(const std::string& instr, std::string_view rest, char es
 
 }  // namespace
 
-bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
+bool is_whitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
 
 CommandLine split_command(std::string_view line) {
   CommandLine out;

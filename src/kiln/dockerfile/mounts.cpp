@@ -19,7 +19,8 @@ Result<std::vector<std::string>> csv_fields(std::string_view s) {
     if (i < s.size() && s[i] == '"') {
       ++i;
       while (true) {
-        if (i >= s.size()) return fail(Errc::invalid_argument, "extraneous or missing \" in quoted-field");
+        if (i >= s.size())
+          return fail(Errc::invalid_argument, "extraneous or missing \" in quoted-field");
         if (s[i] == '"') {
           if (i + 1 < s.size() && s[i + 1] == '"') {
             cur += '"';
@@ -31,7 +32,8 @@ Result<std::vector<std::string>> csv_fields(std::string_view s) {
         }
         cur += s[i++];
       }
-      if (i < s.size() && s[i] != ',') return fail(Errc::invalid_argument, "extraneous or missing \" in quoted-field");
+      if (i < s.size() && s[i] != ',')
+        return fail(Errc::invalid_argument, "extraneous or missing \" in quoted-field");
     } else {
       while (i < s.size() && s[i] != ',') {
         if (s[i] == '"') return fail(Errc::invalid_argument, "bare \" in non-quoted-field");
@@ -46,7 +48,8 @@ Result<std::vector<std::string>> csv_fields(std::string_view s) {
 
 std::optional<bool> go_bool(std::string_view v) {
   if (v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "true" || v == "True") return true;
-  if (v == "0" || v == "f" || v == "F" || v == "FALSE" || v == "false" || v == "False") return false;
+  if (v == "0" || v == "f" || v == "F" || v == "FALSE" || v == "false" || v == "False")
+    return false;
   return std::nullopt;
 }
 
@@ -57,33 +60,47 @@ std::optional<int64_t> ram_in_bytes(std::string_view s) {
   if (i == 0) return std::nullopt;
   double n = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
   std::string unit = to_lower(s.substr(i));
-  if (unit.ends_with("ib")) unit = unit.substr(0, unit.size() - 2);
-  else if (unit.ends_with('b')) unit.pop_back();
+  if (unit.ends_with("ib"))
+    unit = unit.substr(0, unit.size() - 2);
+  else if (unit.ends_with('b'))
+    unit.pop_back();
   double m = 1;
-  if (unit.empty()) m = 1;
-  else if (unit == "k") m = 1024.0;
-  else if (unit == "m") m = 1024.0 * 1024;
-  else if (unit == "g") m = 1024.0 * 1024 * 1024;
-  else if (unit == "t") m = 1024.0 * 1024 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty())
+    m = 1;
+  else if (unit == "k")
+    m = 1024.0;
+  else if (unit == "m")
+    m = 1024.0 * 1024;
+  else if (unit == "g")
+    m = 1024.0 * 1024 * 1024;
+  else if (unit == "t")
+    m = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return std::nullopt;
   double bytes = n * m;
   if (!(bytes >= 0 && bytes < 9.2e18)) return std::nullopt;
   return static_cast<int64_t>(bytes);
 }
 
-const std::vector<std::string> k_mount_keys = {"type", "from", "source", "src", "target", "dst", "destination",
-                                               "dest", "readonly", "ro", "readwrite", "rw", "required", "size",
-                                               "id", "sharing", "mode", "uid", "gid", "env"};
+const std::vector<std::string> k_mount_keys = {
+    "type", "from",     "source", "src",       "target", "dst",      "destination",
+    "dest", "readonly", "ro",     "readwrite", "rw",     "required", "size",
+    "id",   "sharing",  "mode",   "uid",       "gid",    "env"};
 
 }  // namespace
 
 std::string_view mount_type_name(Mount::Type t) {
   switch (t) {
-    case Mount::Type::bind: return "bind";
-    case Mount::Type::cache: return "cache";
-    case Mount::Type::tmpfs: return "tmpfs";
-    case Mount::Type::secret: return "secret";
-    case Mount::Type::ssh: return "ssh";
+    case Mount::Type::bind:
+      return "bind";
+    case Mount::Type::cache:
+      return "cache";
+    case Mount::Type::tmpfs:
+      return "tmpfs";
+    case Mount::Type::secret:
+      return "secret";
+    case Mount::Type::ssh:
+      return "ssh";
   }
   return "?";
 }
@@ -97,11 +114,16 @@ Result<Mount> parse_mount(std::string_view spec) {
     size_t eq = f.find('=');
     if (eq == std::string::npos || to_lower(f.substr(0, eq)) != "type") continue;
     std::string t = to_lower(f.substr(eq + 1));
-    if (t == "bind") m.type = Mount::Type::bind;
-    else if (t == "cache") m.type = Mount::Type::cache;
-    else if (t == "tmpfs") m.type = Mount::Type::tmpfs;
-    else if (t == "secret") m.type = Mount::Type::secret;
-    else if (t == "ssh") m.type = Mount::Type::ssh;
+    if (t == "bind")
+      m.type = Mount::Type::bind;
+    else if (t == "cache")
+      m.type = Mount::Type::cache;
+    else if (t == "tmpfs")
+      m.type = Mount::Type::tmpfs;
+    else if (t == "secret")
+      m.type = Mount::Type::secret;
+    else if (t == "ssh")
+      m.type = Mount::Type::ssh;
     else
       return failf(Errc::invalid_argument, "unsupported mount type \"{}\"{}", f.substr(eq + 1),
                    detail::suggest(t, {"bind", "cache", "tmpfs", "secret", "ssh"}));
@@ -116,26 +138,34 @@ Result<Mount> parse_mount(std::string_view spec) {
     size_t eq = field.find('=');
     std::string key = to_lower(field.substr(0, eq));
     if (eq == std::string::npos) {
-      if (key == "readonly" || key == "ro") m.readonly = true, ro_auto = false;
-      else if (key == "readwrite" || key == "rw") m.readonly = false, ro_auto = false;
-      else if (key == "required" && secretish) m.required = true;
+      if (key == "readonly" || key == "ro")
+        m.readonly = true, ro_auto = false;
+      else if (key == "readwrite" || key == "rw")
+        m.readonly = false, ro_auto = false;
+      else if (key == "required" && secretish)
+        m.required = true;
       else if (key == "required")
         return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key, type);
-      else return failf(Errc::invalid_argument, "invalid field '{}' must be a key=value pair", field);
+      else
+        return failf(Errc::invalid_argument, "invalid field '{}' must be a key=value pair", field);
       continue;
     }
     std::string value = field.substr(eq + 1);
     if (key == "type") continue;
-    if (key == "from") m.from = value;
-    else if (key == "source" || key == "src") m.source = value;
-    else if (key == "target" || key == "dst" || key == "destination" || key == "dest") m.target = value;
+    if (key == "from")
+      m.from = value;
+    else if (key == "source" || key == "src")
+      m.source = value;
+    else if (key == "target" || key == "dst" || key == "destination" || key == "dest")
+      m.target = value;
     else if (key == "readonly" || key == "ro" || key == "readwrite" || key == "rw") {
       auto b = go_bool(value);
       if (!b) return bad_value(key, value);
       m.readonly = (key == "readonly" || key == "ro") ? *b : !*b;
       ro_auto = false;
     } else if (key == "required") {
-      if (!secretish) return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key, type);
+      if (!secretish)
+        return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key, type);
       auto b = go_bool(value);
       if (!b) return bad_value(key, value);
       m.required = *b;
@@ -145,7 +175,8 @@ Result<Mount> parse_mount(std::string_view spec) {
       auto sz = ram_in_bytes(value);
       if (!sz) return bad_value(key, value);
       m.size = *sz;
-    } else if (key == "id") m.id = value;
+    } else if (key == "id")
+      m.id = value;
     else if (key == "sharing") {
       if (m.type != Mount::Type::cache)
         return failf(Errc::invalid_argument, "invalid cache sharing set for {} mount", type);
@@ -170,7 +201,10 @@ Result<Mount> parse_mount(std::string_view spec) {
   bool file_info = secretish || m.type == Mount::Type::cache;
   if (!file_info && (m.mode || m.uid || m.gid))
     return failf(Errc::invalid_argument, "{} not allowed for \"{}\" type mounts",
-                 m.mode ? "mode" : m.uid ? "uid" : "gid", type);
+                 m.mode  ? "mode"
+                 : m.uid ? "uid"
+                         : "gid",
+                 type);
   if (ro_auto) m.readonly = !(m.type == Mount::Type::cache || m.type == Mount::Type::tmpfs);
   if (m.type == Mount::Type::secret) {
     if (!m.from.empty()) return fail(Errc::invalid_argument, "secret mount should not have a from");
@@ -207,17 +241,27 @@ Result<int64_t> parse_go_duration(std::string_view s) {
     std::string unit(s.substr(0, u));
     s.remove_prefix(u);
     double mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3;
-    else if (unit == "ms") mult = 1e6;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "h") mult = 3600e9;
-    else if (unit.empty()) return failf(Errc::invalid_argument, "time: missing unit in duration \"{}\"", orig);
-    else return failf(Errc::invalid_argument, "time: unknown unit \"{}\" in duration \"{}\"", unit, orig);
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mult = 1e3;
+    else if (unit == "ms")
+      mult = 1e6;
+    else if (unit == "s")
+      mult = 1e9;
+    else if (unit == "m")
+      mult = 60e9;
+    else if (unit == "h")
+      mult = 3600e9;
+    else if (unit.empty())
+      return failf(Errc::invalid_argument, "time: missing unit in duration \"{}\"", orig);
+    else
+      return failf(Errc::invalid_argument, "time: unknown unit \"{}\" in duration \"{}\"", unit,
+                   orig);
     total += n * mult;
   }
-  if (!(total < 9.2e18)) return failf(Errc::invalid_argument, "time: invalid duration \"{}\"", orig);
+  if (!(total < 9.2e18))
+    return failf(Errc::invalid_argument, "time: invalid duration \"{}\"", orig);
   return static_cast<int64_t>(std::llround(neg ? -total : total));
 }
 

@@ -15,7 +15,9 @@ std::string_view trim_left(std::string_view s) {
   return s;
 }
 
-bool is_comment(std::string_view line) { return trim_left(line).starts_with('#'); }
+bool is_comment(std::string_view line) {
+  return trim_left(line).starts_with('#');
+}
 
 // "#[ \t]*NAME[ \t]*=[ \t]*VALUE[ \t]*" with NAME [a-zA-Z][a-zA-Z0-9]* and VALUE non-empty.
 std::optional<std::pair<std::string, std::string>> match_directive(std::string_view l) {
@@ -55,11 +57,13 @@ class Directives {
       return {};
     }
     for (const auto& d : ast.directives)
-      if (d.name == name) return failf(Errc::invalid_argument, "only one {} parser directive can be used", name);
+      if (d.name == name)
+        return failf(Errc::invalid_argument, "only one {} parser directive can be used", name);
     std::string value = parsed->second;
     if (name == "escape") {
       if (value != "\\" && value != "`")
-        return failf(Errc::invalid_argument, "invalid escape token '{}' does not match ` or \\", value);
+        return failf(Errc::invalid_argument, "invalid escape token '{}' does not match ` or \\",
+                     value);
       ast.escape = value[0];
     }
     ast.directives.push_back({name, value, n});
@@ -83,7 +87,8 @@ std::vector<Line> split_lines(std::string_view text) {
     size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
     Line l;
     l.raw = std::string(text.substr(start, end - start));
-    std::string_view t = text.substr(start, (nl == std::string_view::npos ? text.size() : nl) - start);
+    std::string_view t =
+        text.substr(start, (nl == std::string_view::npos ? text.size() : nl) - start);
     while (!t.empty() && (t.back() == '\r' || t.back() == '\n')) t.remove_suffix(1);
     l.text = std::string(t);
     out.push_back(std::move(l));
@@ -142,8 +147,10 @@ Result<Ast> parse(std::string_view text, std::string filename) {
     if (first.starts_with('#')) {
       std::string c(trim_left(first.substr(1)));
       while (!c.empty() && is_whitespace(c.back())) c.pop_back();
-      if (c.empty()) comments.clear();
-      else comments.push_back(c);
+      if (c.empty())
+        comments.clear();
+      else
+        comments.push_back(c);
     }
     if (auto st = directives.line(first, start_line, ast); !st)
       return err(start_line, 1, st.error().message());
@@ -193,8 +200,10 @@ Result<Ast> parse(std::string_view text, std::string filename) {
           h.content += lines[i - 1].raw;
         }
         if (!terminated)
-          return err(start_line, column,
-                     fmt::format("unterminated heredoc: no line \"{}\" ends the heredoc started here", h.name));
+          return err(
+              start_line, column,
+              fmt::format("unterminated heredoc: no line \"{}\" ends the heredoc started here",
+                          h.name));
         node->heredocs.push_back(std::move(h));
       }
       node->end_line = static_cast<int>(i);

@@ -22,7 +22,8 @@ std::unexpected<Error> at(const Dockerfile& df, int line, int col, const Error& 
 std::vector<std::pair<std::string, const Instruction*>> stage_refs(const Stage& s) {
   std::vector<std::pair<std::string, const Instruction*>> out;
   for (const auto& ins : s.commands) {
-    if (auto* c = std::get_if<Copy>(&ins.command); c && !c->from.empty()) out.push_back({c->from, &ins});
+    if (auto* c = std::get_if<Copy>(&ins.command); c && !c->from.empty())
+      out.push_back({c->from, &ins});
     if (auto* r = std::get_if<Run>(&ins.command))
       for (const auto& m : r->mounts)
         if (!m.from.empty()) out.push_back({m.from, &ins});
@@ -56,8 +57,8 @@ bool is_predefined_arg(std::string_view n) {
 Result<int> resolve_stage_ref(const Dockerfile& df, std::string_view ref) {
   if (auto idx = parse_int(ref)) {
     if (*idx < 0 || *idx >= static_cast<int64_t>(df.stages.size()))
-      return failf(Errc::invalid_argument, "invalid stage index {} (the Dockerfile has {} stages)", *idx,
-                   df.stages.size());
+      return failf(Errc::invalid_argument, "invalid stage index {} (the Dockerfile has {} stages)",
+                   *idx, df.stages.size());
     return static_cast<int>(*idx);
   }
   std::string lower = to_lower(ref);
@@ -94,7 +95,8 @@ Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
     if (!base) return at(df, s.line, s.column, base.error());
     if (base->empty())
       return at(df, s.line, s.column,
-                Error(Errc::invalid_argument, fmt::format("base name ({}) should not be blank", s.from.base)));
+                Error(Errc::invalid_argument,
+                      fmt::format("base name ({}) should not be blank", s.from.base)));
     p.base = *base;
     auto plat = lex.process_word(s.from.platform, plan.meta_args);
     if (!plat) return at(df, s.line, s.column, plat.error());
@@ -143,7 +145,8 @@ Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
       if (int c = visit(static_cast<int>(i)); c >= 0) {
         const Stage& s = df.stages[static_cast<size_t>(c)];
         return at(df, s.line, s.column,
-                  Error(Errc::invalid_argument, "circular dependency detected on stage: " + all[static_cast<size_t>(c)].name));
+                  Error(Errc::invalid_argument, "circular dependency detected on stage: " +
+                                                    all[static_cast<size_t>(c)].name));
       }
   // Reachable stages from the target.
   std::vector<bool> reach(all.size(), false);
@@ -160,24 +163,29 @@ Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
   for (size_t i = 0; i < all.size(); ++i) {
     if (!reach[i]) continue;
     for (const auto& ins : df.stages[i].commands) {
-      if (auto st = expand(ins.command, {}, check); !st) return at(df, ins.line, ins.column, st.error());
+      if (auto st = expand(ins.command, {}, check); !st)
+        return at(df, ins.line, ins.column, st.error());
       if (auto* a = std::get_if<Arg>(&ins.command))
         for (const auto& def : a->args) {
           declared.insert(def.key);
           if (def.value)
-            if (auto st = check.process(*def.value, {}); !st) return at(df, ins.line, ins.column, st.error());
+            if (auto st = check.process(*def.value, {}); !st)
+              return at(df, ins.line, ins.column, st.error());
         }
     }
     plan.stages.push_back(std::move(all[i]));
   }
   for (const auto& [k, v] : opts.build_args) {
-    if (is_predefined_arg(k)) plan.proxy_args[k] = v;
-    else if (!declared.contains(k)) plan.unused_build_args.push_back(k);
+    if (is_predefined_arg(k))
+      plan.proxy_args[k] = v;
+    else if (!declared.contains(k))
+      plan.unused_build_args.push_back(k);
   }
   return plan;
 }
 
-Result<std::optional<std::string>> ArgScope::declare(const ArgDef& def, const Vars& stage_env, const Lexer& lex) {
+Result<std::optional<std::string>> ArgScope::declare(const ArgDef& def, const Vars& stage_env,
+                                                     const Lexer& lex) {
   std::optional<std::string> value;
   if (auto it = m_opts.build_args.find(def.key); it != m_opts.build_args.end()) {
     value = it->second;

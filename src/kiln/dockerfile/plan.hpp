@@ -36,9 +36,9 @@ struct PlannedStage {
 struct Plan {
   std::vector<PlannedStage> stages;  // the reachable ones, in Dockerfile order
   int target = 0;                    // index into Dockerfile::stages
-  Vars meta_args;                     // global ARGs (and the automatic platform ARGs) as bound
+  Vars meta_args;                    // global ARGs (and the automatic platform ARGs) as bound
   std::vector<std::string> unused_build_args;  // given but never declared (BuildKit warns)
-  Vars proxy_args;                    // HTTP_PROXY & co. given as build args (not persisted)
+  Vars proxy_args;  // HTTP_PROXY & co. given as build args (not persisted)
 };
 
 Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts);
@@ -55,7 +55,8 @@ Result<int> resolve_stage_ref(const Dockerfile& df, std::string_view ref);
 class ArgScope {
  public:
   ArgScope(const Plan& plan, const PlanOptions& opts) : m_plan(plan), m_opts(opts) {}
-  Result<std::optional<std::string>> declare(const ArgDef& def, const Vars& stage_env, const Lexer& lex);
+  Result<std::optional<std::string>> declare(const ArgDef& def, const Vars& stage_env,
+                                             const Lexer& lex);
   const Vars& values() const { return m_values; }  // declared ARGs that have a value
 
  private:

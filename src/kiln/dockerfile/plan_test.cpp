@@ -49,10 +49,12 @@ TEST(Plan, StagesArgsAndReachability) {
   ASSERT_TRUE(p) << p.error().message();
   EXPECT_EQ(names(*p), (std::vector<std::string>{"deps", "build", "tools", "stage-5"}))
       << "test and unused are not reachable from the last stage";
-  EXPECT_EQ(p->stages[0].base, "busybox:1.35") << "global ARG defaults see earlier ARGs and build args";
+  EXPECT_EQ(p->stages[0].base, "busybox:1.35")
+      << "global ARG defaults see earlier ARGs and build args";
   EXPECT_EQ(p->stages[1].base, "busybox");
   EXPECT_EQ(p->stages[1].platform, "linux/arm64");
-  EXPECT_EQ(p->stages[1].deps, (std::vector<int>{0, 2})) << "COPY --from and RUN --mount from= (a later stage)";
+  EXPECT_EQ(p->stages[1].deps, (std::vector<int>{0, 2}))
+      << "COPY --from and RUN --mount from= (a later stage)";
   EXPECT_EQ(p->stages[3].base_stage, 1);
   EXPECT_EQ(p->stages[3].deps, (std::vector<int>{0, 1}));
   EXPECT_EQ(p->unused_build_args, std::vector<std::string>{"UNUSED"});
@@ -91,14 +93,18 @@ TEST(Plan, RejectsCyclesAndBadRefs) {
   auto p = make_plan(*cyc, {});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().message(),
-            "Dockerfile:1:1: circular dependency detected on stage: stage0\n 1 | FROM busybox AS stage0\n   | ^");
-  auto three = df_of("FROM busybox AS stage0\nCOPY --from=stage2 f1 /sub/\nFROM busybox AS stage1\n"
-                     "COPY --from=stage0 f2 /sub/\nFROM busybox AS stage2\nCOPY --from=stage1 f2 /sub/\n");
-  EXPECT_NE(make_plan(*three, {}).error().message().find("circular dependency detected on stage: stage0"),
-            std::string::npos);
+            "Dockerfile:1:1: circular dependency detected on stage: stage0\n 1 | FROM busybox AS "
+            "stage0\n   | ^");
+  auto three = df_of(
+      "FROM busybox AS stage0\nCOPY --from=stage2 f1 /sub/\nFROM busybox AS stage1\n"
+      "COPY --from=stage0 f2 /sub/\nFROM busybox AS stage2\nCOPY --from=stage1 f2 /sub/\n");
+  EXPECT_NE(
+      make_plan(*three, {}).error().message().find("circular dependency detected on stage: stage0"),
+      std::string::npos);
   auto idx = df_of("FROM a\nCOPY --from=7 x y\n");
   EXPECT_EQ(make_plan(*idx, {}).error().message(),
-            "Dockerfile:2:1: invalid stage index 7 (the Dockerfile has 1 stages)\n 2 | COPY --from=7 x y\n   | ^");
+            "Dockerfile:2:1: invalid stage index 7 (the Dockerfile has 1 stages)\n 2 | COPY "
+            "--from=7 x y\n   | ^");
   auto blank = df_of("ARG X\nFROM ${X}\n");
   EXPECT_EQ(make_plan(*blank, {}).error().message(),
             "Dockerfile:2:1: base name (${X}) should not be blank\n 2 | FROM ${X}\n   | ^");
@@ -110,11 +116,13 @@ TEST(Plan, RejectsCyclesAndBadRefs) {
 }
 
 TEST(Plan, ExpandsExactlyTheExpandableFields) {
-  auto df = df_of("FROM a\nENV A=$X B=\"$Y z\"\nCOPY --chown=$U --from=$S $SRC $DST\nWORKDIR $W\n"
-                  "RUN echo $X\nCMD echo $X\nEXPOSE $PORTS\nRUN --mount=type=cache,target=$T x\n");
+  auto df = df_of(
+      "FROM a\nENV A=$X B=\"$Y z\"\nCOPY --chown=$U --from=$S $SRC $DST\nWORKDIR $W\n"
+      "RUN echo $X\nCMD echo $X\nEXPOSE $PORTS\nRUN --mount=type=cache,target=$T x\n");
   ASSERT_TRUE(df);
-  Vars env{{"X", "1"}, {"Y", "2"}, {"U", "app"}, {"S", "build"}, {"SRC", "a.txt"}, {"DST", "/d"},
-           {"W", "/w"}, {"PORTS", "80 443/udp"}, {"T", "/cache"}};
+  Vars env{{"X", "1"},       {"Y", "2"},    {"U", "app"}, {"S", "build"},
+           {"SRC", "a.txt"}, {"DST", "/d"}, {"W", "/w"},  {"PORTS", "80 443/udp"},
+           {"T", "/cache"}};
   Lexer lex;
   const auto& cmds = df->stages[0].commands;
   auto e = std::get<Env>(*expand(cmds[0].command, env, lex));
@@ -126,15 +134,19 @@ TEST(Plan, ExpandsExactlyTheExpandableFields) {
   EXPECT_EQ(c.paths.sources, std::vector<std::string>{"a.txt"});
   EXPECT_EQ(c.paths.dest, "/d");
   EXPECT_EQ(std::get<Workdir>(*expand(cmds[2].command, env, lex)).path, "/w");
-  EXPECT_EQ(std::get<dockerfile::Run>(*expand(cmds[3].command, env, lex)).cmd.args, std::vector<std::string>{"echo $X"});
-  EXPECT_EQ(std::get<Cmd>(*expand(cmds[4].command, env, lex)).cmd.args, std::vector<std::string>{"echo $X"});
+  EXPECT_EQ(std::get<dockerfile::Run>(*expand(cmds[3].command, env, lex)).cmd.args,
+            std::vector<std::string>{"echo $X"});
+  EXPECT_EQ(std::get<Cmd>(*expand(cmds[4].command, env, lex)).cmd.args,
+            std::vector<std::string>{"echo $X"});
   EXPECT_EQ(std::get<Expose>(*expand(cmds[5].command, env, lex)).ports,
             (std::vector<std::string>{"80", "443/udp"}));
-  EXPECT_EQ(std::get<dockerfile::Run>(*expand(cmds[6].command, env, lex)).mounts[0].target, "/cache");
+  EXPECT_EQ(std::get<dockerfile::Run>(*expand(cmds[6].command, env, lex)).mounts[0].target,
+            "/cache");
 }
 
 TEST(Mounts, ParsesEveryType) {
-  auto m = parse_mount("type=cache,target=/root/.cache,id=go,sharing=locked,mode=0700,uid=1000,gid=1000");
+  auto m = parse_mount(
+      "type=cache,target=/root/.cache,id=go,sharing=locked,mode=0700,uid=1000,gid=1000");
   ASSERT_TRUE(m) << m.error().message();
   EXPECT_EQ(m->type, Mount::Type::cache);
   EXPECT_EQ(*m->mode, 0700u);
@@ -148,13 +160,20 @@ TEST(Mounts, ParsesEveryType) {
   EXPECT_EQ(s->env, "TOKEN");
   EXPECT_EQ(parse_mount("type=tmpfs,target=/t,size=64m")->size, 64 << 20);
   EXPECT_EQ(parse_mount("type=ssh")->type, Mount::Type::ssh);
-  EXPECT_EQ(parse_mount("type=bind,target=/x,mode=0700").error().message(), "mode not allowed for \"bind\" type mounts");
-  EXPECT_EQ(parse_mount("type=bind,target=/x,sharing=locked").error().message(), "invalid cache sharing set for bind mount");
-  EXPECT_EQ(parse_mount("type=secret").error().message(), "invalid secret mount. one of source, target required");
-  EXPECT_EQ(parse_mount("type=cache").error().message(), "mount type \"cache\" needs a target (target=/path)");
-  EXPECT_EQ(parse_mount("type=cache,target=/x,ro=maybe").error().message(), "invalid value for ro: maybe");
-  EXPECT_EQ(parse_mount("type=cache,target=/x,uid=-1").error().message(), "invalid value -1 for uid");
-  EXPECT_EQ(parse_mount("type=bind,target=/x,bogus").error().message(), "invalid field 'bogus' must be a key=value pair");
+  EXPECT_EQ(parse_mount("type=bind,target=/x,mode=0700").error().message(),
+            "mode not allowed for \"bind\" type mounts");
+  EXPECT_EQ(parse_mount("type=bind,target=/x,sharing=locked").error().message(),
+            "invalid cache sharing set for bind mount");
+  EXPECT_EQ(parse_mount("type=secret").error().message(),
+            "invalid secret mount. one of source, target required");
+  EXPECT_EQ(parse_mount("type=cache").error().message(),
+            "mount type \"cache\" needs a target (target=/path)");
+  EXPECT_EQ(parse_mount("type=cache,target=/x,ro=maybe").error().message(),
+            "invalid value for ro: maybe");
+  EXPECT_EQ(parse_mount("type=cache,target=/x,uid=-1").error().message(),
+            "invalid value -1 for uid");
+  EXPECT_EQ(parse_mount("type=bind,target=/x,bogus").error().message(),
+            "invalid field 'bogus' must be a key=value pair");
   // A quoted CSV field keeps its commas: the whole thing is the value of "type".
   EXPECT_EQ(parse_mount("\"type=cache,target=/a,b\"").error().message(),
             "unsupported mount type \"cache,target=/a,b\"");
@@ -170,14 +189,17 @@ TEST(Durations, GoSyntax) {
 }
 
 TEST(DockerIgnore, ParsesLikeBuildKit) {
-  auto m = IgnoreMatcher::parse("\xEF\xBB\xBF# comment\n  *.log  \n!keep.log\n/abs/./dir/\nbuild/**\n\n!build/dist\n");
+  auto m = IgnoreMatcher::parse(
+      "\xEF\xBB\xBF# comment\n  *.log  \n!keep.log\n/abs/./dir/\nbuild/**\n\n!build/dist\n");
   ASSERT_TRUE(m) << m.error().message();
-  EXPECT_EQ(m->patterns(), (std::vector<std::string>{"*.log", "!keep.log", "abs/dir", "build/**", "!build/dist"}));
+  EXPECT_EQ(m->patterns(),
+            (std::vector<std::string>{"*.log", "!keep.log", "abs/dir", "build/**", "!build/dist"}));
 }
 
 TEST(DockerIgnore, Matching) {
-  auto m = *IgnoreMatcher::parse("*.log\n!keep.log\nnode_modules\n**/*.tmp\ndocs/**\n!docs/README.md\nsrc/?.c\n"
-                                 "[ab]*.txt\n");
+  auto m = *IgnoreMatcher::parse(
+      "*.log\n!keep.log\nnode_modules\n**/*.tmp\ndocs/**\n!docs/README.md\nsrc/?.c\n"
+      "[ab]*.txt\n");
   EXPECT_TRUE(m.excluded("a.log"));
   EXPECT_FALSE(m.excluded("keep.log"));
   EXPECT_FALSE(m.excluded("sub/a.log")) << "* does not cross /";
@@ -206,8 +228,10 @@ TEST(DockerIgnore, ExceptionsReincludeInsideExcludedDirs) {
 }
 
 TEST(DockerIgnore, Errors) {
-  EXPECT_EQ(IgnoreMatcher::parse("!\n").error().message(), ".dockerignore: illegal exclusion pattern: \"!\"");
-  EXPECT_EQ(IgnoreMatcher::parse("a[b\n").error().message(), ".dockerignore: pattern \"a[b\": syntax error in pattern");
+  EXPECT_EQ(IgnoreMatcher::parse("!\n").error().message(),
+            ".dockerignore: illegal exclusion pattern: \"!\"");
+  EXPECT_EQ(IgnoreMatcher::parse("a[b\n").error().message(),
+            ".dockerignore: pattern \"a[b\": syntax error in pattern");
   EXPECT_EQ(go_clean("./a//b/../c/"), "a/c");
   EXPECT_EQ(go_clean("../x"), "../x");
   EXPECT_TRUE(*go_match("a*[0-9]", "abc7"));
@@ -221,7 +245,8 @@ namespace kiln::dockerfile {
 namespace {
 
 TEST(DockerIgnoreRobustness, PathologicalPatternsStayFast) {
-  auto m = IgnoreMatcher::parse(std::string(60, '*') + "a" + std::string(60, '*') + "b\n**/" + std::string(50, '?') + "\n");
+  auto m = IgnoreMatcher::parse(std::string(60, '*') + "a" + std::string(60, '*') + "b\n**/" +
+                                std::string(50, '?') + "\n");
   ASSERT_TRUE(m) << m.error().message();
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(m->excluded(std::string(3000, 'a')));
@@ -239,11 +264,13 @@ TEST(Plan, ExpansionSyntaxErrorsAreFoundBeforeTheBuild) {
   auto q = make_plan(*df_of("FROM a\nENV A=\"unterminated\n"), {});
   ASSERT_FALSE(q);
   EXPECT_EQ(q.error().message(),
-            "Dockerfile:2:1: failed to process \"\\\"unterminated\": unexpected end of statement while looking for "
+            "Dockerfile:2:1: failed to process \"\\\"unterminated\": unexpected end of statement "
+            "while looking for "
             "matching double-quote\n 2 | ENV A=\"unterminated\n   | ^");
   auto v = make_plan(*df_of("FROM a\nWORKDIR ${X:=y}\n"), {});
   ASSERT_FALSE(v);
-  EXPECT_NE(v.error().message().find("unsupported modifier (:=) in substitution"), std::string::npos);
+  EXPECT_NE(v.error().message().find("unsupported modifier (:=) in substitution"),
+            std::string::npos);
   auto arg = make_plan(*df_of("FROM a\nARG X='open\n"), {});
   EXPECT_FALSE(arg);
   // Unset variables, ${X:?} and RUN bodies are the build's business, and unreachable stages

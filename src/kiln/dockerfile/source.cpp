@@ -8,16 +8,35 @@ std::string go_quote(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '\a': out += "\\a"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\v': out += "\\v"; continue;
-      case '\\': out += "\\\\"; continue;
-      case '"': out += "\\\""; continue;
-      default: break;
+      case '\a':
+        out += "\\a";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\v':
+        out += "\\v";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '"':
+        out += "\\\"";
+        continue;
+      default:
+        break;
     }
     if (c < 0x20 || c == 0x7f) {
       out += fmt::format("\\x{:02x}", c);
@@ -39,14 +58,14 @@ std::string go_quote(std::string_view s) {
   return out + "\"";
 }
 
-
 Source Source::from_text(std::string_view text, std::string filename) {
   Source s;
   s.filename = std::move(filename);
   size_t start = 0;
   while (start < text.size()) {
     size_t nl = text.find('\n', start);
-    std::string_view l = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    std::string_view l =
+        text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
     if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
     s.lines.emplace_back(l);
     if (nl == std::string_view::npos) break;
@@ -70,8 +89,8 @@ Error located(const Source& src, int line, int col, std::string_view message) {
   std::string num = std::to_string(line);
   std::string pad(num.size(), ' ');
   return Error(Errc::invalid_argument,
-               fmt::format("{}:{}:{}: {}\n {} | {}\n {} | {}^", src.filename, line, col, message, num,
-                           text, pad, std::string(static_cast<size_t>(col - 1), ' ')));
+               fmt::format("{}:{}:{}: {}\n {} | {}\n {} | {}^", src.filename, line, col, message,
+                           num, text, pad, std::string(static_cast<size_t>(col - 1), ' ')));
 }
 
 }  // namespace kiln::dockerfile

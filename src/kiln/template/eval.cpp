@@ -219,7 +219,9 @@ class Evaluator {
     };
     if (fn == "json") {
       KILN_TRY(want(1));
-      return json(args[0].is_discarded() ? "null" : args[0].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return json(args[0].is_discarded()
+                      ? "null"
+                      : args[0].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     if (fn == "len") {
       KILN_TRY(want(1));
@@ -247,7 +249,8 @@ class Evaluator {
           v = missing();
         } else {
           return failf(Errc::invalid_argument, "template: {{{{{}}}}}: cannot index {} with {}", src,
-                       v.type_name(), args[i].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                       v.type_name(),
+                       args[i].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         }
       }
       return v;
