@@ -1,6 +1,7 @@
 #include "kiln/dockerfile/instructions.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/dockerfile/flags.hpp"
@@ -34,6 +35,20 @@ bool valid_chmod(std::string_view m) {
     if (clause.find_first_not_of("rwxXst", i + 1) != std::string::npos) return false;
   }
   return true;
+}
+
+// For errors about one flag ("unknown flag: --frmo", "--mount=...: ..."), the 1-based column
+// of that flag on the instruction's first line.
+std::optional<int> flag_column(std::string_view line, std::string_view message) {
+  size_t dash = message.find("--");
+  if (dash == std::string_view::npos) return std::nullopt;
+  size_t end = message.find_first_of(" :=,", dash);
+  std::string_view flag =
+      message.substr(dash, end == std::string_view::npos ? std::string_view::npos : end - dash);
+  if (flag.size() <= 2) return std::nullopt;
+  size_t pos = line.find(flag);
+  if (pos == std::string_view::npos) return std::nullopt;
+  return static_cast<int>(pos) + 1;
 }
 
 // ^[a-z][a-z0-9-_.]*$
@@ -305,7 +320,8 @@ Result<Dockerfile> parse_instructions(const Ast& ast) {
   df.warnings = ast.warnings;
   for (const auto& n : ast.nodes) {
     auto located_err = [&](const Error& e) {
-      return std::unexpected(located(*ast.source, n.start_line, n.column, e.message()));
+      int col = flag_column(ast.source->line(n.start_line), e.message()).value_or(n.column);
+      return std::unexpected(located(*ast.source, n.start_line, col, e.message()));
     };
     if (n.instruction == "from") {
       Flags f(n.flags);

@@ -151,16 +151,16 @@ INSTANTIATE_TEST_SUITE_P(
               "Dockerfile:2:1: when using JSON array syntax, arrays must be comprised of strings "
               "only\n 2 | CMD [\"a\", 1]\n   | ^"},
         BadDf{"unknown_flag", "FROM a\nCOPY --frmo=x a b\n",
-              "Dockerfile:2:1: unknown flag: --frmo (did you mean from?)\n 2 | COPY --frmo=x a b\n "
-              "  | ^"},
+              "Dockerfile:2:6: unknown flag: --frmo (did you mean from?)\n 2 | COPY --frmo=x a b\n "
+              "  |      ^"},
         BadDf{"flag_missing_value", "FROM a\nCOPY --from a b\n",
-              "Dockerfile:2:1: missing a value on flag: --from\n 2 | COPY --from a b\n   | ^"},
+              "Dockerfile:2:6: missing a value on flag: --from\n 2 | COPY --from a b\n   |      ^"},
         BadDf{"bad_bool_flag", "FROM a\nCOPY --link=maybe a b\n",
-              "Dockerfile:2:1: expecting boolean value for flag --link, not: maybe\n 2 | COPY "
-              "--link=maybe a b\n   | ^"},
+              "Dockerfile:2:6: expecting boolean value for flag --link, not: maybe\n 2 | COPY "
+              "--link=maybe a b\n   |      ^"},
         BadDf{"duplicate_flag", "FROM a\nCOPY --chown=1 --chown=2 a b\n",
-              "Dockerfile:2:1: duplicate flag specified: --chown\n 2 | COPY --chown=1 --chown=2 a "
-              "b\n   | ^"},
+              "Dockerfile:2:6: duplicate flag specified: --chown\n 2 | COPY --chown=1 --chown=2 a "
+              "b\n   |      ^"},
         BadDf{"copy_one_arg", "FROM a\nCOPY onlyone\n",
               "Dockerfile:2:1: COPY requires at least two arguments, but only one was provided. "
               "Destination could not "
@@ -208,8 +208,8 @@ INSTANTIATE_TEST_SUITE_P(
               "Dockerfile:2:1: time: unknown unit \"x\" in duration \"5x\"\n 2 | HEALTHCHECK "
               "--timeout=5x CMD true\n   | ^"},
         BadDf{"healthcheck_retries", "FROM a\nHEALTHCHECK --retries=-1 CMD true\n",
-              "Dockerfile:2:1: --retries cannot be negative (-1)\n 2 | HEALTHCHECK --retries=-1 "
-              "CMD true\n   | ^"},
+              "Dockerfile:2:13: --retries cannot be negative (-1)\n 2 | HEALTHCHECK --retries=-1 "
+              "CMD true\n   |             ^"},
         BadDf{
             "healthcheck_none_args", "FROM a\nHEALTHCHECK NONE x\n",
             "Dockerfile:2:1: HEALTHCHECK NONE takes no arguments\n 2 | HEALTHCHECK NONE x\n   | ^"},
@@ -217,13 +217,13 @@ INSTANTIATE_TEST_SUITE_P(
               "Dockerfile:2:1: unsupported network mode \"bridge\" (want default, none or host)\n "
               "2 | RUN --network=bridge x\n   | ^"},
         BadDf{"run_mount_type", "FROM a\nRUN --mount=type=cahce,target=/x y\n",
-              "Dockerfile:2:1: --mount=type=cahce,target=/x: unsupported mount type \"cahce\" (did "
+              "Dockerfile:2:5: --mount=type=cahce,target=/x: unsupported mount type \"cahce\" (did "
               "you mean cache?)\n"
-              " 2 | RUN --mount=type=cahce,target=/x y\n   | ^"},
+              " 2 | RUN --mount=type=cahce,target=/x y\n   |     ^"},
         BadDf{"run_mount_key", "FROM a\nRUN --mount=type=bind,traget=/x y\n",
-              "Dockerfile:2:1: --mount=type=bind,traget=/x: unexpected key 'traget' in 'traget=/x' "
+              "Dockerfile:2:5: --mount=type=bind,traget=/x: unexpected key 'traget' in 'traget=/x' "
               "(did you mean target?)\n"
-              " 2 | RUN --mount=type=bind,traget=/x y\n   | ^"},
+              " 2 | RUN --mount=type=bind,traget=/x y\n   |     ^"},
         BadDf{"volume_empty", "FROM a\nVOLUME [\"\"]\n",
               "Dockerfile:2:1: VOLUME specified can not be an empty string\n 2 | VOLUME [\"\"]\n   "
               "| ^"},
