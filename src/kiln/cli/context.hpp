@@ -47,5 +47,6 @@ void add_history(CLI::App& app, Context& ctx);
 void add_version(CLI::App& app, Context& ctx);
 void add_system(CLI::App& app, Context& ctx);
 void add_dockerfile(CLI::App& app, Context& ctx);
+void add_export(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

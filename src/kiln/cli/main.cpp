@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   cli::add_history(app, ctx);
   cli::add_system(app, ctx);
   cli::add_dockerfile(app, ctx);
+  cli::add_export(app, ctx);
   cli::add_version(app, ctx);
 
   try {

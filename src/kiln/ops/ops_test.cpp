@@ -201,3 +201,99 @@ TEST_F(ImportTest, HistoryAndListRows) {
 
 }  // namespace
 }  // namespace kiln::ops
+
+#include "kiln/archive/tar.hpp"
+#include "kiln/ops/export.hpp"
+#include "kiln/ops/layer_sink.hpp"
+
+namespace kiln::ops {
+namespace {
+
+store::LayerRecord layer_of(store::Store& st, store::Lease& lease,
+                            const std::vector<std::pair<archive::Entry, std::string>>& entries) {
+  auto sink = LayerSink::create(st, lease, io::Compression::gzip);
+  auto tar = archive::TarWriter::open(**sink);
+  for (auto [e, data] : entries) {
+    e.size = static_cast<int64_t>(data.size());
+    EXPECT_TRUE((*tar)->add(e));
+    if (!data.empty()) {
+      EXPECT_TRUE((*tar)->write_data(data.data(), data.size()));
+    }
+  }
+  EXPECT_TRUE((*tar)->finish());
+  return *(*sink)->commit();
+}
+
+archive::Entry entry(std::string path, archive::EntryType t = archive::EntryType::file) {
+  archive::Entry e;
+  e.path = std::move(path);
+  e.type = t;
+  e.mode = t == archive::EntryType::dir ? 0755 : 0644;
+  e.mtime = 1700000000;
+  return e;
+}
+
+std::map<std::string, std::string> tar_files(const std::string& tar) {
+  io::StringReader src(tar);
+  auto r = archive::TarReader::open(src);
+  std::map<std::string, std::string> out;
+  while (true) {
+    auto e = (*r)->next();
+    if (!e || !*e) break;
+    archive::EntryReader body(**r);
+    out[(*e)->path] = *io::read_all(body, 1 << 20);
+  }
+  return out;
+}
+
+TEST_F(ImportTest, ExportFlattensLayersAndResolvesWhiteouts) {
+  auto lease = store->lease();
+  auto l1 = layer_of(*store, *lease,
+                     {{entry("etc/", archive::EntryType::dir), ""},
+                      {entry("etc/keep"), "k"},
+                      {entry("etc/gone"), "g"},
+                      {entry("opq/", archive::EntryType::dir), ""},
+                      {entry("opq/old"), "o"}});
+  auto l2 = layer_of(*store, *lease,
+                     {{entry("etc/.wh.gone"), ""},
+                      {entry("opq/", archive::EntryType::dir), ""},
+                      {entry("opq/.wh..wh..opq"), ""},
+                      {entry("opq/new"), "n"},
+                      {entry("etc/keep"), "k2"}});
+  Assembled a;
+  a.config.architecture = "amd64";
+  a.config.os = "linux";
+  a.config.rootfs.diff_ids = {l1.diff_id, l2.diff_id};
+  a.layers = {l1, l2};
+  a.names = {oci::Reference::parse("layered")->str()};
+  auto rec = store_image(*store, *lease, a);
+  ASSERT_TRUE(rec) << rec.error().message();
+  io::StringWriter out;
+  auto st = export_rootfs(*store, *load_image(*store, "layered"), out);
+  ASSERT_TRUE(st) << st.error().message();
+  auto files = tar_files(out.data());
+  EXPECT_EQ(files.at("etc/keep"), "k2") << "the upper layer wins";
+  EXPECT_FALSE(files.contains("etc/gone")) << "whited out";
+  EXPECT_FALSE(files.contains("etc/.wh.gone")) << "whiteouts are not exported";
+  EXPECT_FALSE(files.contains("opq/old")) << "opaque directory hides the lower content";
+  EXPECT_EQ(files.at("opq/new"), "n");
+  auto scratch = os::Dir::open(store->root() + "/tmp");
+  EXPECT_TRUE(scratch->list()->empty()) << "scratch space removed";
+
+  // A config whose diffID does not match the layer content is refused.
+  a.config.rootfs.diff_ids = {l2.diff_id, l1.diff_id};
+  a.layers = {l1, l2};
+  a.names = {oci::Reference::parse("swapped")->str()};
+  ASSERT_TRUE(store_image(*store, *lease, a));
+  io::StringWriter bad;
+  auto err = export_rootfs(*store, *load_image(*store, "swapped"), bad);
+  ASSERT_FALSE(err);
+  EXPECT_EQ(err.error().code(), Errc::corrupt);
+  EXPECT_NE(err.error().message().find("layer 1: layer " + l1.digest.str() +
+                                       ": uncompressed content hashes to"),
+            std::string::npos)
+      << err.error().message();
+}
+
+}  // namespace
+}  // namespace kiln::ops

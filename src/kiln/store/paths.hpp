@@ -9,6 +9,7 @@
 //                             unpacked-layer cache entries (see metadata.hpp).
 //     snapshots/<chain-id>/   unpacked layers, read-only lower dirs (sandbox and build).
 //     containers/<id>/        per-container state (sandbox).
+//     tmp/                    scratch space for one operation (export), removed when done.
 #pragma once
 
 #include <string>
@@ -23,6 +24,7 @@ inline constexpr std::string_view db_file = "meta.db";
 inline constexpr std::string_view snapshots_dir = "snapshots";
 inline constexpr std::string_view containers_dir = "containers";
 inline constexpr std::string_view temp_prefix = ".tmp-";
+inline constexpr std::string_view tmp_dir = "tmp";
 
 // Name of a blob inside blobs_dir.
 inline std::string blob_name(const Digest& d) {
