@@ -31,12 +31,6 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.starts_with(prefix);
-}
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.ends_with(suffix);
-}
 
 std::string_view trim(std::string_view s) {
   const char* ws = " \t\r\n\v\f";
@@ -72,35 +66,6 @@ std::string human_size(int64_t bytes) {
   // Go's %.3g: up to 3 significant digits, no trailing zeros.
   std::string num = fmt::format("{:.3g}", size);
   return num + units[i];
-}
-
-std::optional<int64_t> parse_size(std::string_view s) {
-  s = trim(s);
-  size_t i = 0;
-  while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-  if (i == 0) return std::nullopt;
-  double num = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + i, num);
-  if (ec != std::errc() || p != s.data() + i) return std::nullopt;
-  std::string unit = to_lower(trim(s.substr(i)));
-  double mult = 1;
-  if (unit.empty() || unit == "b")
-    mult = 1;
-  else if (unit == "k" || unit == "kb")
-    mult = 1e3;
-  else if (unit == "ki" || unit == "kib")
-    mult = 1024.0;
-  else if (unit == "m" || unit == "mb")
-    mult = 1e6;
-  else if (unit == "mi" || unit == "mib")
-    mult = 1024.0 * 1024;
-  else if (unit == "g" || unit == "gb")
-    mult = 1e9;
-  else if (unit == "gi" || unit == "gib")
-    mult = 1024.0 * 1024 * 1024;
-  else
-    return std::nullopt;
-  return static_cast<int64_t>(num * mult);
 }
 
 std::string human_ago(int64_t then, int64_t now) {

@@ -11,16 +11,12 @@ namespace kiln {
 
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
-bool starts_with(std::string_view s, std::string_view prefix);
-bool ends_with(std::string_view s, std::string_view suffix);
 std::string_view trim(std::string_view s);
 std::string to_lower(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
 
 // "1.5MB", "10kB", "512B": docker's human size (decimal units, 3 significant digits).
 std::string human_size(int64_t bytes);
-// Parses "10MiB", "1g", "4096" into bytes.
-std::optional<int64_t> parse_size(std::string_view s);
 // "2 hours ago", "3 weeks ago": docker's HumanDuration of (now - then), seconds since epoch.
 std::string human_ago(int64_t then, int64_t now);
 // RFC 3339 with nanoseconds as Go prints time.Time ("2024-01-02T03:04:05.123456789Z").
