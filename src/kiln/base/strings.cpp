@@ -31,7 +31,6 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-
 std::string_view trim(std::string_view s) {
   const char* ws = " \t\r\n\v\f";
   size_t b = s.find_first_not_of(ws);
