@@ -21,7 +21,7 @@ std::string_view trim_space(std::string_view s) {
 }
 
 // BuildKit's extractBuilderFlags: leading words starting with "--". Deliberately separate from
-// parse_words (as in BuildKit): here quotes are removed and '\\' always escapes; there quotes
+// parse_words (as in BuildKit): here quotes are removed and '\' always escapes; there quotes
 // are kept for the lexer and the escape character is the Dockerfile's.
 std::pair<std::string, std::vector<std::string>> extract_flags(std::string_view line) {
   enum { in_spaces, in_word, in_quote } phase = in_spaces;
