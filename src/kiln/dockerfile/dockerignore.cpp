@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <functional>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/dockerfile/glob.hpp"

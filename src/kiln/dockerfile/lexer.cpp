@@ -426,57 +426,7 @@ class Scanner {
   bool m_raw_escapes;
 };
 
-size_t utf8_len(unsigned char c) {
-  if (c < 0x80) return 1;
-  if ((c >> 5) == 6) return 2;
-  if ((c >> 4) == 14) return 3;
-  if ((c >> 3) == 30) return 4;
-  return 1;
-}
-
-bool match_from(std::string_view p, std::string_view t) {
-  size_t pi = 0, ti = 0;
-  size_t star_p = std::string_view::npos, star_t = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && p[pi] == '*') {
-      star_p = ++pi;
-      star_t = ti;
-      continue;
-    }
-    if (pi < p.size()) {
-      if (p[pi] == '?' && t[ti] != '\n') {
-        ++pi;
-        ti += std::min(utf8_len(static_cast<unsigned char>(t[ti])), t.size() - ti);
-        continue;
-      }
-      char lit = p[pi];
-      size_t adv = 1;
-      if (lit == '\\' && pi + 1 < p.size()) {
-        lit = p[pi + 1];
-        adv = 2;
-      }
-      if (p[pi] != '?' && lit == t[ti]) {
-        pi += adv;
-        ++ti;
-        continue;
-      }
-    }
-    if (star_p != std::string_view::npos && t[star_t] != '\n') {
-      pi = star_p;
-      ti = ++star_t;
-      continue;
-    }
-    return false;
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
-
 }  // namespace
-
-bool pattern_matches(std::string_view pattern, std::string_view text) {
-  return match_from(pattern, text);
-}
 
 Result<LexResult> Lexer::process(std::string_view word, const Vars& env) const {
   Scanner sc(word, env, *this, m_escape);

@@ -44,7 +44,4 @@ class Lexer {
   char m_escape;
 };
 
-// Shell pattern matching for the ${VAR#p} family: does `pattern` match all of `text`?
-bool pattern_matches(std::string_view pattern, std::string_view text);
-
 }  // namespace kiln::dockerfile

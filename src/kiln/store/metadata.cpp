@@ -77,29 +77,23 @@ Status Metadata::put_image(const NewImage& img, int64_t now) {
                  .bind(5, now)
                  .run());
   }
-  for (const auto& b : img.blobs) {
-    auto s = KILN_TRY(m_db->prepare(
-        "INSERT OR IGNORE INTO image_blobs(manifest_digest, blob_digest) VALUES(?,?)"));
-    KILN_TRY(s.bind(1, img.manifest_digest.str()).bind(2, b.str()).run());
-  }
-  for (const auto& l : img.layers) {
-    auto s = KILN_TRY(
-        m_db->prepare("INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
-                      "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO UPDATE SET uncompressed_size = "
-                      "max(uncompressed_size, excluded.uncompressed_size)"));
-    KILN_TRY(s.bind(1, l.digest.str())
+  auto blob = KILN_TRY(
+      m_db->prepare("INSERT OR IGNORE INTO image_blobs(manifest_digest, blob_digest) VALUES(?,?)"));
+  for (const auto& b : img.blobs)
+    KILN_TRY(blob.reset().bind(1, img.manifest_digest.str()).bind(2, b.str()).run());
+  auto layer = KILN_TRY(
+      m_db->prepare("INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
+                    "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO UPDATE SET uncompressed_size = "
+                    "max(uncompressed_size, excluded.uncompressed_size)"));
+  for (const auto& l : img.layers)
+    KILN_TRY(layer.reset()
+                 .bind(1, l.digest.str())
                  .bind(2, l.diff_id.str())
                  .bind(3, l.media_type)
                  .bind(4, l.size)
                  .bind(5, l.uncompressed_size)
                  .run());
-  }
-  for (const auto& n : img.names) {
-    auto s = KILN_TRY(m_db->prepare(
-        "INSERT INTO names(name, manifest_digest) VALUES(?,?) "
-        "ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest"));
-    KILN_TRY(s.bind(1, n).bind(2, img.manifest_digest.str()).run());
-  }
+  for (const auto& n : img.names) KILN_TRY(set_name(n, img.manifest_digest));
   return tx.commit();
 }
 
@@ -241,10 +235,8 @@ Status Metadata::prune_layers(const std::set<std::string>& live) {
   std::vector<std::string> dead;
   while (KILN_TRY(s.step()))
     if (!live.contains(s.text(0))) dead.push_back(s.text(0));
-  for (const auto& d : dead) {
-    auto del = KILN_TRY(m_db->prepare("DELETE FROM layers WHERE digest = ?"));
-    KILN_TRY(del.bind(1, d).run());
-  }
+  auto del = KILN_TRY(m_db->prepare("DELETE FROM layers WHERE digest = ?"));
+  for (const auto& d : dead) KILN_TRY(del.reset().bind(1, d).run());
   return {};
 }
 

@@ -56,6 +56,12 @@ Status Stmt::run() {
   return {};
 }
 
+Stmt& Stmt::reset() {
+  sqlite3_reset(m_s);
+  sqlite3_clear_bindings(m_s);
+  return *this;
+}
+
 std::string Stmt::text(int col) const {
   const unsigned char* t = sqlite3_column_text(m_s, col);
   return t ? reinterpret_cast<const char*>(t) : "";

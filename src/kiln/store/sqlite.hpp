@@ -29,6 +29,8 @@ class Stmt {
   Result<bool> step();
   // Steps to completion (for statements without rows).
   Status run();
+  // Makes the statement ready to run again with new bindings.
+  Stmt& reset();
   std::string text(int col) const;
   int64_t integer(int col) const;
   bool is_null(int col) const;
