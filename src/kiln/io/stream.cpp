@@ -115,6 +115,16 @@ Result<int64_t> copy(Reader& src, Writer& dst) {
   }
 }
 
+Result<int64_t> drain(Reader& src) {
+  char buf[65536];
+  int64_t total = 0;
+  while (true) {
+    size_t n = KILN_TRY(src.read(buf, sizeof buf));
+    if (n == 0) return total;
+    total += static_cast<int64_t>(n);
+  }
+}
+
 Result<std::string> read_all(Reader& src, int64_t limit) {
   LimitReader lim(src, limit, "stream");
   StringWriter out;

@@ -158,6 +158,8 @@ class PeekReader final : public Reader {
 
 // Copies src to dst until end of stream; returns the byte count. Does not close dst.
 Result<int64_t> copy(Reader& src, Writer& dst);
+// Reads src to its end, discarding the bytes; returns how many there were.
+Result<int64_t> drain(Reader& src);
 // Reads everything, up to `limit` bytes (invalid_argument past it).
 Result<std::string> read_all(Reader& src, int64_t limit);
 

@@ -24,9 +24,7 @@ Status apply_one(store::Store& store, const oci::Descriptor& layer, const Digest
   archive::ApplyOptions opts;
   opts.same_owner = geteuid() == 0;
   KILN_TRY(archive::apply_layer(root, *tar, opts));
-  char buf[65536];
-  while (KILN_TRY(hashed.read(buf, sizeof buf)) > 0) {
-  }
+  KILN_TRY(io::drain(hashed));  // the rest of the stream (tar padding) counts too
   Digest got = hashed.digest();
   if (got != diff_id)
     return failf(Errc::corrupt, "layer {}: uncompressed content hashes to {}, the config says {}",

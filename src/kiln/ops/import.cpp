@@ -51,9 +51,7 @@ Status import_stream(int fd, LayerSink& sink, const ImportOptions& opts) {
   auto tar = KILN_TRY(archive::TarReader::open(tee));
   int64_t entries = 0;
   while (KILN_TRY(tar->next())) ++entries;
-  char buf[65536];
-  while (KILN_TRY(tee.read(buf, sizeof buf)) > 0) {
-  }
+  KILN_TRY(io::drain(tee));  // the rest of the stream (tar padding) counts too
   if (entries == 0) return fail(Errc::invalid_argument, "the archive has no entries");
   return {};
 }
