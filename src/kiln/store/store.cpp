@@ -78,14 +78,10 @@ Result<std::unique_ptr<BlobWriter>> Store::new_blob(Lease& lease) {
 
 Result<BlobRef> Store::put_blob(std::string_view data, Lease& lease,
                                 const std::optional<Digest>& want) {
-  Digest d = Digest::of(data);
-  if (want && d != *want)
-    return failf(Errc::corrupt, "blob: digest mismatch: got {}, want {}", d, *want);
-  KILN_TRY(m_meta->add_to_lease(lease.id(), d));
-  if (has_blob(d)) return BlobRef{d, static_cast<int64_t>(data.size())};
+  // The writer hashes once, verifies `want`, leases, and treats an existing blob as success.
   auto w = KILN_TRY(new_blob(lease));
   KILN_TRY(w->write(data.data(), data.size()));
-  return w->commit(d, static_cast<int64_t>(data.size()));
+  return w->commit(want, static_cast<int64_t>(data.size()));
 }
 
 Result<BlobRef> Store::ingest(io::Reader& src, Lease& lease, const std::optional<Digest>& want,
