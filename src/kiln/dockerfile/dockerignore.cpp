@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-
 #include "kiln/base/strings.hpp"
 #include "kiln/dockerfile/glob.hpp"
 
