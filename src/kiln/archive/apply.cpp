@@ -81,6 +81,7 @@ class Applier {
   Status whiteout(const std::vector<std::string>& comps, const std::string& name) {
     auto pfd = KILN_TRY(open_parent(comps, true));
     std::string parent_path = join(std::vector<std::string>(comps.begin(), comps.end() - 1), "/");
+    if (m_opts.overlay_whiteouts) return overlay_whiteout(pfd.get(), name, parent_path);
     if (name == k_opaque) {
       os::Dir parent(Fd(dup(pfd.get())), parent_path);
       auto children = KILN_TRY(parent.list());
@@ -94,6 +95,23 @@ class Applier {
     if (target.empty() || target == "." || target == "..")
       return fail(Errc::invalid_argument, "malformed whiteout name");
     return remove_at(pfd.get(), target, parent_path);
+  }
+
+  Status overlay_whiteout(int pfd, const std::string& name, const std::string& parent_path) {
+    if (name == k_opaque) {
+      Fd dir(openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!dir.valid() || fsetxattr(dir.get(), "trusted.overlay.opaque", "y", 1, 0) != 0)
+        return fail_errno(fmt::format("mark {} opaque", parent_path.empty() ? "/" : parent_path));
+      return {};
+    }
+    std::string target = name.substr(k_wh.size());
+    if (target.empty() || target == "." || target == "..")
+      return fail(Errc::invalid_argument, "malformed whiteout name");
+    KILN_TRY(remove_at(pfd, target, parent_path));
+    if (mknodat(pfd, target.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
+      return fail_errno(fmt::format("create whiteout for {}", target));
+    m_created.insert(parent_path.empty() ? target : parent_path + "/" + target);
+    return {};
   }
 
   Status apply(const Entry& e) {

@@ -17,6 +17,9 @@ namespace kiln::archive {
 struct ApplyOptions {
   bool same_owner = true;  // chown to the archive's uid/gid (needs root)
   bool whiteouts = true;   // interpret .wh. entries
+  // Keep whiteouts as overlayfs markers instead (a 0/0 character device for ".wh.NAME", the
+  // trusted.overlay.opaque xattr for ".wh..wh..opq"): the tree becomes an overlay lower dir.
+  bool overlay_whiteouts = false;
   int64_t max_bytes = -1;  // fail when file data would exceed this (bomb guard); <0: none
 };
 

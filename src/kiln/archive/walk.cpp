@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -60,14 +61,81 @@ class Walker {
  public:
   Walker(TarWriter& tar, const WalkOptions& opts) : m_tar(tar), m_opts(opts) {}
 
-  Status walk_dir(const os::Dir& dir, const std::string& prefix) {
+  Status walk_dir(const os::Dir& dir, const std::string& prefix, const os::Dir* base = nullptr) {
     auto names = KILN_TRY(dir.list());
     std::sort(names.begin(), names.end());
-    for (const auto& name : names) KILN_TRY(visit(dir, name, prefix + name));
+    if (!base) {
+      for (const auto& name : names) KILN_TRY(visit(dir, name, prefix + name));
+      return {};
+    }
+    auto base_names = KILN_TRY(base->list());
+    std::sort(base_names.begin(), base_names.end());
+    for (const auto& gone : base_names)
+      if (!std::binary_search(names.begin(), names.end(), gone)) {
+        Entry w;
+        w.path = prefix + std::string(k_whiteout_prefix) + gone;
+        w.type = EntryType::file;
+        w.mode = 0;
+        w.mtime = m_opts.clamp_mtime.value_or(0);
+        KILN_TRY(add(w));
+      }
+    for (const auto& name : names) {
+      if (!std::binary_search(base_names.begin(), base_names.end(), name)) {
+        KILN_TRY(visit(dir, name, prefix + name));
+        continue;
+      }
+      KILN_TRY(visit_changed(dir, *base, name, prefix + name));
+    }
     return {};
   }
 
  private:
+  // Adds an entry, after the unchanged parent directories it sits in.
+  Status add(const Entry& e) {
+    for (const auto& p : m_pending) KILN_TRY(m_tar.add(p));
+    m_pending.clear();
+    return m_tar.add(e);
+  }
+
+  static bool same(const struct stat& a, const struct stat& b) {
+    return a.st_mode == b.st_mode && a.st_uid == b.st_uid && a.st_gid == b.st_gid &&
+           a.st_size == b.st_size && a.st_rdev == b.st_rdev &&
+           a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+  }
+
+  // `name` exists in both trees: emit it when it differs, and look inside directories.
+  Status visit_changed(const os::Dir& dir, const os::Dir& base, const std::string& name,
+                       const std::string& path) {
+    auto st = KILN_TRY(dir.stat(name));
+    auto bst = KILN_TRY(base.stat(name));
+    if ((st.st_mode & S_IFMT) != (bst.st_mode & S_IFMT)) return visit(dir, name, path);
+    if (!S_ISDIR(st.st_mode)) {
+      if (same(st, bst) && !S_ISLNK(st.st_mode)) return {};
+      if (S_ISLNK(st.st_mode)) {
+        char a[4096], b[4096];
+        ssize_t na = readlinkat(dir.fd(), name.c_str(), a, sizeof a);
+        ssize_t nb = readlinkat(base.fd(), name.c_str(), b, sizeof b);
+        if (same(st, bst) && na == nb && na >= 0 && std::memcmp(a, b, na) == 0) return {};
+      }
+      return visit(dir, name, path);
+    }
+    auto sub = KILN_TRY(dir.open_dir(name));
+    auto base_sub = KILN_TRY(base.open_dir(name));
+    Entry e = base_entry(st, path + "/");
+    e.type = EntryType::dir;
+    if (m_opts.xattrs) e.xattrs = KILN_TRY(read_xattrs(sub.fd(), sub.path()));
+    bool changed = st.st_mode != bst.st_mode || st.st_uid != bst.st_uid || st.st_gid != bst.st_gid;
+    if (changed) {
+      KILN_TRY(add(e));
+    } else {
+      m_pending.push_back(e);
+    }
+    size_t depth = m_pending.size();
+    KILN_TRY(walk_dir(sub, path + "/", &base_sub));
+    if (!changed && m_pending.size() == depth) m_pending.pop_back();
+    return {};
+  }
+
   Entry base_entry(const struct stat& st, std::string path) {
     Entry e;
     e.path = std::move(path);
@@ -98,7 +166,7 @@ class Walker {
         target.resize(static_cast<size_t>(n));
         e.type = EntryType::symlink;
         e.linkname = target;
-        return m_tar.add(e);
+        return add(e);
       }
       case S_IFCHR:
         if (m_opts.overlay_whiteouts && st.st_rdev == 0) {
@@ -108,20 +176,20 @@ class Walker {
           e.type = EntryType::file;
           e.mode = 0;
           e.size = 0;
-          return m_tar.add(e);
+          return add(e);
         }
         e.type = EntryType::chardev;
         e.devmajor = major(st.st_rdev);
         e.devminor = minor(st.st_rdev);
-        return m_tar.add(e);
+        return add(e);
       case S_IFBLK:
         e.type = EntryType::blockdev;
         e.devmajor = major(st.st_rdev);
         e.devminor = minor(st.st_rdev);
-        return m_tar.add(e);
+        return add(e);
       case S_IFIFO:
         e.type = EntryType::fifo;
-        return m_tar.add(e);
+        return add(e);
       case S_IFSOCK:
         return {};  // sockets are not archived (as docker and tar do)
       default:
@@ -134,7 +202,7 @@ class Walker {
     e.type = EntryType::dir;
     e.path = path + "/";
     if (m_opts.xattrs) e.xattrs = KILN_TRY(read_xattrs(sub.fd(), sub.path()));
-    KILN_TRY(m_tar.add(e));
+    KILN_TRY(add(e));
     if (m_opts.overlay_whiteouts) {
       auto opq = get_xattr(sub.fd(), "trusted.overlay.opaque");
       if (!opq) opq = get_xattr(sub.fd(), "user.overlay.opaque");
@@ -144,7 +212,7 @@ class Walker {
         w.type = EntryType::file;
         w.mode = 0;
         w.xattrs.clear();
-        KILN_TRY(m_tar.add(w));
+        KILN_TRY(add(w));
       }
     }
     return walk_dir(sub, path + "/");
@@ -157,7 +225,7 @@ class Walker {
       if (it != m_links.end()) {
         e.type = EntryType::hardlink;
         e.linkname = it->second;
-        return m_tar.add(e);
+        return add(e);
       }
       m_links[key] = e.path;
     }
@@ -165,7 +233,7 @@ class Walker {
     e.type = EntryType::file;
     e.size = st.st_size;
     if (m_opts.xattrs) e.xattrs = KILN_TRY(read_xattrs(fd.get(), dir.child_path(name)));
-    KILN_TRY(m_tar.add(e));
+    KILN_TRY(add(e));
     int64_t left = st.st_size;
     while (left > 0) {
       ssize_t n = ::read(fd.get(), m_buf.data(), std::min<size_t>(m_buf.size(), left));
@@ -185,6 +253,7 @@ class Walker {
   TarWriter& m_tar;
   const WalkOptions& m_opts;
   std::map<std::pair<dev_t, ino_t>, std::string> m_links;
+  std::vector<Entry> m_pending;  // unchanged directories above the next changed entry
   std::vector<char> m_buf = std::vector<char>(1 << 20);
 };
 
@@ -192,7 +261,7 @@ class Walker {
 
 Status write_tree(const os::Dir& root, TarWriter& tar, const WalkOptions& opts) {
   Walker w(tar, opts);
-  return w.walk_dir(root, "");
+  return w.walk_dir(root, "", opts.base);
 }
 
 }  // namespace kiln::archive

@@ -17,6 +17,10 @@ struct WalkOptions {
   bool overlay_whiteouts = false;
   // Keep extended attributes (security.capability, user.*, trusted.* except overlay's).
   bool xattrs = true;
+  // Write only what differs from this tree (the copy snapshotter's diff): new and changed
+  // entries, the unchanged directories above them, and ".wh.NAME" for what was removed.
+  // Files count as changed when type, mode, owner, size, mtime or link target differ.
+  const os::Dir* base = nullptr;
 };
 
 // Writes the tree under `root` into `tar` in sorted (byte-wise) order, with names relative to

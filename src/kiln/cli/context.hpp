@@ -48,5 +48,7 @@ void add_version(CLI::App& app, Context& ctx);
 void add_system(CLI::App& app, Context& ctx);
 void add_dockerfile(CLI::App& app, Context& ctx);
 void add_export(CLI::App& app, Context& ctx);
+void add_run(CLI::App& app, Context& ctx);
+void add_containers(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

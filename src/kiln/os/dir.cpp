@@ -199,6 +199,11 @@ Status write_file_atomic(const Dir& dir, std::string_view name, std::string_view
   return dir.fsync();
 }
 
+Status write_file(const Dir& dir, std::string_view name, std::string_view data, mode_t mode) {
+  auto fd = KILN_TRY(dir.open_file(name, O_WRONLY | O_CREAT | O_TRUNC, mode));
+  return with_context(write_all(fd.get(), data.data(), data.size()), dir.child_path(name));
+}
+
 Result<TempFile> TempFile::create(const Dir& dir, mode_t mode) {
   int fd = ::openat(dir.fd(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
   if (fd >= 0) return TempFile(&dir, Fd(fd), "");

@@ -65,6 +65,10 @@ Status write_all(int fd, const void* data, size_t size);
 Status write_file_atomic(const Dir& dir, std::string_view name, std::string_view data,
                          mode_t mode = 0644);
 
+// Writes data to dir/name (created or truncated), without fsync: for scratch files only.
+Status write_file(const Dir& dir, std::string_view name, std::string_view data,
+                  mode_t mode = 0644);
+
 // Creates an anonymous file in dir (O_TMPFILE; a named, unlinked-on-failure temp file where the
 // filesystem lacks it). Publish it with TempFile::link_as.
 class TempFile {

@@ -16,6 +16,8 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   ~TempDir();
   const std::string& path() const { return m_path; }
+  // Keeps the directory: the caller takes it over.
+  std::string release() { return std::exchange(m_path, ""); }
   std::string operator/(std::string_view rel) const { return m_path + "/" + std::string(rel); }
 
  private:

@@ -255,6 +255,21 @@ Result<std::optional<UnpackedLayer>> Metadata::unpacked(std::string_view chain_i
   return std::optional(UnpackedLayer{std::string(chain_id), s.text(0), s.integer(1), s.integer(2)});
 }
 
+Result<std::vector<UnpackedLayer>> Metadata::unpacked_all() {
+  auto s = KILN_TRY(m_db->prepare("SELECT chain_id, path, size, last_used FROM unpacked"));
+  std::vector<UnpackedLayer> out;
+  while (KILN_TRY(s.step())) out.push_back({s.text(0), s.text(1), s.integer(2), s.integer(3)});
+  return out;
+}
+
+Result<std::set<std::string>> Metadata::live_diff_ids() {
+  std::set<std::string> live;
+  auto s = KILN_TRY(m_db->prepare(
+      "SELECT diff_id FROM layers WHERE digest IN (SELECT blob_digest FROM image_blobs)"));
+  while (KILN_TRY(s.step())) live.insert(s.text(0));
+  return live;
+}
+
 Status Metadata::delete_unpacked(std::string_view chain_id) {
   auto s = KILN_TRY(m_db->prepare("DELETE FROM unpacked WHERE chain_id = ?"));
   return s.bind(1, chain_id).run();

@@ -4,7 +4,7 @@
 //   names(name PK, manifest_digest -> images)                 "docker.io/library/x:latest"
 //   layers(digest PK, diff_id, media_type, size, uncompressed_size)
 //   leases(id PK, pid, created, expires), lease_blobs(lease_id, digest)
-//   unpacked(chain_id PK, path, size, last_used)               unpacked-layer cache
+//   unpacked(chain_id PK, path, size, last_used)   unpacked-layer snapshots, keyed by diffID
 // Safe for several processes at once (SQLite WAL, BEGIN IMMEDIATE for writes).
 #pragma once
 
@@ -48,6 +48,9 @@ class Metadata {
   Status put_unpacked(const UnpackedLayer& u);
   Result<std::optional<UnpackedLayer>> unpacked(std::string_view chain_id);
   Status delete_unpacked(std::string_view chain_id);
+  Result<std::vector<UnpackedLayer>> unpacked_all();
+  // diffIDs of the layers some image in the store has.
+  Result<std::set<std::string>> live_diff_ids();
 
  private:
   explicit Metadata(std::unique_ptr<Db> db) : m_db(std::move(db)) {}

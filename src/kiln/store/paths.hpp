@@ -7,8 +7,11 @@
 //                             verified, fsynced, then linked to its name.
 //     meta.db, meta.db-wal    SQLite metadata (WAL): images, names, layers, leases,
 //                             unpacked-layer cache entries (see metadata.hpp).
-//     snapshots/<chain-id>/   unpacked layers, read-only lower dirs (sandbox and build).
-//     containers/<id>/        per-container state (sandbox).
+//     snapshots/<diffID hex>/fs   one layer unpacked alone, whiteouts as overlayfs markers:
+//                             a read-only overlay lower dir (ops/snapshots.hpp). Made in
+//                             snapshots/.tmp-* and renamed into place.
+//     containers/<id>/        one container (ops/containers.hpp): state.json, upper/ and
+//                             work/ (overlay) or fs/ (copy), run/ (the sandbox's state dir).
 //     tmp/                    scratch space for one operation (export), removed when done.
 #pragma once
 

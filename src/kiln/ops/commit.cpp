@@ -1,0 +1,80 @@
+#include "kiln/ops/commit.hpp"
+
+#include "kiln/archive/tar.hpp"
+#include "kiln/archive/walk.hpp"
+#include "kiln/base/strings.hpp"
+#include "kiln/ops/changes.hpp"
+#include "kiln/ops/containers.hpp"
+#include "kiln/ops/image_view.hpp"
+#include "kiln/ops/layer_sink.hpp"
+#include "kiln/ops/snapshots.hpp"
+#include "kiln/os/temp_dir.hpp"
+#include "kiln/store/paths.hpp"
+
+namespace kiln::ops {
+
+namespace {
+
+Status write_changes(store::Store& store, const ContainerRecord& c, const ImageView& image,
+                     io::Writer& out) {
+  std::string dir = container_dir(store, c.id);
+  auto tar = KILN_TRY(archive::TarWriter::open(out));
+  archive::WalkOptions wo;
+  if (c.snapshotter == "copy") {
+    std::string scratch_parent = store.root() + "/" + std::string(store::paths::tmp_dir);
+    KILN_TRY(os::Dir::create(scratch_parent, 0700));
+    auto scratch = KILN_TRY(os::TempDir::create("commit", scratch_parent));
+    auto base = KILN_TRY(os::Dir::create(scratch / "base", 0755));
+    KILN_TRY(apply_layers(store, image.manifest.layers, image.config.rootfs.diff_ids, base));
+    KILN_TRY(make_mount_points(base));
+    auto fs = KILN_TRY(os::Dir::open(dir + "/fs"));
+    wo.base = &base;
+    KILN_TRY(archive::write_tree(fs, *tar, wo));
+  } else {
+    auto upper = KILN_TRY(os::Dir::open(dir + "/upper"));
+    wo.overlay_whiteouts = true;
+    KILN_TRY(archive::write_tree(upper, *tar, wo));
+  }
+  return tar->finish();
+}
+
+}  // namespace
+
+Result<store::ImageRecord> commit_container(store::Store& store, const CommitOptions& opts) {
+  auto c = KILN_TRY(find_container(store, opts.container));
+  auto ctx = fmt::format("commit {}", short_id(c.id));
+  if (c.status == "running")
+    return failf(Errc::conflict, "{}: the container is running (kiln commits stopped containers)",
+                 ctx);
+  auto image = KILN_TRY_CTX(load_image(store, c.image_id), ctx);
+  auto lease = KILN_TRY(store.lease());
+  auto sink = KILN_TRY(LayerSink::create(store, lease, opts.compression));
+  KILN_TRY_CTX(write_changes(store, c, image, *sink), ctx);
+  auto layer = KILN_TRY_CTX(sink->commit(), ctx);
+
+  Assembled img;
+  img.config = image.config;
+  oci::ContainerConfig cc = image.config.config.value_or(oci::ContainerConfig{});
+  for (const auto& ch : opts.changes) KILN_TRY_CTX(apply_change(cc, ch), ctx);
+  img.config.config = cc;
+  int64_t now = store::now_seconds();
+  img.config.created = rfc3339(now);
+  if (!opts.author.empty()) img.config.author = opts.author;
+  img.config.rootfs.diff_ids.push_back(layer.diff_id);
+  oci::History h;
+  h.created = img.config.created;
+  h.created_by = join(c.command, " ");
+  h.author = opts.author;
+  h.comment = opts.message;
+  img.config.history.push_back(h);
+  for (const auto& d : image.manifest.layers) {
+    auto rec = KILN_TRY(store.layer(d.digest));
+    if (!rec) return failf(Errc::corrupt, "{}: layer {} of the image is not recorded", ctx, d.digest);
+    img.layers.push_back(*rec);
+  }
+  img.layers.push_back(layer);
+  if (opts.ref) img.names = {opts.ref->str()};
+  return with_context(store_image(store, lease, img), ctx);
+}
+
+}  // namespace kiln::ops

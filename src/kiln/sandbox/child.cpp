@@ -1,0 +1,271 @@
+#include "kiln/sandbox/child.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kiln/base/strings.hpp"
+#include "kiln/os/dir.hpp"
+#include "kiln/sandbox/mount_exec.hpp"
+#include "kiln/sandbox/seccomp.hpp"
+
+namespace kiln::sandbox::detail {
+
+namespace {
+
+[[noreturn]] void fail_with(const ChildPlan& plan, const Error& e) {
+  report_and_exit(plan.error_fd, k_setup_failed, e.code(), e.message());
+}
+
+sigset_t forwarded_set(bool with_chld) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : forwarded_signals()) sigaddset(&set, s);
+  if (with_chld) sigaddset(&set, SIGCHLD);
+  return set;
+}
+
+// parent: the PID the caller saw for its parent before fork, or 0 when it cannot see it (the
+// first process of a new PID namespace).
+void die_with_parent(pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (parent != 0 && getppid() != parent) _exit(k_setup_failed);  // it died before prctl
+}
+
+int status_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return k_setup_failed;
+}
+
+// Waits for `child`, forwarding the signals in the blocked set to it; exits with its status.
+// As PID 1 it also reaps every orphan the namespace hands it.
+[[noreturn]] void supervise(pid_t child) {
+  sigset_t set = forwarded_set(true);
+  while (true) {
+    siginfo_t info{};
+    int sig = sigwaitinfo(&set, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    int status = 0;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+      if (p == child) _exit(status_code(status));
+  }
+}
+
+void noop_handler(int) {}
+
+Status set_identity(const ChildPlan& plan, const ResolvedUser& user) {
+  const auto& spec = *plan.spec;
+  for (int cap = 0; cap <= plan.last_cap; ++cap)
+    if (!(plan.caps & (uint64_t{1} << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+      return fail_errno(fmt::format("drop capability {} from the bounding set", cap));
+  if (spec.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return fail_errno("set no_new_privs");
+  if (spec.seccomp) KILN_TRY(load_default_seccomp(plan.caps, spec.no_new_privs));
+  if (setgroups(user.groups.size(), user.groups.data()) != 0) return fail_errno("setgroups");
+  if (setresgid(user.gid, user.gid, user.gid) != 0)
+    return fail_errno(fmt::format("setgid {}", user.gid));
+  if (setresuid(user.uid, user.uid, user.uid) != 0)
+    return fail_errno(fmt::format("setuid {}", user.uid));
+  // uid 0 keeps the set; for any other user the kernel cleared permitted and effective on
+  // setuid, as Docker leaves a non-root process.
+  uint64_t keep = user.uid == 0 ? plan.caps : 0;
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  for (int i = 0; i < 2; ++i) {
+    auto word = static_cast<uint32_t>(keep >> (32 * i));
+    data[i].effective = data[i].permitted = data[i].inheritable = word;
+  }
+  if (syscall(SYS_capset, &hdr, data) != 0) return fail_errno("capset");
+  return {};
+}
+
+Status apply_rlimits(const SandboxSpec& spec) {
+  for (const auto& r : spec.rlimits) {
+    struct rlimit want {r.soft, r.hard};
+    if (setrlimit(r.resource, &want) == 0) continue;
+    if (errno != EPERM) return fail_errno(fmt::format("setrlimit {}", r.resource));
+    // Without CAP_SYS_RESOURCE the hard limit cannot be raised: keep the host's.
+    struct rlimit cur {};
+    getrlimit(r.resource, &cur);
+    want.rlim_max = cur.rlim_max;
+    if (want.rlim_cur > cur.rlim_max) want.rlim_cur = cur.rlim_max;
+    setrlimit(r.resource, &want);
+  }
+  return {};
+}
+
+[[noreturn]] void run_process(const ChildPlan& plan, const ResolvedUser& user) {
+  const auto& spec = *plan.spec;
+  sigset_t none;
+  sigemptyset(&none);
+  for (int s : forwarded_signals()) signal(s, SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  setsid();
+  if (plan.tty_slave >= 0) {
+    ioctl(plan.tty_slave, TIOCSCTTY, 0);
+    for (int fd = 0; fd < 3; ++fd) dup2(plan.tty_slave, fd);
+  } else {
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    dup2(plan.stdio.in >= 0 ? plan.stdio.in : null_fd, 0);
+    dup2(plan.stdio.out >= 0 ? plan.stdio.out : null_fd, 1);
+    dup2(plan.stdio.err >= 0 ? plan.stdio.err : null_fd, 2);
+  }
+  if (auto st = apply_rlimits(spec); !st) fail_with(plan, st.error());
+  umask(spec.umask);
+  if (chdir(spec.cwd.c_str()) != 0)
+    report_and_exit(plan.error_fd, k_setup_failed, Errc::not_found,
+                    fmt::format("chdir to working directory {:?}: {}", spec.cwd, strerror(errno)));
+  if (auto st = set_identity(plan, user); !st) fail_with(plan, st.error());
+  exec_command(plan);
+}
+
+Result<ResolvedUser> lookup_user(const std::string& spec_user) {
+  auto root = KILN_TRY(os::Dir::open("/"));
+  auto passwd = os::read_file_at(root, "etc/passwd");
+  auto group = os::read_file_at(root, "etc/group");
+  return resolve_user(spec_user, passwd ? *passwd : "", group ? *group : "");
+}
+
+Status make_cwd(const std::string& cwd) {
+  std::string sofar;
+  for (const auto& c : split(cwd, '/')) {
+    if (c.empty()) continue;
+    sofar += "/" + c;
+    if (mkdir(sofar.c_str(), 0755) != 0 && errno != EEXIST)
+      return fail_errno(fmt::format("create working directory {}", cwd));
+  }
+  return {};
+}
+
+// PID 1 of the new namespace.
+[[noreturn]] void run_init(const ChildPlan& plan, pid_t shim) {
+  const auto& spec = *plan.spec;
+  (void)shim;
+  die_with_parent(0);
+  std::string root = spec.state_dir + "/rootfs";
+  if (auto st = mount_rootfs(spec.rootfs, root); !st) fail_with(plan, st.error());
+  if (auto st = execute_mounts(root, plan.mounts); !st) fail_with(plan, st.error());
+  if (sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+    fail_with(plan, Error(Errc::io, "sethostname failed"));
+  if (spec.network == Network::none)
+    if (auto st = loopback_up(); !st) fail_with(plan, st.error());
+  if (auto st = enter_root(root); !st) fail_with(plan, st.error());
+  auto user = lookup_user(spec.user);
+  if (!user) fail_with(plan, user.error());
+  if (!spec.readonly_rootfs)
+    if (auto st = make_cwd(spec.cwd); !st) fail_with(plan, st.error());
+  struct sigaction sa {};
+  sa.sa_handler = noop_handler;
+  for (int s : forwarded_signals()) sigaction(s, &sa, nullptr);
+  pid_t child = fork();
+  if (child < 0) fail_with(plan, Error(Errc::io, "fork failed"));
+  if (child == 0) run_process(plan, *user);
+  close(plan.error_fd);
+  if (plan.tty_slave >= 0) close(plan.tty_slave);
+  int null_fd = open("/dev/null", O_RDWR);
+  for (int fd = 0; fd < 3; ++fd) dup2(null_fd, fd);
+  supervise(child);
+}
+
+}  // namespace
+
+const std::vector<int>& forwarded_signals() {
+  static const std::vector<int> s = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  return s;
+}
+
+void report_and_exit(int fd, int exit_code, Errc code, const std::string& message) {
+  std::string wire = fmt::format("{} {}\n{}", exit_code, static_cast<int>(code), message);
+  (void)!write(fd, wire.data(), wire.size());
+  _exit(exit_code);
+}
+
+std::string lower_strerror(int err) {
+  std::string s = strerror(err);
+  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] + 32);
+  return s;
+}
+
+std::optional<Report> parse_report(const std::string& wire) {
+  auto nl = wire.find('\n');
+  if (wire.empty() || nl == std::string::npos) return std::nullopt;
+  auto head = split(wire.substr(0, nl), ' ');
+  if (head.size() != 2) return std::nullopt;
+  auto exit_code = parse_int(head[0]);
+  auto code = parse_int(head[1]);
+  if (!exit_code || !code || *code < 0 || *code > static_cast<int>(Errc::internal))
+    return std::nullopt;
+  return Report{static_cast<int>(*exit_code), static_cast<Errc>(*code), wire.substr(nl + 1)};
+}
+
+void run_shim(const ChildPlan& plan) {
+  const auto& spec = *plan.spec;
+  pid_t kiln_pid = getppid();
+  die_with_parent(kiln_pid);
+  int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+  if (spec.network == Network::none) flags |= CLONE_NEWNET;
+  if (unshare(flags) != 0)
+    report_and_exit(plan.error_fd, k_setup_failed, Errc::permission_denied,
+                    fmt::format("create namespaces: {} (kiln run needs root or "
+                                "CAP_SYS_ADMIN)",
+                                strerror(errno)));
+  pid_t self = getpid();
+  pid_t init = fork();
+  if (init < 0) fail_with(plan, Error(Errc::io, "fork failed"));
+  if (init == 0) run_init(plan, self);
+  close(plan.error_fd);
+  supervise(init);
+}
+
+void exec_command(const ChildPlan& plan) {
+  const auto& spec = *plan.spec;
+  std::vector<char*> argv, envp;
+  for (const auto& a : spec.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const std::string& cmd = spec.args.at(0);
+  if (cmd.find('/') != std::string::npos) {
+    execve(cmd.c_str(), argv.data(), envp.data());
+    int err = errno;
+    if (err == ENOENT)
+      report_and_exit(plan.error_fd, 127, Errc::not_found,
+                      fmt::format("exec: {:?}: stat {}: no such file or directory", cmd, cmd));
+    report_and_exit(plan.error_fd, 126, Errc::permission_denied,
+                    fmt::format("exec: {:?}: {}", cmd, lower_strerror(err)));
+  }
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : spec.env)
+    if (e.starts_with("PATH=")) path = e.substr(5);
+  int last_err = ENOENT;
+  for (const auto& dir : split(path, ':')) {
+    std::string full = (dir.empty() ? "." : dir) + "/" + cmd;
+    struct stat st {};
+    if (stat(full.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+    execve(full.c_str(), argv.data(), envp.data());
+    last_err = errno;
+  }
+  if (last_err == ENOENT)
+    report_and_exit(plan.error_fd, 127, Errc::not_found,
+                    fmt::format("exec: {:?}: executable file not found in $PATH", cmd));
+  report_and_exit(plan.error_fd, 126, Errc::permission_denied,
+                  fmt::format("exec: {:?}: {}", cmd, lower_strerror(last_err)));
+}
+
+}  // namespace kiln::sandbox::detail

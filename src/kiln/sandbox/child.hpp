@@ -1,0 +1,51 @@
+// Internal to sandbox/: the parts of a run that execute in forked children, and the tiny wire
+// format they use to report a failure to kiln through a close-on-exec pipe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/sandbox/mount_plan.hpp"
+#include "kiln/sandbox/spec.hpp"
+#include "kiln/sandbox/users.hpp"
+
+namespace kiln::sandbox::detail {
+
+inline constexpr int k_setup_failed = 125;
+
+// Everything the children need, computed before fork.
+struct ChildPlan {
+  const SandboxSpec* spec = nullptr;
+  std::vector<MountOp> mounts;
+  uint64_t caps = 0;
+  int last_cap = 0;
+  int error_fd = -1;  // write end of the report pipe
+  int tty_slave = -1;
+  Stdio stdio;
+};
+
+// Writes "<exit code> <errc>\n<message>" to fd and exits with the exit code.
+[[noreturn]] void report_and_exit(int fd, int exit_code, Errc code, const std::string& message);
+// Parses what report_and_exit wrote ("" when the child exec'd or exited normally).
+struct Report {
+  int exit_code = 0;
+  Errc code = Errc::internal;
+  std::string message;
+};
+std::optional<Report> parse_report(const std::string& wire);
+
+// The shim (see linux_executor.hpp); never returns.
+[[noreturn]] void run_shim(const ChildPlan& plan);
+
+// Resolves args[0] against PATH from env and execs; on failure reports 126/127 with Docker's
+// wording. Used by the built-in executor's last child.
+[[noreturn]] void exec_command(const ChildPlan& plan);
+
+// Signals kiln relays to the sandbox.
+const std::vector<int>& forwarded_signals();
+
+}  // namespace kiln::sandbox::detail

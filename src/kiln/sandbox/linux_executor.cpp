@@ -1,0 +1,61 @@
+#include "kiln/sandbox/linux_executor.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kiln/os/dir.hpp"
+#include "kiln/sandbox/caps.hpp"
+#include "kiln/sandbox/child.hpp"
+#include "kiln/sandbox/relay.hpp"
+
+namespace kiln::sandbox {
+
+Status prepare_state_dir(const SandboxSpec& spec) {
+  if (spec.state_dir.empty()) return fail(Errc::invalid_argument, "sandbox: no state directory");
+  if (spec.args.empty()) return fail(Errc::invalid_argument, "no command to run");
+  auto dir = KILN_TRY(os::Dir::create(spec.state_dir, 0700));
+  KILN_TRY(dir.make_dir("rootfs", 0755));
+  KILN_TRY(os::write_file(dir, "hostname", spec.hostname + "\n", 0644));
+  if (!spec.etc_hosts.empty()) KILN_TRY(os::write_file(dir, "hosts", spec.etc_hosts, 0644));
+  if (!spec.resolv_conf.empty())
+    KILN_TRY(os::write_file(dir, "resolv.conf", spec.resolv_conf, 0644));
+  return {};
+}
+
+Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) {
+  KILN_TRY(prepare_state_dir(spec));
+  detail::ChildPlan plan;
+  plan.spec = &spec;
+  plan.mounts = KILN_TRY(plan_mounts(spec));
+  plan.caps = KILN_TRY(capability_mask(spec.capabilities));
+  plan.last_cap = last_capability();
+  plan.stdio = stdio;
+  detail::Pty pty;
+  Fd master, slave;
+  if (spec.tty) {
+    pty = KILN_TRY(detail::open_pty());
+    master.reset(pty.master);
+    slave.reset(pty.slave);
+    plan.tty_slave = pty.slave;
+  }
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return fail_errno("pipe");
+  Fd report_read(pipe_fds[0]), report_write(pipe_fds[1]);
+  plan.error_fd = pipe_fds[1];
+
+  detail::SignalBlock signals;
+  pid_t shim = fork();
+  if (shim < 0) return fail_errno("fork");
+  if (shim == 0) detail::run_shim(plan);
+  report_write.reset();
+  slave.reset();
+  auto waited = KILN_TRY(detail::wait_child(shim, signals, report_read.get(), master.get()));
+  auto report = detail::parse_report(waited.report);
+  if (!report) return Outcome{waited.exit_code, {}};
+  if (report->exit_code == detail::k_setup_failed)
+    return fail(report->code, report->message);
+  return Outcome{report->exit_code, report->message};
+}
+
+}  // namespace kiln::sandbox
