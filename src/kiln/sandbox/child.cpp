@@ -8,10 +8,13 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/os/dir.hpp"
@@ -153,6 +156,22 @@ Status make_cwd(const std::string& cwd) {
   return {};
 }
 
+// The terminal lives in the sandbox's own devpts (so ttyname() works inside, as with runc);
+// kiln gets the master side.
+Status open_sandbox_pty(const ChildPlan& plan) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return fail_errno("open /dev/ptmx");
+  Fd m(master);
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) != 0) return fail_errno("unlock the pseudo-terminal");
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) return fail_errno("open the pseudo-terminal's peer");
+  plan.tty_slave = slave;
+  KILN_TRY(send_fd(plan.tty_socket, master));
+  close(plan.tty_socket);
+  return {};
+}
+
 // PID 1 of the new namespace.
 [[noreturn]] void run_init(const ChildPlan& plan, pid_t shim) {
   const auto& spec = *plan.spec;
@@ -168,6 +187,8 @@ Status make_cwd(const std::string& cwd) {
   if (auto st = enter_root(root); !st) fail_with(plan, st.error());
   auto user = lookup_user(spec.user);
   if (!user) fail_with(plan, user.error());
+  if (plan.tty_socket >= 0)
+    if (auto st = open_sandbox_pty(plan); !st) fail_with(plan, st.error());
   if (!spec.readonly_rootfs)
     if (auto st = make_cwd(spec.cwd); !st) fail_with(plan, st.error());
   struct sigaction sa {};
@@ -184,6 +205,45 @@ Status make_cwd(const std::string& cwd) {
 }
 
 }  // namespace
+
+Status send_fd(int socket, int fd) {
+  char byte = 0;
+  struct iovec iov {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (sendmsg(socket, &msg, MSG_NOSIGNAL) != 1) return fail_errno("send the terminal to kiln");
+  return {};
+}
+
+Result<int> receive_fd(int socket) {
+  char byte = 0;
+  struct iovec iov {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  while ((n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  if (n < 0) return fail_errno("receive the terminal");
+  if (n == 0) return -1;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}
 
 const std::vector<int>& forwarded_signals() {
   static const std::vector<int> s = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};

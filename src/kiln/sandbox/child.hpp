@@ -24,7 +24,9 @@ struct ChildPlan {
   uint64_t caps = 0;
   int last_cap = 0;
   int error_fd = -1;  // write end of the report pipe
-  int tty_slave = -1;
+  int tty_socket = -1;  // with a tty: init opens the pty in the sandbox's devpts and sends
+                        // the master over this socket
+  mutable int tty_slave = -1;
   Stdio stdio;
 };
 
@@ -44,6 +46,10 @@ std::optional<Report> parse_report(const std::string& wire);
 // Resolves args[0] against PATH from env and execs; on failure reports 126/127 with Docker's
 // wording. Used by the built-in executor's last child.
 [[noreturn]] void exec_command(const ChildPlan& plan);
+
+// Passing a file descriptor over a unix socket (SCM_RIGHTS).
+Status send_fd(int socket, int fd);
+Result<int> receive_fd(int socket);  // -1 when the peer closed without sending
 
 // Signals kiln relays to the sandbox.
 const std::vector<int>& forwarded_signals();

@@ -1,6 +1,7 @@
 #include "kiln/sandbox/linux_executor.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,13 +32,13 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
   plan.caps = KILN_TRY(capability_mask(spec.capabilities));
   plan.last_cap = last_capability();
   plan.stdio = stdio;
-  detail::Pty pty;
-  Fd master, slave;
+  Fd master, tty_parent, tty_child;
   if (spec.tty) {
-    pty = KILN_TRY(detail::open_pty());
-    master.reset(pty.master);
-    slave.reset(pty.slave);
-    plan.tty_slave = pty.slave;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
+    tty_parent.reset(sv[0]);
+    tty_child.reset(sv[1]);
+    plan.tty_socket = sv[1];
   }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return fail_errno("pipe");
@@ -49,7 +50,12 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
   if (shim < 0) return fail_errno("fork");
   if (shim == 0) detail::run_shim(plan);
   report_write.reset();
-  slave.reset();
+  if (spec.tty) {
+    tty_child.reset();
+    int fd = KILN_TRY(detail::receive_fd(tty_parent.get()));
+    master.reset(fd);  // -1 when init failed first: its report says why
+    if (master.valid()) detail::copy_winsize(master.get());
+  }
   auto waited = KILN_TRY(detail::wait_child(shim, signals, report_read.get(), master.get()));
   auto report = detail::parse_report(waited.report);
   if (!report) return Outcome{waited.exit_code, {}};

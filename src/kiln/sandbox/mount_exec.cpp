@@ -26,23 +26,37 @@ std::string relative(std::string_view target) {
 }
 
 // Opens target (O_PATH) inside root, creating missing directories (and the last component as
-// an empty file when `file`).
-Result<Fd> ensure_path(const os::Dir& root, const std::string& target, bool file) {
+// an empty file when `file`). A dangling symlink on the way is followed as the kernel would
+// inside the root: its target is created there (as runc does), never on the host.
+Result<Fd> ensure_path(const os::Dir& root, const std::string& target, bool file, int depth = 0) {
+  if (depth > 40) return failf(Errc::invalid_argument, "mount point {}: too many symlinks", target);
   auto comps = split(relative(target), '/');
   std::erase_if(comps, [](const std::string& c) { return c.empty() || c == "."; });
   Fd cur = KILN_TRY(root.open_in_root(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   std::string sofar;
   for (size_t i = 0; i < comps.size(); ++i) {
     bool last = i + 1 == comps.size();
+    std::string parent = sofar;
     sofar = sofar.empty() ? comps[i] : sofar + "/" + comps[i];
     int flags = O_PATH | O_CLOEXEC | (last && file ? 0 : O_DIRECTORY);
     auto next = root.open_in_root(sofar, flags);
     if (!next) {
       if (next.error().code() != Errc::not_found) return next;
+      char link[4096];
+      ssize_t n = readlinkat(cur.get(), comps[i].c_str(), link, sizeof link);
+      if (n > 0) {
+        // A dangling symlink: continue from its target, resolved inside the root.
+        std::string to(link, static_cast<size_t>(n));
+        std::string rest;
+        for (size_t j = i + 1; j < comps.size(); ++j) rest += "/" + comps[j];
+        std::string next_path = to.starts_with('/') ? to + rest : "/" + parent + "/" + to + rest;
+        return ensure_path(root, next_path, file, depth + 1);
+      }
       if (last && file) {
         int fd = openat(cur.get(), comps[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
                         0644);
-        if (fd < 0 && errno != EEXIST) return fail_errno(fmt::format("create mount point {}", target));
+        if (fd < 0 && errno != EEXIST)
+          return fail_errno(fmt::format("create mount point {}", target));
         if (fd >= 0) close(fd);
       } else if (mkdirat(cur.get(), comps[i].c_str(), 0755) != 0 && errno != EEXIST) {
         return fail_errno(fmt::format("create mount point {}", target));

@@ -71,7 +71,8 @@ json seccomp_for(uint64_t caps) {
 
 }  // namespace
 
-Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& user) {
+Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& user,
+                                   const std::string& init) {
   uint64_t caps = KILN_TRY(capability_mask(spec.capabilities));
   json kept = user.uid == 0 ? json(spec.capabilities) : json::array();
   json rlimits = json::array();
@@ -94,6 +95,10 @@ Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& 
                         {"maskedPaths", masked_paths()},
                         {"readonlyPaths", readonly_paths()}};
   if (spec.seccomp) linux_section["seccomp"] = seccomp_for(caps);
+  std::vector<std::string> args = {"/dev/init", "--"};
+  args.insert(args.end(), spec.args.begin(), spec.args.end());
+  json mounts = mounts_for(spec);
+  mounts.push_back(mount("bind", "/dev/init", init, {"rbind", "ro", "nosuid", "nodev"}));
   json config = {
       {"ociVersion", "1.0.2"},
       {"process",
@@ -103,7 +108,7 @@ Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& 
           {"gid", user.gid},
           {"umask", spec.umask},
           {"additionalGids", user.groups}}},
-        {"args", spec.args},
+        {"args", args},
         {"env", spec.env},
         {"cwd", spec.cwd},
         {"capabilities",
@@ -115,7 +120,7 @@ Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& 
         {"noNewPrivileges", spec.no_new_privs}}},
       {"root", {{"path", "rootfs"}, {"readonly", spec.readonly_rootfs}}},
       {"hostname", spec.hostname},
-      {"mounts", mounts_for(spec)},
+      {"mounts", mounts},
       {"linux", linux_section}};
   return config.dump(2);
 }

@@ -9,6 +9,9 @@
 
 namespace kiln::sandbox::detail {
 
-Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& user);
+// init: host path of kiln-init, bind-mounted read-only at /dev/init and run as PID 1 in front
+// of the command.
+Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& user,
+                                   const std::string& init);
 
 }  // namespace kiln::sandbox::detail

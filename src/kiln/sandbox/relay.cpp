@@ -59,11 +59,6 @@ class RawTerminal {
   bool m_active = false;
 };
 
-void copy_winsize(int master) {
-  struct winsize ws {};
-  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-}
-
 // Copies what is readable now; false at EOF or error.
 bool pump(int from, int to) {
   char buf[16384];
@@ -74,17 +69,9 @@ bool pump(int from, int to) {
 
 }  // namespace
 
-Result<Pty> open_pty() {
-  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) return fail_errno("open a pseudo-terminal");
-  Fd m(master);
-  if (grantpt(master) != 0 || unlockpt(master) != 0) return fail_errno("unlock pseudo-terminal");
-  const char* name = ptsname(master);
-  if (!name) return fail_errno("ptsname");
-  int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) return fail_errno(fmt::format("open {}", name));
-  copy_winsize(master);
-  return Pty{m.release(), slave};
+void copy_winsize(int master) {
+  struct winsize ws {};
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
 }
 
 Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master) {

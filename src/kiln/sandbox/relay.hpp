@@ -35,10 +35,7 @@ struct Waited {
 // its end.
 Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master);
 
-// A pseudo-terminal pair for `-t`; sized like kiln's terminal.
-struct Pty {
-  int master = -1, slave = -1;
-};
-Result<Pty> open_pty();
+// Gives the terminal behind `master` the size of kiln's own terminal (stdin).
+void copy_winsize(int master);
 
 }  // namespace kiln::sandbox::detail

@@ -32,7 +32,8 @@ std::optional<std::string> missing_command(const os::Dir& root, const SandboxSpe
     return fd && fstat(fd->get(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
   };
   if (cmd.find('/') != std::string::npos) {
-    if (executable(cmd)) return std::nullopt;
+    // Present but not executable: kiln-init reports that (126) as the built-in executor does.
+    if (root.open_in_root(cmd, O_PATH | O_CLOEXEC)) return std::nullopt;
     return fmt::format("exec: {:?}: stat {}: no such file or directory", cmd, cmd);
   }
   std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -43,13 +44,30 @@ std::optional<std::string> missing_command(const os::Dir& root, const SandboxSpe
   return fmt::format("exec: {:?}: executable file not found in $PATH", cmd);
 }
 
+// kiln-init sits next to the kiln binary (build tree and install), or in PATH.
+std::string find_init() {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    for (const char* rel : {"/kiln-init", "/../libexec/kiln/kiln-init"})
+      if (access((dir + rel).c_str(), X_OK) == 0) return dir + rel;
+  }
+  return find_program("kiln-init");
+}
+
 Status prepare_bundle(const SandboxSpec& spec, const std::string& root_path) {
+  std::string init = find_init();
+  if (init.empty())
+    return fail(Errc::not_found,
+                "kiln-init not found next to kiln or in PATH (the OCI runtime executor needs it)");
   KILN_TRY(mount_rootfs(spec.rootfs, root_path));
   auto root = KILN_TRY(os::Dir::open(root_path));
   auto passwd = os::read_file_at(root, "etc/passwd");
   auto group = os::read_file_at(root, "etc/group");
   auto user = KILN_TRY(resolve_user(spec.user, passwd ? *passwd : "", group ? *group : ""));
-  auto config = KILN_TRY(detail::runtime_config(spec, user));
+  auto config = KILN_TRY(detail::runtime_config(spec, user, init));
   auto state = KILN_TRY(os::Dir::open(spec.state_dir));
   return os::write_file(state, "config.json", config, 0600);
 }
