@@ -99,7 +99,8 @@ std::string container_dir(const store::Store& store, std::string_view id) {
 
 Status save_container(store::Store& store, const ContainerRecord& c) {
   auto dir = KILN_TRY(os::Dir::create(container_dir(store, c.id), 0700));
-  return os::write_file_atomic(dir, "state.json", to_json(c).dump(2), 0600);
+  // Not fsynced: after a crash the sweep corrects whatever state the file was left in.
+  return os::write_file_atomic(dir, "state.json", to_json(c).dump(2), 0600, false);
 }
 
 Status mark_running(store::Store& store, ContainerRecord& c) {

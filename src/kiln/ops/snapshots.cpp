@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,9 +110,18 @@ Snapshotter choose_snapshotter(const store::Store& store) {
   if (const char* e = getenv("KILN_SNAPSHOTTER"); e && std::string_view(e) == "copy")
     return Snapshotter::copy;
   if (cached < 0) {
+    // The probe costs a fork and a mount: its success is remembered in the store, per kernel.
+    struct utsname u {};
+    uname(&u);
+    std::string marker = fmt::format("overlay-ok-{}", u.release);
     std::string scratch = store.root() + "/" + std::string(store::paths::tmp_dir);
-    (void)os::Dir::create(scratch, 0700);
-    cached = probe_overlay(scratch) ? 1 : 0;
+    auto dir = os::Dir::create(scratch, 0700);
+    if (dir && dir->exists(marker)) {
+      cached = 1;
+    } else {
+      cached = probe_overlay(scratch) ? 1 : 0;
+      if (cached == 1 && dir) (void)os::write_file(*dir, marker, "", 0600);
+    }
   }
   return cached == 1 ? Snapshotter::overlay : Snapshotter::copy;
 }

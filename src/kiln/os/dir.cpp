@@ -188,15 +188,16 @@ Status write_all(int fd, const void* data, size_t size) {
 }
 
 Status write_file_atomic(const Dir& dir, std::string_view name, std::string_view data,
-                         mode_t mode) {
+                         mode_t mode, bool durable) {
   std::string tmp = fmt::format(".tmp-{}-{}", name, rand_suffix());
   auto fd = KILN_TRY(dir.open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode));
   Defer cleanup([&] { (void)dir.unlink(tmp); });
   KILN_TRY_CTX(write_all(fd.get(), data.data(), data.size()), dir.child_path(name));
-  if (::fsync(fd.get()) != 0) return fail_errno(fmt::format("fsync {}", dir.child_path(name)));
+  if (durable && ::fsync(fd.get()) != 0)
+    return fail_errno(fmt::format("fsync {}", dir.child_path(name)));
   KILN_TRY(dir.rename(tmp, dir, name));
   cleanup.cancel();
-  return dir.fsync();
+  return durable ? dir.fsync() : Status{};
 }
 
 Status write_file(const Dir& dir, std::string_view name, std::string_view data, mode_t mode) {

@@ -61,9 +61,10 @@ Result<std::string> read_file_at(const Dir& dir, std::string_view rel);
 Result<std::string> read_fd(int fd);
 Status write_all(int fd, const void* data, size_t size);
 
-// Writes data to a temporary file in dir, fsyncs, and renames it over name.
+// Writes data to a temporary file in dir, fsyncs, and renames it over name. With
+// durable=false there is no fsync: a crash may lose the update but never leaves a torn file.
 Status write_file_atomic(const Dir& dir, std::string_view name, std::string_view data,
-                         mode_t mode = 0644);
+                         mode_t mode = 0644, bool durable = true);
 
 // Writes data to dir/name (created or truncated), without fsync: for scratch files only.
 Status write_file(const Dir& dir, std::string_view name, std::string_view data,
