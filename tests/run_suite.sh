@@ -132,7 +132,7 @@ store_mounts() { grep -c "$KILN_ROOT" /proc/self/mountinfo || true; }
 expect_eq 0 "$(store_mounts)" "mounts after normal runs"
 for sig in INT KILL; do
   # A sleep length unique to this runtime and signal names the process to look for.
-  nap="3${#RUNTIME}${#sig}1"
+  nap="3${#RUNTIME}${#sig}${SUITE_ID:-1}"
   "$KILN" run "${R[@]}" bb sh -c "echo started; exec sleep $nap" >"$WORK/leak.out" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q started "$WORK/leak.out" 2>/dev/null && break; sleep 0.05; done

@@ -1,7 +1,8 @@
 // kiln-init: a minimal PID 1 for containers run by an OCI runtime (`kiln run --runtime runc`),
 // so that they behave as under kiln's built-in executor: it starts the command, forwards
 // signals to it, reaps every zombie, and exits with the command's status (128+N when killed by
-// signal N), and it dies with the runtime process. Statically linked: it is bind-mounted into images that have no C library.
+// signal N), and it dies with the runtime process. Statically linked: it is bind-mounted into
+// images that have no C library.
 //
 // Usage: kiln-init -- CMD [ARG...]   (CMD is looked up in PATH)
 #include <errno.h>

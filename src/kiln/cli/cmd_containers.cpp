@@ -52,7 +52,8 @@ std::string ps_row_json(const ops::ContainerRecord& c, int64_t now, bool no_trun
 Status ps(Context& ctx, const PsArgs& a) {
   auto* st = KILN_TRY(ctx.store());
   auto all = KILN_TRY(ops::list_containers(*st));
-  std::erase_if(all, [&](const ops::ContainerRecord& c) { return !a.all && c.status != "running"; });
+  std::erase_if(all,
+                [&](const ops::ContainerRecord& c) { return !a.all && c.status != "running"; });
   int64_t now = store::now_seconds();
   if (a.quiet) {
     for (const auto& c : all) fmt::print("{}\n", a.no_trunc ? c.id : short_id(c.id));

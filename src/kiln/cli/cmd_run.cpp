@@ -27,8 +27,9 @@ void run(Context& ctx, Args& a, std::vector<std::string> rest) {
   if (a.network == "host") {
     a.opts.network = sandbox::Network::host;
   } else if (a.network != "none") {
-    return fail_run(Error(Errc::invalid_argument,
-                          fmt::format("unsupported --network {:?} (want none or host)", a.network)));
+    return fail_run(
+        Error(Errc::invalid_argument,
+              fmt::format("unsupported --network {:?} (want none or host)", a.network)));
   }
   if (a.entrypoint_set) a.opts.entrypoint = a.entrypoint;
   a.opts.args = std::move(rest);

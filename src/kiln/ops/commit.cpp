@@ -69,7 +69,8 @@ Result<store::ImageRecord> commit_container(store::Store& store, const CommitOpt
   img.config.history.push_back(h);
   for (const auto& d : image.manifest.layers) {
     auto rec = KILN_TRY(store.layer(d.digest));
-    if (!rec) return failf(Errc::corrupt, "{}: layer {} of the image is not recorded", ctx, d.digest);
+    if (!rec)
+      return failf(Errc::corrupt, "{}: layer {} of the image is not recorded", ctx, d.digest);
     img.layers.push_back(*rec);
   }
   img.layers.push_back(layer);

@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include "kiln/ops/snapshots.hpp"
 #include "kiln/archive/tar.hpp"
 #include "kiln/archive/walk.hpp"
 #include "kiln/io/compress.hpp"
+#include "kiln/ops/snapshots.hpp"
 #include "kiln/os/temp_dir.hpp"
 #include "kiln/store/paths.hpp"
 

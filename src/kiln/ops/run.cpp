@@ -146,7 +146,7 @@ Result<RunResult> run_container(store::Store& store, sandbox::Executor& executor
   spec.args = c.command;
   spec.hostname = opts.hostname.empty() ? c.id.substr(0, 12) : opts.hostname;
   spec.env = KILN_TRY(effective_env(cfg, opts, spec.hostname));
-  spec.cwd = !opts.workdir.empty() ? opts.workdir
+  spec.cwd = !opts.workdir.empty()      ? opts.workdir
              : !cfg.working_dir.empty() ? cfg.working_dir
                                         : "/";
   if (spec.cwd[0] != '/')

@@ -33,8 +33,7 @@ Result<std::vector<std::string>> effective_command(const oci::ContainerConfig& c
 // The environment: the image's, PATH when it has none, HOSTNAME, TERM with a tty, then -e and
 // --env-file in order (later wins).
 Result<std::vector<std::string>> effective_env(const oci::ContainerConfig& config,
-                                               const RunOptions& opts,
-                                               const std::string& hostname);
+                                               const RunOptions& opts, const std::string& hostname);
 // "-v HOST:CTR[:ro|rw]" -> a bind mount; the host directory is created when missing.
 Result<sandbox::Mount> parse_volume(const std::string& spec);
 

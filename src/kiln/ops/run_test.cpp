@@ -35,7 +35,9 @@ TEST(RunEnv, ImageEnvThenFlagsLaterWins) {
   o.tty = true;
   auto env = effective_env(c, o, "host1");
   ASSERT_TRUE(env);
-  auto has = [&](std::string_view kv) { return std::find(env->begin(), env->end(), kv) != env->end(); };
+  auto has = [&](std::string_view kv) {
+    return std::find(env->begin(), env->end(), kv) != env->end();
+  };
   EXPECT_TRUE(has("A=1"));
   EXPECT_TRUE(has("B=3"));
   EXPECT_FALSE(has("B=2"));

@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,8 +79,8 @@ bool probe_overlay(const std::string& scratch_parent) {
   if (p == 0) {
     if (unshare(CLONE_NEWNS) != 0) _exit(1);
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(1);
-    std::string opts = "lowerdir=" + base + "/lower,upperdir=" + base + "/upper,workdir=" + base +
-                       "/work";
+    std::string opts =
+        "lowerdir=" + base + "/lower,upperdir=" + base + "/upper,workdir=" + base + "/work";
     _exit(mount("overlay", (base + "/merged").c_str(), "overlay", 0, opts.c_str()) == 0 ? 0 : 1);
   }
   int status = 0;

@@ -187,8 +187,8 @@ Status write_all(int fd, const void* data, size_t size) {
   return {};
 }
 
-Status write_file_atomic(const Dir& dir, std::string_view name, std::string_view data,
-                         mode_t mode, bool durable) {
+Status write_file_atomic(const Dir& dir, std::string_view name, std::string_view data, mode_t mode,
+                         bool durable) {
   std::string tmp = fmt::format(".tmp-{}-{}", name, rand_suffix());
   auto fd = KILN_TRY(dir.open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode));
   Defer cleanup([&] { (void)dir.unlink(tmp); });

@@ -67,8 +67,7 @@ Status write_file_atomic(const Dir& dir, std::string_view name, std::string_view
                          mode_t mode = 0644, bool durable = true);
 
 // Writes data to dir/name (created or truncated), without fsync: for scratch files only.
-Status write_file(const Dir& dir, std::string_view name, std::string_view data,
-                  mode_t mode = 0644);
+Status write_file(const Dir& dir, std::string_view name, std::string_view data, mode_t mode = 0644);
 
 // Creates an anonymous file in dir (O_TMPFILE; a named, unlinked-on-failure temp file where the
 // filesystem lacks it). Publish it with TempFile::link_as.

@@ -12,16 +12,47 @@ namespace kiln::sandbox {
 namespace {
 
 // Index = capability number (linux/capability.h).
-constexpr std::array<std::string_view, 41> k_names = {
-    "CHOWN",           "DAC_OVERRIDE",   "DAC_READ_SEARCH", "FOWNER",      "FSETID",
-    "KILL",            "SETGID",         "SETUID",          "SETPCAP",     "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN",       "NET_RAW",     "IPC_LOCK",
-    "IPC_OWNER",       "SYS_MODULE",     "SYS_RAWIO",       "SYS_CHROOT",  "SYS_PTRACE",
-    "SYS_PACCT",       "SYS_ADMIN",      "SYS_BOOT",        "SYS_NICE",    "SYS_RESOURCE",
-    "SYS_TIME",        "SYS_TTY_CONFIG", "MKNOD",           "LEASE",       "AUDIT_WRITE",
-    "AUDIT_CONTROL",   "SETFCAP",        "MAC_OVERRIDE",    "MAC_ADMIN",   "SYSLOG",
-    "WAKE_ALARM",      "BLOCK_SUSPEND",  "AUDIT_READ",      "PERFMON",     "BPF",
-    "CHECKPOINT_RESTORE"};
+constexpr std::array<std::string_view, 41> k_names = {"CHOWN",
+                                                      "DAC_OVERRIDE",
+                                                      "DAC_READ_SEARCH",
+                                                      "FOWNER",
+                                                      "FSETID",
+                                                      "KILL",
+                                                      "SETGID",
+                                                      "SETUID",
+                                                      "SETPCAP",
+                                                      "LINUX_IMMUTABLE",
+                                                      "NET_BIND_SERVICE",
+                                                      "NET_BROADCAST",
+                                                      "NET_ADMIN",
+                                                      "NET_RAW",
+                                                      "IPC_LOCK",
+                                                      "IPC_OWNER",
+                                                      "SYS_MODULE",
+                                                      "SYS_RAWIO",
+                                                      "SYS_CHROOT",
+                                                      "SYS_PTRACE",
+                                                      "SYS_PACCT",
+                                                      "SYS_ADMIN",
+                                                      "SYS_BOOT",
+                                                      "SYS_NICE",
+                                                      "SYS_RESOURCE",
+                                                      "SYS_TIME",
+                                                      "SYS_TTY_CONFIG",
+                                                      "MKNOD",
+                                                      "LEASE",
+                                                      "AUDIT_WRITE",
+                                                      "AUDIT_CONTROL",
+                                                      "SETFCAP",
+                                                      "MAC_OVERRIDE",
+                                                      "MAC_ADMIN",
+                                                      "SYSLOG",
+                                                      "WAKE_ALARM",
+                                                      "BLOCK_SUSPEND",
+                                                      "AUDIT_READ",
+                                                      "PERFMON",
+                                                      "BPF",
+                                                      "CHECKPOINT_RESTORE"};
 
 std::string normalise(std::string_view name) {
   std::string n;
@@ -53,16 +84,17 @@ int last_capability() {
 }
 
 std::vector<std::string> default_capabilities() {
-  return {"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",      "CAP_FOWNER",
-          "CAP_MKNOD",  "CAP_NET_RAW",      "CAP_SETGID",      "CAP_SETUID",
-          "CAP_SETFCAP", "CAP_SETPCAP",     "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-          "CAP_KILL",   "CAP_AUDIT_WRITE"};
+  return {"CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+          "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+          "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+          "CAP_KILL",    "CAP_AUDIT_WRITE"};
 }
 
 Result<std::vector<std::string>> adjust_capabilities(const std::vector<std::string>& add,
                                                      const std::vector<std::string>& drop) {
   auto has_all = [](const std::vector<std::string>& v) {
-    return std::any_of(v.begin(), v.end(), [](const std::string& s) { return normalise(s) == "ALL"; });
+    return std::any_of(v.begin(), v.end(),
+                       [](const std::string& s) { return normalise(s) == "ALL"; });
   };
   std::vector<std::string> set;
   if (has_all(add)) {
@@ -70,7 +102,9 @@ Result<std::vector<std::string>> adjust_capabilities(const std::vector<std::stri
   } else if (!has_all(drop)) {
     set = default_capabilities();
   }
-  auto contains = [&](const std::string& n) { return std::find(set.begin(), set.end(), n) != set.end(); };
+  auto contains = [&](const std::string& n) {
+    return std::find(set.begin(), set.end(), n) != set.end();
+  };
   if (!has_all(add))
     for (const auto& a : add) {
       int n = KILN_TRY_CTX(capability_number(a), "--cap-add");

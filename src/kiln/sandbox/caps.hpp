@@ -13,7 +13,7 @@ namespace kiln::sandbox {
 // "CAP_CHOWN" or "chown" -> number; Errc::invalid_argument for an unknown name.
 Result<int> capability_number(std::string_view name);
 std::string capability_name(int number);  // "CAP_CHOWN"
-int last_capability();                     // the highest number kiln knows and the kernel has
+int last_capability();                    // the highest number kiln knows and the kernel has
 
 // The 14 capabilities Docker gives a container by default.
 std::vector<std::string> default_capabilities();

@@ -99,7 +99,9 @@ Status set_identity(const ChildPlan& plan, const ResolvedUser& user) {
 
 Status apply_rlimits(const SandboxSpec& spec) {
   for (const auto& r : spec.rlimits) {
-    struct rlimit want {r.soft, r.hard};
+    struct rlimit want {
+      r.soft, r.hard
+    };
     if (setrlimit(r.resource, &want) == 0) continue;
     if (errno != EPERM) return fail_errno(fmt::format("setrlimit {}", r.resource));
     // Without CAP_SYS_RESOURCE the hard limit cannot be raised: keep the host's.
@@ -208,7 +210,9 @@ Status open_sandbox_pty(const ChildPlan& plan) {
 
 Status send_fd(int socket, int fd) {
   char byte = 0;
-  struct iovec iov {&byte, 1};
+  struct iovec iov {
+    &byte, 1
+  };
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg {};
   msg.msg_iov = &iov;
@@ -226,7 +230,9 @@ Status send_fd(int socket, int fd) {
 
 Result<int> receive_fd(int socket) {
   char byte = 0;
-  struct iovec iov {&byte, 1};
+  struct iovec iov {
+    &byte, 1
+  };
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg {};
   msg.msg_iov = &iov;

@@ -23,7 +23,7 @@ struct ChildPlan {
   std::vector<MountOp> mounts;
   uint64_t caps = 0;
   int last_cap = 0;
-  int error_fd = -1;  // write end of the report pipe
+  int error_fd = -1;    // write end of the report pipe
   int tty_socket = -1;  // with a tty: init opens the pty in the sandbox's devpts and sends
                         // the master over this socket
   mutable int tty_slave = -1;

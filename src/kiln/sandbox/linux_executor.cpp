@@ -35,7 +35,8 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
   Fd master, tty_parent, tty_child;
   if (spec.tty) {
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      return fail_errno("socketpair");
     tty_parent.reset(sv[0]);
     tty_child.reset(sv[1]);
     plan.tty_socket = sv[1];
@@ -59,8 +60,7 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
   auto waited = KILN_TRY(detail::wait_child(shim, signals, report_read.get(), master.get()));
   auto report = detail::parse_report(waited.report);
   if (!report) return Outcome{waited.exit_code, {}};
-  if (report->exit_code == detail::k_setup_failed)
-    return fail(report->code, report->message);
+  if (report->exit_code == detail::k_setup_failed) return fail(report->code, report->message);
   return Outcome{report->exit_code, report->message};
 }
 

@@ -53,8 +53,8 @@ Result<Fd> ensure_path(const os::Dir& root, const std::string& target, bool file
         return ensure_path(root, next_path, file, depth + 1);
       }
       if (last && file) {
-        int fd = openat(cur.get(), comps[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                        0644);
+        int fd =
+            openat(cur.get(), comps[i].c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST)
           return fail_errno(fmt::format("create mount point {}", target));
         if (fd >= 0) close(fd);

@@ -46,9 +46,9 @@ Status check_target(const std::string& target, std::string_view what) {
 
 const std::vector<std::string>& masked_paths() {
   static const std::vector<std::string> paths = {
-      "/proc/asound",      "/proc/acpi",       "/proc/kcore",        "/proc/keys",
+      "/proc/asound",        "/proc/acpi",       "/proc/kcore",       "/proc/keys",
       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-      "/proc/scsi",        "/sys/firmware"};
+      "/proc/scsi",          "/sys/firmware"};
   return paths;
 }
 
@@ -75,15 +75,18 @@ Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
     op.file = true;
     ops.push_back(op);
   }
-  ops.push_back(fs("devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
-                   "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+  ops.push_back(
+      fs("devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"));
   ops.push_back(fs("tmpfs", "/dev/shm", k_nosuid_nodev_noexec, "mode=1777,size=65536k"));
   auto mq = fs("mqueue", "/dev/mqueue", k_nosuid_nodev_noexec);
   mq.optional = true;
   ops.push_back(mq);
-  for (auto [link, to] : {std::pair{"/dev/ptmx", "pts/ptmx"}, {"/dev/fd", "/proc/self/fd"},
-                          {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
-                          {"/dev/stderr", "/proc/self/fd/2"}, {"/dev/core", "/proc/kcore"}}) {
+  for (auto [link, to] : {std::pair{"/dev/ptmx", "pts/ptmx"},
+                          {"/dev/fd", "/proc/self/fd"},
+                          {"/dev/stdin", "/proc/self/fd/0"},
+                          {"/dev/stdout", "/proc/self/fd/1"},
+                          {"/dev/stderr", "/proc/self/fd/2"},
+                          {"/dev/core", "/proc/kcore"}}) {
     MountOp op;
     op.kind = MountOp::Kind::symlink;
     op.target = link;
@@ -114,14 +117,13 @@ Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
     if (m.kind == Mount::Kind::tmpfs) {
       KILN_TRY(check_target(m.target, "--tmpfs"));
       std::string data = m.options.empty() ? "mode=1777" : m.options;
-      ops.push_back(fs("tmpfs", m.target, k_nosuid_nodev_noexec | (m.readonly ? MS_RDONLY : 0),
-                       data));
+      ops.push_back(
+          fs("tmpfs", m.target, k_nosuid_nodev_noexec | (m.readonly ? MS_RDONLY : 0), data));
       continue;
     }
     KILN_TRY(check_target(m.target, "volume"));
     if (m.source.empty() || m.source[0] != '/')
-      return failf(Errc::invalid_argument, "volume {:?}: the host path must be absolute",
-                   m.source);
+      return failf(Errc::invalid_argument, "volume {:?}: the host path must be absolute", m.source);
     struct stat st {};
     bool file = ::stat(m.source.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
     ops.push_back(bind(m.source, m.target, file));

@@ -13,12 +13,12 @@ namespace kiln::sandbox {
 
 struct MountOp {
   enum class Kind {
-    mount,        // mount(source, target, fstype, flags, data); bind when fstype is empty
-    remount_ro,   // make an existing bind mount at target read-only
-    mknod,        // character device `dev` (falls back to a bind of the host's /dev node)
-    symlink,      // target -> source
-    mask,         // hide target: /dev/null over a file, an empty read-only tmpfs over a dir
-    readonly,     // bind target onto itself read-only (when it exists)
+    mount,       // mount(source, target, fstype, flags, data); bind when fstype is empty
+    remount_ro,  // make an existing bind mount at target read-only
+    mknod,       // character device `dev` (falls back to a bind of the host's /dev node)
+    symlink,     // target -> source
+    mask,        // hide target: /dev/null over a file, an empty read-only tmpfs over a dir
+    readonly,    // bind target onto itself read-only (when it exists)
   } kind = Kind::mount;
   std::string source, target, fstype, data;
   unsigned long flags = 0;

@@ -23,11 +23,12 @@ json mount(std::string type, std::string dest, std::string source, std::vector<s
 json mounts_for(const SandboxSpec& spec) {
   json m = json::array();
   m.push_back(mount("proc", "/proc", "proc", {"nosuid", "noexec", "nodev"}));
-  m.push_back(mount("tmpfs", "/dev", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
+  m.push_back(
+      mount("tmpfs", "/dev", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
   m.push_back(mount("devpts", "/dev/pts", "devpts",
                     {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
-  m.push_back(mount("tmpfs", "/dev/shm", "shm",
-                    {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
+  m.push_back(
+      mount("tmpfs", "/dev/shm", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
   m.push_back(mount("mqueue", "/dev/mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
   if (spec.network == Network::none)
     m.push_back(mount("sysfs", "/sys", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
@@ -91,37 +92,35 @@ Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& 
   }
   json ns = {{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}};
   if (spec.network == Network::none) ns.push_back({{"type", "network"}});
-  json linux_section = {{"namespaces", ns},
-                        {"maskedPaths", masked_paths()},
-                        {"readonlyPaths", readonly_paths()}};
+  json linux_section = {
+      {"namespaces", ns}, {"maskedPaths", masked_paths()}, {"readonlyPaths", readonly_paths()}};
   if (spec.seccomp) linux_section["seccomp"] = seccomp_for(caps);
   std::vector<std::string> args = {"/dev/init", "--"};
   args.insert(args.end(), spec.args.begin(), spec.args.end());
   json mounts = mounts_for(spec);
   mounts.push_back(mount("bind", "/dev/init", init, {"rbind", "ro", "nosuid", "nodev"}));
-  json config = {
-      {"ociVersion", "1.0.2"},
-      {"process",
-       {{"terminal", spec.tty},
-        {"user",
-         {{"uid", user.uid},
-          {"gid", user.gid},
-          {"umask", spec.umask},
-          {"additionalGids", user.groups}}},
-        {"args", args},
-        {"env", spec.env},
-        {"cwd", spec.cwd},
-        {"capabilities",
-         {{"bounding", spec.capabilities},
-          {"effective", kept},
-          {"permitted", kept},
-          {"inheritable", kept}}},
-        {"rlimits", rlimits},
-        {"noNewPrivileges", spec.no_new_privs}}},
-      {"root", {{"path", "rootfs"}, {"readonly", spec.readonly_rootfs}}},
-      {"hostname", spec.hostname},
-      {"mounts", mounts},
-      {"linux", linux_section}};
+  json config = {{"ociVersion", "1.0.2"},
+                 {"process",
+                  {{"terminal", spec.tty},
+                   {"user",
+                    {{"uid", user.uid},
+                     {"gid", user.gid},
+                     {"umask", spec.umask},
+                     {"additionalGids", user.groups}}},
+                   {"args", args},
+                   {"env", spec.env},
+                   {"cwd", spec.cwd},
+                   {"capabilities",
+                    {{"bounding", spec.capabilities},
+                     {"effective", kept},
+                     {"permitted", kept},
+                     {"inheritable", kept}}},
+                   {"rlimits", rlimits},
+                   {"noNewPrivileges", spec.no_new_privs}}},
+                 {"root", {{"path", "rootfs"}, {"readonly", spec.readonly_rootfs}}},
+                 {"hostname", spec.hostname},
+                 {"mounts", mounts},
+                 {"linux", linux_section}};
   return config.dump(2);
 }
 

@@ -97,8 +97,8 @@ Status prepare_bundle(const SandboxSpec& spec, const std::string& root_path) {
     dup2(stdio.err >= 0 ? stdio.err : null_fd, 2);
   }
   std::string state_root = spec.state_dir + "/runtime";
-  std::vector<std::string> args = {runtime, "--root", state_root, "run", "--bundle",
-                                   spec.state_dir, spec.id};
+  std::vector<std::string> args = {runtime,    "--root",       state_root, "run",
+                                   "--bundle", spec.state_dir, spec.id};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

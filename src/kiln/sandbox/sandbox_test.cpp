@@ -59,8 +59,7 @@ TEST(Users, UnknownNamesAreErrors) {
   EXPECT_EQ(u.error().message(), "unable to find user nobody: no matching entries in passwd file");
   u = resolve_user("app:nogroup", k_passwd, k_group);
   ASSERT_FALSE(u);
-  EXPECT_EQ(u.error().message(),
-            "unable to find group nogroup: no matching entries in group file");
+  EXPECT_EQ(u.error().message(), "unable to find group nogroup: no matching entries in group file");
   EXPECT_FALSE(resolve_user("app:", k_passwd, k_group));
 }
 
@@ -119,9 +118,8 @@ TEST(MountPlan, DefaultsVolumesAndReadOnlyRootLast) {
   auto ops = plan_mounts(spec);
   ASSERT_TRUE(ops) << ops.error().message();
   auto find = [&](std::string_view target, MountOp::Kind kind) {
-    return std::find_if(ops->begin(), ops->end(), [&](const MountOp& o) {
-      return o.target == target && o.kind == kind;
-    });
+    return std::find_if(ops->begin(), ops->end(),
+                        [&](const MountOp& o) { return o.target == target && o.kind == kind; });
   };
   EXPECT_NE(find("/proc", MountOp::Kind::mount), ops->end());
   EXPECT_NE(find("/dev/null", MountOp::Kind::mknod), ops->end());
