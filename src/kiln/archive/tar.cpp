@@ -18,8 +18,9 @@ class LibarchiveReader final : public TarReader {
     if (m_a) archive_read_free(m_a);
   }
 
-  Status init() {
+  Status init(bool any_filter = false) {
     m_a = archive_read_new();
+    if (any_filter) archive_read_support_filter_all(m_a);
     archive_read_support_format_tar(m_a);
     archive_read_support_format_empty(m_a);
     if (archive_read_open(m_a, this, nullptr, &LibarchiveReader::read_cb, nullptr) != ARCHIVE_OK)
@@ -262,6 +263,12 @@ std::string_view entry_type_name(EntryType t) {
 Result<std::unique_ptr<TarReader>> TarReader::open(io::Reader& src) {
   auto r = std::make_unique<LibarchiveReader>(src);
   KILN_TRY(r->init());
+  return std::unique_ptr<TarReader>(std::move(r));
+}
+
+Result<std::unique_ptr<TarReader>> TarReader::open_compressed(io::Reader& src) {
+  auto r = std::make_unique<LibarchiveReader>(src);
+  KILN_TRY(r->init(true));
   return std::unique_ptr<TarReader>(std::move(r));
 }
 

@@ -34,6 +34,9 @@ class TarReader {
  public:
   // src must outlive the reader. An empty stream is an empty archive.
   static Result<std::unique_ptr<TarReader>> open(io::Reader& src);
+  // Also undoes any compression libarchive knows (gzip, bzip2, xz, zstd, lzip, ...): for ADD
+  // of local archives, where the compression is whatever the user's file has.
+  static Result<std::unique_ptr<TarReader>> open_compressed(io::Reader& src);
   virtual ~TarReader() = default;
   // The next header, or nullopt at the end of the archive. The previous entry's unread data is
   // skipped.

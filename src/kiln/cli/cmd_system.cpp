@@ -7,6 +7,10 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/context.hpp"
+#include "kiln/ops/containers.hpp"
+#include "kiln/ops/snapshots.hpp"
+#include "kiln/os/dir.hpp"
+#include "kiln/store/metadata.hpp"
 #include "kiln/ops/inspect.hpp"
 
 namespace kiln::cli {
@@ -67,7 +71,7 @@ bool confirm(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-void prune(Context& ctx, bool force, bool dry_run) {
+void prune(Context& ctx, bool force, bool dry_run, bool build_cache) {
   auto st = ctx.store();
   if (!st) return ctx.report(st.error());
   if (!force && !dry_run &&
@@ -82,10 +86,24 @@ void prune(Context& ctx, bool force, bool dry_run) {
     if (!dry_run)
       if (auto d = (*st)->delete_image(img.manifest_digest); !d) return ctx.report(d.error());
   }
+  if (build_cache && !dry_run) {
+    if (auto c = (*st)->metadata().clear_cache(); !c) return ctx.report(c.error());
+    if (auto root = os::Dir::open((*st)->root())) (void)root->remove_all("build-cache");
+    fmt::print("Deleted the build cache\n");
+  }
   auto gc = (*st)->gc(dry_run);
   if (!gc) return ctx.report(gc.error());
   fmt::print("{} {} blobs, {} reclaimed\n", dry_run ? "Would remove" : "Removed", gc->blobs_removed,
              human_size(gc->bytes_removed));
+  if (dry_run) return;
+  // Unpacked layers no image has and no container uses.
+  auto containers = ops::list_containers(**st);
+  if (!containers) return ctx.report(containers.error());
+  std::vector<std::string> in_use;
+  for (const auto& c : *containers) in_use.insert(in_use.end(), c.lowers.begin(), c.lowers.end());
+  auto freed = ops::prune_snapshots(**st, in_use);
+  if (!freed) return ctx.report(freed.error());
+  if (*freed > 0) fmt::print("Removed unpacked layers, {} reclaimed\n", human_size(*freed));
 }
 
 }  // namespace
@@ -101,10 +119,12 @@ void add_system(CLI::App& app, Context& ctx) {
   d->add_option("--format", *json, "json for machine-readable output");
   d->callback([&ctx, json] { df(ctx, *json == "json"); });
   auto force = std::make_shared<bool>(false), dry = std::make_shared<bool>(false);
+  auto cache = std::make_shared<bool>(false);
   auto* p = sys->add_subcommand("prune", "Remove dangling images and unreferenced blobs");
   p->add_flag("-f,--force", *force, "Do not prompt for confirmation");
   p->add_flag("--dry-run", *dry, "Only show what would be removed");
-  p->callback([&ctx, force, dry] { prune(ctx, *force, *dry); });
+  p->add_flag("--build-cache", *cache, "Also drop the build cache and its layers");
+  p->callback([&ctx, force, dry, cache] { prune(ctx, *force, *dry, *cache); });
 }
 
 }  // namespace kiln::cli

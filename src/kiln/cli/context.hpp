@@ -50,5 +50,6 @@ void add_dockerfile(CLI::App& app, Context& ctx);
 void add_export(CLI::App& app, Context& ctx);
 void add_run(CLI::App& app, Context& ctx);
 void add_containers(CLI::App& app, Context& ctx);
+void add_build(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   cli::add_system(app, ctx);
   cli::add_dockerfile(app, ctx);
   cli::add_export(app, ctx);
+  cli::add_build(app, ctx);
   cli::add_run(app, ctx);
   cli::add_containers(app, ctx);
   cli::add_version(app, ctx);

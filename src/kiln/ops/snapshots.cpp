@@ -178,14 +178,18 @@ Result<sandbox::RootFs> prepare_rootfs(store::Store& store, const ImageView& ima
     return r;
   }
   r.lowers = KILN_TRY(layer_snapshots(store, image.manifest.layers, image.config.rootfs.diff_ids));
-  std::string base = store.root() + "/" + std::string(store::paths::snapshots_dir);
-  auto snaps = KILN_TRY(os::Dir::open(base));
-  r.lowers.push_back(KILN_TRY(init_snapshot(base, snaps)));
+  r.lowers.push_back(KILN_TRY(mount_points_snapshot(store)));
   KILN_TRY(dir.make_dir("upper", 0755));
   KILN_TRY(dir.make_dir("work", 0700));
   r.upper = state + "/upper";
   r.work = state + "/work";
   return r;
+}
+
+Result<std::string> mount_points_snapshot(store::Store& store) {
+  std::string base = store.root() + "/" + std::string(store::paths::snapshots_dir);
+  auto snaps = KILN_TRY(os::Dir::create(base, 0700));
+  return init_snapshot(base, snaps);
 }
 
 Result<int64_t> prune_snapshots(store::Store& store, const std::vector<std::string>& in_use) {

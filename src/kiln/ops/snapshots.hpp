@@ -36,6 +36,9 @@ Status apply_layers(store::Store& store, const std::vector<oci::Descriptor>& lay
 // /etc/resolv.conf) where the tree lacks them, with mtime 0, so a diff never contains them.
 Status make_mount_points(const os::Dir& root);
 
+// The shared lower dir holding only those mount points (stacked above an image's layers).
+Result<std::string> mount_points_snapshot(store::Store& store);
+
 // A writable root filesystem for a container kept in `state`: overlay lowers + state/upper,
 // state/work, or a full copy in state/fs.
 Result<sandbox::RootFs> prepare_rootfs(store::Store& store, const ImageView& image,

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS lease_blobs(
   PRIMARY KEY(lease_id, digest));
 CREATE TABLE IF NOT EXISTS unpacked(
   chain_id TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, last_used INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS build_cache(
+  key TEXT PRIMARY KEY, layer_digest TEXT NOT NULL, created INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
@@ -225,7 +227,8 @@ Result<int64_t> Metadata::expire_leases(int64_t now) {
 Result<std::set<std::string>> Metadata::live_blobs() {
   std::set<std::string> live;
   auto s = KILN_TRY(
-      m_db->prepare("SELECT blob_digest FROM image_blobs UNION SELECT digest FROM lease_blobs"));
+      m_db->prepare("SELECT blob_digest FROM image_blobs UNION SELECT digest FROM lease_blobs "
+                    "UNION SELECT layer_digest FROM build_cache WHERE layer_digest != ''"));
   while (KILN_TRY(s.step())) live.insert(s.text(0));
   return live;
 }
@@ -268,6 +271,44 @@ Result<std::set<std::string>> Metadata::live_diff_ids() {
       "SELECT diff_id FROM layers WHERE digest IN (SELECT blob_digest FROM image_blobs)"));
   while (KILN_TRY(s.step())) live.insert(s.text(0));
   return live;
+}
+
+Status Metadata::put_cache(const CacheEntry& c) {
+  auto s = KILN_TRY(m_db->prepare(
+      "INSERT INTO build_cache(key, layer_digest, created) VALUES(?,?,?) "
+      "ON CONFLICT(key) DO UPDATE SET layer_digest=excluded.layer_digest, created=excluded.created"));
+  return s.bind(1, c.key).bind(2, c.layer_digest).bind(3, c.created).run();
+}
+
+Status Metadata::put_layer(const LayerRecord& l) {
+  auto s = KILN_TRY(
+      m_db->prepare("INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
+                    "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO NOTHING"));
+  return s.bind(1, l.digest.str())
+      .bind(2, l.diff_id.str())
+      .bind(3, l.media_type)
+      .bind(4, l.size)
+      .bind(5, l.uncompressed_size)
+      .run();
+}
+
+Status Metadata::clear_cache() {
+  auto s = KILN_TRY(m_db->prepare("DELETE FROM build_cache"));
+  return s.run();
+}
+
+Result<std::optional<CacheEntry>> Metadata::cache(std::string_view key) {
+  auto s = KILN_TRY(m_db->prepare("SELECT layer_digest, created FROM build_cache WHERE key = ?"));
+  s.bind(1, key);
+  if (!KILN_TRY(s.step())) return std::optional<CacheEntry>();
+  return std::optional(CacheEntry{std::string(key), s.text(0), s.integer(1)});
+}
+
+Result<std::vector<CacheEntry>> Metadata::cache_entries() {
+  auto s = KILN_TRY(m_db->prepare("SELECT key, layer_digest, created FROM build_cache"));
+  std::vector<CacheEntry> out;
+  while (KILN_TRY(s.step())) out.push_back({s.text(0), s.text(1), s.integer(2)});
+  return out;
 }
 
 Status Metadata::delete_unpacked(std::string_view chain_id) {

@@ -5,6 +5,7 @@
 //   layers(digest PK, diff_id, media_type, size, uncompressed_size)
 //   leases(id PK, pid, created, expires), lease_blobs(lease_id, digest)
 //   unpacked(chain_id PK, path, size, last_used)   unpacked-layer snapshots, keyed by diffID
+//   build_cache(key PK, layer_digest, created)     what a build step made (build/cache.hpp)
 // Safe for several processes at once (SQLite WAL, BEGIN IMMEDIATE for writes).
 #pragma once
 
@@ -41,7 +42,7 @@ class Metadata {
   // Removes leases whose process is gone or that expired; returns how many.
   Result<int64_t> expire_leases(int64_t now);
 
-  // Every blob digest an image or lease references.
+  // Every blob digest an image, a lease or the build cache references.
   Result<std::set<std::string>> live_blobs();
   Status prune_layers(const std::set<std::string>& live);
 
@@ -49,6 +50,14 @@ class Metadata {
   Result<std::optional<UnpackedLayer>> unpacked(std::string_view chain_id);
   Status delete_unpacked(std::string_view chain_id);
   Result<std::vector<UnpackedLayer>> unpacked_all();
+  // Build cache: step key -> the layer it made ("" for a step that changed no file).
+  // The cache keeps its layers' blobs alive (live_blobs) until clear_cache().
+  Status put_cache(const CacheEntry& c);
+  Status clear_cache();
+  // Records a layer that no image has yet (a build step's).
+  Status put_layer(const LayerRecord& l);
+  Result<std::optional<CacheEntry>> cache(std::string_view key);
+  Result<std::vector<CacheEntry>> cache_entries();
   // diffIDs of the layers some image in the store has.
   Result<std::set<std::string>> live_diff_ids();
 

@@ -38,6 +38,12 @@ struct NewImage {
   std::vector<std::string> names;  // full references to point at it (moved from other images)
 };
 
+struct CacheEntry {
+  std::string key;           // the step's cache key (hex)
+  std::string layer_digest;  // the layer blob it produced, "" for none
+  int64_t created = 0;       // when the step ran (history timestamp)
+};
+
 struct UnpackedLayer {
   std::string chain_id;
   std::string path;

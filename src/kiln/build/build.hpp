@@ -1,0 +1,73 @@
+// `kiln build`: a Dockerfile and a context become an image in the store.
+//
+// Plan first (dockerfile::make_plan: ARGs, stages, target), then each needed stage in
+// dependency order, instruction by instruction with BuildKit's semantics. Layer-making steps
+// (RUN, COPY, ADD, WORKDIR that creates a directory) are looked up in the build cache by a key
+// chained from the parent's key, the expanded instruction, the build args in scope, the content
+// of copied sources and the mounts' definitions; a hit reuses the layer without running,
+// archiving or compressing anything.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/io/compress.hpp"
+#include "kiln/sandbox/spec.hpp"
+#include "kiln/store/store.hpp"
+
+namespace kiln::build {
+
+struct Secret {
+  std::string id;
+  std::string file;  // src=PATH
+  std::string env;   // env=VAR (read from kiln's environment)
+};
+
+struct Output {
+  enum class Type { kiln, tar, local } type = Type::kiln;
+  std::string dest;
+};
+
+struct BuildOptions {
+  std::string context;     // a directory, or "-" for a tar stream on stdin_fd
+  std::string dockerfile;  // path, "-" (stdin), or "" for CONTEXT/Dockerfile
+  int stdin_fd = 0;
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> build_args;
+  std::string target;
+  bool no_cache = false;
+  std::map<std::string, std::string> labels;
+  std::string platform;  // "" = this machine
+  std::vector<Secret> secrets;
+  sandbox::Network network = sandbox::Network::host;
+  std::optional<int64_t> source_date_epoch;
+  io::Compression compression = io::Compression::gzip;
+  Output output;
+  std::string cache_from, cache_to;  // type=local directories
+};
+
+// Progress events (progress.hpp renders them).
+class Progress {
+ public:
+  virtual ~Progress() = default;
+  virtual void step(int id, const std::string& stage, int n, int total, const std::string& text) = 0;
+  virtual void cached(int id) = 0;
+  virtual void done(int id, double seconds) = 0;
+  virtual void output(int id, std::string_view line) = 0;  // RUN output, one line
+  virtual void warning(const std::string& message) = 0;
+  virtual void info(const std::string& message) = 0;
+};
+
+struct BuildResult {
+  Digest image_id;         // the config digest (docker's image ID)
+  Digest manifest_digest;  // what the tags point to
+  int steps = 0, cached = 0;
+};
+
+Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor,
+                                const BuildOptions& opts, Progress& progress);
+
+}  // namespace kiln::build

@@ -1,0 +1,247 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "kiln/archive/apply.hpp"
+#include "kiln/archive/tar.hpp"
+#include "kiln/base/strings.hpp"
+#include "kiln/build/build.hpp"
+#include "kiln/build/state.hpp"
+#include "kiln/dockerfile/dockerignore.hpp"
+#include "kiln/dockerfile/source.hpp"
+#include "kiln/oci/platform.hpp"
+#include "kiln/ops/export.hpp"
+#include "kiln/ops/image_view.hpp"
+#include "kiln/os/temp_dir.hpp"
+#include "kiln/store/metadata.hpp"
+#include "kiln/store/paths.hpp"
+
+namespace kiln::build {
+
+namespace {
+
+using namespace kiln::dockerfile;
+
+std::string instruction_text(const Instruction& ins) {
+  std::string t = ins.original;
+  auto nl = t.find('\n');
+  if (nl != std::string::npos) t = t.substr(0, nl) + " ...";
+  return t;
+}
+
+Result<StageState> from_image(BuildEnv& env, const std::string& ref) {
+  StageState s;
+  if (ref == "scratch") {
+    oci::Platform p = oci::host_platform();
+    s.config.architecture = p.architecture;
+    s.config.os = p.os;
+    s.config.config = oci::ContainerConfig{};
+    s.key = chain_key("", "FROM scratch");
+    s.last_created = env.now;
+    return s;
+  }
+  auto image = ops::load_image(env.store, ref);
+  if (!image) {
+    if (image.error().code() == Errc::not_found)
+      return failf(Errc::not_found,
+                   "FROM {}: no such image in the local store (kiln build uses local images: "
+                   "import or load it first)",
+                   ref);
+    return std::unexpected(image.error());
+  }
+  s.config = image->config;
+  if (!s.config.config) s.config.config = oci::ContainerConfig{};
+  for (const auto& d : image->manifest.layers) {
+    auto rec = KILN_TRY(env.store.layer(d.digest));
+    if (!rec) return failf(Errc::corrupt, "image {}: layer {} is not recorded", ref, d.digest);
+    KILN_TRY(env.store.metadata().add_to_lease(env.lease.id(), d.digest));
+    s.layers.push_back(*rec);
+  }
+  s.key = chain_key("", "FROM " + image->record.manifest_digest.str());
+  s.last_created = parse_rfc3339(s.config.created).value_or(0);
+  if (s.config.config->shell) s.shell = *s.config.config->shell;
+  return s;
+}
+
+Status dispatch(StageState& s, BuildEnv& env, const Command& cmd, const Lexer& lex, int id) {
+  if (auto* run = std::get_if<Run>(&cmd)) return run_step(s, env, *run, id);
+  if (std::holds_alternative<Copy>(cmd) || std::holds_alternative<Add>(cmd))
+    return copy_step(s, env, cmd, id);
+  if (auto* wd = std::get_if<Workdir>(&cmd)) return workdir_step(s, env, wd->path, id);
+  return apply_metadata(s, env, cmd, lex);
+}
+
+// Runs one instruction with progress and timing.
+Status run_instruction(StageState& s, BuildEnv& env, const Command& raw, const std::string& text,
+                       int n, int total, const Lexer& lex) {
+  int id = env.next_id++;
+  env.progress.step(id, s.name, n, total, text);
+  auto t0 = std::chrono::steady_clock::now();
+  Command cmd = raw;
+  if (!std::holds_alternative<Arg>(raw))
+    cmd = KILN_TRY_CTX(expand(raw, expansion_env(s), lex), text);
+  KILN_TRY_CTX(dispatch(s, env, cmd, lex, id), fmt::format("[{} {}/{}] {}", s.name, n, total, text));
+  env.progress.done(id, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return {};
+}
+
+Status run_onbuild(StageState& s, BuildEnv& env, const Lexer& lex) {
+  if (!s.config.config || !s.config.config->on_build) return {};
+  auto triggers = *s.config.config->on_build;
+  s.config.config->on_build.reset();  // triggers run once, in the child build
+  int n = 0;
+  for (const auto& t : triggers) {
+    auto ast = KILN_TRY_CTX(parse(t, "ONBUILD trigger"), "ONBUILD " + t);
+    for (const auto& node : ast.nodes) {
+      auto cmd = KILN_TRY_CTX(parse_command(node), "ONBUILD " + t);
+      KILN_TRY(run_instruction(s, env, cmd, "ONBUILD " + t, ++n, static_cast<int>(triggers.size()),
+                               lex));
+    }
+  }
+  return {};
+}
+
+Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
+  const Stage& stage = env.dockerfile.stages.at(static_cast<size_t>(ps.index));
+  StageState s;
+  int total = static_cast<int>(stage.commands.size()) + 1;
+  int id = env.next_id++;
+  std::string name = stage.from.name.empty() ? fmt::format("stage-{}", ps.index) : stage.from.name;
+  env.progress.step(id, name, 1, total, "FROM " + ps.base);
+  if (ps.base_stage >= 0) {
+    auto& base = env.finished.at(static_cast<size_t>(ps.base_stage));
+    if (!base) return failf(Errc::internal, "stage {} was not built before {}", ps.base, name);
+    s = *base;
+    s.cmd_set = false;
+    s.args.clear();
+  } else {
+    s = KILN_TRY(from_image(env, ps.base));
+  }
+  s.name = name;
+  env.progress.done(id, 0);
+  KILN_TRY(run_onbuild(s, env, lex));
+  int n = 1;
+  for (const auto& ins : stage.commands)
+    KILN_TRY(run_instruction(s, env, ins.command, instruction_text(ins), ++n, total, lex));
+  env.finished.at(static_cast<size_t>(ps.index)) = std::move(s);
+  return {};
+}
+
+Result<std::string> read_dockerfile(const BuildOptions& opts, const std::string& context_dir,
+                                    std::string& path) {
+  if (opts.dockerfile == "-") {
+    path = "-";
+    return os::read_fd(opts.stdin_fd);
+  }
+  path = opts.dockerfile.empty() ? context_dir + "/Dockerfile" : opts.dockerfile;
+  auto text = os::read_file(path);
+  if (!text) return failf(text.error().code(), "Dockerfile {}: {}", path, text.error().message());
+  return text;
+}
+
+// A tar context on stdin is unpacked into scratch space first.
+Result<std::string> unpack_context(int fd, const std::string& scratch) {
+  auto dir = KILN_TRY(os::Dir::create(scratch + "/context", 0755));
+  io::FdReader raw(fd);
+  auto tar = KILN_TRY(archive::TarReader::open_compressed(raw));
+  archive::ApplyOptions o;
+  o.whiteouts = false;
+  o.same_owner = false;
+  KILN_TRY_CTX(archive::apply_layer(dir, *tar, o), "build context from stdin");
+  return scratch + "/context";
+}
+
+Status write_output(store::Store& store, const BuildOptions& opts, const store::ImageRecord& rec) {
+  if (opts.output.type == Output::Type::kiln) return {};
+  auto image = KILN_TRY(ops::load_image(store, rec.manifest_digest.str()));
+  if (opts.output.dest.empty()) return fail(Errc::invalid_argument, "--output needs dest=");
+  if (opts.output.type == Output::Type::tar) {
+    if (opts.output.dest == "-") {
+      io::FdWriter out(1);
+      return ops::export_rootfs(store, image, out);
+    }
+    int fd = ::open(opts.output.dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return fail_errno(fmt::format("--output {}", opts.output.dest));
+    Fd owner(fd);
+    io::FdWriter out(fd);
+    return ops::export_rootfs(store, image, out);
+  }
+  auto dir = KILN_TRY(os::Dir::create(opts.output.dest, 0755));
+  return ops::apply_layers(store, image.manifest.layers, image.config.rootfs.diff_ids, dir);
+}
+
+}  // namespace
+
+Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor,
+                                const BuildOptions& opts, Progress& progress) {
+  std::string scratch_root = store.root() + "/" + std::string(store::paths::tmp_dir);
+  KILN_TRY(os::Dir::create(scratch_root, 0700));
+  auto scratch = KILN_TRY(os::TempDir::create("build", scratch_root));
+  std::string context_dir = opts.context;
+  if (opts.context == "-") {
+    if (opts.dockerfile == "-")
+      return fail(Errc::invalid_argument, "the context and the Dockerfile cannot both be stdin");
+    context_dir = KILN_TRY(unpack_context(opts.stdin_fd, scratch.path()));
+  } else {
+    struct stat st {};
+    if (::stat(context_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return failf(Errc::not_found, "build context {:?} is not a directory", context_dir);
+  }
+  std::string df_path;
+  auto text = KILN_TRY(read_dockerfile(opts, context_dir, df_path));
+  auto ast = KILN_TRY(parse(text, df_path == "-" ? "Dockerfile" : df_path));
+  auto df = KILN_TRY(parse_instructions(ast));
+  for (const auto& w : df.warnings) progress.warning(w.message);
+
+  PlanOptions po;
+  po.build_args = opts.build_args;
+  po.target = opts.target;
+  oci::Platform host = oci::host_platform();
+  po.platforms.target_arch = po.platforms.build_arch = host.architecture;
+  po.platforms.target_variant = po.platforms.build_variant = host.variant;
+  if (!opts.platform.empty()) {
+    auto p = KILN_TRY(oci::parse_platform(opts.platform));
+    if (p.architecture != host.architecture || p.os != host.os)
+      return failf(Errc::unsupported,
+                   "--platform {}: kiln builds only for this machine's platform ({}/{})",
+                   opts.platform, host.os, host.architecture);
+  }
+  auto plan = KILN_TRY(make_plan(df, po));
+  for (const auto& a : plan.unused_build_args)
+    progress.warning(fmt::format("build-arg {:?} was given but not consumed by any ARG", a));
+
+  std::string ignore_path = dockerfile::ignore_file_for(context_dir, df_path == "-" ? "" : df_path);
+  IgnoreMatcher ignore;
+  if (!ignore_path.empty()) {
+    auto itext = KILN_TRY(os::read_file(ignore_path));
+    ignore = KILN_TRY_CTX(IgnoreMatcher::parse(itext), ignore_path);
+  }
+  auto context = KILN_TRY(SourceTree::open(context_dir, ignore, "context"));
+
+  auto lease = KILN_TRY(store.lease());
+  Trees trees(store, lease, ops::choose_snapshotter(store), scratch.path());
+  std::vector<std::optional<StageState>> finished(df.stages.size());
+  BuildEnv env{store,   lease, executor, opts, progress, trees, context, context_dir,
+               df,      plan,  finished};
+  env.now = store::now_seconds();
+  Lexer lex(df.escape);
+  for (const auto& ps : plan.stages) KILN_TRY(build_stage(env, ps, lex));
+
+  StageState& final_state = *finished.at(static_cast<size_t>(plan.target));
+  ops::Assembled img;
+  img.config = final_state.config;
+  img.config.created = rfc3339(opts.source_date_epoch.value_or(final_state.last_created));
+  for (const auto& [k, v] : opts.labels) img.config.config->labels[k] = v;
+  img.layers = final_state.layers;
+  for (const auto& t : opts.tags) {
+    auto ref = KILN_TRY_CTX(oci::Reference::parse(t), fmt::format("-t {}", t));
+    img.names.push_back(ref.str());
+  }
+  auto rec = KILN_TRY(ops::store_image(store, lease, img));
+  KILN_TRY(write_output(store, opts, rec));
+  return BuildResult{rec.config_digest, rec.manifest_digest, env.next_id - 1, env.cached_steps};
+}
+
+}  // namespace kiln::build

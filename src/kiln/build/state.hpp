@@ -1,0 +1,76 @@
+// Internal to build/: the state of a stage while its instructions run.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/build/build.hpp"
+#include "kiln/build/sources.hpp"
+#include "kiln/build/worktree.hpp"
+#include "kiln/dockerfile/plan.hpp"
+#include "kiln/oci/types.hpp"
+
+namespace kiln::build {
+
+struct StageState {
+  oci::ImageConfig config;  // config, history and rootfs.diff_ids as docker writes them
+  std::vector<store::LayerRecord> layers;
+  std::string key;  // running cache key (hex)
+  std::vector<std::string> shell = {"/bin/sh", "-c"};
+  bool cmd_set = false;       // CMD set in this stage (ENTRYPOINT then keeps it)
+  std::vector<std::pair<std::string, std::string>> args;  // ARGs in scope with values, in order
+  std::string name;           // stage name for progress
+  int64_t last_created = 0;   // time of the newest layer (metadata steps take it, so that a
+                              // fully cached rebuild gives the same image ID)
+};
+
+// What every step can reach.
+struct BuildEnv {
+  store::Store& store;
+  store::Lease& lease;
+  sandbox::Executor& executor;
+  const BuildOptions& opts;
+  Progress& progress;
+  Trees& trees;
+  const SourceTree& context;
+  std::string context_path;
+  const dockerfile::Dockerfile& dockerfile;
+  const dockerfile::Plan& plan;
+  std::vector<std::optional<StageState>>& finished;  // by Dockerfile stage index
+  int next_id = 1;
+  int cached_steps = 0;
+  int64_t now = 0;  // build start (history timestamps unless SOURCE_DATE_EPOCH)
+};
+
+// Chains a cache key: sha256(prev + "\n" + text).
+std::string chain_key(const std::string& prev, std::string_view text);
+
+// The variables instructions are expanded with: ARGs in scope, overridden by the config's Env.
+dockerfile::Vars expansion_env(const StageState& s);
+// config Env as a map.
+dockerfile::Vars config_env(const oci::ImageConfig& c);
+void set_env(oci::ContainerConfig& c, const std::string& key, const std::string& value);
+
+// A history entry as BuildKit writes it ("buildkit.dockerfile.v0").
+void add_history(StageState& s, const BuildEnv& env, std::string created_by, bool empty_layer,
+                 int64_t created);
+
+// Metadata instructions (config only): ENV, LABEL, EXPOSE, VOLUME, USER, WORKDIR's config part,
+// ENTRYPOINT, CMD, HEALTHCHECK, STOPSIGNAL, SHELL, ONBUILD, MAINTAINER, ARG.
+Status apply_metadata(StageState& s, BuildEnv& env, const dockerfile::Command& cmd,
+                      const dockerfile::Lexer& lex);
+
+// Layer steps.
+Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id);
+Status copy_step(StageState& s, BuildEnv& env, const dockerfile::Command& cmd, int id);
+Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int id);
+
+// Looks the key up; on a hit appends the layer (if any) and returns true.
+Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key,
+                       std::string created_by, int id);
+// Appends the step's result and records it in the cache.
+Status record_step(StageState& s, BuildEnv& env, const std::string& key,
+                   const std::optional<store::LayerRecord>& layer, std::string created_by);
+
+}  // namespace kiln::build

@@ -1,0 +1,182 @@
+// COPY, ADD and WORKDIR: files written straight into a layer (no process runs).
+#include <fcntl.h>
+
+#include "kiln/base/strings.hpp"
+#include "kiln/build/copy.hpp"
+#include "kiln/build/state.hpp"
+#include "kiln/ops/image_view.hpp"
+
+namespace kiln::build {
+
+namespace {
+
+using namespace kiln::dockerfile;
+
+struct CopyParams {
+  const SourcesAndDest* paths = nullptr;
+  std::string from, chown, chmod, checksum;
+  bool parents = false, add = false, link = false;
+  std::vector<std::string> excludes;
+  std::string keyword;
+};
+
+CopyParams params_of(const Command& cmd) {
+  CopyParams p;
+  if (auto* c = std::get_if<Copy>(&cmd)) {
+    p = {&c->paths, c->from, c->chown, c->chmod, "", c->parents, false, c->link, c->excludes, "COPY"};
+  } else if (auto* a = std::get_if<Add>(&cmd)) {
+    p = {&a->paths, "", a->chown, a->chmod, a->checksum, false, true, a->link, a->excludes, "ADD"};
+  }
+  return p;
+}
+
+Result<std::optional<uint32_t>> parse_chmod(const std::string& s) {
+  if (s.empty()) return std::optional<uint32_t>();
+  uint32_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '7')
+      return failf(Errc::invalid_argument, "--chmod={}: only octal modes are supported", s);
+    v = v * 8 + static_cast<uint32_t>(c - '0');
+  }
+  if (v > 07777) return failf(Errc::invalid_argument, "--chmod={}: mode out of range", s);
+  return std::optional(v);
+}
+
+std::string absolute_dest(const StageState& s, const std::string& dest) {
+  std::string wd = s.config.config ? s.config.config->working_dir : "";
+  if (wd.empty()) wd = "/";
+  std::string d = dest.starts_with('/') ? dest : (wd.ends_with('/') ? wd : wd + "/") + dest;
+  bool slash = d.ends_with('/') || dest == "." || dest.ends_with("/.");
+  std::string clean = go_clean(d);
+  if (slash && !clean.ends_with('/')) clean += '/';
+  return clean;
+}
+
+}  // namespace
+
+Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
+  CopyParams p = params_of(cmd);
+  const auto& paths = *p.paths;
+  for (const auto& src : paths.sources)
+    if (src.starts_with("http://") || src.starts_with("https://") || src.starts_with("git@"))
+      return failf(Errc::unsupported, "{} {}: remote sources are not supported by kiln yet",
+                   p.keyword, src);
+  if (!p.checksum.empty())
+    return failf(Errc::unsupported, "ADD --checksum applies to remote sources, which kiln does not fetch yet");
+  CopySpec spec;
+  spec.dest = absolute_dest(s, paths.dest);
+  spec.mode = KILN_TRY(parse_chmod(p.chmod));
+  spec.parents = p.parents;
+  spec.unpack = p.add;
+  if (!p.excludes.empty()) spec.excludes = KILN_TRY(IgnoreMatcher::from_patterns(p.excludes));
+  size_t n_sources = paths.sources.size() + paths.contents.size();
+  bool wildcard = false;
+  for (const auto& src : paths.sources) wildcard |= src.find_first_of("*?[") != std::string::npos;
+  spec.dest_is_dir = n_sources > 1 || wildcard;
+  if (spec.dest_is_dir && !spec.dest.ends_with('/'))
+    return failf(Errc::invalid_argument,
+                 "When using {} with more than one source file, the destination must be a "
+                 "directory and end with a /",
+                 p.keyword);
+
+  // The source tree and what identifies its content.
+  std::optional<SourceTree> other;
+  const SourceTree* src = &env.context;
+  std::string source_key;
+  std::vector<std::vector<std::string>> expanded;
+  if (!p.from.empty()) {
+    auto stage = resolve_stage_ref(env.dockerfile, p.from);
+    std::vector<store::LayerRecord> layers;
+    if (stage && *stage >= 0) {
+      auto& st = env.finished.at(static_cast<size_t>(*stage));
+      if (!st) return failf(Errc::internal, "stage {:?} was not built", p.from);
+      layers = st->layers;
+      source_key = "stage " + st->key;
+    } else {
+      auto image = KILN_TRY_CTX(ops::load_image(env.store, p.from), fmt::format("--from={}", p.from));
+      source_key = "image " + image.record.manifest_digest.str();
+      for (const auto& d : image.manifest.layers) {
+        auto rec = KILN_TRY(env.store.layer(d.digest));
+        if (!rec) return failf(Errc::corrupt, "image {}: layer {} is not recorded", p.from, d.digest);
+        layers.push_back(*rec);
+      }
+    }
+    std::string dir = KILN_TRY(env.trees.materialize(layers));
+    other = KILN_TRY(SourceTree::open(dir, IgnoreMatcher{}, p.from));
+    src = &*other;
+  }
+  for (const auto& pattern : paths.sources)
+    expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));
+  if (p.from.empty()) {
+    std::vector<std::string> all;
+    for (const auto& e : expanded) all.insert(all.end(), e.begin(), e.end());
+    source_key = "context " + KILN_TRY(src->content_key(all, spec.excludes));
+  }
+  for (const auto& h : paths.contents) source_key += "\nheredoc " + h.name + "\n" + h.content;
+
+  std::string shown = join(paths.sources, " ");
+  for (const auto& h : paths.contents) shown += (shown.empty() ? "<<" : " <<") + h.name;
+  std::string flags;
+  if (!p.chown.empty()) flags += "--chown=" + p.chown + " ";
+  if (!p.chmod.empty()) flags += "--chmod=" + p.chmod + " ";
+  if (!p.from.empty()) flags += "--from=" + p.from + " ";
+  std::string created_by = fmt::format("{} {}{} {} # buildkit", p.keyword, flags, shown, paths.dest);
+  std::string key = chain_key(
+      s.key, fmt::format("{}\n{}\nsrc {}\ndest {}\nchown {}\nchmod {}\nparents {}\nexclude {}\n{}",
+                         p.keyword, join(paths.sources, "\n"), source_key, spec.dest, p.chown,
+                         p.chmod, p.parents, join(p.excludes, ","), p.add ? "unpack" : ""));
+  if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
+
+  auto tree = KILN_TRY(env.trees.open(s.layers));
+  auto st = env.trees.with_mounted(tree, [&](const os::Dir& root) -> Status {
+    CopySpec local = spec;
+    if (!p.chown.empty()) {
+      auto [uid, gid] = KILN_TRY_CTX(resolve_chown(root, p.chown), fmt::format("--chown={}", p.chown));
+      local.uid = uid;
+      local.gid = gid;
+    }
+    for (const auto& e : expanded) KILN_TRY(copy_sources(*src, e, root, local));
+    if (!paths.contents.empty()) KILN_TRY(copy_heredocs(paths.contents, root, local));
+    return {};
+  });
+  if (!st) {
+    env.trees.close(tree);
+    return with_context(std::move(st), p.keyword);
+  }
+  CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
+  auto layer = KILN_TRY(env.trees.commit(tree, co));
+  return record_step(s, env, key, layer, created_by);
+}
+
+Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int id) {
+  auto& cfg = s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
+  std::string wd = path.starts_with('/') ? path
+                                         : (cfg.working_dir.empty() ? "/" : cfg.working_dir) + "/" + path;
+  wd = go_clean(wd);
+  cfg.working_dir = wd;
+  std::string created_by = "WORKDIR " + wd;
+  if (wd == "/") {
+    s.key = chain_key(s.key, created_by);
+    add_history(s, env, created_by, true, s.last_created);
+    return {};
+  }
+  std::string key = chain_key(s.key, created_by + "\nuser " + cfg.user);
+  if (KILN_TRY(use_cache(s, env, key, created_by + " # buildkit", id))) return {};
+  auto tree = KILN_TRY(env.trees.open(s.layers));
+  std::string user = cfg.user;
+  auto st = env.trees.with_mounted(tree, [&](const os::Dir& root) -> Status {
+    uint32_t uid = 0, gid = 0;
+    if (!user.empty()) std::tie(uid, gid) = KILN_TRY(resolve_chown(root, user));
+    KILN_TRY(make_dirs(root, wd, uid, gid));
+    return {};
+  });
+  if (!st) {
+    env.trees.close(tree);
+    return with_context(std::move(st), "WORKDIR");
+  }
+  CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
+  auto layer = KILN_TRY(env.trees.commit(tree, co));
+  return record_step(s, env, key, layer, created_by + (layer ? " # buildkit" : ""));
+}
+
+}  // namespace kiln::build

@@ -1,0 +1,389 @@
+// RUN: a sandboxed process on a writable tree; its changes become the layer.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "kiln/base/strings.hpp"
+#include "kiln/build/state.hpp"
+#include "kiln/store/metadata.hpp"
+#include "kiln/digest/digest.hpp"
+#include "kiln/ops/containers.hpp"
+#include "kiln/ops/image_view.hpp"
+#include "kiln/sandbox/caps.hpp"
+#include "kiln/store/paths.hpp"
+
+namespace kiln::build {
+
+namespace {
+
+using dockerfile::Mount;
+
+// Reads the process's output line by line: to the progress view and a tail kept for errors.
+class OutputPump {
+ public:
+  OutputPump(Progress& p, int id) : m_progress(p), m_id(id) {}
+  Status start() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe");
+    m_read.reset(fds[0]);
+    m_write.reset(fds[1]);
+    m_thread = std::thread([this] { pump(); });
+    return {};
+  }
+  int fd() const { return m_write.get(); }
+  // Closes kiln's write end and waits until the process's output has been read.
+  std::string finish() {
+    m_write.reset();
+    if (m_thread.joinable()) m_thread.join();
+    return join(std::vector<std::string>(m_tail.begin(), m_tail.end()), "\n");
+  }
+  ~OutputPump() { finish(); }
+
+ private:
+  void pump() {
+    char buf[8192];
+    std::string line;
+    while (true) {
+      ssize_t n = ::read(m_read.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) {
+        if (buf[i] == '\n') {
+          emit(line);
+          line.clear();
+        } else {
+          line += buf[i];
+        }
+      }
+    }
+    if (!line.empty()) emit(line);
+  }
+  void emit(const std::string& line) {
+    m_progress.output(m_id, line);
+    m_tail.push_back(line);
+    if (m_tail.size() > 20) m_tail.pop_front();
+  }
+
+  Progress& m_progress;
+  int m_id;
+  Fd m_read, m_write;
+  std::thread m_thread;
+  std::deque<std::string> m_tail;
+};
+
+std::string host_path_of(const os::Dir& dir, std::string_view rel) {
+  auto fd = dir.open_in_root(rel.empty() ? "." : rel, O_PATH | O_CLOEXEC);
+  if (!fd) return "";
+  char buf[4096];
+  ssize_t n = readlink(fmt::format("/proc/self/fd/{}", fd->get()).c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+struct PreparedMounts {
+  std::vector<sandbox::Mount> mounts;
+  std::vector<std::string> env;  // secret env=
+  std::string key_text;
+  std::vector<Fd> locks;
+  std::vector<std::string> targets;
+};
+
+Result<std::vector<store::LayerRecord>> layers_of_ref(BuildEnv& env, const std::string& from,
+                                                      std::string& key) {
+  auto stage = dockerfile::resolve_stage_ref(env.dockerfile, from);
+  if (stage && *stage >= 0) {
+    auto& st = env.finished.at(static_cast<size_t>(*stage));
+    if (!st) return failf(Errc::internal, "stage {:?} has not been built", from);
+    key = st->key;
+    return st->layers;
+  }
+  auto image = KILN_TRY(ops::load_image(env.store, from));
+  key = image.record.manifest_digest.str();
+  std::vector<store::LayerRecord> out;
+  for (const auto& d : image.manifest.layers) {
+    auto rec = KILN_TRY(env.store.layer(d.digest));
+    if (!rec) return failf(Errc::corrupt, "image {}: layer {} is not recorded", from, d.digest);
+    out.push_back(*rec);
+  }
+  return out;
+}
+
+const Secret* find_secret(const BuildEnv& env, const std::string& id) {
+  for (const auto& s : env.opts.secrets)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
+                                      const std::string& scratch) {
+  PreparedMounts pm;
+  int n = 0;
+  for (const auto& m : run.mounts) {
+    ++n;
+    std::string target = m.target;
+    if (m.type == Mount::Type::secret && target.empty())
+      target = "/run/secrets/" + (m.id.empty() ? std::string("") : m.id);
+    if (target.empty() && m.type != Mount::Type::secret)
+      return failf(Errc::invalid_argument, "--mount {}: a target is required", m.spec);
+    if (!target.starts_with('/')) target = "/" + target;
+    pm.key_text += "mount " + m.spec + "\n";
+    switch (m.type) {
+      case Mount::Type::cache: {
+        std::string id = m.id.empty() ? target : m.id;
+        std::string dir =
+            fmt::format("{}/build-cache/{}", env.store.root(), Digest::of(id).hex().substr(0, 32));
+        bool fresh = !os::Dir::open(dir);
+        auto d = KILN_TRY(os::Dir::create(dir, m.mode.value_or(0755)));
+        if (fresh) {
+          fchown(d.fd(), m.uid.value_or(0), m.gid.value_or(0));
+          fchmod(d.fd(), m.mode.value_or(0755));
+        }
+        if (m.sharing == "locked" || m.sharing == "private") {
+          Fd lock(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+          if (flock(lock.get(), LOCK_EX) != 0) return fail_errno("lock cache mount");
+          pm.locks.push_back(std::move(lock));
+        }
+        pm.mounts.push_back({sandbox::Mount::Kind::bind, dir, target, false, ""});
+        break;
+      }
+      case Mount::Type::tmpfs: {
+        std::string opts = "mode=1777";
+        if (m.size > 0) opts += fmt::format(",size={}", m.size);
+        pm.mounts.push_back({sandbox::Mount::Kind::tmpfs, "", target, false, opts});
+        break;
+      }
+      case Mount::Type::bind: {
+        std::string source_root;
+        std::string src_rel = m.source.empty() ? "." : m.source;
+        if (m.from.empty()) {
+          source_root = env.context_path;
+          std::vector<std::string> rels = {dockerfile::go_clean("/" + src_rel).substr(1)};
+          if (rels[0].empty()) rels[0] = ".";
+          pm.key_text += "context " +
+                         KILN_TRY(env.context.content_key(rels, dockerfile::IgnoreMatcher{})) + "\n";
+        } else {
+          std::string key;
+          auto layers = KILN_TRY(layers_of_ref(env, m.from, key));
+          source_root = KILN_TRY(env.trees.materialize(layers));
+          pm.key_text += "from " + key + "\n";
+        }
+        auto root = KILN_TRY(os::Dir::open(source_root));
+        std::string host = host_path_of(root, src_rel);
+        if (host.empty())
+          return failf(Errc::not_found, "--mount {}: source {:?} not found", m.spec, m.source);
+        if (!m.readonly) {
+          // rw: writes go to a throwaway copy, never to the context or the stage.
+          std::string copy = fmt::format("{}/bind-{}", scratch, n);
+          pid_t p = fork();
+          if (p == 0) {
+            execlp("cp", "cp", "-a", host.c_str(), copy.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+          }
+          int status = 0;
+          waitpid(p, &status, 0);
+          if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            return failf(Errc::io, "--mount {}: copying the source failed", m.spec);
+          host = copy;
+        }
+        pm.mounts.push_back({sandbox::Mount::Kind::bind, host, target, m.readonly, ""});
+        break;
+      }
+      case Mount::Type::secret: {
+        std::string id = m.id.empty() ? target.substr(target.rfind('/') + 1) : m.id;
+        const Secret* sec = find_secret(env, id);
+        if (!sec) {
+          if (m.required) return failf(Errc::not_found, "secret {} not found (give it with --secret id={},src=FILE)", id, id);
+          continue;
+        }
+        std::string content;
+        if (!sec->env.empty()) {
+          const char* v = getenv(sec->env.c_str());
+          if (!v) return failf(Errc::not_found, "secret {}: environment variable {} is not set", id, sec->env);
+          content = v;
+        } else {
+          content = KILN_TRY_CTX(os::read_file(sec->file), fmt::format("secret {}", id));
+        }
+        if (!m.env.empty()) {
+          pm.env.push_back(m.env + "=" + content);
+          if (m.target.empty()) continue;
+        }
+        auto sdir = KILN_TRY(os::Dir::create(scratch + "/secrets", 0700));
+        std::string name = fmt::format("s{}", n);
+        KILN_TRY(os::write_file(sdir, name, content, 0400));
+        fchownat(sdir.fd(), name.c_str(), m.uid.value_or(0), m.gid.value_or(0), 0);
+        fchmodat(sdir.fd(), name.c_str(), m.mode.value_or(0400), 0);
+        pm.mounts.push_back({sandbox::Mount::Kind::bind, scratch + "/secrets/" + name, target, true, ""});
+        break;
+      }
+      case Mount::Type::ssh:
+        return fail(Errc::unsupported, "RUN --mount=type=ssh: SSH agent forwarding is not supported by kiln");
+    }
+    pm.targets.push_back(target);
+  }
+  return pm;
+}
+
+// The first component of each mount target that does not exist yet (a "stub" the sandbox will
+// create): removed after the run when it is still empty, as BuildKit does.
+std::vector<std::string> missing_stubs(const os::Dir& root, const std::vector<std::string>& targets) {
+  std::vector<std::string> out;
+  for (const auto& t : targets) {
+    std::string sofar;
+    for (const auto& c : split(t, '/')) {
+      if (c.empty()) continue;
+      sofar += "/" + c;
+      if (!root.open_in_root(sofar.substr(1), O_PATH | O_CLOEXEC)) {
+        out.push_back(sofar.substr(1));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+bool only_empty(const os::Dir& dir, const std::string& rel) {
+  auto st = dir.stat(rel);
+  if (!st) return false;
+  if (S_ISREG(st->st_mode)) return st->st_size == 0;
+  if (!S_ISDIR(st->st_mode)) return false;
+  auto sub = dir.open_dir(rel);
+  if (!sub) return false;
+  auto names = sub->list();
+  if (!names) return false;
+  for (const auto& n : *names)
+    if (!only_empty(*sub, n)) return false;
+  return true;
+}
+
+std::string run_command_string(const StageState& s, const std::vector<std::string>& args) {
+  std::vector<std::string> parts;
+  if (!s.args.empty()) {
+    parts.push_back(fmt::format("|{}", s.args.size()));
+    for (const auto& [k, v] : s.args) parts.push_back(k + "=" + v);
+  }
+  parts.insert(parts.end(), args.begin(), args.end());
+  return join(parts, " ");
+}
+
+}  // namespace
+
+Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id) {
+  // The command line. Shell form with heredocs goes to the shell with the heredocs inline;
+  // a bare "RUN <<EOF" runs the heredoc as the script.
+  std::vector<std::string> args;
+  if (run.cmd.prepend_shell) {
+    std::string line = run.cmd.args.empty() ? "" : run.cmd.args[0];
+    std::string script = line;
+    if (!run.cmd.files.empty()) {
+      std::string bare = std::string(trim(line));
+      bool only_heredoc = run.cmd.files.size() == 1 && bare.starts_with("<<") &&
+                          bare.find(' ') == std::string::npos;
+      if (only_heredoc) {
+        script = run.cmd.files[0].content;
+      } else {
+        for (const auto& h : run.cmd.files) script += "\n" + h.content + h.name;
+      }
+    }
+    args = s.shell;
+    args.push_back(script);
+  } else {
+    args = run.cmd.args;
+  }
+  if (args.empty()) return fail(Errc::invalid_argument, "RUN has no command");
+  auto& cfg = s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
+  std::vector<std::string> proc_env = cfg.env;
+  auto envmap = config_env(s.config);
+  for (const auto& [k, v] : s.args)
+    if (!envmap.contains(k)) proc_env.push_back(k + "=" + v);
+  if (std::none_of(proc_env.begin(), proc_env.end(),
+                   [](const std::string& e) { return e.starts_with("PATH="); }))
+    proc_env.insert(proc_env.begin(),
+                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  sandbox::Network network = env.opts.network;
+  if (run.network == "none") network = sandbox::Network::none;
+  if (run.network == "host") network = sandbox::Network::host;
+  if (run.security == "insecure")
+    return fail(Errc::unsupported, "RUN --security=insecure is not supported by kiln");
+
+  std::string created_by = "RUN " + run_command_string(s, args) + " # buildkit";
+  std::string key_text = fmt::format("RUN\n{}\nenv {}\nuser {}\ncwd {}\nnet {}\n",
+                                     join(args, std::string(1, '\0')), join(proc_env, "\n"),
+                                     cfg.user, cfg.working_dir,
+                                     network == sandbox::Network::none ? "none" : "host");
+  KILN_TRY(os::Dir::create(env.store.root() + "/tmp", 0700));
+  std::string mounts_scratch = fmt::format("{}/tmp/run-{}-{}", env.store.root(), getpid(), id);
+  auto scratch_dir = KILN_TRY(os::Dir::create(mounts_scratch, 0700));
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      auto parent = os::Dir::open(path.substr(0, path.rfind('/')));
+      if (parent) (void)parent->remove_all(path.substr(path.rfind('/') + 1));
+    }
+  } cleanup{mounts_scratch};
+  auto pm = KILN_TRY(prepare_mounts(env, run, mounts_scratch));
+  std::string key = chain_key(s.key, key_text + pm.key_text);
+  if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
+
+  auto tree = KILN_TRY(env.trees.open(s.layers));
+  std::vector<std::string> stubs;
+  if (!pm.targets.empty())
+    KILN_TRY(env.trees.with_mounted(tree, [&](const os::Dir& root) -> Status {
+      stubs = missing_stubs(root, pm.targets);
+      return {};
+    }));
+
+  sandbox::SandboxSpec spec;
+  spec.id = "build-" + ops::new_container_id().substr(0, 12);
+  spec.rootfs = tree.rootfs;
+  spec.args = args;
+  spec.env = proc_env;
+  spec.env.insert(spec.env.end(), pm.env.begin(), pm.env.end());
+  spec.cwd = cfg.working_dir.empty() ? "/" : cfg.working_dir;
+  spec.user = cfg.user;
+  spec.hostname = "buildkitsandbox";
+  spec.network = network;
+  spec.capabilities = sandbox::default_capabilities();
+  spec.rlimits = {{RLIMIT_NOFILE, 1048576, 1048576}};
+  spec.mounts = pm.mounts;
+  spec.state_dir = tree.scratch + "/run";
+  spec.etc_hosts = "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  auto resolv = os::read_file("/etc/resolv.conf");
+  if (resolv) spec.resolv_conf = *resolv;
+
+  OutputPump pump(env.progress, id);
+  KILN_TRY(pump.start());
+  sandbox::Stdio stdio;
+  stdio.out = pump.fd();
+  stdio.err = pump.fd();
+  auto outcome = env.executor.run(spec, stdio);
+  std::string tail = pump.finish();
+  if (!outcome) {
+    env.trees.close(tree);
+    return with_context(Status(std::unexpected(outcome.error())), "RUN");
+  }
+  if (outcome->exit_code != 0) {
+    env.trees.close(tree);
+    std::string msg = fmt::format("process {:?} did not complete successfully: exit code: {}",
+                                  join(args, " "), outcome->exit_code);
+    if (!outcome->exec_error.empty()) msg += "\n" + outcome->exec_error;
+    if (!tail.empty()) msg += "\n--- last lines of output ---\n" + tail;
+    return fail(Errc::invalid_argument, msg);
+  }
+  if (!stubs.empty()) {
+    auto changes = os::Dir::open(tree.rootfs.overlay() ? tree.upper() : tree.rootfs.dir);
+    if (changes)
+      for (const auto& stub : stubs)
+        if (only_empty(*changes, stub)) (void)changes->remove_all(stub);
+  }
+  CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
+  auto layer = KILN_TRY(env.trees.commit(tree, co));
+  return record_step(s, env, key, layer, created_by);
+}
+
+}  // namespace kiln::build

@@ -1,0 +1,209 @@
+// kiln build [OPTIONS] CONTEXT|-
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "kiln/base/strings.hpp"
+#include "kiln/build/build.hpp"
+#include "kiln/cli/context.hpp"
+#include "kiln/cli/executors.hpp"
+#include "kiln/os/dir.hpp"
+
+namespace kiln::cli {
+
+namespace {
+
+// BuildKit-like lines on stderr: "#3 [build 2/4] COPY app/ ./", "#3 CACHED", "#3 DONE 0.4s".
+// plain streams RUN output ("#4 0.512 text"); tty folds it (shown only when a step fails);
+// quiet prints nothing but warnings.
+class TextProgress final : public build::Progress {
+ public:
+  enum class Mode { plain, tty, quiet };
+  explicit TextProgress(Mode m) : m_mode(m), m_start(std::chrono::steady_clock::now()) {}
+  void step(int id, const std::string& stage, int n, int total, const std::string& text) override {
+    if (m_mode == Mode::quiet) return;
+    print("#{} [{} {}/{}] {}\n", id, stage, n, total, text);
+  }
+  void cached(int id) override {
+    if (m_mode != Mode::quiet) print("#{} CACHED\n", id);
+  }
+  void done(int id, double seconds) override {
+    if (m_mode != Mode::quiet && seconds >= 0.05) print("#{} DONE {:.1f}s\n", id, seconds);
+  }
+  void output(int id, std::string_view line) override {
+    if (m_mode != Mode::plain) return;
+    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    print("#{} {:.3f} {}\n", id, t, line);
+  }
+  void warning(const std::string& message) override { print("WARNING: {}\n", message); }
+  void info(const std::string& message) override {
+    if (m_mode != Mode::quiet) print("{}\n", message);
+  }
+
+ private:
+  template <class... A>
+  void print(fmt::format_string<A...> f, A&&... args) {
+    std::lock_guard lock(m_mu);
+    fmt::print(stderr, f, std::forward<A>(args)...);
+    std::fflush(stderr);
+  }
+  Mode m_mode;
+  std::chrono::steady_clock::time_point m_start;
+  std::mutex m_mu;
+};
+
+struct Args {
+  build::BuildOptions opts;
+  std::vector<std::string> build_args, labels, secrets;
+  std::string progress = "auto", output, network = "host", compression = "gzip", iidfile;
+  std::string cache_from, cache_to;
+  int64_t sde = -1;
+  bool quiet = false;
+};
+
+Result<std::pair<std::string, std::string>> key_value(const std::string& s, std::string_view flag) {
+  auto eq = s.find('=');
+  if (eq == 0) return failf(Errc::invalid_argument, "{} {:?}: empty key", flag, s);
+  if (eq == std::string::npos) {
+    // --build-arg K: take K from the environment, as docker does.
+    const char* v = getenv(s.c_str());
+    if (!v) return std::pair{s, std::string("\x01")};
+    return std::pair{s, std::string(v)};
+  }
+  return std::pair{s.substr(0, eq), s.substr(eq + 1)};
+}
+
+Result<std::map<std::string, std::string>> parse_csv(const std::string& s, std::string_view flag) {
+  std::map<std::string, std::string> out;
+  for (const auto& part : split(s, ',')) {
+    auto eq = part.find('=');
+    if (eq == std::string::npos)
+      return failf(Errc::invalid_argument, "{} {:?}: want key=value pairs", flag, s);
+    out[part.substr(0, eq)] = part.substr(eq + 1);
+  }
+  return out;
+}
+
+Status prepare(Args& a) {
+  auto& o = a.opts;
+  for (const auto& b : a.build_args) {
+    auto [k, v] = KILN_TRY(key_value(b, "--build-arg"));
+    if (v != "\x01") o.build_args[k] = v;
+  }
+  for (const auto& l : a.labels) {
+    auto [k, v] = KILN_TRY(key_value(l, "--label"));
+    o.labels[k] = v == "\x01" ? "" : v;
+  }
+  for (const auto& s : a.secrets) {
+    auto kv = KILN_TRY(parse_csv(s, "--secret"));
+    build::Secret sec;
+    sec.id = kv["id"];
+    sec.file = kv.contains("src") ? kv["src"] : kv["source"];
+    sec.env = kv["env"];
+    if (sec.id.empty()) return fail(Errc::invalid_argument, "--secret needs id=");
+    if (sec.file.empty() && sec.env.empty()) {
+      if (getenv(sec.id.c_str())) sec.env = sec.id;
+      else return failf(Errc::invalid_argument, "--secret id={}: give src=PATH or env=VAR", sec.id);
+    }
+    o.secrets.push_back(sec);
+  }
+  if (a.network == "none") o.network = sandbox::Network::none;
+  else if (a.network == "host" || a.network == "default") o.network = sandbox::Network::host;
+  else return failf(Errc::invalid_argument, "--network {:?}: want none or host", a.network);
+  if (a.compression == "gzip") o.compression = io::Compression::gzip;
+  else if (a.compression == "zstd") o.compression = io::Compression::zstd;
+  else return failf(Errc::invalid_argument, "--compression {:?}: want gzip or zstd", a.compression);
+  if (a.sde >= 0) {
+    o.source_date_epoch = a.sde;
+  } else if (const char* e = getenv("SOURCE_DATE_EPOCH"); e && *e) {
+    auto v = parse_int(e);
+    if (!v || *v < 0) return failf(Errc::invalid_argument, "SOURCE_DATE_EPOCH={:?} is not a number", e);
+    o.source_date_epoch = *v;
+  }
+  if (!a.output.empty()) {
+    auto kv = KILN_TRY(parse_csv(a.output, "--output"));
+    std::string type = kv["type"];
+    o.output.dest = kv["dest"];
+    if (type == "kiln" || type == "image") o.output.type = build::Output::Type::kiln;
+    else if (type == "tar") o.output.type = build::Output::Type::tar;
+    else if (type == "local") o.output.type = build::Output::Type::local;
+    else if (type == "oci" || type == "docker")
+      return failf(Errc::unsupported,
+                   "--output type={}: image archives come with kiln save (not yet available)", type);
+    else return failf(Errc::invalid_argument, "--output type={:?}: want kiln, tar or local", type);
+  }
+  if (!a.cache_from.empty() || !a.cache_to.empty())
+    return fail(Errc::unsupported, "--cache-from/--cache-to are not available yet");
+  return {};
+}
+
+void run(Context& ctx, Args& a) {
+  if (auto st = prepare(a); !st) return ctx.report(st.error());
+  auto store = ctx.store();
+  if (!store) return ctx.report(store.error());
+  auto executor = make_executor("builtin");
+  if (!executor) return ctx.report(executor.error());
+  TextProgress::Mode mode = TextProgress::Mode::plain;
+  if (a.quiet || a.progress == "quiet") mode = TextProgress::Mode::quiet;
+  else if (a.progress == "tty" || (a.progress == "auto" && stderr_is_terminal())) mode = TextProgress::Mode::tty;
+  else if (a.progress != "plain" && a.progress != "auto")
+    return ctx.report(Error(Errc::invalid_argument,
+                            fmt::format("--progress {:?}: want auto, plain, tty or quiet", a.progress)));
+  TextProgress progress(mode);
+  auto result = build::build_image(**store, **executor, a.opts, progress);
+  if (!result) {
+    fmt::print(stderr, "ERROR: ");
+    return ctx.report(result.error());
+  }
+  if (!a.iidfile.empty()) {
+    auto slash = a.iidfile.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : a.iidfile.substr(0, slash);
+    auto d = os::Dir::open(dir.empty() ? "/" : dir);
+    if (!d) return ctx.report(d.error());
+    if (auto st = os::write_file_atomic(*d, a.iidfile.substr(slash + 1), result->image_id.str());
+        !st)
+      return ctx.report(st.error());
+  }
+  if (a.quiet) {
+    fmt::print("{}\n", result->image_id.str());
+    return;
+  }
+  progress.info(fmt::format("writing image {} done", result->image_id.str()));
+  for (const auto& t : a.opts.tags) progress.info(fmt::format("naming to {} done", t));
+}
+
+}  // namespace
+
+void add_build(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<Args>();
+  auto* c = app.add_subcommand("build", "Build an image from a Dockerfile");
+  c->add_option("context", a->opts.context, "Context directory, or - for a tar stream on stdin")
+      ->required();
+  c->add_option("-t,--tag", a->opts.tags, "Name the image (repeatable)")->allow_extra_args(false);
+  c->add_option("-f,--file", a->opts.dockerfile, "Dockerfile (default CONTEXT/Dockerfile; - for stdin)");
+  c->add_option("--build-arg", a->build_args, "Set a build argument K=V (K alone: from the environment)")
+      ->allow_extra_args(false);
+  c->add_option("--target", a->opts.target, "Build up to this stage");
+  c->add_flag("--no-cache", a->opts.no_cache, "Do not use the build cache");
+  c->add_option("--label", a->labels, "Add a label K=V to the image")->allow_extra_args(false);
+  c->add_option("--platform", a->opts.platform, "Target platform (this machine's only)");
+  c->add_option("--secret", a->secrets, "Expose a secret to RUN --mount=type=secret: id=ID,src=PATH|env=VAR")
+      ->allow_extra_args(false);
+  c->add_option("--network", a->network, "Network for RUN: host (default) or none")->capture_default_str();
+  c->add_option("--progress", a->progress, "auto, plain, tty or quiet")->capture_default_str();
+  c->add_flag("-q,--quiet", a->quiet, "Print only the image ID");
+  c->add_option("--iidfile", a->iidfile, "Write the image ID to this file");
+  c->add_option("--output,-o", a->output, "type=kiln (default), type=tar,dest=FILE|-, type=local,dest=DIR");
+  c->add_option("--compression", a->compression, "Layer compression: gzip or zstd")->capture_default_str();
+  c->add_option("--source-date-epoch", a->sde, "Clamp timestamps to this time (also $SOURCE_DATE_EPOCH)");
+  c->add_option("--cache-from", a->cache_from, "Import build cache: type=local,src=DIR");
+  c->add_option("--cache-to", a->cache_to, "Export build cache: type=local,dest=DIR");
+  c->callback([&ctx, a] {
+    a->opts.stdin_fd = 0;
+    run(ctx, *a);
+  });
+}
+
+}  // namespace kiln::cli
