@@ -31,6 +31,16 @@ std::string instruction_text(const Instruction& ins) {
   return t;
 }
 
+constexpr std::string_view k_default_path =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// BuildKit gives every stage a PATH when its base has none.
+void ensure_path(oci::ContainerConfig& c) {
+  for (const auto& e : c.env)
+    if (e.starts_with("PATH=")) return;
+  c.env.insert(c.env.begin(), std::string(k_default_path));
+}
+
 Result<StageState> from_image(BuildEnv& env, const std::string& ref) {
   StageState s;
   if (ref == "scratch") {
@@ -38,6 +48,7 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref) {
     s.config.architecture = p.architecture;
     s.config.os = p.os;
     s.config.config = oci::ContainerConfig{};
+    ensure_path(*s.config.config);
     s.key = chain_key("", "FROM scratch");
     s.last_created = env.now;
     return s;
@@ -59,6 +70,7 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref) {
     KILN_TRY(env.store.metadata().add_to_lease(env.lease.id(), d.digest));
     s.layers.push_back(*rec);
   }
+  ensure_path(*s.config.config);
   s.key = chain_key("", "FROM " + image->record.manifest_digest.str());
   s.last_created = parse_rfc3339(s.config.created).value_or(0);
   if (s.config.config->shell) s.shell = *s.config.config->shell;

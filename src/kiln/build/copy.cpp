@@ -27,20 +27,28 @@ class Copier {
   Copier(const SourceTree& src, const CopySpec& spec) : m_src(src), m_spec(spec) {}
 
   // Copies entry `rel` of the source as `name` inside `dst`.
+  // The source whose contents are being copied: --exclude patterns match below it.
+  void set_base(const std::string& rel) { m_base = rel; }
+
   Status copy_entry(const std::string& rel, const os::Dir& dst, const std::string& name,
                     bool top) {
-    if (!top && (m_src.ignored(rel) || excluded(rel))) return {};
+    if (!top && excluded(rel)) return {};
     int flags = O_PATH | O_CLOEXEC | (top ? 0 : O_NOFOLLOW);
     auto fd = KILN_TRY(m_src.dir().open_in_root(rel, flags));
     struct stat st {};
     if (fstat(fd.get(), &st) != 0) return fail_errno(fmt::format("stat {}", rel));
+    // An ignored directory is still walked when a .dockerignore exception may bring back
+    // something inside it; it is kept only if something was.
+    bool ignored = !top && m_src.ignored(rel);
+    if (ignored && !(S_ISDIR(st.st_mode) && m_src.may_reinclude(rel))) return {};
     KILN_TRY(make_room(dst, name, S_ISDIR(st.st_mode)));
     switch (st.st_mode & S_IFMT) {
       case S_IFDIR: {
-        if (mkdirat(dst.fd(), name.c_str(), 0755) != 0 && errno != EEXIST)
-          return fail_errno(fmt::format("create {}", name));
+        bool existed = mkdirat(dst.fd(), name.c_str(), 0755) != 0;
+        if (existed && errno != EEXIST) return fail_errno(fmt::format("create {}", name));
         auto sub = KILN_TRY(dst.open_dir(name));
         KILN_TRY(copy_children(rel, sub));
+        if (ignored && !existed && KILN_TRY(sub.list()).empty()) return dst.remove_all(name);
         KILN_TRY(set_meta(dst.fd(), name, st, true));
         return {};
       }
@@ -82,7 +90,11 @@ class Copier {
 
  private:
   bool excluded(const std::string& rel) const {
-    return !m_spec.excludes.empty() && m_spec.excludes.excluded(rel);
+    if (m_spec.excludes.empty()) return false;
+    std::string below = m_base == "." ? rel
+                        : rel.starts_with(m_base + "/") ? rel.substr(m_base.size() + 1)
+                                                         : rel;
+    return m_spec.excludes.excluded(below);
   }
 
   // An existing non-directory (or a directory where a file goes) is replaced.
@@ -141,6 +153,7 @@ class Copier {
 
   const SourceTree& m_src;
   const CopySpec& m_spec;
+  std::string m_base = ".";
   std::vector<DirTime> m_dir_times;
 };
 
@@ -220,6 +233,7 @@ Status copy_sources(const SourceTree& src, const std::vector<std::string>& rels,
       dest = (dest.ends_with('/') ? dest.substr(0, dest.size() - 1) : dest) +
              (rel_parent == "/" ? "" : rel_parent) + "/";
     }
+    copier.set_base(rel);
     if (S_ISDIR(st.st_mode)) {
       auto dst = KILN_TRY(make_dirs(root, dest, uid, gid));
       KILN_TRY(copier.copy_children(rel, dst));

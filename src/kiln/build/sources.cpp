@@ -37,6 +37,10 @@ bool SourceTree::ignored(std::string_view rel) const {
   return !m_ignore.empty() && rel != "." && m_ignore.excluded(rel);
 }
 
+bool SourceTree::may_reinclude(std::string_view rel) const {
+  return !m_ignore.empty() && m_ignore.may_reinclude_under(rel);
+}
+
 Result<std::vector<std::string>> SourceTree::expand(std::string_view pattern) const {
   std::string clean = dockerfile::go_clean("/" + std::string(pattern));
   std::string rel = clean == "/" ? "." : clean.substr(1);
@@ -84,13 +88,16 @@ Result<std::string> SourceTree::content_key(const std::vector<std::string>& rels
   std::vector<char> buf(1 << 20);
   auto add_text = [&](const std::string& s) { h.update(s.data(), s.size() + 1); };
   // Walks one path (following a symlink only at the top, as COPY does).
+  std::string base;  // the source being walked; --exclude matches below it
   std::function<Status(const std::string&, bool)> visit = [&](const std::string& rel,
                                                                bool top) -> Status {
-    if (ignored(rel) || (!excludes.empty() && rel != "." && excludes.excluded(rel))) return {};
+    std::string below = top ? "" : (base == "." ? rel : rel.substr(base.size() + 1));
+    if (!top && !excludes.empty() && excludes.excluded(below)) return {};
     int flags = O_PATH | O_CLOEXEC | (top ? 0 : O_NOFOLLOW);
     auto fd = KILN_TRY(m_dir.open_in_root(rel, flags));
     struct stat st {};
     if (fstat(fd.get(), &st) != 0) return fail_errno(fmt::format("stat {}", rel));
+    if (ignored(rel) && !(S_ISDIR(st.st_mode) && may_reinclude(rel))) return {};
     add_text(fmt::format("{}\t{:o}\t{}", rel, st.st_mode & 0177777, S_ISREG(st.st_mode) ? st.st_size : 0));
     if (S_ISLNK(st.st_mode)) {
       char target[4096];
@@ -113,7 +120,10 @@ Result<std::string> SourceTree::content_key(const std::vector<std::string>& rels
     }
     return {};
   };
-  for (const auto& r : rels) KILN_TRY(visit(r, true));
+  for (const auto& r : rels) {
+    base = r;
+    KILN_TRY(visit(r, true));
+  }
   return h.finish().hex();
 }
 

@@ -22,12 +22,15 @@ class SourceTree {
 
   // Is this tree-relative path ("a/b") hidden by .dockerignore?
   bool ignored(std::string_view rel) const;
+  // Could a "!" exception in .dockerignore bring back something below this ignored directory?
+  bool may_reinclude(std::string_view rel) const;
   // Expands one COPY source (wildcards as Go's filepath.Match, per component) into the
   // tree-relative paths it names, sorted; "." for the root. Errc::not_found when nothing
   // matches, naming the source as BuildKit does.
   Result<std::vector<std::string>> expand(std::string_view pattern) const;
   // A digest of everything these sources bring (relative paths, types, permission bits, sizes,
-  // file contents, link targets; not mtimes or owners), after .dockerignore and `excludes`.
+  // file contents, link targets; not mtimes or owners), after .dockerignore and `excludes`
+  // (matched relative to each source, as COPY --exclude is).
   Result<std::string> content_key(const std::vector<std::string>& rels,
                                   const dockerfile::IgnoreMatcher& excludes) const;
 

@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -229,16 +230,34 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
   return pm;
 }
 
+// Does `rel` exist in the tree's lower view? (Overlay: in some lower dir, and not whited out
+// there. An approximation that ignores whiteouts of a parent in a higher layer: it errs toward
+// "exists", which only means a stub is kept.)
+bool exists_in(const WorkTree& tree, const std::string& rel) {
+  auto present = [&](const std::string& dir) {
+    auto d = os::Dir::open(dir);
+    if (!d) return false;
+    auto fd = d->open_in_root(rel, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (!fd) return false;
+    struct stat st {};
+    return fstat(fd->get(), &st) == 0 && !(S_ISCHR(st.st_mode) && st.st_rdev == 0);
+  };
+  if (!tree.rootfs.overlay()) return present(tree.rootfs.dir);
+  for (const auto& l : tree.rootfs.lowers)
+    if (present(l)) return true;
+  return false;
+}
+
 // The first component of each mount target that does not exist yet (a "stub" the sandbox will
 // create): removed after the run when it is still empty, as BuildKit does.
-std::vector<std::string> missing_stubs(const os::Dir& root, const std::vector<std::string>& targets) {
+std::vector<std::string> missing_stubs(const WorkTree& tree, const std::vector<std::string>& targets) {
   std::vector<std::string> out;
   for (const auto& t : targets) {
     std::string sofar;
     for (const auto& c : split(t, '/')) {
       if (c.empty()) continue;
       sofar += "/" + c;
-      if (!root.open_in_root(sofar.substr(1), O_PATH | O_CLOEXEC)) {
+      if (!exists_in(tree, sofar.substr(1))) {
         out.push_back(sofar.substr(1));
         break;
       }
@@ -331,12 +350,7 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
   if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
 
   auto tree = KILN_TRY(env.trees.open(s.layers));
-  std::vector<std::string> stubs;
-  if (!pm.targets.empty())
-    KILN_TRY(env.trees.with_mounted(tree, [&](const os::Dir& root) -> Status {
-      stubs = missing_stubs(root, pm.targets);
-      return {};
-    }));
+  std::vector<std::string> stubs = missing_stubs(tree, pm.targets);
 
   sandbox::SandboxSpec spec;
   spec.id = "build-" + ops::new_container_id().substr(0, 12);

@@ -43,7 +43,8 @@ class Trees {
   // A fresh writable tree over these layers.
   Result<WorkTree> open(const std::vector<store::LayerRecord>& layers);
   // Runs fn with the tree's root as a Dir, in a child with a private mount namespace (overlay),
-  // or directly (copy mode). fn's error comes back as this call's error.
+  // or directly (copy mode). fn's error comes back as this call's error; anything else fn
+  // changes in memory stays in the child.
   Status with_mounted(const WorkTree& tree, const std::function<Status(const os::Dir&)>& fn);
   // The tree's changes as a layer; nullopt when nothing changed. Removes the tree.
   Result<std::optional<store::LayerRecord>> commit(WorkTree& tree, const CommitOptions& opts);
