@@ -1,5 +1,6 @@
 // RUN: a sandboxed process on a writable tree; its changes become the layer.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -35,7 +36,13 @@ class OutputPump {
     if (pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe");
     m_read.reset(fds[0]);
     m_write.reset(fds[1]);
+    // The reader thread must never take kiln's SIGINT/SIGTERM (the executor waits for them on
+    // a signalfd in this thread): it starts with every signal blocked.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     m_thread = std::thread([this] { pump(); });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return {};
   }
   int fd() const { return m_write.get(); }
@@ -366,6 +373,7 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
   spec.rlimits = {{RLIMIT_NOFILE, 1048576, 1048576}};
   spec.mounts = pm.mounts;
   spec.state_dir = tree.scratch + "/run";
+  spec.kill_on_interrupt = true;
   spec.etc_hosts = "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   auto resolv = os::read_file("/etc/resolv.conf");
   if (resolv) spec.resolv_conf = *resolv;

@@ -167,7 +167,8 @@ void run(Context& ctx, Args& a) {
       return ctx.report(st.error());
   }
   if (a.quiet) {
-    fmt::print("{}\n", result->image_id.str());
+    // With --output ...,dest=- stdout carries the tar: the ID goes to stderr.
+    fmt::print(a.opts.output.dest == "-" ? stderr : stdout, "{}\n", result->image_id.str());
     return;
   }
   progress.info(fmt::format("writing image {} done", result->image_id.str()));

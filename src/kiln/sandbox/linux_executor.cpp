@@ -57,7 +57,9 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
     master.reset(fd);  // -1 when init failed first: its report says why
     if (master.valid()) detail::copy_winsize(master.get());
   }
-  auto waited = KILN_TRY(detail::wait_child(shim, signals, report_read.get(), master.get()));
+  auto waited = KILN_TRY(detail::wait_child(shim, signals, report_read.get(), master.get(),
+                                            spec.kill_on_interrupt));
+  if (waited.interrupted) return fail(Errc::cancelled, "interrupted");
   auto report = detail::parse_report(waited.report);
   if (!report) return Outcome{waited.exit_code, {}};
   if (report->exit_code == detail::k_setup_failed) return fail(report->code, report->message);

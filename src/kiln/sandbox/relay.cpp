@@ -74,7 +74,8 @@ void copy_winsize(int master) {
   if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
 }
 
-Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master) {
+Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master,
+                          bool kill_on_interrupt) {
   std::optional<RawTerminal> raw;
   if (tty_master >= 0) raw.emplace();
   bool stdin_open = tty_master >= 0;
@@ -104,7 +105,14 @@ Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd
         if (tty_master >= 0) copy_winsize(tty_master);
         continue;
       }
-      if (sig == SIGINT || sig == SIGTERM) ++terminations;
+      if (sig == SIGINT || sig == SIGTERM) {
+        ++terminations;
+        if (kill_on_interrupt) {
+          w.interrupted = true;
+          kill(child, SIGKILL);
+          continue;
+        }
+      }
       kill(child, terminations > 1 ? SIGKILL : sig);
     }
     int status = 0;

@@ -27,13 +27,15 @@ class SignalBlock {
 
 struct Waited {
   int exit_code = 0;
+  bool interrupted = false;  // kill_on_interrupt and SIGINT/SIGTERM arrived
   std::string report;  // what the children wrote to the report pipe
 };
 
 // Waits for `child` while relaying signals from `signals` and, when tty_master >= 0, the
 // terminal (kiln's stdin to the master, the master to kiln's stdout). report_fd is read to
 // its end.
-Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master);
+Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master,
+                          bool kill_on_interrupt = false);
 
 // Gives the terminal behind `master` the size of kiln's own terminal (stdin).
 void copy_winsize(int master);

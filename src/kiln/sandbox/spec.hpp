@@ -55,6 +55,8 @@ struct SandboxSpec {
   bool tty = false;         // give the process a pseudo-terminal
   std::string state_dir;    // per-run scratch directory kiln owns (hosts files, mount point)
   std::string id;           // container ID (runtimes want one)
+  bool kill_on_interrupt = false;  // SIGINT/SIGTERM to kiln kill the sandbox instead of being
+                                   // forwarded (a build step is cancelled, not signalled)
   std::string etc_hosts;    // contents of /etc/hosts, /etc/resolv.conf inside the sandbox
   std::string resolv_conf;  // (empty: not provided)
 };
@@ -67,6 +69,7 @@ struct Stdio {
 struct Outcome {
   int exit_code = 0;       // the process's status; 128+N when killed by signal N
   std::string exec_error;  // set when the command could not be started (exit_code 126/127)
+  bool interrupted = false;  // kill_on_interrupt fired
 };
 
 // Runs a SandboxSpec to completion. Setup failures are Errors; a process that ran (or whose

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# kiln build: cache correctness (no false hits), outputs, reproducibility, bad input, Ctrl-C.
+source "$(dirname "$0")/lib.sh"
+[[ $(id -u) == 0 ]] || skip "building needs root (CI runs as root)"
+unshare -m -p -f true 2>/dev/null || skip "the kernel refuses new namespaces here"
+
+busybox_rootfs
+SOURCE_DATE_EPOCH=1600000000 "$KILN" import -q -c 'CMD ["/bin/sh"]' "$WORK/rootfs" bb >/dev/null
+ctx="$WORK/ctx"
+mkdir -p "$ctx/app"
+echo one >"$ctx/app/a.txt"
+echo two >"$ctx/app/b.txt"
+echo ignored >"$ctx/app/junk.tmp"
+cat >"$ctx/Dockerfile" <<'D'
+FROM bb
+ARG FLAVOR=plain
+RUN echo "base step" > /base.txt
+COPY app/ /app/
+RUN cat /app/*.txt > /app/joined && ls /app > /app/listing
+RUN echo "flavor=$FLAVOR" > /flavor
+CMD ["cat", "/app/joined"]
+D
+build() { "$KILN" build --progress plain "$@" "$ctx"; }
+cached_count() { grep -c CACHED "$WORK/err" || true; }
+
+# --- first build, then a fully cached one: same ID, nothing re-runs -------------------------
+expect_exit 0 build -t app:1
+expect_exit 0 "$KILN" run --rm app:1
+expect_eq "one
+two" "$OUT" "run the built image"
+id1=$("$KILN" images -q --no-trunc app:1)
+expect_exit 0 build -t app:1
+expect_eq 4 "$(cached_count)" "cached steps of a rebuild"
+[[ "$ERR" != *"#"*" 0."*"flavor"* ]] || fail "a RUN ran on a fully cached rebuild"
+expect_eq "$id1" "$("$KILN" images -q --no-trunc app:1)" "image ID of a fully cached rebuild"
+pass "fully cached rebuild"
+
+# --- content change: only the steps from the COPY re-run ------------------------------------
+echo ONE >"$ctx/app/a.txt"
+expect_exit 0 build -t app:2
+expect_eq 1 "$(cached_count)" "cached steps after a content change (only the first RUN)"
+expect_eq "ONE
+two" "$("$KILN" run --rm app:2)" "content change reached the image"
+# --- mode change only ------------------------------------------------------------------------
+chmod 0600 "$ctx/app/b.txt"
+expect_exit 0 build -t app:3
+expect_eq 1 "$(cached_count)" "cached steps after a mode change"
+expect_exit 0 "$KILN" run --rm app:3 stat -c %a /app/b.txt
+expect_eq 600 "$OUT" "mode change reached the image"
+# --- owner of a context file: COPY makes everything root's, so the cache is right to hit -----
+chown 1234:1234 "$ctx/app/b.txt"
+expect_exit 0 build -t app:4
+expect_eq 4 "$(cached_count)" "cached steps after a context owner change"
+expect_exit 0 "$KILN" run --rm app:4 stat -c %u:%g /app/b.txt
+expect_eq 0:0 "$OUT" "COPY gives files to root"
+# --- --chown in the Dockerfile changes the step ---------------------------------------------
+sed -i 's|^COPY app/ /app/|COPY --chown=1:1 app/ /app/|' "$ctx/Dockerfile"
+expect_exit 0 build -t app:5
+expect_eq 1 "$(cached_count)" "cached steps after --chown changed"
+expect_exit 0 "$KILN" run --rm app:5 stat -c %u:%g /app/b.txt
+expect_eq 1:1 "$OUT" "--chown reached the image"
+# --- build arg ---------------------------------------------------------------------------------
+expect_exit 0 build -t app:6 --build-arg FLAVOR=spicy
+expect_exit 0 "$KILN" run --rm app:6 cat /flavor
+expect_eq flavor=spicy "$OUT" "build arg change"
+expect_exit 0 "$KILN" inspect --format '{{json .Config.Env}}' app:6
+[[ "$OUT" != *FLAVOR* ]] || fail "a build arg persisted into the image config: $OUT"
+expect_exit 0 build -t app:6 --build-arg NOPE=1
+expect_contains "$ERR" 'build-arg "NOPE" was given but not consumed'
+# --- .dockerignore ---------------------------------------------------------------------------
+expect_exit 0 "$KILN" run --rm app:6 cat /app/listing
+expect_contains "$OUT" junk.tmp
+echo '**/*.tmp' >"$ctx/.dockerignore"
+expect_exit 0 build -t app:7
+expect_exit 0 "$KILN" run --rm app:7 cat /app/listing
+[[ "$OUT" != *junk.tmp* ]] || fail ".dockerignore change did not invalidate the COPY"
+# --- base image re-tagged --------------------------------------------------------------------
+mkdir -p "$WORK/rootfs/extra" && echo new-base >"$WORK/rootfs/extra/marker"
+"$KILN" import -q -c 'CMD ["/bin/sh"]' "$WORK/rootfs" bb >/dev/null
+expect_exit 0 build -t app:8
+expect_eq 0 "$(cached_count)" "cached steps after the base image changed"
+expect_exit 0 "$KILN" run --rm app:8 cat /extra/marker
+expect_eq new-base "$OUT"
+# --- --no-cache ------------------------------------------------------------------------------
+expect_exit 0 build --no-cache -t app:9
+expect_eq 0 "$(cached_count)" "--no-cache"
+pass "cache invalidation (content, mode, owner, build arg, .dockerignore, base)"
+
+# --- outputs, -q, --iidfile, stdin context, -f - -----------------------------------------
+expect_exit 0 "$KILN" build -q --iidfile "$WORK/iid" "$ctx"
+expect_eq "$OUT" "$(cat "$WORK/iid")" "-q and --iidfile"
+expect_exit 0 "$KILN" build -q --output "type=local,dest=$WORK/local" "$ctx"
+[[ -f "$WORK/local/app/joined" ]] || fail "--output type=local"
+"$KILN" build -q --output type=tar,dest=- "$ctx" >"$WORK/out.tar"
+tar -tf "$WORK/out.tar" >"$WORK/out.list"
+grep -qx app/joined "$WORK/out.list" || fail "--output type=tar"
+tar -C "$ctx" -cf - . | "$KILN" build -q -t fromstdin - >/dev/null || fail "context from stdin"
+expect_exit 0 "$KILN" run --rm fromstdin
+expect_contains "$OUT" "ONE"
+printf 'FROM bb\nRUN echo piped > /p\n' | "$KILN" build -q -f - -t piped "$ctx" >/dev/null
+expect_eq piped "$("$KILN" run --rm piped cat /p)" "-f -"
+pass "outputs and inputs"
+
+# --- reproducible: two contexts, two stores, different times, same digest ---------------------
+for n in 1 2; do
+  mkdir -p "$WORK/repro$n"
+  cp -a "$ctx/." "$WORK/repro$n/"
+  touch -d "@$((1700000000 + n * 1000))" "$WORK/repro$n/app/a.txt"
+  KILN_ROOT="$WORK/store-repro$n" SOURCE_DATE_EPOCH=1600000000 \
+    "$KILN" import -q -c 'CMD ["/bin/sh"]' "$WORK/rootfs" bb >/dev/null
+  KILN_ROOT="$WORK/store-repro$n" "$KILN" build -q --source-date-epoch 1650000000 \
+    -t repro "$WORK/repro$n" >"$WORK/repro$n.id"
+  KILN_ROOT="$WORK/store-repro$n" "$KILN" images -q --digests --no-trunc --format '{{.Digest}}' repro >"$WORK/repro$n.digest"
+  sleep 1
+done
+expect_eq "$(cat "$WORK/repro1.id")" "$(cat "$WORK/repro2.id")" "image ID of two SOURCE_DATE_EPOCH builds"
+expect_eq "$(cat "$WORK/repro1.digest")" "$(cat "$WORK/repro2.digest")" "manifest digest of two builds"
+pass "reproducible builds"
+
+# --- bad input ---------------------------------------------------------------------------------
+expect_exit 3 "$KILN" build "$WORK/no-such-dir"
+expect_contains "$ERR" "is not a directory"
+mkdir -p "$WORK/empty"
+expect_exit 3 "$KILN" build "$WORK/empty"
+expect_contains "$ERR" "Dockerfile"
+bad="$WORK/bad"
+mkdir -p "$bad"
+printf 'FROM bb\nCOPY ../outside /x\n' >"$bad/Dockerfile"
+echo secret >"$WORK/outside"
+expect_exit 3 "$KILN" build "$bad"
+expect_contains "$ERR" 'not found'
+printf 'FROM bb\nRUN echo about to fail; exit 3\n' >"$bad/Dockerfile"
+expect_exit 2 "$KILN" build -t failed "$bad"
+expect_contains "$ERR" "did not complete successfully: exit code: 3"
+expect_contains "$ERR" "about to fail"
+[[ -z "$("$KILN" images -q failed)" ]] || fail "a failed build tagged an image"
+printf 'FROM bb AS a\nRUN true\n' >"$bad/Dockerfile"
+expect_exit 2 "$KILN" build --target nope "$bad"
+expect_contains "$ERR" "nope"
+printf 'FROM bb AS a\nCOPY --from=b /x /x\nFROM bb AS b\nCOPY --from=a /y /y\n' >"$bad/Dockerfile"
+expect_exit 2 "$KILN" build "$bad"
+expect_contains "$ERR" "circular dependency"
+printf 'FROM no-such-base\n' >"$bad/Dockerfile"
+expect_exit 3 "$KILN" build "$bad"
+expect_contains "$ERR" "no such image in the local store"
+pass "bad input"
+
+# --- Ctrl-C during a RUN ------------------------------------------------------------------
+intr="$WORK/intr"
+mkdir -p "$intr"
+printf 'FROM bb\nRUN echo first > /first\nRUN echo started; sleep 30\n' >"$intr/Dockerfile"
+"$KILN" build --progress plain -t intr "$intr" >"$WORK/intr.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do grep -q started "$WORK/intr.log" 2>/dev/null && break; sleep 0.05; done
+kill -INT $pid
+set +e; wait $pid; rc=$?; set -e
+[[ $rc != 0 ]] || fail "an interrupted build succeeded"
+for _ in $(seq 50); do pgrep -fx "sleep 30" >/dev/null || break; sleep 0.1; done
+pgrep -fx "sleep 30" >/dev/null && fail "the RUN process outlived the interrupted build"
+expect_eq 0 "$(grep -c "$KILN_ROOT" /proc/self/mountinfo || true)" "mounts after Ctrl-C"
+expect_exit 0 "$KILN" system check
+printf 'FROM bb\nRUN echo first > /first\nRUN echo quick\n' >"$intr/Dockerfile"
+expect_exit 0 "$KILN" build --progress plain "$intr"
+expect_eq 1 "$(cached_count)" "the step finished before Ctrl-C is reused"
+pass "Ctrl-C during RUN"
