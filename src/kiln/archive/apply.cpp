@@ -1,3 +1,4 @@
+#include "kiln/base/buffer.hpp"
 #include "kiln/archive/apply.hpp"
 
 #include <fcntl.h>
@@ -28,7 +29,7 @@ struct DirTime {
 class Applier {
  public:
   Applier(const os::Dir& root, TarReader& tar, const ApplyOptions& opts)
-      : m_root(root), m_tar(tar), m_opts(opts), m_buf(1 << 20) {}
+      : m_root(root), m_tar(tar), m_opts(opts) {}
 
   Result<ApplyStats> run() {
     while (true) {
@@ -227,7 +228,7 @@ class Applier {
   const os::Dir& m_root;
   TarReader& m_tar;
   const ApplyOptions& m_opts;
-  std::vector<char> m_buf;
+  Buffer m_buf{1 << 20};
   ApplyStats m_stats;
   std::set<std::string> m_created;
   std::vector<DirTime> m_dir_times;

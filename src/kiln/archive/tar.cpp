@@ -1,3 +1,4 @@
+#include "kiln/base/buffer.hpp"
 #include "kiln/archive/tar.hpp"
 
 #include <archive.h>
@@ -13,7 +14,7 @@ namespace {
 
 class LibarchiveReader final : public TarReader {
  public:
-  explicit LibarchiveReader(io::Reader& src) : m_src(src), m_buf(1 << 20) {}
+  explicit LibarchiveReader(io::Reader& src) : m_src(src) {}
   ~LibarchiveReader() override {
     if (m_a) archive_read_free(m_a);
   }
@@ -113,7 +114,7 @@ class LibarchiveReader final : public TarReader {
   }
 
   io::Reader& m_src;
-  std::vector<char> m_buf;
+  Buffer m_buf{1 << 20};
   ::archive* m_a = nullptr;
   std::optional<Error> m_src_error;
   int64_t m_count = 0;

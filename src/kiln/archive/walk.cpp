@@ -1,3 +1,4 @@
+#include "kiln/base/buffer.hpp"
 #include "kiln/archive/walk.hpp"
 
 #include <fcntl.h>
@@ -254,7 +255,7 @@ class Walker {
   const WalkOptions& m_opts;
   std::map<std::pair<dev_t, ino_t>, std::string> m_links;
   std::vector<Entry> m_pending;  // unchanged directories above the next changed entry
-  std::vector<char> m_buf = std::vector<char>(1 << 20);
+  Buffer m_buf{1 << 20};
 };
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "kiln/base/buffer.hpp"
 #include "kiln/build/copy.hpp"
 
 #include <fcntl.h>
@@ -116,7 +117,7 @@ class Copier {
     while (left > 0) {
       ssize_t n = copy_file_range(in.get(), nullptr, out, nullptr, static_cast<size_t>(left), 0);
       if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
-        std::vector<char> buf(1 << 20);
+        Buffer buf(1 << 20);
         while (left > 0) {
           ssize_t r = ::read(in.get(), buf.data(), buf.size());
           if (r <= 0) return fail_errno(fmt::format("read {}", rel));

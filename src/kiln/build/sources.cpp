@@ -85,7 +85,8 @@ Result<std::vector<std::string>> SourceTree::expand(std::string_view pattern) co
 Result<std::string> SourceTree::content_key(const std::vector<std::string>& rels,
                                             const dockerfile::IgnoreMatcher& excludes) const {
   Sha256 h;
-  std::vector<char> buf(1 << 20);
+  constexpr size_t k_buf = 1 << 20;
+  auto buf = std::make_unique_for_overwrite<char[]>(k_buf);
   auto add_text = [&](const std::string& s) { h.update(s.data(), s.size() + 1); };
   // Walks one path (following a symlink only at the top, as COPY does).
   std::string base;  // the source being walked; --exclude matches below it
@@ -106,10 +107,10 @@ Result<std::string> SourceTree::content_key(const std::vector<std::string>& rels
     } else if (S_ISREG(st.st_mode)) {
       auto data = KILN_TRY(m_dir.open_in_root(rel, O_RDONLY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW)));
       while (true) {
-        ssize_t n = ::read(data.get(), buf.data(), buf.size());
+        ssize_t n = ::read(data.get(), buf.get(), k_buf);
         if (n < 0) return fail_errno(fmt::format("read {}", rel));
         if (n == 0) break;
-        h.update(buf.data(), static_cast<size_t>(n));
+        h.update(buf.get(), static_cast<size_t>(n));
       }
     } else if (S_ISDIR(st.st_mode)) {
       auto dfd = KILN_TRY(m_dir.open_in_root(rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC));

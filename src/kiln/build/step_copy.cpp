@@ -84,13 +84,14 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
   const SourceTree* src = &env.context;
   std::string source_key;
   std::vector<std::vector<std::string>> expanded;
+  std::vector<store::LayerRecord> from_layers;
   if (!p.from.empty()) {
+    // Another stage or an image: its identity is the key; its tree is made only on a miss.
     auto stage = resolve_stage_ref(env.dockerfile, p.from);
-    std::vector<store::LayerRecord> layers;
     if (stage && *stage >= 0) {
       auto& st = env.finished.at(static_cast<size_t>(*stage));
       if (!st) return failf(Errc::internal, "stage {:?} was not built", p.from);
-      layers = st->layers;
+      from_layers = st->layers;
       source_key = "stage " + st->key;
     } else {
       auto image = KILN_TRY_CTX(ops::load_image(env.store, p.from), fmt::format("--from={}", p.from));
@@ -98,16 +99,12 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
       for (const auto& d : image.manifest.layers) {
         auto rec = KILN_TRY(env.store.layer(d.digest));
         if (!rec) return failf(Errc::corrupt, "image {}: layer {} is not recorded", p.from, d.digest);
-        layers.push_back(*rec);
+        from_layers.push_back(*rec);
       }
     }
-    std::string dir = KILN_TRY(env.trees.materialize(layers));
-    other = KILN_TRY(SourceTree::open(dir, IgnoreMatcher{}, p.from));
-    src = &*other;
-  }
-  for (const auto& pattern : paths.sources)
-    expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));
-  if (p.from.empty()) {
+  } else {
+    for (const auto& pattern : paths.sources)
+      expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));
     std::vector<std::string> all;
     for (const auto& e : expanded) all.insert(all.end(), e.begin(), e.end());
     source_key = "context " + KILN_TRY(src->content_key(all, spec.excludes));
@@ -128,7 +125,14 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
   if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
 
   auto tree = KILN_TRY(env.trees.open(s.layers));
-  auto st = env.trees.with_mounted(tree, [&](const os::Dir& root) -> Status {
+  auto work = [&](const os::Dir& root, const std::string& source_root) -> Status {
+    if (!p.from.empty()) {
+      // The other stage's (or image's) tree, mounted read-only next to ours.
+      other = KILN_TRY(SourceTree::open(source_root, IgnoreMatcher{}, p.from));
+      src = &*other;
+      for (const auto& pattern : paths.sources)
+        expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));
+    }
     CopySpec local = spec;
     if (!p.chown.empty()) {
       auto [uid, gid] = KILN_TRY_CTX(resolve_chown(root, p.chown), fmt::format("--chown={}", p.chown));
@@ -138,7 +142,11 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
     for (const auto& e : expanded) KILN_TRY(copy_sources(*src, e, root, local));
     if (!paths.contents.empty()) KILN_TRY(copy_heredocs(paths.contents, root, local));
     return {};
-  });
+  };
+  auto st = p.from.empty() ? env.trees.with_mounted(tree, [&](const os::Dir& root) {
+    return work(root, "");
+  })
+                           : env.trees.with_mounted_source(tree, from_layers, work);
   if (!st) {
     env.trees.close(tree);
     return with_context(std::move(st), p.keyword);

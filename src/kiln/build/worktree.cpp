@@ -92,9 +92,30 @@ Result<WorkTree> Trees::open(const std::vector<store::LayerRecord>& layers) {
 }
 
 Status Trees::with_mounted(const WorkTree& tree, const std::function<Status(const os::Dir&)>& fn) {
+  return with_mounted_source(tree, {}, [&](const os::Dir& root, const std::string&) {
+    return fn(root);
+  });
+}
+
+Status Trees::with_mounted_source(
+    const WorkTree& tree, const std::vector<store::LayerRecord>& source_layers,
+    const std::function<Status(const os::Dir& root, const std::string& source_root)>& fn) {
+  bool want_source = !source_layers.empty();
   if (!tree.rootfs.overlay()) {
     auto root = KILN_TRY(os::Dir::open(tree.rootfs.dir));
-    return fn(root);
+    std::string source = want_source ? KILN_TRY(materialize(source_layers)) : "";
+    return fn(root, source);
+  }
+  sandbox::RootFs source_fs;
+  std::string source_point;
+  if (want_source) {
+    // Read-only overlay of the source's layers (the mount points' dir makes a second lower
+    // dir, which a lower-only overlay needs).
+    source_fs.lowers =
+        KILN_TRY(ops::layer_snapshots(m_store, descriptors(source_layers), diff_ids(source_layers)));
+    source_fs.lowers.push_back(KILN_TRY(ops::mount_points_snapshot(m_store)));
+    source_point = tree.scratch + "/source";
+    KILN_TRY(os::Dir::create(source_point, 0755));
   }
   std::string mount_point = tree.scratch + "/merged";
   KILN_TRY(os::Dir::create(mount_point, 0755));
@@ -108,8 +129,9 @@ Status Trees::with_mounted(const WorkTree& tree, const std::function<Status(cons
     Status st = [&]() -> Status {
       if (unshare(CLONE_NEWNS) != 0) return fail_errno("create a mount namespace");
       KILN_TRY(sandbox::mount_rootfs(tree.rootfs, mount_point));
+      if (want_source) KILN_TRY(sandbox::mount_rootfs(source_fs, source_point));
       auto root = KILN_TRY(os::Dir::open(mount_point));
-      return fn(root);
+      return fn(root, source_point);
     }();
     if (!st) {
       std::string wire = fmt::format("{}\n{}", static_cast<int>(st.error().code()),

@@ -46,6 +46,11 @@ class Trees {
   // or directly (copy mode). fn's error comes back as this call's error; anything else fn
   // changes in memory stays in the child.
   Status with_mounted(const WorkTree& tree, const std::function<Status(const os::Dir&)>& fn);
+  // The same, with a second, read-only tree of `source_layers` (COPY --from) mounted too; fn
+  // gets its root path. In copy mode the source is materialized instead.
+  Status with_mounted_source(
+      const WorkTree& tree, const std::vector<store::LayerRecord>& source_layers,
+      const std::function<Status(const os::Dir& root, const std::string& source_root)>& fn);
   // The tree's changes as a layer; nullopt when nothing changed. Removes the tree.
   Result<std::optional<store::LayerRecord>> commit(WorkTree& tree, const CommitOptions& opts);
   // Removes the tree without a layer.

@@ -105,12 +105,13 @@ Result<size_t> PeekReader::read(void* buf, size_t size) {
 }
 
 Result<int64_t> copy(Reader& src, Writer& dst) {
-  std::vector<char> buf(1 << 20);
+  constexpr size_t k_size = 1 << 20;
+  auto buf = std::make_unique_for_overwrite<char[]>(k_size);  // not zeroed: only what is read
   int64_t total = 0;
   while (true) {
-    size_t n = KILN_TRY(src.read(buf.data(), buf.size()));
+    size_t n = KILN_TRY(src.read(buf.get(), k_size));
     if (n == 0) return total;
-    KILN_TRY(dst.write(buf.data(), n));
+    KILN_TRY(dst.write(buf.get(), n));
     total += static_cast<int64_t>(n);
   }
 }

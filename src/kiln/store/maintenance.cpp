@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "kiln/base/buffer.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -28,7 +29,7 @@ std::string verify_blob_file(const os::Dir& blobs, const std::string& name, int6
   if (!fd) return fmt::format("blob {}: {}", name, fd.error().message());
   io::FdReader r(fd->get());
   io::HashingReader h(r);
-  std::vector<char> buf(1 << 20);
+  Buffer buf(1 << 20);
   while (true) {
     auto n = h.read(buf.data(), buf.size());
     if (!n) return fmt::format("blob sha256:{}: {}", name, n.error().message());

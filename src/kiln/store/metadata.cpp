@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS build_cache(
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
+// Raised whenever k_schema gains a table or index.
+constexpr int k_schema_level = 2;
+
 Result<Digest> column_digest(const Stmt& s, int col) {
   return with_context(Digest::parse(s.text(col)), "store metadata");
 }
@@ -54,8 +57,16 @@ Result<Digest> column_digest(const Stmt& s, int col) {
 
 Result<std::unique_ptr<Metadata>> Metadata::open(const std::string& path) {
   auto db = KILN_TRY(Db::open(path));
+  // user_version k_schema_level marks a database whose schema is complete: then opening needs
+  // no write transaction.
+  {
+    auto v = KILN_TRY(db->prepare("PRAGMA user_version"));
+    if (KILN_TRY(v.step()) && v.integer(0) >= k_schema_level)
+      return std::unique_ptr<Metadata>(new Metadata(std::move(db)));
+  }
   auto tx = KILN_TRY(Transaction::begin(*db));
   KILN_TRY(db->exec(k_schema));
+  KILN_TRY(db->exec(fmt::format("PRAGMA user_version={}", k_schema_level)));
   auto q = KILN_TRY(db->prepare("SELECT value FROM meta WHERE key='schema_version'"));
   if (KILN_TRY(q.step()) && q.text(0) != "1")
     return failf(Errc::unsupported, "store metadata {}: schema version {} is newer than this kiln",

@@ -78,7 +78,15 @@ Result<std::unique_ptr<BlobWriter>> Store::new_blob(Lease& lease) {
 
 Result<BlobRef> Store::put_blob(std::string_view data, Lease& lease,
                                 const std::optional<Digest>& want) {
-  // The writer hashes once, verifies `want`, leases, and treats an existing blob as success.
+  // A blob the store has already (a rebuilt manifest, a config) is only leased, not rewritten.
+  Digest d = Digest::of(data);
+  if (want && d != *want)
+    return failf(Errc::corrupt, "blob content hashes to {}, expected {}", d, *want);
+  if (has_blob(d)) {
+    KILN_TRY(m_meta->add_to_lease(lease.id(), d));
+    if (has_blob(d)) return BlobRef{d, static_cast<int64_t>(data.size())};
+  }
+  // The writer verifies again, leases, and treats an existing blob as success.
   auto w = KILN_TRY(new_blob(lease));
   KILN_TRY(w->write(data.data(), data.size()));
   return w->commit(want, static_cast<int64_t>(data.size()));
