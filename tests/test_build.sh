@@ -101,6 +101,26 @@ printf 'FROM bb\nRUN echo piped > /p\n' | "$KILN" build -q -f - -t piped "$ctx" 
 expect_eq piped "$("$KILN" run --rm piped cat /p)" "-f -"
 pass "outputs and inputs"
 
+# --- --cache-to / --cache-from type=local: a second store reuses the first one's steps -------
+SOURCE_DATE_EPOCH=1600000000 "$KILN" import -q -c 'CMD ["/bin/sh"]' "$WORK/rootfs" bb >/dev/null
+expect_exit 0 "$KILN" build -q --cache-to "type=local,dest=$WORK/ci-cache" "$ctx"
+[[ -s "$WORK/ci-cache/index.json" ]] || fail "--cache-to wrote no index"
+export KILN_ROOT_SAVED=$KILN_ROOT
+export KILN_ROOT="$WORK/store-ci"
+SOURCE_DATE_EPOCH=1600000000 "$KILN" import -q -c 'CMD ["/bin/sh"]' "$WORK/rootfs" bb >/dev/null
+# The same base image in both stores (the cache keys start from its digest).
+[[ "$("$KILN" images -q --no-trunc bb)" == "$(KILN_ROOT=$KILN_ROOT_SAVED "$KILN" images -q --no-trunc bb)" ]] ||
+  fail "the two stores have different base images"
+expect_exit 0 build --cache-from "type=local,src=$WORK/ci-cache"
+expect_eq 4 "$(cached_count)" "steps reused from --cache-from"
+expect_contains "$ERR" "imported"
+expect_exit 0 build --cache-from "type=local,src=$WORK/no-cache-yet"
+printf 'garbage' >"$WORK/ci-cache/index.json"
+expect_exit 5 build --cache-from "type=local,src=$WORK/ci-cache"
+expect_exit 8 build --cache-from "type=registry,ref=x"
+export KILN_ROOT=$KILN_ROOT_SAVED
+pass "--cache-to / --cache-from"
+
 # --- reproducible: two contexts, two stores, different times, same digest ---------------------
 for n in 1 2; do
   mkdir -p "$WORK/repro$n"

@@ -46,7 +46,7 @@ struct BuildOptions {
   std::optional<int64_t> source_date_epoch;
   io::Compression compression = io::Compression::gzip;
   Output output;
-  std::string cache_from, cache_to;  // type=local directories
+  std::string cache_from, cache_to;  // directories (cache_io.hpp)
 };
 
 // Progress events (progress.hpp renders them).

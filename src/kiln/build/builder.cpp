@@ -8,6 +8,7 @@
 #include "kiln/archive/tar.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/build/build.hpp"
+#include "kiln/build/cache_io.hpp"
 #include "kiln/build/state.hpp"
 #include "kiln/dockerfile/dockerignore.hpp"
 #include "kiln/dockerfile/source.hpp"
@@ -233,11 +234,14 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   auto context = KILN_TRY(SourceTree::open(context_dir, ignore, "context"));
 
   auto lease = KILN_TRY(store.lease());
+  if (!opts.cache_from.empty()) {
+    int n = KILN_TRY(import_cache(store, lease, opts.cache_from));
+    if (n > 0) progress.info(fmt::format("imported {} build cache entries from {}", n, opts.cache_from));
+  }
   Trees trees(store, lease, ops::choose_snapshotter(store), scratch.path());
   std::vector<std::optional<StageState>> finished(df.stages.size());
-  BuildEnv env{store,   lease, executor, opts, progress, trees, context, context_dir,
-               df,      plan,  finished};
-  env.now = store::now_seconds();
+  BuildEnv env{store, lease, executor, opts, progress, trees, context, context_dir, df, plan,
+               finished, 1, 0, {}, store::now_seconds()};
   Lexer lex(df.escape);
   for (const auto& ps : plan.stages) KILN_TRY(build_stage(env, ps, lex));
 
@@ -253,6 +257,8 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   }
   auto rec = KILN_TRY(ops::store_image(store, lease, img));
   KILN_TRY(write_output(store, opts, rec));
+  if (!opts.cache_to.empty())
+    KILN_TRY_CTX(export_cache(store, env.used_keys, opts.cache_to), "--cache-to");
   return BuildResult{rec.config_digest, rec.manifest_digest, env.next_id - 1, env.cached_steps};
 }
 

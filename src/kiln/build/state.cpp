@@ -191,6 +191,7 @@ Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key,
   add_history(s, env, std::move(created_by), !layer.has_value(), hit->created);
   s.last_created = std::max(s.last_created, hit->created);
   s.key = key;
+  env.used_keys.push_back(key);
   env.progress.cached(id);
   ++env.cached_steps;
   return true;
@@ -207,6 +208,7 @@ Status record_step(StageState& s, BuildEnv& env, const std::string& key,
   s.last_created = std::max(s.last_created, now);
   s.key = key;
   if (layer) KILN_TRY(env.store.metadata().put_layer(*layer));
+  env.used_keys.push_back(key);
   return env.store.metadata().put_cache({key, layer ? layer->digest.str() : "", now});
 }
 

@@ -40,6 +40,7 @@ struct BuildEnv {
   std::vector<std::optional<StageState>>& finished;  // by Dockerfile stage index
   int next_id = 1;
   int cached_steps = 0;
+  std::vector<std::string> used_keys;  // cache entries this build hit or made (--cache-to)
   int64_t now = 0;  // build start (history timestamps unless SOURCE_DATE_EPOCH)
 };
 

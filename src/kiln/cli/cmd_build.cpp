@@ -7,6 +7,7 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/build/build.hpp"
+#include "kiln/build/cache_io.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
 #include "kiln/os/dir.hpp"
@@ -134,8 +135,10 @@ Status prepare(Args& a) {
                    "--output type={}: image archives come with kiln save (not yet available)", type);
     else return failf(Errc::invalid_argument, "--output type={:?}: want kiln, tar or local", type);
   }
-  if (!a.cache_from.empty() || !a.cache_to.empty())
-    return fail(Errc::unsupported, "--cache-from/--cache-to are not available yet");
+  if (!a.cache_from.empty())
+    o.cache_from = KILN_TRY(build::parse_cache_spec(a.cache_from, "src", "--cache-from"));
+  if (!a.cache_to.empty())
+    o.cache_to = KILN_TRY(build::parse_cache_spec(a.cache_to, "dest", "--cache-to"));
   return {};
 }
 

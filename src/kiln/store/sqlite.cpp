@@ -86,7 +86,13 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   }
   sqlite3_busy_timeout(db, 60000);
   auto out = std::unique_ptr<Db>(new Db(db));
-  KILN_TRY(out->exec("PRAGMA journal_mode=WAL"));
+  // WAL mode is persistent in the file: set it once, on a new database.
+  bool wal = false;
+  {
+    auto mode = KILN_TRY(out->prepare("PRAGMA journal_mode"));
+    wal = KILN_TRY(mode.step()) && mode.text(0) == "wal";
+  }
+  if (!wal) KILN_TRY(out->exec("PRAGMA journal_mode=WAL"));
   // NORMAL in WAL mode: commits do not wait for the disk; a crash of kiln loses nothing, a
   // power loss may lose the newest transactions but never corrupts the database (blobs are
   // fsynced before they are linked, so a lost record only leaves a blob for gc).
