@@ -121,6 +121,32 @@ expect_exit 8 build --cache-from "type=registry,ref=x"
 export KILN_ROOT=$KILN_ROOT_SAVED
 pass "--cache-to / --cache-from"
 
+# --- ADD of http(s) URLs, with and without --checksum ------------------------------------------
+mkdir -p "$WORK/web" "$WORK/addurl"
+echo "remote file" >"$WORK/web/remote.txt"
+port=$((20000 + RANDOM % 20000))
+(cd "$WORK/web" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+web=$!
+cleanup_hooks+=("kill $web")
+for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null && break; sleep 0.1; done
+sum=$(sha256sum "$WORK/web/remote.txt" | cut -d' ' -f1)
+printf 'FROM bb\nADD http://127.0.0.1:%s/remote.txt /srv/\nADD --checksum=sha256:%s http://127.0.0.1:%s/remote.txt /named.txt\n' \
+  "$port" "$sum" "$port" >"$WORK/addurl/Dockerfile"
+expect_exit 0 "$KILN" build -q -t addurl "$WORK/addurl"
+expect_exit 0 "$KILN" run --rm addurl sh -c 'cat /srv/remote.txt /named.txt; stat -c %a /named.txt'
+expect_eq "remote file
+remote file
+600" "$OUT" "ADD URL"
+printf 'FROM bb\nADD --checksum=sha256:%064d http://127.0.0.1:%s/remote.txt /x\n' 0 "$port" >"$WORK/addurl/Dockerfile"
+expect_exit 5 "$KILN" build -q "$WORK/addurl"
+expect_contains "$ERR" "checksum mismatch"
+printf 'FROM bb\nADD http://127.0.0.1:%s/missing.txt /x\n' "$port" >"$WORK/addurl/Dockerfile"
+expect_exit 3 "$KILN" build -q "$WORK/addurl"
+expect_contains "$ERR" "404"
+printf 'FROM bb\nCOPY http://127.0.0.1:%s/remote.txt /x\n' "$port" >"$WORK/addurl/Dockerfile"
+expect_exit 2 "$KILN" build -q "$WORK/addurl"
+pass "ADD of URLs"
+
 # --- reproducible: two contexts, two stores, different times, same digest ---------------------
 for n in 1 2; do
   mkdir -p "$WORK/repro$n"

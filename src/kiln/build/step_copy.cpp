@@ -3,6 +3,8 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/build/copy.hpp"
+#include "kiln/build/fetch.hpp"
+#include "kiln/os/temp_dir.hpp"
 #include "kiln/build/state.hpp"
 #include "kiln/ops/image_view.hpp"
 
@@ -57,12 +59,22 @@ std::string absolute_dest(const StageState& s, const std::string& dest) {
 Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
   CopyParams p = params_of(cmd);
   const auto& paths = *p.paths;
-  for (const auto& src : paths.sources)
-    if (src.starts_with("http://") || src.starts_with("https://") || src.starts_with("git@"))
-      return failf(Errc::unsupported, "{} {}: remote sources are not supported by kiln yet",
-                   p.keyword, src);
-  if (!p.checksum.empty())
-    return failf(Errc::unsupported, "ADD --checksum applies to remote sources, which kiln does not fetch yet");
+  std::vector<std::string> local_sources, urls;
+  for (const auto& src : paths.sources) {
+    bool url = src.starts_with("http://") || src.starts_with("https://");
+    if (src.starts_with("git@") || src.starts_with("git://") ||
+        (url && src.find(".git") != std::string::npos && src.ends_with(".git")))
+      return failf(Errc::unsupported, "{} {}: git sources are not supported by kiln", p.keyword, src);
+    if (url && !p.add)
+      return failf(Errc::invalid_argument, "COPY {}: source can't be a URL (use ADD)", src);
+    (url ? urls : local_sources).push_back(src);
+  }
+  std::optional<Digest> checksum;
+  if (!p.checksum.empty()) {
+    if (urls.size() != 1 || !local_sources.empty())
+      return fail(Errc::invalid_argument, "ADD --checksum needs exactly one http(s) source");
+    checksum = KILN_TRY_CTX(Digest::parse(p.checksum), "ADD --checksum");
+  }
   CopySpec spec;
   spec.dest = absolute_dest(s, paths.dest);
   spec.mode = KILN_TRY(parse_chmod(p.chmod));
@@ -78,6 +90,24 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
                  "When using {} with more than one source file, the destination must be a "
                  "directory and end with a /",
                  p.keyword);
+
+  // Remote sources are downloaded first (their content is part of the key).
+  std::optional<SourceTree> downloads;
+  std::vector<std::string> download_names;
+  std::string url_key;
+  std::optional<os::TempDir> dl_dir;
+  if (!urls.empty()) {
+    std::string tmp_parent = env.store.root() + "/tmp";
+    KILN_TRY(os::Dir::create(tmp_parent, 0700));
+    dl_dir.emplace(KILN_TRY(os::TempDir::create("download", tmp_parent)));
+    auto dir = KILN_TRY(os::Dir::open(dl_dir->path()));
+    for (const auto& url : urls) {
+      auto f = KILN_TRY_CTX(fetch_url(url, dir, checksum), "ADD");
+      download_names.push_back(f.name);
+      url_key += fmt::format("url {} {}\n", url, f.digest);
+    }
+    downloads = KILN_TRY(SourceTree::open(dl_dir->path(), IgnoreMatcher{}, "download"));
+  }
 
   // The source tree and what identifies its content.
   std::optional<SourceTree> other;
@@ -103,13 +133,14 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
       }
     }
   } else {
-    for (const auto& pattern : paths.sources)
+    for (const auto& pattern : local_sources)
       expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));
     std::vector<std::string> all;
     for (const auto& e : expanded) all.insert(all.end(), e.begin(), e.end());
     source_key = "context " + KILN_TRY(src->content_key(all, spec.excludes));
   }
   for (const auto& h : paths.contents) source_key += "\nheredoc " + h.name + "\n" + h.content;
+  source_key += url_key;
 
   std::string shown = join(paths.sources, " ");
   for (const auto& h : paths.contents) shown += (shown.empty() ? "<<" : " <<") + h.name;
@@ -140,6 +171,13 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
       local.gid = gid;
     }
     for (const auto& e : expanded) KILN_TRY(copy_sources(*src, e, root, local));
+    if (downloads) {
+      // Downloaded files are not unpacked, and are mode 0600 unless --chmod says otherwise.
+      CopySpec remote = local;
+      remote.unpack = false;
+      if (!remote.mode) remote.mode = 0600;
+      KILN_TRY(copy_sources(*downloads, download_names, root, remote));
+    }
     if (!paths.contents.empty()) KILN_TRY(copy_heredocs(paths.contents, root, local));
     return {};
   };
