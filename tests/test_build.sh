@@ -121,6 +121,23 @@ expect_exit 8 build --cache-from "type=registry,ref=x"
 export KILN_ROOT=$KILN_ROOT_SAVED
 pass "--cache-to / --cache-from"
 
+# --- independent stages run at the same time: each waits (bounded) for the other to start ------
+par="$WORK/par"
+mkdir -p "$par"
+cat >"$par/Dockerfile" <<D
+FROM bb AS a
+RUN --mount=type=cache,id=rendezvous-$$,target=/r touch /r/a && i=0 && while [ ! -e /r/b ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done && test -e /r/b && echo a > /a
+FROM bb AS b
+RUN --mount=type=cache,id=rendezvous-$$,target=/r touch /r/b && i=0 && while [ ! -e /r/a ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done && test -e /r/a && echo b > /b
+FROM bb
+COPY --from=a /a /a
+COPY --from=b /b /b
+D
+expect_exit 0 "$KILN" build -q --no-cache -t par "$par"
+expect_eq "a
+b" "$("$KILN" run --rm par cat /a /b)" "stages built in parallel"
+pass "independent stages in parallel"
+
 # --- ADD of http(s) URLs, with and without --checksum ------------------------------------------
 mkdir -p "$WORK/web" "$WORK/addurl"
 echo "remote file" >"$WORK/web/remote.txt"

@@ -89,7 +89,8 @@ Status dispatch(StageState& s, BuildEnv& env, const Command& cmd, const Lexer& l
 // Runs one instruction with progress and timing.
 Status run_instruction(StageState& s, BuildEnv& env, const Command& raw, const std::string& text,
                        int n, int total, const Lexer& lex) {
-  int id = env.next_id++;
+  if (env.cancelled) return fail(Errc::cancelled, "interrupted");
+  int id = env.ids++;
   env.progress.step(id, s.name, n, total, text);
   auto t0 = std::chrono::steady_clock::now();
   Command cmd = raw;
@@ -116,11 +117,13 @@ Status run_onbuild(StageState& s, BuildEnv& env, const Lexer& lex) {
   return {};
 }
 
+}  // namespace
+
 Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
   const Stage& stage = env.dockerfile.stages.at(static_cast<size_t>(ps.index));
   StageState s;
   int total = static_cast<int>(stage.commands.size()) + 1;
-  int id = env.next_id++;
+  int id = env.ids++;
   std::string name = stage.from.name.empty() ? fmt::format("stage-{}", ps.index) : stage.from.name;
   env.progress.step(id, name, 1, total, "FROM " + ps.base);
   if (ps.base_stage >= 0) {
@@ -141,6 +144,8 @@ Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
   env.finished.at(static_cast<size_t>(ps.index)) = std::move(s);
   return {};
 }
+
+namespace {
 
 Result<std::string> read_dockerfile(const BuildOptions& opts, const std::string& context_dir,
                                     std::string& path) {
@@ -240,10 +245,12 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   }
   Trees trees(store, lease, ops::choose_snapshotter(store), scratch.path());
   std::vector<std::optional<StageState>> finished(df.stages.size());
+  std::atomic<int> ids{1};
+  std::atomic<bool> cancelled{false};
   BuildEnv env{store, lease, executor, opts, progress, trees, context, context_dir, df, plan,
-               finished, 1, 0, {}, store::now_seconds()};
+               finished, ids, cancelled, 0, {}, store::now_seconds()};
   Lexer lex(df.escape);
-  for (const auto& ps : plan.stages) KILN_TRY(build_stage(env, ps, lex));
+  KILN_TRY(build_stages(env, lex));
 
   StageState& final_state = *finished.at(static_cast<size_t>(plan.target));
   ops::Assembled img;
@@ -259,7 +266,7 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   KILN_TRY(write_output(store, opts, rec));
   if (!opts.cache_to.empty())
     KILN_TRY_CTX(export_cache(store, env.used_keys, opts.cache_to), "--cache-to");
-  return BuildResult{rec.config_digest, rec.manifest_digest, env.next_id - 1, env.cached_steps};
+  return BuildResult{rec.config_digest, rec.manifest_digest, ids - 1, env.cached_steps};
 }
 
 }  // namespace kiln::build

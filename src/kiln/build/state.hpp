@@ -1,6 +1,7 @@
 // Internal to build/: the state of a stage while its instructions run.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +39,8 @@ struct BuildEnv {
   const dockerfile::Dockerfile& dockerfile;
   const dockerfile::Plan& plan;
   std::vector<std::optional<StageState>>& finished;  // by Dockerfile stage index
-  int next_id = 1;
+  std::atomic<int>& ids;        // progress step numbers, shared by parallel stages
+  std::atomic<bool>& cancelled; // set on Ctrl-C or when another stage failed
   int cached_steps = 0;
   std::vector<std::string> used_keys;  // cache entries this build hit or made (--cache-to)
   int64_t now = 0;  // build start (history timestamps unless SOURCE_DATE_EPOCH)
@@ -61,6 +63,11 @@ void add_history(StageState& s, const BuildEnv& env, std::string created_by, boo
 // ENTRYPOINT, CMD, HEALTHCHECK, STOPSIGNAL, SHELL, ONBUILD, MAINTAINER, ARG.
 Status apply_metadata(StageState& s, BuildEnv& env, const dockerfile::Command& cmd,
                       const dockerfile::Lexer& lex);
+
+// Builds the plan's stages, independent ones in parallel (schedule.cpp).
+Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex);
+// Builds one stage (builder.cpp).
+Status build_stage(BuildEnv& env, const dockerfile::PlannedStage& ps, const dockerfile::Lexer& lex);
 
 // Layer steps.
 Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id);

@@ -374,6 +374,7 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
   spec.mounts = pm.mounts;
   spec.state_dir = tree.scratch + "/run";
   spec.kill_on_interrupt = true;
+  spec.cancel = &env.cancelled;
   spec.etc_hosts = "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   auto resolv = os::read_file("/etc/resolv.conf");
   if (resolv) spec.resolv_conf = *resolv;
@@ -387,6 +388,7 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
   std::string tail = pump.finish();
   if (!outcome) {
     env.trees.close(tree);
+    if (outcome.error().code() == Errc::cancelled) env.cancelled = true;
     return with_context(Status(std::unexpected(outcome.error())), "RUN");
   }
   if (outcome->exit_code != 0) {

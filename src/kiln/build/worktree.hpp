@@ -40,6 +40,7 @@ class Trees {
       : m_store(store), m_lease(lease), m_mode(mode), m_scratch_root(std::move(scratch_root)) {}
 
   ops::Snapshotter mode() const { return m_mode; }
+  const std::string& scratch_root() const { return m_scratch_root; }
   // A fresh writable tree over these layers.
   Result<WorkTree> open(const std::vector<store::LayerRecord>& layers);
   // Runs fn with the tree's root as a Dir, in a child with a private mount namespace (overlay),

@@ -58,7 +58,7 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
     if (master.valid()) detail::copy_winsize(master.get());
   }
   auto waited = KILN_TRY(detail::wait_child(shim, signals, report_read.get(), master.get(),
-                                            spec.kill_on_interrupt));
+                                            spec.kill_on_interrupt, spec.cancel));
   if (waited.interrupted) return fail(Errc::cancelled, "interrupted");
   auto report = detail::parse_report(waited.report);
   if (!report) return Outcome{waited.exit_code, {}};

@@ -75,7 +75,7 @@ void copy_winsize(int master) {
 }
 
 Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master,
-                          bool kill_on_interrupt) {
+                          bool kill_on_interrupt, const std::atomic<bool>* cancel) {
   std::optional<RawTerminal> raw;
   if (tty_master >= 0) raw.emplace();
   bool stdin_open = tty_master >= 0;
@@ -91,7 +91,11 @@ Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd
                             {master_open ? tty_master : -1, POLLIN, 0},
                             {stdin_open ? 0 : -1, POLLIN, 0},
                             {exited ? -1 : pidfd.get(), POLLIN, 0}};
-    int timeout = exited ? 200 : (pidfd.valid() ? -1 : 100);  // after exit, drain briefly
+    int timeout = exited ? 200 : (pidfd.valid() && !cancel ? -1 : 100);  // after exit, drain
+    if (cancel && *cancel && !exited && !w.interrupted) {
+      w.interrupted = true;
+      kill(child, SIGKILL);
+    }
     int n = poll(fds, 4, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n == 0 && exited) break;

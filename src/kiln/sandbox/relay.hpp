@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <string>
 
 #include "kiln/base/error.hpp"
@@ -35,7 +36,8 @@ struct Waited {
 // terminal (kiln's stdin to the master, the master to kiln's stdout). report_fd is read to
 // its end.
 Result<Waited> wait_child(pid_t child, const SignalBlock& signals, int report_fd, int tty_master,
-                          bool kill_on_interrupt = false);
+                          bool kill_on_interrupt = false,
+                          const std::atomic<bool>* cancel = nullptr);
 
 // Gives the terminal behind `master` the size of kiln's own terminal (stdin).
 void copy_winsize(int master);

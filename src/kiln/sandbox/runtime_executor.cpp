@@ -134,7 +134,7 @@ Result<Outcome> RuntimeExecutor::run(const SandboxSpec& spec, const Stdio& stdio
   if (helper == 0) run_helper(spec, runtime, pipe_fds[1], stdio);
   report_write.reset();
   auto waited = KILN_TRY(detail::wait_child(helper, signals, report_read.get(), -1,
-                                            spec.kill_on_interrupt));
+                                            spec.kill_on_interrupt, spec.cancel));
   cleanup_runtime(runtime, spec.state_dir, spec.id);
   if (waited.interrupted) return fail(Errc::cancelled, "interrupted");
   auto report = detail::parse_report(waited.report);

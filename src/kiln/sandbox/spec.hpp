@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -57,6 +58,8 @@ struct SandboxSpec {
   std::string id;           // container ID (runtimes want one)
   bool kill_on_interrupt = false;  // SIGINT/SIGTERM to kiln kill the sandbox instead of being
                                    // forwarded (a build step is cancelled, not signalled)
+  const std::atomic<bool>* cancel = nullptr;  // when it becomes true, the sandbox is killed
+                                              // (another build stage failed or saw Ctrl-C)
   std::string etc_hosts;    // contents of /etc/hosts, /etc/resolv.conf inside the sandbox
   std::string resolv_conf;  // (empty: not provided)
 };
