@@ -1,5 +1,5 @@
-#include "kiln/base/buffer.hpp"
 #include "kiln/archive/apply.hpp"
+#include "kiln/base/buffer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
-#include "kiln/base/buffer.hpp"
 #include "kiln/archive/tar.hpp"
+#include "kiln/base/buffer.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,5 +1,5 @@
-#include "kiln/base/buffer.hpp"
 #include "kiln/archive/walk.hpp"
+#include "kiln/base/buffer.hpp"
 
 #include <fcntl.h>
 #include <sys/sysmacros.h>

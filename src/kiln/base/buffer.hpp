@@ -9,7 +9,8 @@ namespace kiln {
 
 class Buffer {
  public:
-  explicit Buffer(size_t size) : m_data(std::make_unique_for_overwrite<char[]>(size)), m_size(size) {}
+  explicit Buffer(size_t size)
+      : m_data(std::make_unique_for_overwrite<char[]>(size)), m_size(size) {}
   char* data() { return m_data.get(); }
   const char* data() const { return m_data.get(); }
   size_t size() const { return m_size; }

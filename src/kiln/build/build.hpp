@@ -53,7 +53,8 @@ struct BuildOptions {
 class Progress {
  public:
   virtual ~Progress() = default;
-  virtual void step(int id, const std::string& stage, int n, int total, const std::string& text) = 0;
+  virtual void step(int id, const std::string& stage, int n, int total,
+                    const std::string& text) = 0;
   virtual void cached(int id) = 0;
   virtual void done(int id, double seconds) = 0;
   virtual void output(int id, std::string_view line) = 0;  // RUN output, one line

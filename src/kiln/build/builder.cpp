@@ -96,8 +96,10 @@ Status run_instruction(StageState& s, BuildEnv& env, const Command& raw, const s
   Command cmd = raw;
   if (!std::holds_alternative<Arg>(raw))
     cmd = KILN_TRY_CTX(expand(raw, expansion_env(s), lex), text);
-  KILN_TRY_CTX(dispatch(s, env, cmd, lex, id), fmt::format("[{} {}/{}] {}", s.name, n, total, text));
-  env.progress.done(id, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  KILN_TRY_CTX(dispatch(s, env, cmd, lex, id),
+               fmt::format("[{} {}/{}] {}", s.name, n, total, text));
+  env.progress.done(id,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return {};
 }
 
@@ -241,14 +243,15 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   auto lease = KILN_TRY(store.lease());
   if (!opts.cache_from.empty()) {
     int n = KILN_TRY(import_cache(store, lease, opts.cache_from));
-    if (n > 0) progress.info(fmt::format("imported {} build cache entries from {}", n, opts.cache_from));
+    if (n > 0)
+      progress.info(fmt::format("imported {} build cache entries from {}", n, opts.cache_from));
   }
   Trees trees(store, lease, ops::choose_snapshotter(store), scratch.path());
   std::vector<std::optional<StageState>> finished(df.stages.size());
   std::atomic<int> ids{1};
   std::atomic<bool> cancelled{false};
-  BuildEnv env{store, lease, executor, opts, progress, trees, context, context_dir, df, plan,
-               finished, ids, cancelled, 0, {}, store::now_seconds()};
+  BuildEnv env{store, lease, executor, opts, progress,  trees, context, context_dir,
+               df,    plan,  finished, ids,  cancelled, 0,     {},      store::now_seconds()};
   Lexer lex(df.escape);
   KILN_TRY(build_stages(env, lex));
 

@@ -34,15 +34,19 @@ Result<std::string> parse_cache_spec(const std::string& spec, std::string_view d
     if (eq == std::string::npos)
       return failf(Errc::invalid_argument, "{} {:?}: want key=value pairs", flag, spec);
     std::string k = part.substr(0, eq), v = part.substr(eq + 1);
-    if (k == "type") type = v;
-    else if (k == dir_key) dir = v;
-    else if (k != "mode") unknown = k;
+    if (k == "type")
+      type = v;
+    else if (k == dir_key)
+      dir = v;
+    else if (k != "mode")
+      unknown = k;
   }
   if (type != "local")
     return failf(Errc::unsupported, "{} type={:?}: kiln supports type=local", flag, type);
   if (!unknown.empty())
     return failf(Errc::invalid_argument, "{} {:?}: unknown key {:?}", flag, spec, unknown);
-  if (dir.empty()) return failf(Errc::invalid_argument, "{} {:?}: {}= is required", flag, spec, dir_key);
+  if (dir.empty())
+    return failf(Errc::invalid_argument, "{} {:?}: {}= is required", flag, spec, dir_key);
   return dir;
 }
 
@@ -108,8 +112,8 @@ Result<int> import_cache(store::Store& store, store::Lease& lease, const std::st
         if (!fd) continue;
         io::FdReader in(fd->get());
         if (!store.ingest(in, lease, *d, size)) continue;  // damaged: skip the entry
-        KILN_TRY(store.metadata().put_layer({*d, *diff, e.at("media_type").get<std::string>(),
-                                            size, e.value("uncompressed_size", int64_t{-1})}));
+        KILN_TRY(store.metadata().put_layer({*d, *diff, e.at("media_type").get<std::string>(), size,
+                                             e.value("uncompressed_size", int64_t{-1})}));
       }
       KILN_TRY(store.metadata().put_cache(c));
       ++added;

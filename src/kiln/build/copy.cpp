@@ -1,5 +1,5 @@
-#include "kiln/base/buffer.hpp"
 #include "kiln/build/copy.hpp"
+#include "kiln/base/buffer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -31,8 +31,7 @@ class Copier {
   // The source whose contents are being copied: --exclude patterns match below it.
   void set_base(const std::string& rel) { m_base = rel; }
 
-  Status copy_entry(const std::string& rel, const os::Dir& dst, const std::string& name,
-                    bool top) {
+  Status copy_entry(const std::string& rel, const os::Dir& dst, const std::string& name, bool top) {
     if (!top && excluded(rel)) return {};
     int flags = O_PATH | O_CLOEXEC | (top ? 0 : O_NOFOLLOW);
     auto fd = KILN_TRY(m_src.dir().open_in_root(rel, flags));
@@ -77,8 +76,7 @@ class Copier {
     os::Dir d(std::move(dfd), rel);
     auto names = KILN_TRY(d.list());
     std::sort(names.begin(), names.end());
-    for (const auto& n : names)
-      KILN_TRY(copy_entry(rel == "." ? n : rel + "/" + n, dst, n, false));
+    for (const auto& n : names) KILN_TRY(copy_entry(rel == "." ? n : rel + "/" + n, dst, n, false));
     return {};
   }
 
@@ -92,9 +90,9 @@ class Copier {
  private:
   bool excluded(const std::string& rel) const {
     if (m_spec.excludes.empty()) return false;
-    std::string below = m_base == "." ? rel
+    std::string below = m_base == "."                   ? rel
                         : rel.starts_with(m_base + "/") ? rel.substr(m_base.size() + 1)
-                                                         : rel;
+                                                        : rel;
     return m_spec.excludes.excluded(below);
   }
 
@@ -109,8 +107,8 @@ class Copier {
   Status copy_file(const std::string& rel, const struct stat& st, const os::Dir& dst,
                    const std::string& name) {
     auto in = KILN_TRY(m_src.dir().open_in_root(rel, O_RDONLY | O_CLOEXEC));
-    int out = openat(dst.fd(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                     0600);
+    int out =
+        openat(dst.fd(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (out < 0) return fail_errno(fmt::format("create {}", name));
     Fd owner(out);
     int64_t left = st.st_size;
@@ -268,8 +266,8 @@ Status copy_heredocs(const std::vector<dockerfile::Heredoc>& docs, const os::Dir
     std::string name = into_dir ? doc.name : base_name(spec.dest);
     auto dst = KILN_TRY(make_dirs(root, dir, uid, gid));
     (void)dst.remove_all(name);
-    auto fd = KILN_TRY(dst.open_file(name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
-                                     spec.mode.value_or(0644)));
+    auto fd = KILN_TRY(
+        dst.open_file(name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, spec.mode.value_or(0644)));
     KILN_TRY(os::write_all(fd.get(), doc.content.data(), doc.content.size()));
     fchown(fd.get(), uid, gid);
     fchmod(fd.get(), spec.mode.value_or(0644));

@@ -16,8 +16,8 @@
 namespace kiln::build {
 
 struct CopySpec {
-  std::string dest;        // absolute, as written (a trailing "/" means a directory)
-  bool dest_is_dir = false;  // trailing slash, several sources, or a wildcard
+  std::string dest;                  // absolute, as written (a trailing "/" means a directory)
+  bool dest_is_dir = false;          // trailing slash, several sources, or a wildcard
   std::optional<uint32_t> uid, gid;  // --chown, resolved; root when absent
   std::optional<uint32_t> mode;      // --chmod
   bool parents = false;              // --parents: keep the source's path below DEST

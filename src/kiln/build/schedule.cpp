@@ -91,9 +91,21 @@ Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex) {
     Worker* raw = w.get();
     workers.push_back(std::move(w));
     raw->thread = std::thread([&, raw, st, lease, trees] {
-      BuildEnv local{*st,           *lease,          env.executor, env.opts,     env.progress,
-                     *trees,        env.context,     env.context_path, env.dockerfile, env.plan,
-                     env.finished,  env.ids,         env.cancelled, 0,           {},
+      BuildEnv local{*st,
+                     *lease,
+                     env.executor,
+                     env.opts,
+                     env.progress,
+                     *trees,
+                     env.context,
+                     env.context_path,
+                     env.dockerfile,
+                     env.plan,
+                     env.finished,
+                     env.ids,
+                     env.cancelled,
+                     0,
+                     {},
                      env.now};
       Status r = build_stage(local, *raw->stage, lex);
       std::lock_guard lock(mu);

@@ -76,8 +76,9 @@ Result<std::vector<std::string>> SourceTree::expand(std::string_view pattern) co
   }
   std::sort(current.begin(), current.end());
   if (current.empty())
-    return failf(Errc::not_found, "failed to compute cache key: no source files were specified "
-                                  "({:?} matches nothing)",
+    return failf(Errc::not_found,
+                 "failed to compute cache key: no source files were specified "
+                 "({:?} matches nothing)",
                  std::string(pattern));
   return current;
 }
@@ -91,7 +92,7 @@ Result<std::string> SourceTree::content_key(const std::vector<std::string>& rels
   // Walks one path (following a symlink only at the top, as COPY does).
   std::string base;  // the source being walked; --exclude matches below it
   std::function<Status(const std::string&, bool)> visit = [&](const std::string& rel,
-                                                               bool top) -> Status {
+                                                              bool top) -> Status {
     std::string below = top ? "" : (base == "." ? rel : rel.substr(base.size() + 1));
     if (!top && !excludes.empty() && excludes.excluded(below)) return {};
     int flags = O_PATH | O_CLOEXEC | (top ? 0 : O_NOFOLLOW);
@@ -99,7 +100,8 @@ Result<std::string> SourceTree::content_key(const std::vector<std::string>& rels
     struct stat st {};
     if (fstat(fd.get(), &st) != 0) return fail_errno(fmt::format("stat {}", rel));
     if (ignored(rel) && !(S_ISDIR(st.st_mode) && may_reinclude(rel))) return {};
-    add_text(fmt::format("{}\t{:o}\t{}", rel, st.st_mode & 0177777, S_ISREG(st.st_mode) ? st.st_size : 0));
+    add_text(fmt::format("{}\t{:o}\t{}", rel, st.st_mode & 0177777,
+                         S_ISREG(st.st_mode) ? st.st_size : 0));
     if (S_ISLNK(st.st_mode)) {
       char target[4096];
       ssize_t n = readlinkat(fd.get(), "", target, sizeof target);

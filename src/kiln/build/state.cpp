@@ -2,9 +2,9 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/build/state.hpp"
-#include "kiln/store/metadata.hpp"
 #include "kiln/digest/digest.hpp"
 #include "kiln/dockerfile/source.hpp"
+#include "kiln/store/metadata.hpp"
 
 namespace kiln::build {
 
@@ -112,7 +112,8 @@ Status apply_metadata(StageState& s, BuildEnv& env, const Command& cmd, const Le
     by = "EXPOSE " + join(x->ports, " ");
   } else if (auto* v = std::get_if<Volume>(&cmd)) {
     for (const auto& p : v->paths) {
-      if (p.empty()) return fail(Errc::invalid_argument, "VOLUME specified can not be an empty string");
+      if (p.empty())
+        return fail(Errc::invalid_argument, "VOLUME specified can not be an empty string");
       add_sorted_unique(c.volumes, p);
     }
     by = "VOLUME " + go_list(v->paths);
@@ -171,8 +172,8 @@ Status apply_metadata(StageState& s, BuildEnv& env, const Command& cmd, const Le
   return {};
 }
 
-Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key,
-                       std::string created_by, int id) {
+Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std::string created_by,
+                       int id) {
   if (env.opts.no_cache) return false;
   auto hit = KILN_TRY(env.store.metadata().cache(key));
   if (!hit) return false;

@@ -19,11 +19,11 @@ struct StageState {
   std::vector<store::LayerRecord> layers;
   std::string key;  // running cache key (hex)
   std::vector<std::string> shell = {"/bin/sh", "-c"};
-  bool cmd_set = false;       // CMD set in this stage (ENTRYPOINT then keeps it)
+  bool cmd_set = false;  // CMD set in this stage (ENTRYPOINT then keeps it)
   std::vector<std::pair<std::string, std::string>> args;  // ARGs in scope with values, in order
-  std::string name;           // stage name for progress
-  int64_t last_created = 0;   // time of the newest layer (metadata steps take it, so that a
-                              // fully cached rebuild gives the same image ID)
+  std::string name;                                       // stage name for progress
+  int64_t last_created = 0;  // time of the newest layer (metadata steps take it, so that a
+                             // fully cached rebuild gives the same image ID)
 };
 
 // What every step can reach.
@@ -39,11 +39,11 @@ struct BuildEnv {
   const dockerfile::Dockerfile& dockerfile;
   const dockerfile::Plan& plan;
   std::vector<std::optional<StageState>>& finished;  // by Dockerfile stage index
-  std::atomic<int>& ids;        // progress step numbers, shared by parallel stages
-  std::atomic<bool>& cancelled; // set on Ctrl-C or when another stage failed
+  std::atomic<int>& ids;         // progress step numbers, shared by parallel stages
+  std::atomic<bool>& cancelled;  // set on Ctrl-C or when another stage failed
   int cached_steps = 0;
   std::vector<std::string> used_keys;  // cache entries this build hit or made (--cache-to)
-  int64_t now = 0;  // build start (history timestamps unless SOURCE_DATE_EPOCH)
+  int64_t now = 0;                     // build start (history timestamps unless SOURCE_DATE_EPOCH)
 };
 
 // Chains a cache key: sha256(prev + "\n" + text).
@@ -75,8 +75,8 @@ Status copy_step(StageState& s, BuildEnv& env, const dockerfile::Command& cmd, i
 Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int id);
 
 // Looks the key up; on a hit appends the layer (if any) and returns true.
-Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key,
-                       std::string created_by, int id);
+Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std::string created_by,
+                       int id);
 // Appends the step's result and records it in the cache.
 Status record_step(StageState& s, BuildEnv& env, const std::string& key,
                    const std::optional<store::LayerRecord>& layer, std::string created_by);

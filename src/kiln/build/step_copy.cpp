@@ -4,9 +4,9 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/build/copy.hpp"
 #include "kiln/build/fetch.hpp"
-#include "kiln/os/temp_dir.hpp"
 #include "kiln/build/state.hpp"
 #include "kiln/ops/image_view.hpp"
+#include "kiln/os/temp_dir.hpp"
 
 namespace kiln::build {
 
@@ -25,7 +25,8 @@ struct CopyParams {
 CopyParams params_of(const Command& cmd) {
   CopyParams p;
   if (auto* c = std::get_if<Copy>(&cmd)) {
-    p = {&c->paths, c->from, c->chown, c->chmod, "", c->parents, false, c->link, c->excludes, "COPY"};
+    p = {&c->paths,  c->from, c->chown, c->chmod,    "",
+         c->parents, false,   c->link,  c->excludes, "COPY"};
   } else if (auto* a = std::get_if<Add>(&cmd)) {
     p = {&a->paths, "", a->chown, a->chmod, a->checksum, false, true, a->link, a->excludes, "ADD"};
   }
@@ -64,7 +65,8 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
     bool url = src.starts_with("http://") || src.starts_with("https://");
     if (src.starts_with("git@") || src.starts_with("git://") ||
         (url && src.find(".git") != std::string::npos && src.ends_with(".git")))
-      return failf(Errc::unsupported, "{} {}: git sources are not supported by kiln", p.keyword, src);
+      return failf(Errc::unsupported, "{} {}: git sources are not supported by kiln", p.keyword,
+                   src);
     if (url && !p.add)
       return failf(Errc::invalid_argument, "COPY {}: source can't be a URL (use ADD)", src);
     (url ? urls : local_sources).push_back(src);
@@ -124,11 +126,13 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
       from_layers = st->layers;
       source_key = "stage " + st->key;
     } else {
-      auto image = KILN_TRY_CTX(ops::load_image(env.store, p.from), fmt::format("--from={}", p.from));
+      auto image =
+          KILN_TRY_CTX(ops::load_image(env.store, p.from), fmt::format("--from={}", p.from));
       source_key = "image " + image.record.manifest_digest.str();
       for (const auto& d : image.manifest.layers) {
         auto rec = KILN_TRY(env.store.layer(d.digest));
-        if (!rec) return failf(Errc::corrupt, "image {}: layer {} is not recorded", p.from, d.digest);
+        if (!rec)
+          return failf(Errc::corrupt, "image {}: layer {} is not recorded", p.from, d.digest);
         from_layers.push_back(*rec);
       }
     }
@@ -148,7 +152,8 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
   if (!p.chown.empty()) flags += "--chown=" + p.chown + " ";
   if (!p.chmod.empty()) flags += "--chmod=" + p.chmod + " ";
   if (!p.from.empty()) flags += "--from=" + p.from + " ";
-  std::string created_by = fmt::format("{} {}{} {} # buildkit", p.keyword, flags, shown, paths.dest);
+  std::string created_by =
+      fmt::format("{} {}{} {} # buildkit", p.keyword, flags, shown, paths.dest);
   std::string key = chain_key(
       s.key, fmt::format("{}\n{}\nsrc {}\ndest {}\nchown {}\nchmod {}\nparents {}\nexclude {}\n{}",
                          p.keyword, join(paths.sources, "\n"), source_key, spec.dest, p.chown,
@@ -166,7 +171,8 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
     }
     CopySpec local = spec;
     if (!p.chown.empty()) {
-      auto [uid, gid] = KILN_TRY_CTX(resolve_chown(root, p.chown), fmt::format("--chown={}", p.chown));
+      auto [uid, gid] =
+          KILN_TRY_CTX(resolve_chown(root, p.chown), fmt::format("--chown={}", p.chown));
       local.uid = uid;
       local.gid = gid;
     }
@@ -181,10 +187,9 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
     if (!paths.contents.empty()) KILN_TRY(copy_heredocs(paths.contents, root, local));
     return {};
   };
-  auto st = p.from.empty() ? env.trees.with_mounted(tree, [&](const os::Dir& root) {
-    return work(root, "");
-  })
-                           : env.trees.with_mounted_source(tree, from_layers, work);
+  auto st = p.from.empty()
+                ? env.trees.with_mounted(tree, [&](const os::Dir& root) { return work(root, ""); })
+                : env.trees.with_mounted_source(tree, from_layers, work);
   if (!st) {
     env.trees.close(tree);
     return with_context(std::move(st), p.keyword);
@@ -195,9 +200,10 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
 }
 
 Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int id) {
-  auto& cfg = s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
-  std::string wd = path.starts_with('/') ? path
-                                         : (cfg.working_dir.empty() ? "/" : cfg.working_dir) + "/" + path;
+  auto& cfg =
+      s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
+  std::string wd =
+      path.starts_with('/') ? path : (cfg.working_dir.empty() ? "/" : cfg.working_dir) + "/" + path;
   wd = go_clean(wd);
   cfg.working_dir = wd;
   std::string created_by = "WORKDIR " + wd;

@@ -3,8 +3,8 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,11 +14,11 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/build/state.hpp"
-#include "kiln/store/metadata.hpp"
 #include "kiln/digest/digest.hpp"
 #include "kiln/ops/containers.hpp"
 #include "kiln/ops/image_view.hpp"
 #include "kiln/sandbox/caps.hpp"
+#include "kiln/store/metadata.hpp"
 #include "kiln/store/paths.hpp"
 
 namespace kiln::build {
@@ -174,7 +174,8 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
           std::vector<std::string> rels = {dockerfile::go_clean("/" + src_rel).substr(1)};
           if (rels[0].empty()) rels[0] = ".";
           pm.key_text += "context " +
-                         KILN_TRY(env.context.content_key(rels, dockerfile::IgnoreMatcher{})) + "\n";
+                         KILN_TRY(env.context.content_key(rels, dockerfile::IgnoreMatcher{})) +
+                         "\n";
         } else {
           std::string key;
           auto layers = KILN_TRY(layers_of_ref(env, m.from, key));
@@ -206,13 +207,17 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
         std::string id = m.id.empty() ? target.substr(target.rfind('/') + 1) : m.id;
         const Secret* sec = find_secret(env, id);
         if (!sec) {
-          if (m.required) return failf(Errc::not_found, "secret {} not found (give it with --secret id={},src=FILE)", id, id);
+          if (m.required)
+            return failf(Errc::not_found,
+                         "secret {} not found (give it with --secret id={},src=FILE)", id, id);
           continue;
         }
         std::string content;
         if (!sec->env.empty()) {
           const char* v = getenv(sec->env.c_str());
-          if (!v) return failf(Errc::not_found, "secret {}: environment variable {} is not set", id, sec->env);
+          if (!v)
+            return failf(Errc::not_found, "secret {}: environment variable {} is not set", id,
+                         sec->env);
           content = v;
         } else {
           content = KILN_TRY_CTX(os::read_file(sec->file), fmt::format("secret {}", id));
@@ -226,11 +231,13 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
         KILN_TRY(os::write_file(sdir, name, content, 0400));
         fchownat(sdir.fd(), name.c_str(), m.uid.value_or(0), m.gid.value_or(0), 0);
         fchmodat(sdir.fd(), name.c_str(), m.mode.value_or(0400), 0);
-        pm.mounts.push_back({sandbox::Mount::Kind::bind, scratch + "/secrets/" + name, target, true, ""});
+        pm.mounts.push_back(
+            {sandbox::Mount::Kind::bind, scratch + "/secrets/" + name, target, true, ""});
         break;
       }
       case Mount::Type::ssh:
-        return fail(Errc::unsupported, "RUN --mount=type=ssh: SSH agent forwarding is not supported by kiln");
+        return fail(Errc::unsupported,
+                    "RUN --mount=type=ssh: SSH agent forwarding is not supported by kiln");
     }
     pm.targets.push_back(target);
   }
@@ -239,7 +246,7 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
 
 // Does `rel` exist in the tree's lower view? (Overlay: in some lower dir, and not whited out
 // there. An approximation that ignores whiteouts of a parent in a higher layer: it errs toward
-// "exists", which only means a stub is kept.)
+// "exists", which only means a created mount point is kept.)
 bool exists_in(const WorkTree& tree, const std::string& rel) {
   auto present = [&](const std::string& dir) {
     auto d = os::Dir::open(dir);
@@ -255,9 +262,10 @@ bool exists_in(const WorkTree& tree, const std::string& rel) {
   return false;
 }
 
-// The first component of each mount target that does not exist yet (a "stub" the sandbox will
+// The first component of each mount target that does not exist yet (a mount point the sandbox will
 // create): removed after the run when it is still empty, as BuildKit does.
-std::vector<std::string> missing_stubs(const WorkTree& tree, const std::vector<std::string>& targets) {
+std::vector<std::string> missing_mount_points(const WorkTree& tree,
+                                              const std::vector<std::string>& targets) {
   std::vector<std::string> out;
   for (const auto& t : targets) {
     std::string sofar;
@@ -322,7 +330,8 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
     args = run.cmd.args;
   }
   if (args.empty()) return fail(Errc::invalid_argument, "RUN has no command");
-  auto& cfg = s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
+  auto& cfg =
+      s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
   std::vector<std::string> proc_env = cfg.env;
   auto envmap = config_env(s.config);
   for (const auto& [k, v] : s.args)
@@ -338,10 +347,10 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
     return fail(Errc::unsupported, "RUN --security=insecure is not supported by kiln");
 
   std::string created_by = "RUN " + run_command_string(s, args) + " # buildkit";
-  std::string key_text = fmt::format("RUN\n{}\nenv {}\nuser {}\ncwd {}\nnet {}\n",
-                                     join(args, std::string(1, '\0')), join(proc_env, "\n"),
-                                     cfg.user, cfg.working_dir,
-                                     network == sandbox::Network::none ? "none" : "host");
+  std::string key_text =
+      fmt::format("RUN\n{}\nenv {}\nuser {}\ncwd {}\nnet {}\n", join(args, std::string(1, '\0')),
+                  join(proc_env, "\n"), cfg.user, cfg.working_dir,
+                  network == sandbox::Network::none ? "none" : "host");
   KILN_TRY(os::Dir::create(env.store.root() + "/tmp", 0700));
   std::string mounts_scratch = fmt::format("{}/tmp/run-{}-{}", env.store.root(), getpid(), id);
   auto scratch_dir = KILN_TRY(os::Dir::create(mounts_scratch, 0700));
@@ -357,7 +366,7 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
   if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
 
   auto tree = KILN_TRY(env.trees.open(s.layers));
-  std::vector<std::string> stubs = missing_stubs(tree, pm.targets);
+  std::vector<std::string> created = missing_mount_points(tree, pm.targets);
 
   sandbox::SandboxSpec spec;
   spec.id = "build-" + ops::new_container_id().substr(0, 12);
@@ -375,7 +384,8 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
   spec.state_dir = tree.scratch + "/run";
   spec.kill_on_interrupt = true;
   spec.cancel = &env.cancelled;
-  spec.etc_hosts = "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  spec.etc_hosts =
+      "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   auto resolv = os::read_file("/etc/resolv.conf");
   if (resolv) spec.resolv_conf = *resolv;
 
@@ -399,11 +409,11 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
     if (!tail.empty()) msg += "\n--- last lines of output ---\n" + tail;
     return fail(Errc::invalid_argument, msg);
   }
-  if (!stubs.empty()) {
+  if (!created.empty()) {
     auto changes = os::Dir::open(tree.rootfs.overlay() ? tree.upper() : tree.rootfs.dir);
     if (changes)
-      for (const auto& stub : stubs)
-        if (only_empty(*changes, stub)) (void)changes->remove_all(stub);
+      for (const auto& path : created)
+        if (only_empty(*changes, path)) (void)changes->remove_all(path);
   }
   CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
   auto layer = KILN_TRY(env.trees.commit(tree, co));

@@ -92,9 +92,8 @@ Result<WorkTree> Trees::open(const std::vector<store::LayerRecord>& layers) {
 }
 
 Status Trees::with_mounted(const WorkTree& tree, const std::function<Status(const os::Dir&)>& fn) {
-  return with_mounted_source(tree, {}, [&](const os::Dir& root, const std::string&) {
-    return fn(root);
-  });
+  return with_mounted_source(tree, {},
+                             [&](const os::Dir& root, const std::string&) { return fn(root); });
 }
 
 Status Trees::with_mounted_source(
@@ -111,8 +110,8 @@ Status Trees::with_mounted_source(
   if (want_source) {
     // Read-only overlay of the source's layers (the mount points' dir makes a second lower
     // dir, which a lower-only overlay needs).
-    source_fs.lowers =
-        KILN_TRY(ops::layer_snapshots(m_store, descriptors(source_layers), diff_ids(source_layers)));
+    source_fs.lowers = KILN_TRY(
+        ops::layer_snapshots(m_store, descriptors(source_layers), diff_ids(source_layers)));
     source_fs.lowers.push_back(KILN_TRY(ops::mount_points_snapshot(m_store)));
     source_point = tree.scratch + "/source";
     KILN_TRY(os::Dir::create(source_point, 0755));
@@ -134,8 +133,8 @@ Status Trees::with_mounted_source(
       return fn(root, source_point);
     }();
     if (!st) {
-      std::string wire = fmt::format("{}\n{}", static_cast<int>(st.error().code()),
-                                     st.error().message());
+      std::string wire =
+          fmt::format("{}\n{}", static_cast<int>(st.error().code()), st.error().message());
       (void)os::write_all(wr.get(), wire.data(), wire.size());
       _exit(1);
     }
@@ -189,10 +188,10 @@ Result<std::optional<store::LayerRecord>> Trees::commit(WorkTree& tree, const Co
       if (::mkdir(holder.c_str(), 0700) == 0 &&
           ::rename(tree.upper().c_str(), (holder + "/fs").c_str()) == 0 &&
           ::rename(holder.c_str(), dest.c_str()) == 0) {
-        (void)m_store.metadata().put_unpacked({layer.diff_id.str(),
-                                               std::string(store::paths::snapshots_dir) + "/" +
-                                                   layer.diff_id.hex(),
-                                               layer.uncompressed_size, store::now_seconds()});
+        (void)m_store.metadata().put_unpacked(
+            {layer.diff_id.str(),
+             std::string(store::paths::snapshots_dir) + "/" + layer.diff_id.hex(),
+             layer.uncompressed_size, store::now_seconds()});
       } else {
         (void)sdir.remove_all(holder.substr(snaps.size() + 1));
       }

@@ -105,35 +105,49 @@ Status prepare(Args& a) {
     sec.env = kv["env"];
     if (sec.id.empty()) return fail(Errc::invalid_argument, "--secret needs id=");
     if (sec.file.empty() && sec.env.empty()) {
-      if (getenv(sec.id.c_str())) sec.env = sec.id;
-      else return failf(Errc::invalid_argument, "--secret id={}: give src=PATH or env=VAR", sec.id);
+      if (getenv(sec.id.c_str()))
+        sec.env = sec.id;
+      else
+        return failf(Errc::invalid_argument, "--secret id={}: give src=PATH or env=VAR", sec.id);
     }
     o.secrets.push_back(sec);
   }
-  if (a.network == "none") o.network = sandbox::Network::none;
-  else if (a.network == "host" || a.network == "default") o.network = sandbox::Network::host;
-  else return failf(Errc::invalid_argument, "--network {:?}: want none or host", a.network);
-  if (a.compression == "gzip") o.compression = io::Compression::gzip;
-  else if (a.compression == "zstd") o.compression = io::Compression::zstd;
-  else return failf(Errc::invalid_argument, "--compression {:?}: want gzip or zstd", a.compression);
+  if (a.network == "none")
+    o.network = sandbox::Network::none;
+  else if (a.network == "host" || a.network == "default")
+    o.network = sandbox::Network::host;
+  else
+    return failf(Errc::invalid_argument, "--network {:?}: want none or host", a.network);
+  if (a.compression == "gzip")
+    o.compression = io::Compression::gzip;
+  else if (a.compression == "zstd")
+    o.compression = io::Compression::zstd;
+  else
+    return failf(Errc::invalid_argument, "--compression {:?}: want gzip or zstd", a.compression);
   if (a.sde >= 0) {
     o.source_date_epoch = a.sde;
   } else if (const char* e = getenv("SOURCE_DATE_EPOCH"); e && *e) {
     auto v = parse_int(e);
-    if (!v || *v < 0) return failf(Errc::invalid_argument, "SOURCE_DATE_EPOCH={:?} is not a number", e);
+    if (!v || *v < 0)
+      return failf(Errc::invalid_argument, "SOURCE_DATE_EPOCH={:?} is not a number", e);
     o.source_date_epoch = *v;
   }
   if (!a.output.empty()) {
     auto kv = KILN_TRY(parse_csv(a.output, "--output"));
     std::string type = kv["type"];
     o.output.dest = kv["dest"];
-    if (type == "kiln" || type == "image") o.output.type = build::Output::Type::kiln;
-    else if (type == "tar") o.output.type = build::Output::Type::tar;
-    else if (type == "local") o.output.type = build::Output::Type::local;
+    if (type == "kiln" || type == "image")
+      o.output.type = build::Output::Type::kiln;
+    else if (type == "tar")
+      o.output.type = build::Output::Type::tar;
+    else if (type == "local")
+      o.output.type = build::Output::Type::local;
     else if (type == "oci" || type == "docker")
       return failf(Errc::unsupported,
-                   "--output type={}: image archives come with kiln save (not yet available)", type);
-    else return failf(Errc::invalid_argument, "--output type={:?}: want kiln, tar or local", type);
+                   "--output type={}: image archives come with kiln save (not yet available)",
+                   type);
+    else
+      return failf(Errc::invalid_argument, "--output type={:?}: want kiln, tar or local", type);
   }
   if (!a.cache_from.empty())
     o.cache_from = KILN_TRY(build::parse_cache_spec(a.cache_from, "src", "--cache-from"));
@@ -149,11 +163,14 @@ void run(Context& ctx, Args& a) {
   auto executor = make_executor("builtin");
   if (!executor) return ctx.report(executor.error());
   TextProgress::Mode mode = TextProgress::Mode::plain;
-  if (a.quiet || a.progress == "quiet") mode = TextProgress::Mode::quiet;
-  else if (a.progress == "tty" || (a.progress == "auto" && stderr_is_terminal())) mode = TextProgress::Mode::tty;
+  if (a.quiet || a.progress == "quiet")
+    mode = TextProgress::Mode::quiet;
+  else if (a.progress == "tty" || (a.progress == "auto" && stderr_is_terminal()))
+    mode = TextProgress::Mode::tty;
   else if (a.progress != "plain" && a.progress != "auto")
-    return ctx.report(Error(Errc::invalid_argument,
-                            fmt::format("--progress {:?}: want auto, plain, tty or quiet", a.progress)));
+    return ctx.report(
+        Error(Errc::invalid_argument,
+              fmt::format("--progress {:?}: want auto, plain, tty or quiet", a.progress)));
   TextProgress progress(mode);
   auto result = build::build_image(**store, **executor, a.opts, progress);
   if (!result) {
@@ -186,22 +203,29 @@ void add_build(CLI::App& app, Context& ctx) {
   c->add_option("context", a->opts.context, "Context directory, or - for a tar stream on stdin")
       ->required();
   c->add_option("-t,--tag", a->opts.tags, "Name the image (repeatable)")->allow_extra_args(false);
-  c->add_option("-f,--file", a->opts.dockerfile, "Dockerfile (default CONTEXT/Dockerfile; - for stdin)");
-  c->add_option("--build-arg", a->build_args, "Set a build argument K=V (K alone: from the environment)")
+  c->add_option("-f,--file", a->opts.dockerfile,
+                "Dockerfile (default CONTEXT/Dockerfile; - for stdin)");
+  c->add_option("--build-arg", a->build_args,
+                "Set a build argument K=V (K alone: from the environment)")
       ->allow_extra_args(false);
   c->add_option("--target", a->opts.target, "Build up to this stage");
   c->add_flag("--no-cache", a->opts.no_cache, "Do not use the build cache");
   c->add_option("--label", a->labels, "Add a label K=V to the image")->allow_extra_args(false);
   c->add_option("--platform", a->opts.platform, "Target platform (this machine's only)");
-  c->add_option("--secret", a->secrets, "Expose a secret to RUN --mount=type=secret: id=ID,src=PATH|env=VAR")
+  c->add_option("--secret", a->secrets,
+                "Expose a secret to RUN --mount=type=secret: id=ID,src=PATH|env=VAR")
       ->allow_extra_args(false);
-  c->add_option("--network", a->network, "Network for RUN: host (default) or none")->capture_default_str();
+  c->add_option("--network", a->network, "Network for RUN: host (default) or none")
+      ->capture_default_str();
   c->add_option("--progress", a->progress, "auto, plain, tty or quiet")->capture_default_str();
   c->add_flag("-q,--quiet", a->quiet, "Print only the image ID");
   c->add_option("--iidfile", a->iidfile, "Write the image ID to this file");
-  c->add_option("--output,-o", a->output, "type=kiln (default), type=tar,dest=FILE|-, type=local,dest=DIR");
-  c->add_option("--compression", a->compression, "Layer compression: gzip or zstd")->capture_default_str();
-  c->add_option("--source-date-epoch", a->sde, "Clamp timestamps to this time (also $SOURCE_DATE_EPOCH)");
+  c->add_option("--output,-o", a->output,
+                "type=kiln (default), type=tar,dest=FILE|-, type=local,dest=DIR");
+  c->add_option("--compression", a->compression, "Layer compression: gzip or zstd")
+      ->capture_default_str();
+  c->add_option("--source-date-epoch", a->sde,
+                "Clamp timestamps to this time (also $SOURCE_DATE_EPOCH)");
   c->add_option("--cache-from", a->cache_from, "Import build cache: type=local,src=DIR");
   c->add_option("--cache-to", a->cache_to, "Export build cache: type=local,dest=DIR");
   c->callback([&ctx, a] {

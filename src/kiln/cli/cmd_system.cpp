@@ -8,10 +8,10 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/ops/containers.hpp"
+#include "kiln/ops/inspect.hpp"
 #include "kiln/ops/snapshots.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/metadata.hpp"
-#include "kiln/ops/inspect.hpp"
 
 namespace kiln::cli {
 

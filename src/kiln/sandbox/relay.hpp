@@ -29,7 +29,7 @@ class SignalBlock {
 struct Waited {
   int exit_code = 0;
   bool interrupted = false;  // kill_on_interrupt and SIGINT/SIGTERM arrived
-  std::string report;  // what the children wrote to the report pipe
+  std::string report;        // what the children wrote to the report pipe
 };
 
 // Waits for `child` while relaying signals from `signals` and, when tty_master >= 0, the

@@ -53,9 +53,9 @@ struct SandboxSpec {
   mode_t umask = 022;
   std::vector<Rlimit> rlimits;
   std::vector<Mount> mounts;
-  bool tty = false;         // give the process a pseudo-terminal
-  std::string state_dir;    // per-run scratch directory kiln owns (hosts files, mount point)
-  std::string id;           // container ID (runtimes want one)
+  bool tty = false;                // give the process a pseudo-terminal
+  std::string state_dir;           // per-run scratch directory kiln owns (hosts files, mount point)
+  std::string id;                  // container ID (runtimes want one)
   bool kill_on_interrupt = false;  // SIGINT/SIGTERM to kiln kill the sandbox instead of being
                                    // forwarded (a build step is cancelled, not signalled)
   const std::atomic<bool>* cancel = nullptr;  // when it becomes true, the sandbox is killed
@@ -70,8 +70,8 @@ struct Stdio {
 };
 
 struct Outcome {
-  int exit_code = 0;       // the process's status; 128+N when killed by signal N
-  std::string exec_error;  // set when the command could not be started (exit_code 126/127)
+  int exit_code = 0;         // the process's status; 128+N when killed by signal N
+  std::string exec_error;    // set when the command could not be started (exit_code 126/127)
   bool interrupted = false;  // kill_on_interrupt fired
 };
 

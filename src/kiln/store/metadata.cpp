@@ -285,9 +285,10 @@ Result<std::set<std::string>> Metadata::live_diff_ids() {
 }
 
 Status Metadata::put_cache(const CacheEntry& c) {
-  auto s = KILN_TRY(m_db->prepare(
-      "INSERT INTO build_cache(key, layer_digest, created) VALUES(?,?,?) "
-      "ON CONFLICT(key) DO UPDATE SET layer_digest=excluded.layer_digest, created=excluded.created"));
+  auto s =
+      KILN_TRY(m_db->prepare("INSERT INTO build_cache(key, layer_digest, created) VALUES(?,?,?) "
+                             "ON CONFLICT(key) DO UPDATE SET layer_digest=excluded.layer_digest, "
+                             "created=excluded.created"));
   return s.bind(1, c.key).bind(2, c.layer_digest).bind(3, c.created).run();
 }
 
