@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kiln/sandbox/reaper.hpp"
+
 namespace {
 
 const int k_forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -58,17 +60,5 @@ int main(int argc, char** argv) {
       fprintf(stderr, "kiln: exec: \"%s\": %s\n", argv[first], strerror(err));
     _exit(err == ENOENT ? 127 : 126);
   }
-  while (true) {
-    siginfo_t info;
-    int sig = sigwaitinfo(&set, &info);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      kill(child, sig);
-      continue;
-    }
-    int status = 0;
-    pid_t p;
-    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-      if (p == child) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  return kiln::sandbox::reap_until_exit(child, set);
 }

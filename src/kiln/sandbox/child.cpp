@@ -19,6 +19,7 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/sandbox/mount_exec.hpp"
+#include "kiln/sandbox/reaper.hpp"
 #include "kiln/sandbox/seccomp.hpp"
 
 namespace kiln::sandbox::detail {
@@ -44,29 +45,11 @@ void die_with_parent(pid_t parent) {
   if (parent != 0 && getppid() != parent) _exit(k_setup_failed);  // it died before prctl
 }
 
-int status_code(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return k_setup_failed;
-}
-
 // Waits for `child`, forwarding the signals in the blocked set to it; exits with its status.
 // As PID 1 it also reaps every orphan the namespace hands it.
 [[noreturn]] void supervise(pid_t child) {
   sigset_t set = forwarded_set(true);
-  while (true) {
-    siginfo_t info{};
-    int sig = sigwaitinfo(&set, &info);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      kill(child, sig);
-      continue;
-    }
-    int status = 0;
-    pid_t p;
-    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-      if (p == child) _exit(status_code(status));
-  }
+  _exit(reap_until_exit(child, set));
 }
 
 void noop_handler(int) {}
