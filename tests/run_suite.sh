@@ -58,6 +58,18 @@ expect_exit 0 run --cap-drop ALL bb sh -c 'grep ^CapEff /proc/self/status'
 expect_eq "CapEff:	0000000000000000" "$OUT"
 pass "isolation"
 
+# --- --userns private: identity id maps, capabilities confined to the container's namespaces -
+expect_exit 0 run --userns private bb sh -c 'tr -s " " <"/proc/self/uid_map"; stat -c %u:%g /etc/passwd; echo ok > /etc/written'
+expect_eq " 0 0 4294967295
+0:0" "$OUT" "user namespace maps and image file owners"
+# Changing the host's loopback (to the MTU it already has, so nothing changes either way):
+# allowed with CAP_NET_ADMIN over the host's network namespace, refused from a user namespace.
+expect_exit 0 run --network host --cap-add NET_ADMIN bb ip link set lo mtu 65536
+expect_exit 2 run --userns private --network host --cap-add NET_ADMIN bb ip link set lo mtu 65536
+expect_contains "$ERR" "Operation not permitted"
+expect_exit 125 run --userns nope bb true
+pass "user namespace"
+
 # --- volumes: no escape through symlinks in the image ---------------------------------------
 mkdir -p "$WORK/esc/rootfs" "$WORK/hostdir" "$WORK/vol"
 cp -a "$WORK/rootfs/." "$WORK/esc/rootfs/"

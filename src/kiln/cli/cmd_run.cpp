@@ -14,6 +14,7 @@ struct Args {
   std::string entrypoint;
   bool entrypoint_set = false;
   std::string network = "none";
+  std::string userns = "host";
 };
 
 // docker run's own failures exit 125; a command that cannot be run exits 126 or 127.
@@ -30,6 +31,13 @@ void run(Context& ctx, Args& a, std::vector<std::string> rest) {
     return fail_run(
         Error(Errc::invalid_argument,
               fmt::format("unsupported --network {:?} (want none or host)", a.network)));
+  }
+  if (a.userns == "private") {
+    a.opts.user_namespace = true;
+  } else if (a.userns != "host") {
+    return fail_run(
+        Error(Errc::invalid_argument,
+              fmt::format("unsupported --userns {:?} (want host or private)", a.userns)));
   }
   if (a.entrypoint_set) a.opts.entrypoint = a.entrypoint;
   a.opts.args = std::move(rest);
@@ -70,6 +78,10 @@ void add_run(CLI::App& app, Context& ctx) {
   c->add_option("--entrypoint", a->entrypoint, "Override the image's entrypoint (\"\" clears it)")
       ->each([a](const std::string&) { a->entrypoint_set = true; });
   c->add_option("--network", a->network, "Network: none (loopback only) or host")
+      ->capture_default_str();
+  c->add_option("--userns", a->userns,
+                "User namespace: host, or private (a namespace of its own with identity id maps: "
+                "capabilities hold only inside the container's namespaces)")
       ->capture_default_str();
   c->add_flag("-t,--tty", a->opts.tty, "Allocate a pseudo-terminal");
   c->add_flag("-i,--interactive", a->opts.interactive, "Keep stdin attached");

@@ -153,6 +153,7 @@ Result<RunResult> run_container(store::Store& store, sandbox::Executor& executor
     return failf(Errc::invalid_argument, "the working directory {:?} is not absolute", spec.cwd);
   spec.user = !opts.user.empty() ? opts.user : cfg.user;
   spec.network = opts.network;
+  spec.user_namespace = opts.user_namespace;
   spec.tty = opts.tty;
   spec.readonly_rootfs = opts.readonly;
   spec.capabilities = KILN_TRY(sandbox::adjust_capabilities(opts.cap_add, opts.cap_drop));

@@ -23,6 +23,7 @@ struct RunOptions {
   std::string workdir, user, hostname;
   sandbox::Network network = sandbox::Network::none;
   bool tty = false, interactive = false, readonly = false, remove = false;
+  bool user_namespace = false;  // --userns private
   std::vector<std::string> cap_add, cap_drop;
   std::string runtime = "builtin";
 };

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -141,6 +142,27 @@ Status make_cwd(const std::string& cwd) {
   return {};
 }
 
+// The root filesystem is mounted first (overlayfs needs the host's privileges: its trusted.*
+// whiteout markers are not readable from a user namespace), then the shim enters a new user
+// namespace, kiln writes its identity id maps, and the other namespaces are created inside it,
+// so that they belong to it.
+void enter_user_namespace(const ChildPlan& plan) {
+  const auto& spec = *plan.spec;
+  if (unshare(CLONE_NEWNS) != 0)
+    fail_with(plan, Error(Errc::permission_denied, "unshare mount namespace"));
+  if (auto st = mount_rootfs(spec.rootfs, spec.state_dir + "/rootfs"); !st)
+    fail_with(plan, st.error());
+  if (unshare(CLONE_NEWUSER) != 0)
+    report_and_exit(plan.error_fd, k_setup_failed, Errc::permission_denied,
+                    fmt::format("create a user namespace: {}", strerror(errno)));
+  char byte = 1;
+  if (write(plan.userns_socket, &byte, 1) != 1 || read(plan.userns_socket, &byte, 1) != 1)
+    fail_with(plan, Error(Errc::io, "kiln did not write the user namespace's id maps"));
+  close(plan.userns_socket);
+  if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+    fail_with(plan, Error(Errc::permission_denied, "become root in the user namespace"));
+}
+
 // The terminal lives in the sandbox's own devpts (so ttyname() works inside, as with runc);
 // kiln gets the master side.
 Status open_sandbox_pty(const ChildPlan& plan) {
@@ -163,7 +185,15 @@ Status open_sandbox_pty(const ChildPlan& plan) {
   (void)shim;
   die_with_parent(0);
   std::string root = spec.state_dir + "/rootfs";
-  if (auto st = mount_rootfs(spec.rootfs, root); !st) fail_with(plan, st.error());
+  // With a user namespace the shim mounted the root before entering it; that mount is locked
+  // here (it came from a more privileged namespace) and pivot_root refuses locked mounts, so
+  // the root is bound onto itself first, as bubblewrap does.
+  if (!spec.user_namespace) {
+    if (auto st = mount_rootfs(spec.rootfs, root); !st) fail_with(plan, st.error());
+  } else if (mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    fail_with(plan,
+              Error(Errc::permission_denied, fmt::format("bind {}: {}", root, strerror(errno))));
+  }
   if (auto st = execute_mounts(root, plan.mounts); !st) fail_with(plan, st.error());
   if (sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
     fail_with(plan, Error(Errc::io, "sethostname failed"));
@@ -273,6 +303,7 @@ void run_shim(const ChildPlan& plan) {
   const auto& spec = *plan.spec;
   pid_t kiln_pid = getppid();
   die_with_parent(kiln_pid);
+  if (spec.user_namespace) enter_user_namespace(plan);
   int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
   if (spec.network == Network::none) flags |= CLONE_NEWNET;
   if (unshare(flags) != 0)

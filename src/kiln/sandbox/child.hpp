@@ -27,6 +27,7 @@ struct ChildPlan {
   int tty_socket = -1;  // with a tty: init opens the pty in the sandbox's devpts and sends
                         // the master over this socket
   mutable int tty_slave = -1;
+  int userns_socket = -1;  // with a user namespace: the shim asks kiln to write its id maps
   Stdio stdio;
 };
 

@@ -24,6 +24,24 @@ Status prepare_state_dir(const SandboxSpec& spec) {
   return {};
 }
 
+namespace {
+
+// Identity maps for the shim's new user namespace, once it asks (a closed socket means the
+// shim failed first: its report says why).
+Status write_id_maps(pid_t shim, int socket) {
+  char byte = 0;
+  if (read(socket, &byte, 1) != 1) return {};
+  for (const char* map : {"uid_map", "gid_map"}) {
+    auto dir = KILN_TRY(os::Dir::open(fmt::format("/proc/{}", shim)));
+    auto fd = KILN_TRY(dir.open_file(map, O_WRONLY));
+    KILN_TRY_CTX(os::write_all(fd.get(), "0 0 4294967295\n", 15), fmt::format("write {}", map));
+  }
+  if (write(socket, &byte, 1) != 1) return fail_errno("resume the sandbox");
+  return {};
+}
+
+}  // namespace
+
 Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) {
   KILN_TRY(prepare_state_dir(spec));
   detail::ChildPlan plan;
@@ -41,6 +59,15 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
     tty_child.reset(sv[1]);
     plan.tty_socket = sv[1];
   }
+  Fd userns_parent, userns_child;
+  if (spec.user_namespace) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      return fail_errno("socketpair");
+    userns_parent.reset(sv[0]);
+    userns_child.reset(sv[1]);
+    plan.userns_socket = sv[1];
+  }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return fail_errno("pipe");
   Fd report_read(pipe_fds[0]), report_write(pipe_fds[1]);
@@ -51,6 +78,10 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
   if (shim < 0) return fail_errno("fork");
   if (shim == 0) detail::run_shim(plan);
   report_write.reset();
+  if (spec.user_namespace) {
+    userns_child.reset();
+    KILN_TRY(write_id_maps(shim, userns_parent.get()));
+  }
   if (spec.tty) {
     tty_child.reset();
     int fd = KILN_TRY(detail::receive_fd(tty_parent.get()));

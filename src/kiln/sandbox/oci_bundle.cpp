@@ -92,9 +92,15 @@ Result<std::string> runtime_config(const SandboxSpec& spec, const ResolvedUser& 
   }
   json ns = {{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}}};
   if (spec.network == Network::none) ns.push_back({{"type", "network"}});
+  json maps = json::array({{{"containerID", 0}, {"hostID", 0}, {"size", 4294967295u}}});
   json linux_section = {
       {"namespaces", ns}, {"maskedPaths", masked_paths()}, {"readonlyPaths", readonly_paths()}};
   if (spec.seccomp) linux_section["seccomp"] = seccomp_for(caps);
+  if (spec.user_namespace) {
+    linux_section["namespaces"].push_back({{"type", "user"}});
+    linux_section["uidMappings"] = maps;
+    linux_section["gidMappings"] = maps;
+  }
   std::vector<std::string> args = {"/dev/init", "--"};
   args.insert(args.end(), spec.args.begin(), spec.args.end());
   json mounts = mounts_for(spec);

@@ -47,6 +47,10 @@ struct SandboxSpec {
   std::string user;               // "", "name", "uid", "name:group", "uid:gid"
   std::string hostname = "kiln";
   Network network = Network::none;
+  // A user namespace of its own, mapping every id to itself: the process's capabilities then
+  // hold only over its own namespaces (it cannot, say, set the host clock even with
+  // CAP_SYS_TIME added), while the image's files keep their owners.
+  bool user_namespace = false;
   std::vector<std::string> capabilities;  // "CAP_CHOWN", ...: the whole set the process keeps
   bool no_new_privs = true;
   bool seccomp = true;  // Docker's default profile (see seccomp.hpp)
