@@ -65,12 +65,9 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref) {
   }
   s.config = image->config;
   if (!s.config.config) s.config.config = oci::ContainerConfig{};
-  for (const auto& d : image->manifest.layers) {
-    auto rec = KILN_TRY(env.store.layer(d.digest));
-    if (!rec) return failf(Errc::corrupt, "image {}: layer {} is not recorded", ref, d.digest);
-    KILN_TRY(env.store.metadata().add_to_lease(env.lease.id(), d.digest));
-    s.layers.push_back(*rec);
-  }
+  s.layers = KILN_TRY(ops::layer_records(env.store, *image));
+  for (const auto& l : s.layers)
+    KILN_TRY(env.store.metadata().add_to_lease(env.lease.id(), l.digest));
   ensure_path(*s.config.config);
   s.key = chain_key("", "FROM " + image->record.manifest_digest.str());
   s.last_created = parse_rfc3339(s.config.created).value_or(0);

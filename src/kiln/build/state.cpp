@@ -4,6 +4,7 @@
 #include "kiln/build/state.hpp"
 #include "kiln/digest/digest.hpp"
 #include "kiln/dockerfile/source.hpp"
+#include "kiln/ops/image_view.hpp"
 #include "kiln/store/metadata.hpp"
 
 namespace kiln::build {
@@ -170,6 +171,18 @@ Status apply_metadata(StageState& s, BuildEnv& env, const Command& cmd, const Le
   s.key = chain_key(s.key, by);
   add_history(s, env, by, true, s.last_created);
   return {};
+}
+
+Result<FromRef> resolve_from(BuildEnv& env, const std::string& from) {
+  auto stage = resolve_stage_ref(env.dockerfile, from);
+  if (stage && *stage >= 0) {
+    const auto& st = env.finished.at(static_cast<size_t>(*stage));
+    if (!st) return failf(Errc::internal, "stage {:?} has not been built", from);
+    return FromRef{st->layers, "stage " + st->key};
+  }
+  auto image = KILN_TRY_CTX(ops::load_image(env.store, from), fmt::format("--from={}", from));
+  return FromRef{KILN_TRY(ops::layer_records(env.store, image)),
+                 "image " + image.record.manifest_digest.str()};
 }
 
 Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std::string created_by,

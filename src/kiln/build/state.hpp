@@ -69,6 +69,14 @@ Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex);
 // Builds one stage (builder.cpp).
 Status build_stage(BuildEnv& env, const dockerfile::PlannedStage& ps, const dockerfile::Lexer& lex);
 
+// What `--from=` / `from=` names: an earlier stage (its layers and cache key) or an image in
+// the store (its layers and manifest digest).
+struct FromRef {
+  std::vector<store::LayerRecord> layers;
+  std::string key;
+};
+Result<FromRef> resolve_from(BuildEnv& env, const std::string& from);
+
 // Layer steps.
 Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id);
 Status copy_step(StageState& s, BuildEnv& env, const dockerfile::Command& cmd, int id);

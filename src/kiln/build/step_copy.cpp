@@ -118,24 +118,10 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
   std::vector<std::vector<std::string>> expanded;
   std::vector<store::LayerRecord> from_layers;
   if (!p.from.empty()) {
-    // Another stage or an image: its identity is the key; its tree is made only on a miss.
-    auto stage = resolve_stage_ref(env.dockerfile, p.from);
-    if (stage && *stage >= 0) {
-      auto& st = env.finished.at(static_cast<size_t>(*stage));
-      if (!st) return failf(Errc::internal, "stage {:?} was not built", p.from);
-      from_layers = st->layers;
-      source_key = "stage " + st->key;
-    } else {
-      auto image =
-          KILN_TRY_CTX(ops::load_image(env.store, p.from), fmt::format("--from={}", p.from));
-      source_key = "image " + image.record.manifest_digest.str();
-      for (const auto& d : image.manifest.layers) {
-        auto rec = KILN_TRY(env.store.layer(d.digest));
-        if (!rec)
-          return failf(Errc::corrupt, "image {}: layer {} is not recorded", p.from, d.digest);
-        from_layers.push_back(*rec);
-      }
-    }
+    // Another stage or an image: its identity is the key; its tree is mounted only on a miss.
+    auto ref = KILN_TRY(resolve_from(env, p.from));
+    from_layers = std::move(ref.layers);
+    source_key = ref.key;
   } else {
     for (const auto& pattern : local_sources)
       expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));

@@ -102,26 +102,6 @@ struct PreparedMounts {
   std::vector<std::string> targets;
 };
 
-Result<std::vector<store::LayerRecord>> layers_of_ref(BuildEnv& env, const std::string& from,
-                                                      std::string& key) {
-  auto stage = dockerfile::resolve_stage_ref(env.dockerfile, from);
-  if (stage && *stage >= 0) {
-    auto& st = env.finished.at(static_cast<size_t>(*stage));
-    if (!st) return failf(Errc::internal, "stage {:?} has not been built", from);
-    key = st->key;
-    return st->layers;
-  }
-  auto image = KILN_TRY(ops::load_image(env.store, from));
-  key = image.record.manifest_digest.str();
-  std::vector<store::LayerRecord> out;
-  for (const auto& d : image.manifest.layers) {
-    auto rec = KILN_TRY(env.store.layer(d.digest));
-    if (!rec) return failf(Errc::corrupt, "image {}: layer {} is not recorded", from, d.digest);
-    out.push_back(*rec);
-  }
-  return out;
-}
-
 const Secret* find_secret(const BuildEnv& env, const std::string& id) {
   for (const auto& s : env.opts.secrets)
     if (s.id == id) return &s;
@@ -177,10 +157,9 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
                          KILN_TRY(env.context.content_key(rels, dockerfile::IgnoreMatcher{})) +
                          "\n";
         } else {
-          std::string key;
-          auto layers = KILN_TRY(layers_of_ref(env, m.from, key));
-          source_root = KILN_TRY(env.trees.materialize(layers));
-          pm.key_text += "from " + key + "\n";
+          auto ref = KILN_TRY(resolve_from(env, m.from));
+          source_root = KILN_TRY(env.trees.materialize(ref.layers));
+          pm.key_text += "from " + ref.key + "\n";
         }
         auto root = KILN_TRY(os::Dir::open(source_root));
         std::string host = host_path_of(root, src_rel);

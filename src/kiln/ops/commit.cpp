@@ -67,12 +67,7 @@ Result<store::ImageRecord> commit_container(store::Store& store, const CommitOpt
   h.author = opts.author;
   h.comment = opts.message;
   img.config.history.push_back(h);
-  for (const auto& d : image.manifest.layers) {
-    auto rec = KILN_TRY(store.layer(d.digest));
-    if (!rec)
-      return failf(Errc::corrupt, "{}: layer {} of the image is not recorded", ctx, d.digest);
-    img.layers.push_back(*rec);
-  }
+  img.layers = KILN_TRY_CTX(layer_records(store, image), ctx);
   img.layers.push_back(layer);
   if (opts.ref) img.names = {opts.ref->str()};
   return with_context(store_image(store, lease, img), ctx);

@@ -57,4 +57,16 @@ Result<store::ImageRecord> store_image(store::Store& store, store::Lease& lease,
   return *out;
 }
 
+Result<std::vector<store::LayerRecord>> layer_records(store::Store& store, const ImageView& image) {
+  std::vector<store::LayerRecord> out;
+  for (const auto& d : image.manifest.layers) {
+    auto rec = KILN_TRY(store.layer(d.digest));
+    if (!rec)
+      return failf(Errc::corrupt, "image {}: layer {} is not recorded in the store",
+                   image.record.config_digest.short_hex(), d.digest);
+    out.push_back(*rec);
+  }
+  return out;
+}
+
 }  // namespace kiln::ops

@@ -20,6 +20,9 @@ Result<ImageView> load_image(store::Store& store, const store::ImageRecord& reco
 // Resolves a reference, ID or ID prefix, then loads it.
 Result<ImageView> load_image(store::Store& store, std::string_view ref);
 
+// The store's records of the image's layers, in order (Errc::corrupt when one is missing).
+Result<std::vector<store::LayerRecord>> layer_records(store::Store& store, const ImageView& image);
+
 // Writes config + manifest blobs for the given layers and records the image with `names`.
 struct Assembled {
   oci::ImageConfig config;
