@@ -138,6 +138,19 @@ expect_eq "a
 b" "$("$KILN" run --rm par cat /a /b)" "stages built in parallel"
 pass "independent stages in parallel"
 
+# --- a cache mount seeded from a stage (from=, source=) ------------------------------------------
+seedctx="$WORK/seed"
+mkdir -p "$seedctx"
+cat >"$seedctx/Dockerfile" <<D
+FROM bb AS seed
+RUN mkdir -p /seed && echo seeded > /seed/file
+FROM bb
+RUN --mount=type=cache,id=seeded-$$,target=/c,from=seed,source=/seed cat /c/file > /got
+D
+expect_exit 0 "$KILN" build -q -t seeded "$seedctx"
+expect_eq seeded "$("$KILN" run --rm seeded cat /got)" "cache mount seeded from a stage"
+pass "cache mount from="
+
 # --- ADD of http(s) URLs, with and without --checksum ------------------------------------------
 mkdir -p "$WORK/web" "$WORK/addurl"
 echo "remote file" >"$WORK/web/remote.txt"

@@ -131,6 +131,16 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
         if (fresh) {
           fchown(d.fd(), m.uid.value_or(0), m.gid.value_or(0));
           fchmod(d.fd(), m.mode.value_or(0755));
+          if (!m.from.empty()) {
+            // A new cache starts as a copy of `source` in the stage or image `from`.
+            auto ref = KILN_TRY(resolve_from(env, m.from));
+            auto root = KILN_TRY(os::Dir::open(KILN_TRY(env.trees.materialize(ref.layers))));
+            std::string seed = host_path_of(root, m.source.empty() ? "." : m.source);
+            if (seed.empty())
+              return failf(Errc::not_found, "--mount {}: source {:?} not found in {}", m.spec,
+                           m.source, m.from);
+            KILN_TRY_CTX(copy_tree(seed + "/.", dir), fmt::format("--mount {}", m.spec));
+          }
         }
         if (m.sharing == "locked" || m.sharing == "private") {
           Fd lock(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -168,15 +178,7 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
         if (!m.readonly) {
           // rw: writes go to a throwaway copy, never to the context or the stage.
           std::string copy = fmt::format("{}/bind-{}", scratch, n);
-          pid_t p = fork();
-          if (p == 0) {
-            execlp("cp", "cp", "-a", host.c_str(), copy.c_str(), static_cast<char*>(nullptr));
-            _exit(127);
-          }
-          int status = 0;
-          waitpid(p, &status, 0);
-          if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            return failf(Errc::io, "--mount {}: copying the source failed", m.spec);
+          KILN_TRY_CTX(copy_tree(host, copy), fmt::format("--mount {}", m.spec));
           host = copy;
         }
         pm.mounts.push_back({sandbox::Mount::Kind::bind, host, target, m.readonly, ""});

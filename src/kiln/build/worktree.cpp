@@ -34,6 +34,8 @@ class CountingTar final : public archive::TarWriter {
   int64_t m_entries = 0;
 };
 
+}  // namespace
+
 Status copy_tree(const std::string& from, const std::string& to) {
   pid_t p = fork();
   if (p < 0) return fail_errno("fork");
@@ -49,8 +51,6 @@ Status copy_tree(const std::string& from, const std::string& to) {
     return failf(Errc::io, "copy {} to {} failed", from, to);
   return {};
 }
-
-}  // namespace
 
 std::vector<oci::Descriptor> descriptors(const std::vector<store::LayerRecord>& layers) {
   std::vector<oci::Descriptor> out;

@@ -72,6 +72,8 @@ class Trees {
 };
 
 std::vector<oci::Descriptor> descriptors(const std::vector<store::LayerRecord>& layers);
+// `cp -a --reflink=auto FROM TO` (FROM ending in "/." copies a directory's contents into TO).
+Status copy_tree(const std::string& from, const std::string& to);
 std::vector<Digest> diff_ids(const std::vector<store::LayerRecord>& layers);
 
 }  // namespace kiln::build
