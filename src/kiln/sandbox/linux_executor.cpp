@@ -26,6 +26,15 @@ Status prepare_state_dir(const SandboxSpec& spec) {
 
 namespace {
 
+// A connected pair of unix stream sockets (kiln's end, the children's end).
+Status socket_pair(Fd& parent, Fd& child) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
+  parent.reset(sv[0]);
+  child.reset(sv[1]);
+  return {};
+}
+
 // Identity maps for the shim's new user namespace, once it asks (a closed socket means the
 // shim failed first: its report says why).
 Status write_id_maps(pid_t shim, int socket) {
@@ -52,21 +61,13 @@ Result<Outcome> LinuxExecutor::run(const SandboxSpec& spec, const Stdio& stdio) 
   plan.stdio = stdio;
   Fd master, tty_parent, tty_child;
   if (spec.tty) {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-      return fail_errno("socketpair");
-    tty_parent.reset(sv[0]);
-    tty_child.reset(sv[1]);
-    plan.tty_socket = sv[1];
+    KILN_TRY(socket_pair(tty_parent, tty_child));
+    plan.tty_socket = tty_child.get();
   }
   Fd userns_parent, userns_child;
   if (spec.user_namespace) {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-      return fail_errno("socketpair");
-    userns_parent.reset(sv[0]);
-    userns_child.reset(sv[1]);
-    plan.userns_socket = sv[1];
+    KILN_TRY(socket_pair(userns_parent, userns_child));
+    plan.userns_socket = userns_child.get();
   }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return fail_errno("pipe");

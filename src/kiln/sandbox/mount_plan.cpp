@@ -31,6 +31,15 @@ MountOp bind(std::string source, std::string target, bool file) {
   return op;
 }
 
+// An operation on an existing target (remount, mask, read-only bind, ...).
+MountOp on(MountOp::Kind kind, std::string target, bool optional = false) {
+  MountOp op;
+  op.kind = kind;
+  op.target = std::move(target);
+  op.optional = optional;
+  return op;
+}
+
 Status check_target(const std::string& target, std::string_view what) {
   if (target.empty() || target[0] != '/')
     return failf(Errc::invalid_argument, "{} {:?}: the container path must be absolute", what,
@@ -102,10 +111,7 @@ Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
     auto b = bind("/sys", "/sys", false);
     b.optional = true;
     ops.push_back(b);
-    MountOp ro;
-    ro.kind = MountOp::Kind::remount_ro;
-    ro.target = "/sys";
-    ops.push_back(ro);
+    ops.push_back(on(MountOp::Kind::remount_ro, "/sys"));
   }
   if (!spec.state_dir.empty()) {
     ops.push_back(bind(spec.state_dir + "/hostname", "/etc/hostname", true));
@@ -127,33 +133,11 @@ Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
     struct stat st {};
     bool file = ::stat(m.source.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
     ops.push_back(bind(m.source, m.target, file));
-    if (m.readonly) {
-      MountOp ro;
-      ro.kind = MountOp::Kind::remount_ro;
-      ro.target = m.target;
-      ops.push_back(ro);
-    }
+    if (m.readonly) ops.push_back(on(MountOp::Kind::remount_ro, m.target));
   }
-  for (const auto& p : masked_paths()) {
-    MountOp op;
-    op.kind = MountOp::Kind::mask;
-    op.target = p;
-    op.optional = true;
-    ops.push_back(op);
-  }
-  for (const auto& p : readonly_paths()) {
-    MountOp op;
-    op.kind = MountOp::Kind::readonly;
-    op.target = p;
-    op.optional = true;
-    ops.push_back(op);
-  }
-  if (spec.readonly_rootfs) {
-    MountOp ro;
-    ro.kind = MountOp::Kind::remount_ro;
-    ro.target = "/";
-    ops.push_back(ro);
-  }
+  for (const auto& p : masked_paths()) ops.push_back(on(MountOp::Kind::mask, p, true));
+  for (const auto& p : readonly_paths()) ops.push_back(on(MountOp::Kind::readonly, p, true));
+  if (spec.readonly_rootfs) ops.push_back(on(MountOp::Kind::remount_ro, "/"));
   return ops;
 }
 
