@@ -1,5 +1,7 @@
 #include "kiln/store/sqlite.hpp"
 
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 namespace kiln::store {
@@ -87,12 +89,21 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   sqlite3_busy_timeout(db, 60000);
   auto out = std::unique_ptr<Db>(new Db(db));
   // WAL mode is persistent in the file: set it once, on a new database.
-  bool wal = false;
-  {
-    auto mode = KILN_TRY(out->prepare("PRAGMA journal_mode"));
-    wal = KILN_TRY(mode.step()) && mode.text(0) == "wal";
+  // Switching a new database to WAL needs an exclusive lock, for which SQLite's busy handler
+  // does not wait: when several processes open a new store at once, retry for up to 60 s.
+  for (int attempt = 0;; ++attempt) {
+    bool wal = false;
+    {
+      auto mode = KILN_TRY(out->prepare("PRAGMA journal_mode"));
+      wal = KILN_TRY(mode.step()) && mode.text(0) == "wal";
+    }
+    if (wal) break;
+    auto set = out->exec("PRAGMA journal_mode=WAL");
+    if (set) break;
+    if (attempt >= 6000 || set.error().message().find("locked") == std::string::npos)
+      return std::unexpected(set.error());
+    usleep(10000);
   }
-  if (!wal) KILN_TRY(out->exec("PRAGMA journal_mode=WAL"));
   // NORMAL in WAL mode: commits do not wait for the disk; a crash of kiln loses nothing, a
   // power loss may lose the newest transactions but never corrupts the database (blobs are
   // fsynced before they are linked, so a lost record only leaves a blob for gc).
