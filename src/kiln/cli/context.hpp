@@ -51,5 +51,8 @@ void add_export(CLI::App& app, Context& ctx);
 void add_run(CLI::App& app, Context& ctx);
 void add_containers(CLI::App& app, Context& ctx);
 void add_build(CLI::App& app, Context& ctx);
+void add_save(CLI::App& app, Context& ctx);
+void add_load(CLI::App& app, Context& ctx);
+void add_copy(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

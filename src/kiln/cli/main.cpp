@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   cli::add_system(app, ctx);
   cli::add_dockerfile(app, ctx);
   cli::add_export(app, ctx);
+  cli::add_save(app, ctx);
+  cli::add_load(app, ctx);
+  cli::add_copy(app, ctx);
   cli::add_build(app, ctx);
   cli::add_run(app, ctx);
   cli::add_containers(app, ctx);

@@ -1,0 +1,16 @@
+// Shared by save, load and copy: transport options and progress lines.
+#pragma once
+
+#include "kiln/cli/context.hpp"
+#include "kiln/image/copy.hpp"
+#include "kiln/transport/transport.hpp"
+
+namespace kiln::cli {
+
+// "Copying blob sha256:0123456789ab (decompress)" on stderr when it is a terminal and not quiet.
+std::function<void(const image::CopyEvent&)> copy_progress(bool quiet);
+// Scratch space for archives and recompressed layers: the store's tmp/ when a store is open
+// (same filesystem, cleaned by `kiln system prune`), else $TMPDIR.
+transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>* err);
+
+}  // namespace kiln::cli

@@ -1,0 +1,137 @@
+#include "kiln/image/layers.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "kiln/base/fd.hpp"
+#include "kiln/os/dir.hpp"
+
+namespace kiln::image {
+
+Result<BlobStream> BlobStream::open(Source& src, const oci::Descriptor& d) {
+  BlobStream s;
+  s.m_raw = KILN_TRY(src.open_blob(d));
+  if (!src.trusted())
+    s.m_verify = std::make_unique<io::VerifyingReader>(*s.m_raw, d.digest, d.size,
+                                                       fmt::format("blob {}", d.digest));
+  return s;
+}
+
+namespace {
+
+// A file in the scratch directory that disappears when closed.
+Result<Fd> scratch_file(const std::string& dir) {
+  std::string d = dir;
+  if (d.empty()) {
+    const char* t = std::getenv("TMPDIR");
+    d = t && *t ? t : "/var/tmp";
+  }
+  int fd = ::open(d.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return fail_errno(fmt::format("create a temporary file in {}", d));
+  return Fd(fd);
+}
+
+// Counts what goes through to `next`.
+class CountingWriter final : public io::Writer {
+ public:
+  explicit CountingWriter(io::Writer& next) : m_next(next) {}
+  Status write(const void* buf, size_t size) override {
+    m_size += static_cast<int64_t>(size);
+    return m_next.write(buf, size);
+  }
+  int64_t size() const { return m_size; }
+
+ private:
+  io::Writer& m_next;
+  int64_t m_size = 0;
+};
+
+Result<LayerOutcome> copy_as_is(Source& src, Sink& dst, const LayerPlan& p) {
+  LayerOutcome out{p.from, -1};
+  out.to.media_type = p.media_type;
+  if (p.have == io::Compression::none) out.uncompressed_size = p.from.size;
+  if (KILN_TRY(dst.has_blob(out.to))) return out;
+  auto in = KILN_TRY(BlobStream::open(src, p.from));
+  KILN_TRY(dst.put_blob(out.to, in.reader()));
+  return out;
+}
+
+// The source blob, decompressed, verified against the config's diffID.
+struct PlainStream {
+  BlobStream blob;
+  std::unique_ptr<io::Reader> plain;
+  std::unique_ptr<io::VerifyingReader> checked;
+};
+
+Result<std::unique_ptr<PlainStream>> open_plain(Source& src, const LayerPlan& p, int64_t size) {
+  auto s = std::make_unique<PlainStream>();
+  s->blob = KILN_TRY(BlobStream::open(src, p.from));
+  s->plain = KILN_TRY(io::make_decompressor(p.have, s->blob.reader()));
+  s->checked = std::make_unique<io::VerifyingReader>(
+      *s->plain, p.diff_id, size, fmt::format("layer {} uncompressed (diffID)", p.from.digest));
+  return s;
+}
+
+Result<LayerOutcome> decompress(Source& src, Sink& dst, const LayerPlan& p) {
+  auto size = src.uncompressed_size(p.from.digest);
+  LayerOutcome out;
+  out.to.media_type = p.media_type;
+  out.to.digest = p.diff_id;
+  out.to.size = size.value_or(-1);
+  out.uncompressed_size = out.to.size;
+  if (KILN_TRY(dst.has_blob(out.to))) return out;
+  auto s = KILN_TRY(open_plain(src, p, out.to.size));
+  KILN_TRY(dst.put_blob(out.to, *s->checked));
+  return out;
+}
+
+// Compresses (or recompresses) into a scratch file first: the new digest and size must be known
+// before a sink can name the blob.
+Result<LayerOutcome> recompress(Source& src, Sink& dst, const LayerPlan& p,
+                                const CopyOptions& opts) {
+  Fd tmp = KILN_TRY(scratch_file(opts.scratch_dir));
+  io::FdWriter file(tmp.get());
+  io::HashingWriter hashed(&file);
+  auto s = KILN_TRY(open_plain(src, p, -1));
+  auto comp = KILN_TRY(io::make_compressor(p.want, hashed, opts.compress_options));
+  int64_t plain = KILN_TRY(io::copy(*s->checked, *comp));
+  KILN_TRY(comp->close());
+  LayerOutcome out;
+  out.to.media_type = p.media_type;
+  out.to.digest = hashed.digest();
+  out.to.size = hashed.size();
+  out.uncompressed_size = plain;
+  if (KILN_TRY(dst.has_blob(out.to))) return out;
+  if (::lseek(tmp.get(), 0, SEEK_SET) < 0) return fail_errno("rewind a temporary file");
+  io::FdReader back(tmp.get());
+  io::VerifyingReader checked(back, out.to.digest, out.to.size,
+                              fmt::format("recompressed layer {}", out.to.digest));
+  KILN_TRY(dst.put_blob(out.to, checked));
+  return out;
+}
+
+}  // namespace
+
+Result<LayerOutcome> transfer_layer(Source& src, Sink& dst, const LayerPlan& p,
+                                    const CopyOptions& opts) {
+  auto ctx = fmt::format("layer {}", p.from.digest);
+  auto event = [&](CopyEvent::Kind k, std::string action) {
+    if (opts.on_event) opts.on_event(CopyEvent{k, p.from, std::move(action)});
+  };
+  std::string action = p.have == p.want ? "copy"
+                       : p.want == io::Compression::none
+                           ? "decompress"
+                           : fmt::format("compress to {}", io::compression_name(p.want));
+  event(CopyEvent::blob_start, action);
+  Result<LayerOutcome> r = p.have == p.want                  ? copy_as_is(src, dst, p)
+                           : p.want == io::Compression::none ? decompress(src, dst, p)
+                                                             : recompress(src, dst, p, opts);
+  if (!r) return with_context(std::move(r), ctx);
+  event(CopyEvent::blob_done, action);
+  return r;
+}
+
+}  // namespace kiln::image

@@ -1,0 +1,32 @@
+// OutFile: the destination of an archive. For a path, a temporary file next to it that
+// replaces the path only on publish() (a failed save leaves the old file, if any, untouched);
+// for "-", standard output.
+#pragma once
+
+#include <string>
+
+#include "kiln/base/error.hpp"
+#include "kiln/base/fd.hpp"
+
+namespace kiln::transport {
+
+class OutFile {
+ public:
+  static Result<OutFile> create(const std::string& path);
+  OutFile(OutFile&&) = default;
+  OutFile& operator=(OutFile&&) = default;
+  ~OutFile();
+
+  int fd() const { return m_stdout ? 1 : m_fd.get(); }
+  const std::string& path() const { return m_path; }
+  // fsyncs and renames the temporary file over the path.
+  Status publish();
+
+ private:
+  OutFile() = default;
+  std::string m_path, m_tmp;
+  Fd m_fd;
+  bool m_stdout = false;
+};
+
+}  // namespace kiln::transport

@@ -1,0 +1,220 @@
+#include "kiln/transport/store_transport.hpp"
+
+#include <map>
+
+#include "kiln/io/compress.hpp"
+#include "kiln/oci/media_types.hpp"
+#include "kiln/ops/image_view.hpp"
+#include "kiln/store/metadata.hpp"
+
+namespace kiln::transport {
+namespace {
+
+class StoreSource final : public image::Source {
+ public:
+  StoreSource(store::Store& s, ops::ImageView v, std::vector<store::LayerRecord> layers,
+              std::string ref)
+      : m_store(s), m_view(std::move(v)), m_ref(std::move(ref)) {
+    for (auto& l : layers) m_layers[l.digest] = l;
+  }
+  std::string describe() const override { return "kiln://" + m_ref; }
+  Result<image::Document> root() override {
+    return image::Document{m_view.raw_manifest, m_view.record.media_type,
+                           m_view.record.manifest_digest};
+  }
+  Result<std::unique_ptr<io::Reader>> open_blob(const oci::Descriptor& d) override {
+    struct Owned final : io::Reader {
+      explicit Owned(Fd f) : fd(std::move(f)), in(fd.get()) {}
+      Result<size_t> read(void* b, size_t n) override { return in.read(b, n); }
+      Fd fd;
+      io::FdReader in;
+    };
+    auto fd = KILN_TRY(m_store.open_blob(d.digest));
+    return std::unique_ptr<io::Reader>(new Owned(std::move(fd)));
+  }
+  bool trusted() const override { return true; }
+  std::optional<int64_t> uncompressed_size(const Digest& d) override {
+    auto it = m_layers.find(d);
+    if (it == m_layers.end() || it->second.uncompressed_size < 0) return std::nullopt;
+    return it->second.uncompressed_size;
+  }
+
+ private:
+  store::Store& m_store;
+  ops::ImageView m_view;
+  std::string m_ref;
+  std::map<Digest, store::LayerRecord> m_layers;
+};
+
+// Checks a layer's uncompressed stream: the first block is a tar header (or the end marker),
+// and the digest and size are remembered for the config's diffID check.
+class LayerProbe final : public io::Writer {
+ public:
+  Status write(const void* buf, size_t size) override {
+    auto* p = static_cast<const unsigned char*>(buf);
+    for (size_t i = 0; i < size && m_head.size() < 512; ++i)
+      m_head.push_back(static_cast<char>(p[i]));
+    m_hash.update(buf, size);
+    m_size += static_cast<int64_t>(size);
+    return {};
+  }
+  bool looks_like_tar() const {
+    if (m_size == 0) return true;
+    if (m_head.size() < 512) return false;
+    unsigned sum = 0;
+    bool zero = true;
+    for (int i = 0; i < 512; ++i) {
+      unsigned char c = static_cast<unsigned char>(m_head[i]);
+      zero &= c == 0;
+      sum += (i >= 148 && i < 156) ? ' ' : c;
+    }
+    if (zero) return true;
+    unsigned want = 0;
+    for (int i = 148; i < 156 && m_head[i]; ++i)
+      if (m_head[i] >= '0' && m_head[i] <= '7') want = want * 8 + (m_head[i] - '0');
+    return sum == want;
+  }
+  Digest digest() { return m_hash.finish(); }
+  int64_t size() const { return m_size; }
+
+ private:
+  std::string m_head;
+  Sha256 m_hash;
+  int64_t m_size = 0;
+};
+
+struct Pending {
+  std::unique_ptr<store::BlobWriter> writer;
+  oci::Descriptor want;
+  std::optional<Digest> diff_id;  // of a layer, as computed
+  int64_t uncompressed_size = -1;
+  bool tar = true;
+};
+
+class StoreSink final : public image::Sink {
+ public:
+  StoreSink(store::Store& s, store::Lease lease, std::string ref)
+      : m_store(s), m_lease(std::move(lease)), m_ref(std::move(ref)) {}
+  std::string describe() const override { return "kiln://" + (m_ref.empty() ? "" : m_ref); }
+  bool accepts_index() const override { return false; }
+  Result<bool> has_blob(const oci::Descriptor& d) override {
+    if (m_pending.contains(d.digest)) return true;
+    KILN_TRY(m_store.metadata().add_to_lease(m_lease.id(), d.digest));
+    return m_store.has_blob(d.digest);
+  }
+  Status put_blob(const oci::Descriptor& d, io::Reader& data) override;
+  Status put_image(const image::ImageInfo& info) override;
+  Status commit(const image::Document& root, const std::vector<std::string>& names) override;
+  Status finish() override;
+
+ private:
+  store::Store& m_store;
+  store::Lease m_lease;
+  std::string m_ref;
+  std::map<Digest, Pending> m_pending;
+  std::optional<store::NewImage> m_current;
+  std::vector<store::NewImage> m_images;
+};
+
+Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
+  Pending p;
+  p.want = d;
+  p.writer = KILN_TRY(m_store.new_blob(m_lease));
+  if (!oci::mt::is_layer(d.media_type)) {
+    KILN_TRY(io::copy(data, *p.writer));
+  } else {
+    // Store the bytes as they come; decompress a copy of them on the side to check the tar.
+    auto comp = oci::mt::layer_compression(d.media_type);
+    io::TeeReader tap(data, *p.writer);
+    LayerProbe probe;
+    if (comp.empty()) {
+      KILN_TRY(io::copy(tap, probe));
+    } else {
+      auto c = KILN_TRY(io::parse_compression(comp));
+      auto plain = KILN_TRY(io::make_decompressor(c, tap));
+      KILN_TRY_CTX(io::copy(*plain, probe), fmt::format("layer {}", d.digest));
+      KILN_TRY(io::drain(tap));
+    }
+    p.tar = probe.looks_like_tar();
+    p.diff_id = probe.digest();
+    p.uncompressed_size = probe.size();
+  }
+  m_pending.emplace(d.digest, std::move(p));
+  return {};
+}
+
+Status StoreSink::put_image(const image::ImageInfo& info) {
+  store::NewImage img;
+  img.manifest_digest = info.manifest.digest;
+  img.media_type = info.manifest.media_type;
+  img.config_digest = info.parsed.config.digest;
+  img.blobs = {info.manifest.digest, info.parsed.config.digest};
+  for (size_t i = 0; i < info.parsed.layers.size(); ++i) {
+    const auto& l = info.parsed.layers[i];
+    const Digest& diff_id = info.config.rootfs.diff_ids.at(i);
+    store::LayerRecord rec{l.digest, diff_id, l.media_type, l.size, info.uncompressed_sizes[i]};
+    if (auto it = m_pending.find(l.digest); it != m_pending.end()) {
+      auto& p = it->second;
+      if (!p.tar) return failf(Errc::corrupt, "layer {} is not a tar archive", l.digest);
+      if (p.diff_id && *p.diff_id != diff_id)
+        return failf(Errc::corrupt,
+                     "layer {}: its uncompressed digest {} is not the config's diffID {}", l.digest,
+                     *p.diff_id, diff_id);
+      rec.uncompressed_size = p.uncompressed_size;
+    } else if (auto known = KILN_TRY(m_store.layer(l.digest))) {
+      if (known->diff_id != diff_id)
+        return failf(Errc::corrupt,
+                     "layer {}: the store knows it with diffID {}, the config says {}", l.digest,
+                     known->diff_id, diff_id);
+      rec.uncompressed_size = known->uncompressed_size;
+    }
+    img.blobs.push_back(l.digest);
+    img.layers.push_back(rec);
+  }
+  m_current = std::move(img);
+  return {};
+}
+
+Status StoreSink::commit(const image::Document& root, const std::vector<std::string>& names) {
+  if (!m_current || m_current->manifest_digest != root.digest)
+    return failf(Errc::internal, "store: commit of {} without its image", root.digest);
+  std::vector<std::string> all = names;
+  if (!m_ref.empty()) all.push_back(m_ref);
+  for (const auto& n : all) {
+    auto r = KILN_TRY(oci::Reference::parse(n));
+    if (r.digest) continue;  // a digest reference is not a name
+    m_current->names.push_back(r.str());
+  }
+  m_images.push_back(std::move(*m_current));
+  m_current.reset();
+  return {};
+}
+
+Status StoreSink::finish() {
+  for (auto& [digest, p] : m_pending)
+    KILN_TRY_CTX(p.writer->commit(p.want.digest, p.want.size), fmt::format("blob {}", digest));
+  m_pending.clear();
+  for (const auto& img : m_images) KILN_TRY(m_store.put_image(img));
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<image::Source>> store_source(store::Store& store, std::string_view ref) {
+  auto view = KILN_TRY(ops::load_image(store, ref));
+  auto layers = KILN_TRY(ops::layer_records(store, view));
+  return std::unique_ptr<image::Source>(
+      new StoreSource(store, std::move(view), std::move(layers), std::string(ref)));
+}
+
+Result<std::unique_ptr<image::Sink>> store_sink(store::Store& store, std::string ref) {
+  if (!ref.empty()) {
+    auto r = KILN_TRY(oci::Reference::parse(ref));
+    if (r.digest) return failf(Errc::invalid_argument, "cannot name an image by digest: {}", ref);
+    ref = r.str();
+  }
+  auto lease = KILN_TRY(store.lease());
+  return std::unique_ptr<image::Sink>(new StoreSink(store, std::move(lease), std::move(ref)));
+}
+
+}  // namespace kiln::transport
