@@ -70,8 +70,13 @@ class Sink {
   virtual LayerForm layer_form() const { return LayerForm::any; }
   // False for sinks that keep single-platform images only (the local store, docker archives).
   virtual bool accepts_index() const = 0;
-  // True if the sink already has this blob (it is then not sent again).
-  virtual Result<bool> has_blob(const oci::Descriptor& d) = 0;
+  // The size of the blob if the sink already has it (it is then not sent again).
+  virtual Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) = 0;
+  Result<bool> has_blob(const oci::Descriptor& d) {
+    auto r = find_blob(d);
+    if (!r) return std::unexpected(r.error());
+    return r->has_value();
+  }
   // Receives a blob. d.size is -1 when the size is not known in advance (a layer being
   // decompressed). The reader fails at its end when the bytes do not match d; the sink must not
   // use a blob whose reader failed.

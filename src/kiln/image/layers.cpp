@@ -34,18 +34,18 @@ Result<Fd> scratch_file(const std::string& dir) {
   return Fd(fd);
 }
 
-// Counts what goes through to `next`.
-class CountingWriter final : public io::Writer {
+class CountingReader final : public io::Reader {
  public:
-  explicit CountingWriter(io::Writer& next) : m_next(next) {}
-  Status write(const void* buf, size_t size) override {
-    m_size += static_cast<int64_t>(size);
-    return m_next.write(buf, size);
+  explicit CountingReader(io::Reader& src) : m_src(src) {}
+  Result<size_t> read(void* buf, size_t size) override {
+    size_t n = KILN_TRY(m_src.read(buf, size));
+    m_size += static_cast<int64_t>(n);
+    return n;
   }
   int64_t size() const { return m_size; }
 
  private:
-  io::Writer& m_next;
+  io::Reader& m_src;
   int64_t m_size = 0;
 };
 
@@ -82,9 +82,14 @@ Result<LayerOutcome> decompress(Source& src, Sink& dst, const LayerPlan& p) {
   out.to.digest = p.diff_id;
   out.to.size = size.value_or(-1);
   out.uncompressed_size = out.to.size;
-  if (KILN_TRY(dst.has_blob(out.to))) return out;
+  if (auto have = KILN_TRY(dst.find_blob(out.to))) {
+    out.to.size = out.uncompressed_size = *have;
+    return out;
+  }
   auto s = KILN_TRY(open_plain(src, p, out.to.size));
-  KILN_TRY(dst.put_blob(out.to, *s->checked));
+  CountingReader counted(*s->checked);  // the size, when it was not known in advance
+  KILN_TRY(dst.put_blob(out.to, counted));
+  out.to.size = out.uncompressed_size = counted.size();
   return out;
 }
 

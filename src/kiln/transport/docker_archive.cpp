@@ -232,10 +232,13 @@ class DockerArchiveSink final : public image::Sink {
   std::string describe() const override { return "docker-archive:" + m_out.path(); }
   image::LayerForm layer_form() const override { return image::LayerForm::uncompressed; }
   bool accepts_index() const override { return false; }
-  Result<bool> has_blob(const oci::Descriptor& d) override { return m_written.contains(d.digest); }
+  Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
+    auto it = m_written.find(d.digest);
+    if (it == m_written.end()) return std::nullopt;
+    return it->second;
+  }
   Status put_blob(const oci::Descriptor& d, io::Reader& data) override {
-    KILN_TRY(m_tar.add_stream(blob_path(d.digest), d.size, data));
-    m_written.insert(d.digest);
+    m_written[d.digest] = KILN_TRY(m_tar.add_stream(blob_path(d.digest), d.size, data));
     return {};
   }
   Status put_image(const image::ImageInfo& info) override {
@@ -265,7 +268,7 @@ class DockerArchiveSink final : public image::Sink {
   OutFile m_out;
   TarOut m_tar;
   std::string m_ref;
-  std::set<Digest> m_written;
+  std::map<Digest, int64_t> m_written;
   OutEntry m_current;
   std::vector<OutEntry> m_entries;
 };

@@ -1,6 +1,7 @@
 #include "kiln/transport/oci_layout.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <set>
 
@@ -165,8 +166,18 @@ class LayoutDirSink final : public image::Sink {
       : m_root(std::move(root)), m_blobs(std::move(blobs)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "oci:" + m_root->path(); }
   bool accepts_index() const override { return true; }
-  Result<bool> has_blob(const oci::Descriptor& d) override {
-    return m_pending.contains(d.digest) || m_blobs->exists(d.digest.hex());
+  Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
+    struct stat st {};
+    auto it = m_pending.find(d.digest);
+    if (it != m_pending.end()) {
+      if (::fstat(it->second.fd(), &st) != 0) return fail_errno("stat a temporary blob");
+      return static_cast<int64_t>(st.st_size);
+    }
+    auto s = m_blobs->stat(d.digest.hex(), true);
+    if (!s)
+      return s.error().code() == Errc::not_found ? Result<std::optional<int64_t>>(std::nullopt)
+                                                 : std::unexpected(s.error());
+    return static_cast<int64_t>(s->st_size);
   }
   Status put_blob(const oci::Descriptor& d, io::Reader& data) override {
     auto tmp = KILN_TRY(os::TempFile::create(*m_blobs, 0644));
@@ -207,10 +218,13 @@ class LayoutArchiveSink final : public image::Sink {
   }
   std::string describe() const override { return "oci-archive:" + m_out.path(); }
   bool accepts_index() const override { return true; }
-  Result<bool> has_blob(const oci::Descriptor& d) override { return m_written.contains(d.digest); }
+  Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
+    auto it = m_written.find(d.digest);
+    if (it == m_written.end()) return std::nullopt;
+    return it->second;
+  }
   Status put_blob(const oci::Descriptor& d, io::Reader& data) override {
-    KILN_TRY(m_tar.add_stream(blob_path(d.digest), d.size, data));
-    m_written.insert(d.digest);
+    m_written[d.digest] = KILN_TRY(m_tar.add_stream(blob_path(d.digest), d.size, data));
     return {};
   }
   Status put_image(const image::ImageInfo&) override { return {}; }
@@ -227,7 +241,7 @@ class LayoutArchiveSink final : public image::Sink {
   OutFile m_out;
   TarOut m_tar;
   std::string m_ref;
-  std::set<Digest> m_written;
+  std::map<Digest, int64_t> m_written;
   LayoutIndex m_index;
 };
 

@@ -97,10 +97,11 @@ class StoreSink final : public image::Sink {
       : m_store(s), m_lease(std::move(lease)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "kiln://" + (m_ref.empty() ? "" : m_ref); }
   bool accepts_index() const override { return false; }
-  Result<bool> has_blob(const oci::Descriptor& d) override {
-    if (m_pending.contains(d.digest)) return true;
+  Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
+    if (auto it = m_pending.find(d.digest); it != m_pending.end()) return it->second.writer->size();
     KILN_TRY(m_store.metadata().add_to_lease(m_lease.id(), d.digest));
-    return m_store.has_blob(d.digest);
+    if (!m_store.has_blob(d.digest)) return std::nullopt;
+    return KILN_TRY(m_store.blob_size(d.digest));
   }
   Status put_blob(const oci::Descriptor& d, io::Reader& data) override;
   Status put_image(const image::ImageInfo& info) override;

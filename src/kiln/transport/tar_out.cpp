@@ -96,7 +96,7 @@ Status TarOut::add_file(std::string_view name, std::string_view data) {
   return pad();
 }
 
-Status TarOut::add_stream(std::string_view name, int64_t size, io::Reader& data) {
+Result<int64_t> TarOut::add_stream(std::string_view name, int64_t size, io::Reader& data) {
   auto ctx = fmt::format("archive member {}", name);
   if (size < 0 && !m_seekable) {
     // Spool: the header needs the size before the data.
@@ -131,7 +131,8 @@ Status TarOut::add_stream(std::string_view name, int64_t size, io::Reader& data)
     if (::pwrite(m_fd, h, k_block, m_base + start) != static_cast<ssize_t>(k_block))
       return fail_errno(ctx);
   }
-  return pad();
+  KILN_TRY(pad());
+  return n;
 }
 
 Status TarOut::finish() {

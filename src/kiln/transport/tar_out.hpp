@@ -23,7 +23,8 @@ class TarOut {
   Status add_file(std::string_view name, std::string_view data);
   // Copies `data` to its end. size < 0: unknown (see above). A known size that the stream does
   // not match is an error.
-  Status add_stream(std::string_view name, int64_t size, io::Reader& data);
+  // Returns the member's size.
+  Result<int64_t> add_stream(std::string_view name, int64_t size, io::Reader& data);
   // The end-of-archive blocks.
   Status finish();
   int64_t bytes() const { return m_pos; }

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# kiln save / load / copy between the store, oci:, oci-archive: and docker-archive: — round
+# trips keep digests, conversions do what they say, and every kind of bad input is refused
+# with a clear error and nothing written to the store.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+busybox_rootfs
+"$KILN" import -q rootfs base:1 >/dev/null 2>&1 || "$KILN" import rootfs base:1 >/dev/null
+mkdir ctx
+printf 'hello\n' >ctx/hello.txt
+printf 'FROM base:1\nRUN echo built >/built\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n' >ctx/Dockerfile
+"$KILN" build -q -t app:1 ctx >/dev/null
+digest() { "$KILN" images --no-trunc --format '{{.Digest}}' "$1"; }
+id() { "$KILN" inspect --format '{{.Id}}' "$1"; }
+APP_DIGEST=$(digest app:1)
+APP_ID=$(id app:1)
+
+# --- docker-archive: save, load into an empty store, run -----------------------------------
+"$KILN" save -o app.tar app:1 base:1
+tar tf app.tar >members
+grep -qx manifest.json members || fail "no manifest.json in the docker archive"
+grep -qx index.json members || fail "no index.json (Docker 25 layout) in the docker archive"
+export KILN_ROOT=$WORK/s2
+out=$("$KILN" load -i app.tar)
+expect_contains "$out" "Loaded image: app:1"
+expect_contains "$out" "Loaded image: base:1"
+expect_eq "$APP_ID" "$(id app:1)" "image ID after docker-archive round trip"
+expect_eq "built" "$("$KILN" run --rm app:1 cat /built)" "run a loaded image"
+expect_eq "hello" "$("$KILN" run --rm app:1)" "CMD of a loaded image"
+"$KILN" system check >/dev/null
+pass "docker-archive save/load keeps the image ID; the image runs"
+
+# Untagged images load by ID; a save by ID records no name.
+export KILN_ROOT=$WORK/store
+"$KILN" save "$APP_ID" >byid.tar
+export KILN_ROOT=$WORK/s3
+out=$("$KILN" load <byid.tar)
+expect_eq "Loaded image ID: $APP_ID" "$out" "load of an untagged image"
+pass "untagged images load by ID"
+
+# --- oci-archive and compressed archives ---------------------------------------------------
+export KILN_ROOT=$WORK/store
+"$KILN" save --format oci-archive app:1 | gzip >app-oci.tar.gz
+"$KILN" save app:1 | zstd -q >app.tar.zst
+for f in app-oci.tar.gz app.tar.zst; do
+  export KILN_ROOT=$WORK/s-$f
+  out=$("$KILN" load -i "$f")
+  expect_eq "Loaded image: app:1" "$out" "load $f"
+  expect_eq "$APP_ID" "$(id app:1)" "image ID after loading $f"
+done
+export KILN_ROOT=$WORK/s-app-oci.tar.gz
+expect_eq "$APP_DIGEST" "$(digest app:1)" "manifest digest after an oci-archive round trip"
+pass "oci-archive, gzip and zstd archives load; OCI keeps the manifest digest"
+
+# --- copy between every transport ----------------------------------------------------------
+export KILN_ROOT=$WORK/store
+"$KILN" copy app:1 oci:lay:v1
+"$KILN" copy oci:lay:v1 oci-archive:lay.tar:v1
+"$KILN" copy oci-archive:lay.tar:v1 oci:lay2
+"$KILN" copy oci:lay2 docker-archive:d.tar:app:2
+export KILN_ROOT=$WORK/s4
+"$KILN" copy oci:lay:v1 kiln://app:1
+expect_eq "$APP_DIGEST" "$(digest app:1)" "oci: -> kiln keeps the manifest digest"
+"$KILN" copy oci-archive:lay.tar:v1 kiln://app:3
+expect_eq "$APP_DIGEST" "$(digest app:3)" "oci-archive: -> kiln keeps the manifest digest"
+"$KILN" copy docker-archive:d.tar kiln://app:2
+expect_eq "$APP_ID" "$(id app:2)" "docker-archive: -> kiln keeps the image ID"
+cmp lay/blobs/sha256/"${APP_DIGEST#sha256:}" lay2/blobs/sha256/"${APP_DIGEST#sha256:}"
+"$KILN" copy --preserve-digests app:1 oci:lay3
+pass "copy between kiln://, oci:, oci-archive: and docker-archive: keeps digests"
+
+# --- conversions ---------------------------------------------------------------------------
+"$KILN" copy --format v2s2 app:1 oci:conv:v2
+m=$(python3 -c 'import json,sys; i=json.load(open("conv/index.json")); d=[x for x in i["manifests"] if x.get("annotations",{}).get("org.opencontainers.image.ref.name")=="v2"][0]; print(open("conv/blobs/sha256/"+d["digest"][7:]).read())')
+expect_contains "$m" '"application/vnd.docker.distribution.manifest.v2+json"'
+expect_contains "$m" '"application/vnd.docker.image.rootfs.diff.tar.gzip"'
+"$KILN" copy --dest-compress-format zstd app:1 oci:conv:zstd
+"$KILN" copy oci:conv:zstd kiln://app:zstd
+"$KILN" inspect --format '{{.Id}}' app:zstd >/dev/null
+expect_eq "$APP_ID" "$(id app:zstd)" "recompressing keeps the config (image ID)"
+expect_eq "built" "$("$KILN" run --rm app:zstd cat /built)" "run a zstd-recompressed image"
+expect_exit 8 "$KILN" copy --preserve-digests --format v2s2 app:1 oci:conv:nope
+expect_contains "$ERR" "--preserve-digests"
+expect_exit 8 "$KILN" copy --format v2s2 app:zstd oci:conv:nope
+expect_contains "$ERR" "zstd layers have no Docker v2 schema 2 media type"
+pass "format and compression conversions"
+
+# --- multi-platform index ------------------------------------------------------------------
+python3 - lay multi >/dev/null <<'PY'
+import hashlib, json, os, shutil, sys
+src, dst = sys.argv[1:]
+shutil.copytree(src, dst)
+b = lambda d: os.path.join(dst, "blobs", "sha256", d.split(":")[1])
+def put(raw):
+    d = "sha256:" + hashlib.sha256(raw).hexdigest()
+    open(b(d), "wb").write(raw); return d, len(raw)
+idx = json.load(open(os.path.join(dst, "index.json")))
+man = json.load(open(b(idx["manifests"][0]["digest"])))
+entries = []
+for arch in ("amd64", "arm64"):
+    cfg = json.load(open(b(man["config"]["digest"])))
+    cfg["architecture"] = arch
+    cd, cs = put(json.dumps(cfg).encode())
+    m = dict(man); m["config"] = dict(man["config"], digest=cd, size=cs)
+    md, ms = put(json.dumps(m).encode())
+    entries.append({"mediaType": man["mediaType"], "digest": md, "size": ms,
+                    "platform": {"os": "linux", "architecture": arch}})
+x = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+xd, xs = put(json.dumps(x).encode())
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": x["mediaType"], "digest": xd, "size": xs,
+           "annotations": {"org.opencontainers.image.ref.name": "multi"}}]},
+          open(os.path.join(dst, "index.json"), "w"))
+print(xd)
+PY
+"$KILN" copy --all oci:multi:multi oci-archive:multi.tar:multi
+"$KILN" copy --all oci-archive:multi.tar:multi oci:multi2:m
+x1=$(python3 -c 'import json; print(json.load(open("multi/index.json"))["manifests"][0]["digest"])')
+x2=$(python3 -c 'import json; print(json.load(open("multi2/index.json"))["manifests"][0]["digest"])')
+expect_eq "$x1" "$x2" "index digest after copy --all"
+"$KILN" copy --platform linux/arm64 oci:multi:multi kiln://multi:arm
+expect_eq "arm64" "$("$KILN" inspect --format '{{.Architecture}}' multi:arm)" "--platform picks the arm64 image"
+"$KILN" copy oci:multi:multi kiln://multi:host
+expect_eq "$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')" \
+  "$("$KILN" inspect --format '{{.Architecture}}' multi:host)" "an index resolves to the host platform"
+expect_exit 8 "$KILN" copy --all oci:multi:multi kiln://multi:all
+expect_contains "$ERR" "single-platform images only"
+expect_exit 3 "$KILN" copy --platform linux/s390x oci:multi:multi kiln://multi:s390x
+expect_contains "$ERR" "it has: linux/amd64, linux/arm64"
+pass "multi-platform indexes: --all keeps the index, one platform otherwise"
+
+# --- a failed save leaves the old file alone ----------------------------------------------
+echo precious >keep.tar
+expect_exit 3 "$KILN" save -o keep.tar app:1 no-such:image
+expect_eq precious "$(cat keep.tar)" "file after a failed save"
+ls -a | grep -q 'keep.tar.kiln-' && fail "a failed save left its temporary file"
+pass "a failed save keeps the previous file"
+
+# --- bad input: a clear error and nothing in the store -------------------------------------
+export KILN_ROOT=$WORK/store
+python3 "$KILN_SRC/tests/tools/bad_archives.py" app.tar lay bad >cases
+export KILN_ROOT=$WORK/s-bad
+"$KILN" images >/dev/null
+n=0
+while IFS=$'\t' read -r name want; do
+  if [[ -d bad/$name ]]; then
+    set +e; "$KILN" copy "oci:bad/$name" kiln://x:1 >"$WORK/out" 2>"$WORK/err"; rc=$?; set -e
+  else
+    set +e; "$KILN" load -i "bad/$name" >"$WORK/out" 2>"$WORK/err"; rc=$?; set -e
+  fi
+  err=$(cat "$WORK/err")
+  ((rc != 0)) || fail "$name: accepted"
+  ((rc < 100)) || fail "$name: exit $rc (crash?): $err"
+  [[ $err == *"$want"* ]] || fail "$name: want [$want] in: $err"
+  [[ -z $("$KILN" images -q) ]] || fail "$name: an image was recorded"
+  blobs=$(find "$KILN_ROOT/blobs" -type f | wc -l)
+  [[ $blobs == 0 ]] || fail "$name: $blobs blobs were left in the store"
+  n=$((n + 1))
+done <cases
+"$KILN" system check >/dev/null
+((n >= 16)) || fail "only $n bad-input cases ran"
+pass "$n kinds of bad input refused, store untouched"

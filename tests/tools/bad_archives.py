@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""bad_archives.py GOOD_DOCKER_ARCHIVE OCI_DIR OUT_DIR
+
+Writes one broken image archive (or OCI layout directory) per kind of bad input that
+`kiln load` / `kiln copy` must refuse, derived from a good docker archive written by
+`kiln save` (Docker 25 layout) and a good OCI layout directory. Prints "NAME EXPECTED-TEXT"
+lines: the file or directory under OUT_DIR and a phrase the error message must contain.
+"""
+import gzip, hashlib, io, json, os, shutil, sys, tarfile
+
+good, oci_dir, out = sys.argv[1:4]
+os.makedirs(out, exist_ok=True)
+cases = []
+
+with tarfile.open(good) as t:
+    members = {m.name: t.extractfile(m).read() for m in t.getmembers() if m.isfile()}
+manifest = json.loads(members["manifest.json"])
+layer0 = manifest[0]["Layers"][0]
+
+
+def write_tar(name, entries, expect):
+    """entries: list of (name, bytes) or (name, ("sym"|"hard", target))."""
+    path = os.path.join(out, name)
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+        for n, data in entries:
+            info = tarfile.TarInfo(n)
+            if isinstance(data, tuple):
+                info.type = tarfile.SYMTYPE if data[0] == "sym" else tarfile.LNKTYPE
+                info.linkname = data[1]
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    cases.append((name, expect))
+
+
+def good_entries(replace=None, extra=()):
+    replace = replace or {}
+    return [(n, replace.get(n, d)) for n, d in members.items()] + list(extra)
+
+
+# Truncated: cut inside the biggest member.
+raw = open(good, "rb").read()
+open(os.path.join(out, "truncated.tar"), "wb").write(raw[: len(raw) // 2])
+cases.append(("truncated.tar", "truncated"))
+
+# A layer whose bytes do not match its digest (one byte flipped).
+bad = bytearray(members[layer0]); bad[600] ^= 0xFF
+write_tar("digest-mismatch.tar", good_entries({layer0: bytes(bad)}), "mismatch")
+
+# A manifest naming a blob the archive lacks.
+write_tar("missing-blob.tar", [(n, d) for n, d in good_entries() if n != layer0], "no member named")
+
+# Members that escape the archive.
+write_tar("dotdot.tar", good_entries(extra=[("../evil", b"x")]), "escapes the archive")
+write_tar("absolute.tar", good_entries(extra=[("/etc/evil", b"x")]), "escapes the archive")
+
+# The layer path is a symlink / hardlink that points outside.
+m = json.loads(members["manifest.json"]); m[0]["Layers"][0] = "evil/layer.tar"
+mj = json.dumps(m).encode()
+base = [(n, d) for n, d in good_entries({"manifest.json": mj}) if n not in ("index.json", "oci-layout")]
+write_tar("symlink-out.tar", base + [("evil/layer.tar", ("sym", "../../../etc/passwd"))], "points outside")
+write_tar("symlink-abs.tar", base + [("evil/layer.tar", ("sym", "/etc/passwd"))], "points outside")
+write_tar("hardlink-out.tar", base + [("evil/layer.tar", ("hard", "../etc/passwd"))], "points outside")
+
+# A layer that is not a tar (its digest and the config's diffID agree, so only the content is wrong).
+junk = os.urandom(4096)
+jd = hashlib.sha256(junk).hexdigest()
+cfg_path = manifest[0]["Config"]
+cfg = json.loads(members[cfg_path]); cfg["rootfs"]["diff_ids"][0] = "sha256:" + jd
+cfg_raw = json.dumps(cfg).encode(); cd = hashlib.sha256(cfg_raw).hexdigest()
+m = json.loads(members["manifest.json"])
+m[0]["Config"] = "blobs/sha256/" + cd; m[0]["Layers"][0] = "blobs/sha256/" + jd
+write_tar("not-a-tar.tar", [(n, d) for n, d in members.items() if n not in ("index.json", "oci-layout", "manifest.json")]
+          + [("blobs/sha256/" + jd, junk), ("blobs/sha256/" + cd, cfg_raw), ("manifest.json", json.dumps(m).encode())],
+          "not a tar archive")
+
+# A gzip bomb: 300 MiB of zeros in well under 1 MiB.
+with gzip.open(os.path.join(out, "bomb.tar.gz"), "wb", compresslevel=1) as g:
+    block = b"\0" * (1 << 20)
+    for _ in range(300):
+        g.write(block)
+cases.append(("bomb.tar.gz", "decompression bomb"))
+
+# Two members named manifest.json (tar readers disagree on which one wins).
+write_tar("dup-manifest.tar", good_entries(extra=[("manifest.json", b"[]")]), "two members named manifest.json")
+
+# Two manifest.json entries giving one tag to different images.
+m = json.loads(members["manifest.json"])
+other = dict(m[0]); other["Config"] = m[0]["Layers"][0]
+write_tar("conflict.tar", good_entries({"manifest.json": json.dumps([m[0], other]).encode()}), "conflicting")
+
+# An OCI layout with an unsupported version.
+d = os.path.join(out, "layout-v2")
+shutil.copytree(oci_dir, d)
+open(os.path.join(d, "oci-layout"), "w").write('{"imageLayoutVersion":"2.0.0"}')
+cases.append(("layout-v2", "imageLayoutVersion 2.0.0 is not supported"))
+
+# An OCI layout whose layer blob was changed, and one whose layer's declared size is wrong.
+def oci_copy(name):
+    d = os.path.join(out, name); shutil.copytree(oci_dir, d); return d
+
+def blobs(d, digest):
+    return os.path.join(d, "blobs", "sha256", digest.split(":")[1])
+
+def rewrite_manifest(d, edit):
+    idx = json.load(open(os.path.join(d, "index.json")))
+    desc = idx["manifests"][0]
+    man = json.load(open(blobs(d, desc["digest"])))
+    edit(man)
+    raw = json.dumps(man).encode()
+    dg = "sha256:" + hashlib.sha256(raw).hexdigest()
+    open(blobs(d, dg), "wb").write(raw)
+    desc["digest"], desc["size"] = dg, len(raw)
+    json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+    return man
+
+d = oci_copy("oci-flipped")
+idx = json.load(open(os.path.join(d, "index.json")))
+man = json.load(open(blobs(d, idx["manifests"][0]["digest"])))
+p = blobs(d, man["layers"][0]["digest"]); b = bytearray(open(p, "rb").read()); b[100] ^= 1
+os.chmod(p, 0o644); open(p, "wb").write(bytes(b))
+cases.append(("oci-flipped", "corrupt"))
+
+d = oci_copy("oci-size")
+rewrite_manifest(d, lambda m: m["layers"][0].__setitem__("size", m["layers"][0]["size"] - 7))
+cases.append(("oci-size", "size mismatch"))
+
+d = oci_copy("oci-missing")
+man = rewrite_manifest(d, lambda m: None)
+os.remove(blobs(d, man["layers"][-1]["digest"]))
+cases.append(("oci-missing", "No such file"))
+
+for name, expect in cases:
+    print(name, expect, sep="\t")
