@@ -5,6 +5,7 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <cstring>
 
 #include <vector>
 
@@ -21,6 +22,7 @@ class LibarchiveReader final : public TarReader {
 
   Status init(bool any_filter = false) {
     m_a = archive_read_new();
+    m_pad_tail = !any_filter;
     if (any_filter) archive_read_support_filter_all(m_a);
     archive_read_support_format_tar(m_a);
     archive_read_support_format_empty(m_a);
@@ -52,6 +54,17 @@ class LibarchiveReader final : public TarReader {
       self->m_src_error = std::move(n.error());
       archive_set_error(a, EIO, "%s", self->m_src_error->message().c_str());
       return -1;
+    }
+    self->m_total += *n;
+    if (*n == 0 && self->m_pad_tail) {
+      // Some writers (umoci's insert) end a layer right after the last entry's data, without
+      // the padding and end-of-archive blocks; Go's readers accept that, and so do we. The
+      // bytes themselves are verified against the diffID by whoever hands us the stream.
+      self->m_pad_tail = false;
+      size_t pad = (512 - self->m_total % 512) % 512 + 1024;
+      std::memset(self->m_buf.data(), 0, pad);
+      *out = self->m_buf.data();
+      return static_cast<la_ssize_t>(pad);
     }
     *out = self->m_buf.data();
     return static_cast<la_ssize_t>(*n);
@@ -118,6 +131,8 @@ class LibarchiveReader final : public TarReader {
   ::archive* m_a = nullptr;
   std::optional<Error> m_src_error;
   int64_t m_count = 0;
+  uint64_t m_total = 0;
+  bool m_pad_tail = false;
 };
 
 class LibarchiveWriter final : public TarWriter {
