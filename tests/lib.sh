@@ -39,3 +39,25 @@ big_rootfs() {
   mkdir -p "$dir/data"
   for ((i = 0; i < mb / 4; i++)); do head -c $((4 << 20)) /dev/urandom >"$dir/data/f$i"; done
 }
+
+# start_dockerd: a private dockerd (own data-root, no bridge or iptables) for interop tests;
+# sets DK to a docker command talking to it and stops it on exit. Skips (77) with dockerd's own
+# words when the kernel refuses it.
+start_dockerd() {
+  command -v dockerd >/dev/null || fail "dockerd missing (scripts/install-deps test installs docker.io)"
+  local d=$WORK/docker
+  mkdir -p "$d"
+  dockerd --host "unix://$d/docker.sock" --data-root "$d/data" --exec-root "$d/exec" \
+    --pidfile "$d/pid" --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
+    --storage-driver overlay2 >"$d/log" 2>&1 &
+  DOCKERD_PID=$!
+  cleanup_hooks+=("kill $DOCKERD_PID 2>/dev/null; wait $DOCKERD_PID 2>/dev/null")
+  DK="/usr/bin/docker -H unix://$d/docker.sock"
+  local i
+  for i in $(seq 150); do
+    $DK info >/dev/null 2>&1 && return 0
+    kill -0 "$DOCKERD_PID" 2>/dev/null || skip "dockerd does not start here: $(tail -3 "$d/log")"
+    sleep 0.2
+  done
+  skip "dockerd did not answer within 30 s: $(tail -3 "$d/log")"
+}
