@@ -78,8 +78,9 @@ class Sink {
     return r->has_value();
   }
   // Receives a blob. d.size is -1 when the size is not known in advance (a layer being
-  // decompressed). The reader fails at its end when the bytes do not match d; the sink must not
-  // use a blob whose reader failed.
+  // decompressed). The reader is verified against d (copy_image wraps every untrusted source's
+  // stream): it fails at its end when the bytes do not match, and the sink must then not use
+  // the blob. A sink need not hash the bytes again.
   virtual Status put_blob(const oci::Descriptor& d, io::Reader& data) = 0;
   // A single-platform image whose blobs (config and layers) were all put or present.
   virtual Status put_image(const ImageInfo& image) = 0;

@@ -101,6 +101,47 @@ TEST(Gzip, MultiMemberOutputReadsAsOneStreamWithZlib) {
   EXPECT_EQ(out, in);
 }
 
+// One zlib gzip member of the whole input (as `gzip` writes it).
+std::string zlib_gzip(const std::string& in) {
+  uLongf cap = compressBound(static_cast<uLong>(in.size())) + 64;
+  std::string out(cap, '\0');
+  z_stream zs{};
+  deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(cap);
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+// The reader decodes small members whole (libdeflate) and hands anything else to zlib: every
+// mix must read back exactly, and corruption anywhere must be an error.
+TEST(Gzip, MixedMemberSizesReadBack) {
+  std::string a = sample(2 * 1024 * 1024, 1), big = sample(9 * 1024 * 1024, 2), c = sample(1000, 3);
+  std::string gz =
+      compress(Compression::gzip, a, 2) + zlib_gzip(big) + compress(Compression::gzip, c, 1);
+  auto got = decompress(Compression::gzip, gz);
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_EQ(*got, a + big + c);
+  auto single = decompress(Compression::gzip, zlib_gzip(big));
+  ASSERT_TRUE(single);
+  EXPECT_EQ(*single, big);
+}
+
+TEST(Gzip, CorruptionInALaterMemberIsAnError) {
+  std::string in = sample(4 * 1024 * 1024, 5);
+  std::string gz = compress(Compression::gzip, in, 2);
+  gz[gz.size() * 3 / 4] ^= 0x55;
+  auto got = decompress(Compression::gzip, gz);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code(), Errc::corrupt);
+  auto trailing = decompress(Compression::gzip, compress(Compression::gzip, in, 2) + "garbage!");
+  EXPECT_FALSE(trailing);
+}
+
 TEST(Compression, DetectsMagic) {
   EXPECT_EQ(detect_compression("\x1f\x8b\x08"), Compression::gzip);
   EXPECT_EQ(detect_compression(std::string("\x28\xb5\x2f\xfd", 4)), Compression::zstd);

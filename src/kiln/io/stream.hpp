@@ -142,6 +142,20 @@ class TeeReader final : public Reader {
   Writer& m_side;
 };
 
+// Writes every byte to both writers.
+class TeeWriter final : public Writer {
+ public:
+  TeeWriter(Writer& a, Writer& b) : m_a(a), m_b(b) {}
+  Status write(const void* buf, size_t size) override {
+    KILN_TRY(m_a.write(buf, size));
+    return m_b.write(buf, size);
+  }
+
+ private:
+  Writer& m_a;
+  Writer& m_b;
+};
+
 // Lets a caller look at the first bytes of a stream before consuming it.
 class PeekReader final : public Reader {
  public:
@@ -158,6 +172,10 @@ class PeekReader final : public Reader {
 
 // Copies src to dst until end of stream; returns the byte count. Does not close dst.
 Result<int64_t> copy(Reader& src, Writer& dst);
+// The same, with reading and writing on two threads (a ring of 1 MiB buffers between them):
+// for long streams whose reading (hashing, decompressing) and writing both cost. src is used
+// only by the calling thread, dst only by the other.
+Result<int64_t> copy_pipelined(Reader& src, Writer& dst);
 // Reads src to its end, discarding the bytes; returns how many there were.
 Result<int64_t> drain(Reader& src);
 // Reads everything, up to `limit` bytes (invalid_argument past it).

@@ -24,15 +24,25 @@ Lease::~Lease() {
 }
 
 Status BlobWriter::write(const void* buf, size_t size) {
-  m_hash.update(buf, size);
+  if (m_hashing) m_hash.update(buf, size);
   m_size += static_cast<int64_t>(size);
   auto st = os::write_all(m_tmp.fd(), buf, size);
+  // Start writeback of every full 8 MiB as it is written, so the fsync in commit() finds
+  // little left to do (the data reaches the disk while the stream is still being read).
+  constexpr int64_t k_flush = 8 << 20;
+  if (st && m_size - m_flushed >= k_flush) {
+    int64_t end = m_size / k_flush * k_flush;
+    (void)::sync_file_range(m_tmp.fd(), m_flushed, end - m_flushed, SYNC_FILE_RANGE_WRITE);
+    m_flushed = end;
+  }
   if (!st) st.error().context(fmt::format("store blob in {}", m_store.root()));
   return st;
 }
 
 Result<BlobRef> BlobWriter::commit(const std::optional<Digest>& want, int64_t want_size) {
-  Digest got = m_hash.finish();
+  if (!m_hashing && !want)
+    return fail(Errc::internal, "store blob: a verified blob needs its digest");
+  Digest got = m_hashing ? m_hash.finish() : *want;
   if (want_size >= 0 && m_size != want_size)
     return failf(Errc::corrupt, "blob {}: size mismatch: got {} bytes, want {}",
                  want ? want->str() : got.str(), m_size, want_size);
@@ -74,6 +84,11 @@ void Store::release(const std::string& lease_id) {
 Result<std::unique_ptr<BlobWriter>> Store::new_blob(Lease& lease) {
   auto tmp = KILN_TRY_CTX(os::TempFile::create(m_blobs, 0444), "store blob");
   return std::make_unique<BlobWriter>(*this, lease, std::move(tmp));
+}
+
+Result<std::unique_ptr<BlobWriter>> Store::new_verified_blob(Lease& lease) {
+  auto tmp = KILN_TRY_CTX(os::TempFile::create(m_blobs, 0444), "store blob");
+  return std::make_unique<BlobWriter>(*this, lease, std::move(tmp), false);
 }
 
 Result<BlobRef> Store::put_blob(std::string_view data, Lease& lease,

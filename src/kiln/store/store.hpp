@@ -46,8 +46,8 @@ class Lease {
 // Streams a new blob into the store. Nothing is visible until commit() succeeds.
 class BlobWriter final : public io::Writer {
  public:
-  BlobWriter(Store& store, Lease& lease, os::TempFile tmp)
-      : m_store(store), m_lease(lease), m_tmp(std::move(tmp)) {}
+  BlobWriter(Store& store, Lease& lease, os::TempFile tmp, bool hashing = true)
+      : m_store(store), m_lease(lease), m_tmp(std::move(tmp)), m_hashing(hashing) {}
   Status write(const void* buf, size_t size) override;
   // Verifies against want / want_size when given (Errc::corrupt on mismatch), records the blob
   // in the lease, then links it into place. An existing blob with that digest is success.
@@ -60,6 +60,8 @@ class BlobWriter final : public io::Writer {
   os::TempFile m_tmp;
   Sha256 m_hash;
   int64_t m_size = 0;
+  int64_t m_flushed = 0;  // bytes handed to writeback
+  bool m_hashing = true;
 };
 
 class Store {
@@ -76,6 +78,10 @@ class Store {
 
   // Blobs.
   Result<std::unique_ptr<BlobWriter>> new_blob(Lease& lease);
+  // For a caller that verifies the stream against the digest it commits with (a verifying
+  // reader that fails on mismatch before the blob is committed): the writer does not hash
+  // again, and commit() requires `want`.
+  Result<std::unique_ptr<BlobWriter>> new_verified_blob(Lease& lease);
   Result<BlobRef> put_blob(std::string_view data, Lease& lease,
                            const std::optional<Digest>& want = std::nullopt);
   Result<BlobRef> ingest(io::Reader& src, Lease& lease, const std::optional<Digest>& want,

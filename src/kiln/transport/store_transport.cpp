@@ -54,10 +54,11 @@ class LayerProbe final : public io::Writer {
     auto* p = static_cast<const unsigned char*>(buf);
     for (size_t i = 0; i < size && m_head.size() < 512; ++i)
       m_head.push_back(static_cast<char>(p[i]));
-    m_hash.update(buf, size);
+    if (!m_known) m_hash.update(buf, size);
     m_size += static_cast<int64_t>(size);
     return {};
   }
+  void set_digest(const Digest& d) { m_known = d; }
   bool looks_like_tar() const {
     if (m_size == 0) return true;
     if (m_head.size() < 512) return false;
@@ -74,10 +75,11 @@ class LayerProbe final : public io::Writer {
       if (m_head[i] >= '0' && m_head[i] <= '7') want = want * 8 + (m_head[i] - '0');
     return sum == want;
   }
-  Digest digest() { return m_hash.finish(); }
+  Digest digest() { return m_known ? *m_known : m_hash.finish(); }
   int64_t size() const { return m_size; }
 
  private:
+  std::optional<Digest> m_known;
   std::string m_head;
   Sha256 m_hash;
   int64_t m_size = 0;
@@ -120,7 +122,7 @@ class StoreSink final : public image::Sink {
 Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
   Pending p;
   p.want = d;
-  p.writer = KILN_TRY(m_store.new_blob(m_lease));
+  p.writer = KILN_TRY(m_store.new_verified_blob(m_lease));  // `data` verifies (image.hpp)
   if (!oci::mt::is_layer(d.media_type)) {
     KILN_TRY(io::copy(data, *p.writer));
   } else {
@@ -129,7 +131,9 @@ Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
     io::TeeReader tap(data, *p.writer);
     LayerProbe probe;
     if (comp.empty()) {
-      KILN_TRY(io::copy(tap, probe));
+      probe.set_digest(d.digest);  // a plain layer's diffID is its digest, verified by `data`
+      io::TeeWriter both(*p.writer, probe);
+      KILN_TRY(io::copy_pipelined(data, both));
     } else {
       auto c = KILN_TRY(io::parse_compression(comp));
       auto plain = KILN_TRY(io::make_decompressor(c, tap));

@@ -113,16 +113,11 @@ Result<int64_t> TarOut::add_stream(std::string_view name, int64_t size, io::Read
   }
   int64_t start = m_pos;
   KILN_TRY(header(name, '0', size < 0 ? 0 : size, 0644));
-  Buffer buf(1 << 20);
-  int64_t n = 0;
-  while (true) {
-    size_t got = KILN_TRY_CTX(data.read(buf.data(), buf.size()), ctx);
-    if (got == 0) break;
-    n += static_cast<int64_t>(got);
-    if (size >= 0 && n > size)
-      return failf(Errc::corrupt, "{}: more than the expected {} bytes", ctx, size);
-    KILN_TRY_CTX(write(buf.data(), got), ctx);
-  }
+  // Reading (verifying, decompressing) and writing overlap on two threads. The output is
+  // discarded as a whole on error, so a size found wrong at the end is soon enough.
+  io::FdWriter out(m_fd);
+  int64_t n = KILN_TRY_CTX(io::copy_pipelined(data, out), ctx);
+  m_pos += n;
   if (size >= 0 && n != size)
     return failf(Errc::corrupt, "{}: got {} bytes, want {}", ctx, n, size);
   if (size < 0) {
