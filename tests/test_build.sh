@@ -94,6 +94,15 @@ expect_exit 0 "$KILN" build -q --output "type=local,dest=$WORK/local" "$ctx"
 "$KILN" build -q --output type=tar,dest=- "$ctx" >"$WORK/out.tar"
 tar -tf "$WORK/out.tar" >"$WORK/out.list"
 grep -qx app/joined "$WORK/out.list" || fail "--output type=tar"
+# Image archives: loaded by kiln elsewhere, read by skopeo, digests equal to the store's.
+iid=$("$KILN" build -q -t outimg:1 --output "type=docker,dest=$WORK/out-docker.tar" "$ctx")
+"$KILN" build -q -t outimg:1 --output "type=oci,dest=$WORK/out-oci.tar" "$ctx" >/dev/null
+"$KILN" build -q -t outimg:1 --output "type=oci,tar=false,dest=$WORK/out-oci" "$ctx" >/dev/null
+expect_eq "Loaded image: outimg:1" "$("$KILN" --root "$WORK/s-out" load -i "$WORK/out-docker.tar")" "type=docker"
+expect_eq "$iid" "$("$KILN" --root "$WORK/s-out" inspect --format '{{.Id}}' outimg:1)" "type=docker image ID"
+digest=$("$KILN" images --no-trunc --format '{{.Digest}}' outimg:1)
+expect_contains "$(skopeo inspect oci-archive:"$WORK/out-oci.tar")" "\"Digest\": \"$digest\""
+expect_contains "$(skopeo inspect oci:"$WORK/out-oci")" "\"Digest\": \"$digest\""
 tar -C "$ctx" -cf - . | "$KILN" build -q -t fromstdin - >/dev/null || fail "context from stdin"
 expect_exit 0 "$KILN" run --rm fromstdin
 expect_contains "$OUT" "ONE"

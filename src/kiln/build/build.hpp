@@ -27,8 +27,11 @@ struct Secret {
 };
 
 struct Output {
-  enum class Type { kiln, tar, local } type = Type::kiln;
+  // kiln: the store only; tar/local: the root filesystem; oci/docker: an image archive (an OCI
+  // layout directory for oci with tar=false), as `kiln save` writes them.
+  enum class Type { kiln, tar, local, oci, docker } type = Type::kiln;
   std::string dest;
+  bool as_tar = true;
 };
 
 struct BuildOptions {

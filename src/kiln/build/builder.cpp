@@ -12,12 +12,16 @@
 #include "kiln/build/state.hpp"
 #include "kiln/dockerfile/dockerignore.hpp"
 #include "kiln/dockerfile/source.hpp"
+#include "kiln/image/copy.hpp"
 #include "kiln/oci/platform.hpp"
 #include "kiln/ops/export.hpp"
 #include "kiln/ops/image_view.hpp"
 #include "kiln/os/temp_dir.hpp"
 #include "kiln/store/metadata.hpp"
 #include "kiln/store/paths.hpp"
+#include "kiln/transport/docker_archive.hpp"
+#include "kiln/transport/oci_layout.hpp"
+#include "kiln/transport/store_transport.hpp"
 
 namespace kiln::build {
 
@@ -184,6 +188,20 @@ Status write_output(store::Store& store, const BuildOptions& opts, const store::
     Fd owner(fd);
     io::FdWriter out(fd);
     return ops::export_rootfs(store, image, out);
+  }
+  if (opts.output.type == Output::Type::oci || opts.output.type == Output::Type::docker) {
+    auto src = KILN_TRY(transport::store_source(store, rec.manifest_digest.str()));
+    std::string tmp = store.root() + "/" + std::string(store::paths::tmp_dir);
+    auto sink = opts.output.type == Output::Type::docker
+                    ? KILN_TRY(transport::docker_archive_sink(opts.output.dest, "", tmp))
+                : opts.output.as_tar
+                    ? KILN_TRY(transport::layout_archive_sink(opts.output.dest, "", tmp))
+                    : KILN_TRY(transport::layout_dir_sink(opts.output.dest, ""));
+    image::CopyOptions co;
+    co.scratch_dir = tmp;
+    for (const auto& t : opts.tags) co.names.push_back(KILN_TRY(oci::Reference::parse(t)).str());
+    KILN_TRY(image::copy_image(*src, *sink, co));
+    return sink->finish();
   }
   auto dir = KILN_TRY(os::Dir::create(opts.output.dest, 0755));
   return ops::apply_layers(store, image.manifest.layers, image.config.rootfs.diff_ids, dir);

@@ -142,12 +142,18 @@ Status prepare(Args& a) {
       o.output.type = build::Output::Type::tar;
     else if (type == "local")
       o.output.type = build::Output::Type::local;
-    else if (type == "oci" || type == "docker")
-      return failf(Errc::unsupported,
-                   "--output type={}: image archives come with kiln save (not yet available)",
-                   type);
+    else if (type == "oci")
+      o.output.type = build::Output::Type::oci;
+    else if (type == "docker")
+      o.output.type = build::Output::Type::docker;
     else
-      return failf(Errc::invalid_argument, "--output type={:?}: want kiln, tar or local", type);
+      return failf(Errc::invalid_argument,
+                   "--output type={:?}: want kiln, tar, local, oci or docker", type);
+    if (kv.contains("tar")) {
+      if (type != "oci" || (kv["tar"] != "true" && kv["tar"] != "false"))
+        return failf(Errc::invalid_argument, "--output: tar=true|false goes with type=oci");
+      o.output.as_tar = kv["tar"] == "true";
+    }
   }
   if (!a.cache_from.empty())
     o.cache_from = KILN_TRY(build::parse_cache_spec(a.cache_from, "src", "--cache-from"));
@@ -221,7 +227,8 @@ void add_build(CLI::App& app, Context& ctx) {
   c->add_flag("-q,--quiet", a->quiet, "Print only the image ID");
   c->add_option("--iidfile", a->iidfile, "Write the image ID to this file");
   c->add_option("--output,-o", a->output,
-                "type=kiln (default), type=tar,dest=FILE|-, type=local,dest=DIR");
+                "type=kiln (default), type=tar,dest=FILE|-, type=local,dest=DIR, "
+                "type=docker,dest=FILE|- (docker load), type=oci,dest=FILE|-[,tar=false]");
   c->add_option("--compression", a->compression, "Layer compression: gzip or zstd")
       ->capture_default_str();
   c->add_option("--source-date-epoch", a->sde,
