@@ -61,3 +61,41 @@ start_dockerd() {
   done
   skip "dockerd did not answer within 30 s: $(tail -3 "$d/log")"
 }
+
+# free_port: an unused TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_distribution NAME [EXTRA_YAML]: CNCF Distribution (Debian's docker-registry) on a free
+# loopback port with its own storage; sets REG to HOST:PORT. EXTRA_YAML is appended to its
+# config (auth sections). Stopped on exit.
+start_distribution() {
+  command -v docker-registry >/dev/null || fail "docker-registry missing (scripts/install-deps test installs it)"
+  local name=$1 extra=${2:-} port d
+  port=$(free_port)
+  d=$WORK/registry-$name
+  mkdir -p "$d"
+  cat >"$d/config.yml" <<CFG
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: $d/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+$extra
+CFG
+  docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
+  local pid=$!
+  cleanup_hooks+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
+  REG=127.0.0.1:$port
+  local i
+  for i in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || fail "docker-registry exited: $(tail -3 "$d/log")"
+    sleep 0.1
+  done
+  fail "docker-registry did not listen on $REG"
+}

@@ -4,6 +4,7 @@
 
 #include "kiln/cli/transfer.hpp"
 #include "kiln/oci/platform.hpp"
+#include "kiln/oci/reference.hpp"
 #include "kiln/os/dir.hpp"
 
 namespace kiln::cli {
@@ -13,6 +14,7 @@ struct CopyArgs {
   std::string src, dst, format, compress, platform, digestfile;
   int compress_level = -1;
   bool all = false, preserve = false, quiet = false;
+  RegistryFlags reg;
 };
 
 Status run(Context& ctx, const CopyArgs& a) {
@@ -45,6 +47,12 @@ Status run(Context& ctx, const CopyArgs& a) {
   auto o = open_options(ctx, need_store, &err);
   KILN_TRY(err);
   co.scratch_dir = o.temp_dir;
+  o.registry = KILN_TRY(registry_options(a.reg));
+  if (from.kind == transport::Kind::registry && to.kind == transport::Kind::registry) {
+    auto f = KILN_TRY(oci::Reference::parse(from.path)),
+         t = KILN_TRY(oci::Reference::parse(to.path));
+    if (f.domain == t.domain && f.path != t.path) o.mount_from = f.path;  // mount, not upload
+  }
   auto src = KILN_TRY(transport::open_source(from, o));
   auto sink = KILN_TRY(transport::open_sink(to, o));
   auto res = KILN_TRY(image::copy_image(*src, *sink, co));
@@ -64,7 +72,7 @@ void add_copy(CLI::App& app, Context& ctx) {
   auto* c = app.add_subcommand(
       "copy",
       "Copy an image between transports: kiln://REF (or a bare REF), oci:DIR[:REF], "
-      "oci-archive:FILE[:REF], docker-archive:FILE[:REF]");
+      "oci-archive:FILE[:REF], docker-archive:FILE[:REF], docker://HOST/REPO[:TAG|@DIGEST]");
   c->add_option("source", a->src, "Where to read the image")->required();
   c->add_option("destination", a->dst, "Where to write it")->required();
   c->add_flag("--all", a->all, "Copy every image of a multi-platform index");
@@ -75,6 +83,7 @@ void add_copy(CLI::App& app, Context& ctx) {
   c->add_flag("--preserve-digests", a->preserve, "Fail instead of changing any digest");
   c->add_option("--digestfile", a->digestfile, "Write the copied manifest's digest to FILE");
   c->add_flag("-q,--quiet", a->quiet, "No progress output");
+  add_registry_flags(c, a->reg);
   c->callback([&ctx, a] {
     if (auto st = run(ctx, *a); !st) ctx.report(st.error());
   });

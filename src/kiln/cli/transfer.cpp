@@ -1,5 +1,7 @@
 #include "kiln/cli/transfer.hpp"
 
+#include <sys/resource.h>
+
 #include "kiln/os/dir.hpp"
 #include "kiln/store/paths.hpp"
 
@@ -14,6 +16,13 @@ std::function<void(const image::CopyEvent&)> copy_progress(bool quiet) {
 }
 
 transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>* err) {
+  // The store holds every new blob of a copy open (anonymous temporary files) until it links
+  // them in together: allow as many descriptors as the hard limit does.
+  struct rlimit nofile {};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   transport::OpenOptions o;
   if (!need_store) return o;
   auto st = ctx.store();
@@ -27,6 +36,32 @@ transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>*
     o.temp_dir = (*st)->root() + "/" + std::string(store::paths::tmp_dir);
     o.limits.temp_dir = o.temp_dir;
   }
+  return o;
+}
+
+void add_registry_flags(CLI::App* c, RegistryFlags& f) {
+  c->add_option("--tls-verify", f.tls_verify,
+                "Verify TLS certificates (default true; loopback registries speak plain HTTP)");
+  c->add_option("--creds", f.creds, "USER:PASSWORD for the registry (else the auth file)");
+  c->add_option("--authfile", f.authfile,
+                "Credentials file (default $REGISTRY_AUTH_FILE, ~/.docker/config.json)");
+}
+
+Result<registry::Options> registry_options(const RegistryFlags& f) {
+  registry::Options o;
+  if (f.tls_verify == "false")
+    o.tls_verify = false;
+  else if (f.tls_verify == "true")
+    o.tls_verify = true;
+  else if (!f.tls_verify.empty())
+    return failf(Errc::invalid_argument, "--tls-verify={:?}: want true or false", f.tls_verify);
+  if (!f.creds.empty()) {
+    auto colon = f.creds.find(':');
+    if (colon == std::string::npos)
+      return fail(Errc::invalid_argument, "--creds: want USER:PASSWORD");
+    o.creds = registry::Credentials{f.creds.substr(0, colon), f.creds.substr(colon + 1)};
+  }
+  o.authfile = f.authfile;
   return o;
 }
 

@@ -13,4 +13,13 @@ std::function<void(const image::CopyEvent&)> copy_progress(bool quiet);
 // (same filesystem, cleaned by `kiln system prune`), else $TMPDIR.
 transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>* err);
 
+// --tls-verify, --creds USER:PASS, --authfile F: the flags of every command that talks to a
+// registry.
+struct RegistryFlags {
+  std::string tls_verify;  // "", "true" or "false"
+  std::string creds, authfile;
+};
+void add_registry_flags(CLI::App* c, RegistryFlags& f);
+Result<registry::Options> registry_options(const RegistryFlags& f);
+
 }  // namespace kiln::cli

@@ -1,7 +1,9 @@
 #include "kiln/transport/transport.hpp"
 
+#include "kiln/oci/reference.hpp"
 #include "kiln/transport/docker_archive.hpp"
 #include "kiln/transport/oci_layout.hpp"
+#include "kiln/transport/registry_transport.hpp"
 #include "kiln/transport/store_transport.hpp"
 
 namespace kiln::transport {
@@ -16,12 +18,15 @@ std::string_view kind_name(Kind k) {
       return "oci-archive";
     case Kind::docker_archive:
       return "docker-archive";
+    case Kind::registry:
+      return "docker";
   }
   return "?";
 }
 
 std::string Location::str() const {
   if (kind == Kind::store) return "kiln://" + path;
+  if (kind == Kind::registry) return "docker://" + path;
   return fmt::format("{}:{}{}{}", kind_name(kind), path, ref.empty() ? "" : ":", ref);
 }
 
@@ -29,11 +34,12 @@ Result<Location> parse_location(std::string_view s) {
   Location at;
   if (s.starts_with("kiln://"))
     s.remove_prefix(7);
-  else if (s.starts_with("docker://"))
-    return failf(Errc::unsupported,
-                 "{}: the docker:// (registry) transport comes with the registry client; use "
-                 "kiln:// oci: oci-archive: or docker-archive:",
-                 s);
+  else if (s.starts_with("docker://")) {
+    at.kind = Kind::registry;
+    at.path = std::string(s.substr(9));
+    if (at.path.empty()) return failf(Errc::invalid_argument, "{}: no reference given", s);
+    return at;
+  }
   for (Kind k : {Kind::oci_archive, Kind::docker_archive, Kind::oci}) {
     std::string prefix = fmt::format("{}:", kind_name(k));
     if (!s.starts_with(prefix)) continue;
@@ -72,6 +78,10 @@ Result<std::unique_ptr<image::Source>> open_source(const Location& at, const Ope
       auto entry = KILN_TRY_CTX(pick_entry(entries, at.ref, at.str()), ctx);
       return layout_source(files, std::move(entry), at.str());
     }
+    case Kind::registry: {
+      auto ref = KILN_TRY_CTX(oci::Reference::parse(at.path), ctx);
+      return registry_source(ref, opts.registry);
+    }
     case Kind::docker_archive: {
       auto files = KILN_TRY_CTX(open_files(at, opts), ctx);
       auto entries = KILN_TRY_CTX(docker_archive_entries(*files), ctx);
@@ -94,6 +104,10 @@ Result<std::unique_ptr<image::Sink>> open_sink(const Location& at, const OpenOpt
       return with_context(layout_archive_sink(at.path, at.ref, opts.temp_dir), ctx);
     case Kind::docker_archive:
       return with_context(docker_archive_sink(at.path, at.ref, opts.temp_dir), ctx);
+    case Kind::registry: {
+      auto ref = KILN_TRY_CTX(oci::Reference::parse(at.path), ctx);
+      return registry_sink(ref, opts.registry, opts.mount_from);
+    }
   }
   return fail(Errc::internal, "unknown transport");
 }

@@ -1,19 +1,20 @@
 // Transport names as skopeo spells them: `kiln://NAME[:TAG|@DIGEST]` (a bare reference or ID
 // means the same), `oci:DIR[:REF]`, `oci-archive:FILE[:REF]`, `docker-archive:FILE[:REF]`.
-// The path ends at the first ':' after the transport name, as in skopeo. `docker://` belongs
-// to the registry client and is refused here with a message saying so.
+// `docker://HOST/REPO[:TAG|@DIGEST]` is a registry (registry_transport.hpp). The path ends at
+// the first ':' after the transport name, as in skopeo.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "kiln/image/image.hpp"
+#include "kiln/registry/client.hpp"
 #include "kiln/store/store.hpp"
 #include "kiln/transport/files.hpp"
 
 namespace kiln::transport {
 
-enum class Kind { store, oci, oci_archive, docker_archive };
+enum class Kind { store, oci, oci_archive, docker_archive, registry };
 
 struct Location {
   Kind kind = Kind::store;
@@ -29,6 +30,8 @@ struct OpenOptions {
   store::Store* store = nullptr;  // for kiln:// (opened by the caller)
   std::string temp_dir;           // scratch space for archives
   SpoolLimits limits;
+  registry::Options registry;  // for docker://
+  std::string mount_from;      // docker:// sink: a repository of the same registry to mount from
 };
 
 Result<std::unique_ptr<image::Source>> open_source(const Location& at, const OpenOptions& opts);

@@ -135,9 +135,10 @@ TEST(Location, ParsesSkopeoNames) {
   EXPECT_EQ(c->kind, Kind::store);
   EXPECT_EQ(parse_location("kiln://x:1")->path, "x:1");
   EXPECT_FALSE(parse_location("oci-archive:"));
-  auto d = parse_location("docker://x/y");
-  ASSERT_FALSE(d);
-  EXPECT_EQ(d.error().code(), Errc::unsupported);
+  auto d = parse_location("docker://x/y:1");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->kind, Kind::registry);
+  EXPECT_EQ(d->path, "x/y:1");
 }
 
 // A tar written by GNU-style writers: long names (PAX), symlink chains, base-256 sizes.

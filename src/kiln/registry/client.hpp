@@ -1,0 +1,74 @@
+// Registry client: the OCI distribution API (v1.1) and Docker Registry HTTP API v2 over
+// net::Client. Authentication follows the registry's WWW-Authenticate challenge: Basic, or
+// Bearer tokens from the realm per Docker's token spec (anonymous or with credentials; several
+// scopes at once; reused until they expire). Requests that can be repeated are retried on
+// connection errors, 5xx and 429 (Retry-After honoured) with backoff. Blob downloads stream,
+// follow redirects to other hosts without our Authorization header, and resume with Range after
+// a dropped connection. Not thread-safe: one Registry per thread.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/image/image.hpp"
+#include "kiln/net/http.hpp"
+#include "kiln/registry/credentials.hpp"
+
+namespace kiln::registry {
+
+struct Options {
+  std::optional<bool> tls_verify;    // default: verify, except plain HTTP for loopback hosts
+  std::optional<Credentials> creds;  // --creds; else the auth file
+  std::string authfile;              // --authfile
+  int max_retries = 4;
+  int stall_timeout_s = 60;
+};
+
+class Registry {
+ public:
+  // host as in a reference ("docker.io", "localhost:5000").
+  static Result<std::unique_ptr<Registry>> open(const std::string& host, const Options& opts);
+
+  const std::string& host() const { return m_host; }
+  // GET /v2/ and authenticate: verifies the credentials (kiln login).
+  Status ping();
+  Result<image::Document> get_manifest(const std::string& repo, const std::string& ref);
+  // The size when the registry has the blob.
+  Result<std::optional<int64_t>> head_blob(const std::string& repo, const Digest& d);
+  // Streams a blob into out (unverified: callers verify), resuming after a dropped connection.
+  Status get_blob(const std::string& repo, const oci::Descriptor& d, io::Writer& out);
+  // Mounts a blob from another repository of this registry; false when the registry declined.
+  Result<bool> mount_blob(const std::string& repo, const Digest& d, const std::string& from);
+  // Uploads a blob (size -1: unknown, streamed).
+  Status put_blob(const std::string& repo, const oci::Descriptor& d, io::Reader& data);
+  Status put_manifest(const std::string& repo, const std::string& ref, const image::Document& m);
+  Result<std::vector<std::string>> tags(const std::string& repo);
+  Status delete_manifest(const std::string& repo, const Digest& d);
+
+ private:
+  Registry(std::string host, std::string base, Options opts);
+  Result<net::Response> send(net::Request req, const std::string& scope, bool repeatable = true);
+  Status authorize(const std::string& scope, const net::Response& challenge);
+  std::string url(const std::string& path) const { return m_base + path; }
+
+  std::string m_host, m_base;
+  Options m_opts;
+  net::Client m_http;
+  struct Token {
+    std::string header;  // the Authorization value
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::map<std::string, Token> m_tokens;  // by scope
+  std::string m_basic;                    // Authorization for Basic registries
+  bool m_creds_loaded = false;
+  std::optional<Credentials> m_creds;
+};
+
+// "repository:NAME:pull,push"
+std::string repo_scope(const std::string& repo, bool push);
+
+}  // namespace kiln::registry
