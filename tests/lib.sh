@@ -87,7 +87,8 @@ http:
   addr: 127.0.0.1:$port
 $extra
 CFG
-  docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
+  # Distribution reads REGISTRY_* variables as configuration: keep ours (REGISTRY_AUTH_FILE) away.
+  env -u REGISTRY_AUTH_FILE docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
   local pid=$!
   cleanup_hooks+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
   REG=127.0.0.1:$port

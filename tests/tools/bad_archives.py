@@ -120,7 +120,7 @@ idx = json.load(open(os.path.join(d, "index.json")))
 man = json.load(open(blobs(d, idx["manifests"][0]["digest"])))
 p = blobs(d, man["layers"][0]["digest"]); b = bytearray(open(p, "rb").read()); b[100] ^= 1
 os.chmod(p, 0o644); open(p, "wb").write(bytes(b))
-cases.append(("oci-flipped", "corrupt"))
+cases.append(("oci-flipped", "corrupt|digest mismatch"))
 
 d = oci_copy("oci-size")
 rewrite_manifest(d, lambda m: m["layers"][0].__setitem__("size", m["layers"][0]["size"] - 7))

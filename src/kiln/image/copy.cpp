@@ -89,9 +89,6 @@ class Copier {
 
 Result<std::vector<LayerPlan>> Copier::plan_layers(const oci::Manifest& m,
                                                    const oci::ImageConfig& c, oci::Format to) {
-  if (m.layers.size() > k_max_layers)
-    return failf(Errc::invalid_argument, "the manifest lists {} layers, more than the limit of {}",
-                 m.layers.size(), k_max_layers);
   if (c.rootfs.diff_ids.size() != m.layers.size())
     return failf(Errc::corrupt, "the manifest lists {} layers but the config {} diffIDs",
                  m.layers.size(), c.rootfs.diff_ids.size());
@@ -119,6 +116,10 @@ Result<std::vector<LayerPlan>> Copier::plan_layers(const oci::Manifest& m,
 Result<Document> Copier::manifest(const Document& doc) {
   auto ctx = fmt::format("manifest {}", doc.digest);
   auto m = KILN_TRY_CTX(oci::parse_manifest(doc.raw), ctx);
+  if (m.layers.size() > k_max_layers)  // before anything is fetched
+    return failf(Errc::invalid_argument,
+                 "{}: the manifest lists {} layers, more than the limit of {}", ctx,
+                 m.layers.size(), k_max_layers);
   if (!oci::mt::is_config(m.config.media_type))
     return failf(Errc::unsupported,
                  "{}: config type \"{}\" is not a container image (an artifact?)", ctx,

@@ -138,7 +138,18 @@ Client::~Client() {
   if (m_handle) curl().cleanup(static_cast<CURL*>(m_handle));
 }
 
-Result<Response> Client::perform(const Request& req) {
+Result<Response> Client::perform(const Request& in) {
+  Request req_copy;
+  std::optional<io::StringReader> data;
+  const Request* rp = &in;
+  if (in.body_data) {  // a fresh reader for every attempt
+    req_copy = in;
+    data.emplace(*in.body_data);
+    req_copy.body = &*data;
+    req_copy.body_size = static_cast<int64_t>(in.body_data->size());
+    rp = &req_copy;
+  }
+  const Request& req = *rp;
   const Curl& c = curl();
   if (!c.error.empty()) return fail(Errc::unsupported, c.error);
   if (!m_handle) m_handle = c.easy_init();

@@ -28,8 +28,9 @@ struct Request {
   std::string method = "GET";
   std::string url;
   Headers headers;
-  io::Reader* body = nullptr;  // request body, streamed
-  int64_t body_size = -1;      // with a body: its size, or -1 for chunked transfer
+  io::Reader* body = nullptr;            // request body, streamed
+  int64_t body_size = -1;                // with a body: its size, or -1 for chunked transfer
+  std::optional<std::string> body_data;  // or a body held in memory (can be sent again)
   io::Writer* sink = nullptr;  // the body of a 2xx response goes here (else into Response::body)
   int64_t max_body = 4 << 20;  // the most a Response::body may hold (larger is an error)
 };

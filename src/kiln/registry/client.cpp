@@ -92,10 +92,10 @@ Result<std::unique_ptr<Registry>> Registry::open(const std::string& host, const 
   std::string api = host == "docker.io" ? "registry-1.docker.io" : host;
   bool plain = is_loopback(host) || (opts.tls_verify && !*opts.tls_verify && is_loopback(host));
   std::string base = (plain ? "http://" : "https://") + api;
-  auto r = std::unique_ptr<Registry>(new Registry(host, base, opts));
-  if (const char* t = std::getenv("KILN_REGISTRY_STALL_TIMEOUT"); t && *t)
-    r->m_opts.stall_timeout_s = std::atoi(t);
-  return r;
+  Options o = opts;
+  if (const char* t = std::getenv("KILN_REGISTRY_STALL_TIMEOUT"); t && std::atoi(t) > 0)
+    o.stall_timeout_s = std::atoi(t);
+  return std::unique_ptr<Registry>(new Registry(host, base, std::move(o)));
 }
 
 Status Registry::authorize(const std::string& scope, const net::Response& challenge) {
@@ -182,10 +182,11 @@ Result<net::Response> Registry::send(net::Request req, const std::string& scope,
     if (!resp) {
       retry = repeatable && resp.error().code() == Errc::io;
       if (!retry || attempt >= m_opts.max_retries) return std::unexpected(resp.error());
-    } else if (resp->status == 401 && !authorized_now && (repeatable || !req.body)) {
+    } else if (resp->status == 401 && !authorized_now) {
       KILN_TRY(authorize(scope, *resp));
       authorized_now = true;
-      if (!repeatable) return failf(Errc::unauthorized, "registry {}: authorize first", m_host);
+      if (req.body && !req.body_data)  // a streamed body cannot be sent again
+        return failf(Errc::unauthorized, "registry {}: authorize first", m_host);
       continue;
     } else if (resp->status == 401) {
       return failf(Errc::unauthorized,
@@ -281,6 +282,13 @@ Status Registry::get_blob(const std::string& repo, const oci::Descriptor& d, io:
   Counted counted(out);
   int failures = 0;
   std::string where = url(fmt::format("/v2/{}/blobs/{}", repo, d.digest));
+  auto backoff = [&](const net::Response* r) {
+    int ms = 200 << std::min(failures, 6);
+    if (r)
+      if (auto ra = r->headers.get("Retry-After"); ra && std::atoi(ra->c_str()) > 0)
+        ms = std::min(std::atoi(ra->c_str()), 30) * 1000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  };
   while (true) {
     net::Request req;
     req.url = where;
@@ -288,13 +296,13 @@ Status Registry::get_blob(const std::string& repo, const oci::Descriptor& d, io:
     if (counted.n() > 0) req.headers.add("Range", fmt::format("bytes={}-", counted.n()));
     Result<net::Response> resp;
     if (host_of(where) == host_of(m_base)) {
-      resp = send(req, repo_scope(repo, false), counted.n() == 0);
+      resp = send(req, repo_scope(repo, false), false);  // this loop resumes and retries
     } else {
       resp = m_http.perform(req);  // another host (object storage): no credentials of ours
     }
     if (!resp) {
       if (resp.error().code() == Errc::io && ++failures <= m_opts.max_retries) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200 << failures));
+        backoff(nullptr);
         continue;  // resume from what arrived
       }
       return failf(resp.error().code(), "{}: {}", ctx, resp.error().message());
@@ -307,6 +315,10 @@ Status Registry::get_blob(const std::string& repo, const oci::Descriptor& d, io:
     }
     if (resp->status == 200 && counted.n() > resp->body_bytes) {
       return failf(Errc::io, "{}: the registry ignored Range on resume", ctx);
+    }
+    if ((resp->status >= 500 || resp->status == 429) && ++failures <= m_opts.max_retries) {
+      backoff(&*resp);
+      continue;
     }
     if (resp->status != 200 && resp->status != 206)
       return failf(errc_for(resp->status), "{}: {}", ctx, describe_error(*resp));
@@ -373,17 +385,11 @@ Status Registry::put_manifest(const std::string& repo, const std::string& ref,
   req.method = "PUT";
   req.url = url(fmt::format("/v2/{}/manifests/{}", repo, ref));
   req.headers.add("Content-Type", m.media_type);
-  io::StringReader body(m.raw);
-  // A string body can be sent again: wrap each attempt in a fresh reader.
-  for (int attempt = 0;; ++attempt) {
-    io::StringReader b(m.raw);
-    req.body = &b;
-    req.body_size = static_cast<int64_t>(m.raw.size());
-    auto resp = KILN_TRY(send(req, repo_scope(repo, true)));
-    if (resp.status == 201 || resp.status == 200) return {};
-    return failf(errc_for(resp.status), "{}/{}:{}: manifest: {}", m_host, repo, ref,
-                 describe_error(resp));
-  }
+  req.body_data = m.raw;
+  auto resp = KILN_TRY(send(req, repo_scope(repo, true)));
+  if (resp.status == 201 || resp.status == 200) return {};
+  return failf(errc_for(resp.status), "{}/{}:{}: manifest: {}", m_host, repo, ref,
+               describe_error(resp));
 }
 
 Result<std::vector<std::string>> Registry::tags(const std::string& repo) {

@@ -137,7 +137,7 @@ Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
     } else {
       auto c = KILN_TRY(io::parse_compression(comp));
       auto plain = KILN_TRY(io::make_decompressor(c, tap));
-      KILN_TRY_CTX(io::copy(*plain, probe), fmt::format("layer {}", d.digest));
+      KILN_TRY(io::copy(*plain, probe));
       KILN_TRY(io::drain(tap));
     }
     p.tar = probe.looks_like_tar();

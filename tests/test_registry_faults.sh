@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The registry client under Docker token auth (a token server in the test signs RS256 JWTs that
+# Distribution checks against its certificate) and under faults injected by a proxy: dropped
+# connections (resumed), 500s and 429s (retried), wrong bytes (rejected, nothing stored), a
+# stalled registry (a clear timeout), oversized manifests (refused), expired tokens (renewed).
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+busybox_rootfs
+"$KILN" import rootfs base:1 >/dev/null
+mkdir ctx && head -c 3000000 /dev/urandom >ctx/a && head -c 2000000 /dev/urandom >ctx/b
+printf 'FROM base:1\nCOPY a /a\nCOPY b /b\n' >ctx/Dockerfile
+"$KILN" build -q -t app:1 ctx >/dev/null
+DIGEST=$("$KILN" images --no-trunc --format '{{.Digest}}' app:1)
+ID=$("$KILN" inspect --format '{{.Id}}' app:1)
+nothing_stored() {
+  [[ -z $("$KILN" images -q) ]] || fail "$1: an image was recorded"
+  [[ $(find "$KILN_ROOT/blobs" -type f 2>/dev/null | wc -l) == 0 ]] || fail "$1: blobs were left in the store"
+}
+
+# --- token auth -------------------------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 2 \
+  -subj /CN=kiln-test-token 2>/dev/null
+tport=$(free_port)
+python3 "$KILN_SRC/tests/tools/token_server.py" "$tport" token.key token.crt kiln-test kiln-issuer 3 \
+  alice:s3cret >token.log 2>&1 &
+cleanup_hooks+=("kill $! 2>/dev/null")
+start_distribution token "auth:
+  token:
+    realm: http://127.0.0.1:$tport/token
+    service: kiln-test
+    issuer: kiln-issuer
+    rootcertbundle: $WORK/token.crt"
+TOKREG=$REG
+export REGISTRY_AUTH_FILE=$WORK/auth.json
+expect_exit 6 "$KILN" push app:1 "$TOKREG/t/app:1"
+expect_contains "$ERR" "$TOKREG"
+expect_exit 6 "$KILN" login -u alice -p wrong "$TOKREG"
+expect_contains "$ERR" "refused the credentials"
+"$KILN" login -u alice -p s3cret "$TOKREG" >/dev/null
+"$KILN" push -q app:1 "$TOKREG/t/app:1"
+"$KILN" copy "docker://$TOKREG/t/app:1" "docker://$TOKREG/t2/app:1"  # mount: two scopes in one token
+grep -q 'repository:t/app:pull' token.log || fail "no token asked for the source scope: $(cat token.log)"
+"$KILN" logout "$TOKREG" >/dev/null
+"$KILN" --root "$WORK/anon" pull -q "$TOKREG/t/app:1" >/dev/null   # anonymous pull token
+expect_eq "$ID" "$("$KILN" --root "$WORK/anon" inspect --format '{{.Id}}' "$TOKREG/t/app:1")" "anonymous pull"
+pass "token auth: wrong credentials refused, login, push, cross-repository copy, anonymous pull"
+
+# --- faults -----------------------------------------------------------------------------------
+start_distribution faults
+"$KILN" push -q app:1 "$REG/f/app:1"
+pport=$(free_port)
+echo ok >mode
+python3 "$KILN_SRC/tests/tools/fault_proxy.py" "$pport" "$REG" "$WORK/mode" >proxy.log 2>&1 &
+cleanup_hooks+=("kill $! 2>/dev/null")
+PROXY=127.0.0.1:$pport
+for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $pport), 1)" 2>/dev/null && break; sleep 0.1; done
+for m in drop 500 429; do
+  echo "$m" >mode
+  export KILN_ROOT=$WORK/s-$m
+  "$KILN" pull -q "$PROXY/f/app:1" >/dev/null || fail "pull with faults '$m' failed"
+  expect_eq "$DIGEST" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$PROXY/f/app:1")" "digest after '$m'"
+  grep -q "fault: $m" proxy.log || fail "the proxy injected no '$m' fault"
+  "$KILN" system check >/dev/null
+done
+pass "dropped connections resumed with Range, 500 and 429 retried: images intact"
+
+echo corrupt >mode
+export KILN_ROOT=$WORK/s-corrupt
+expect_exit 5 "$KILN" pull "$PROXY/f/app:1"
+expect_contains "$ERR" "digest mismatch"
+nothing_stored "wrong bytes"
+pass "a registry sending wrong bytes: rejected, nothing stored"
+
+echo slow >mode
+export KILN_ROOT=$WORK/s-slow
+start=$(date +%s)
+KILN_REGISTRY_STALL_TIMEOUT=1 expect_exit 1 "$KILN" pull "$PROXY/f/app:1"
+expect_contains "$ERR" "timed out"
+(($(date +%s) - start < 25)) || fail "the stalled pull took $(($(date +%s) - start)) s"
+nothing_stored "stalled registry"
+pass "a stalled registry: a clear timeout error"
+
+echo huge >mode
+expect_exit 2 "$KILN" manifest "docker://$PROXY/f/app:1"
+expect_contains "$ERR" "larger than 4 MiB"
+echo layers >mode
+expect_exit 2 "$KILN" pull "$PROXY/f/app:1"
+expect_contains "$ERR" "10000 layers"
+nothing_stored "oversized manifests"
+pass "a 100 MB manifest and a 10,000-layer manifest: bounded and refused"
+
+# --- expired tokens ----------------------------------------------------------------------------
+# Tokens live 3 s; 429s with Retry-After: 1 on every blob stretch one pull past that.
+export KILN_ROOT=$WORK/s-expiry
+rm -f proxy.log.count
+pport2=$(free_port)
+echo 429 >mode2
+python3 "$KILN_SRC/tests/tools/fault_proxy.py" "$pport2" "$TOKREG" "$WORK/mode2" >proxy2.log 2>&1 &
+cleanup_hooks+=("kill $! 2>/dev/null")
+for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $pport2), 1)" 2>/dev/null && break; sleep 0.1; done
+before=$(grep -c '^token:' token.log)
+"$KILN" pull -q --creds alice:s3cret "127.0.0.1:$pport2/t/app:1" >/dev/null
+after=$(grep -c '^token:' token.log)
+((after - before >= 2)) || fail "one token served a pull that outlived it ($((after - before)) token requests)"
+pass "expired tokens are renewed during a long pull ($((after - before)) tokens)"

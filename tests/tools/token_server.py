@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""token_server.py PORT KEY CERT SERVICE ISSUER EXPIRES USER:PASS
+
+A Docker token-auth server for tests (https://distribution.github.io/distribution/spec/auth/token/):
+GET /token?service=..&scope=repository:NAME:ACTIONS[&scope=...] answers {"token", "expires_in",
+"issued_at"} with an RS256 JWT that carries the requested access. Requests with the right Basic
+credentials get every action asked for; anonymous requests get "pull" only. The JWT header
+carries the certificate (x5c), which the registry checks against its rootcertbundle. Signing
+uses the openssl command line. Each request is logged to stdout as one line.
+"""
+import base64, http.server, json, subprocess, sys, time, urllib.parse, uuid
+
+port, key, cert, service, issuer, expires, userpass = sys.argv[1:8]
+expires = int(expires)
+der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True,
+                     capture_output=True).stdout
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def sign(claims):
+    header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(der).decode()]}
+    signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing_input.encode(),
+                         check=True, capture_output=True).stdout
+    return signing_input + "." + b64url(sig)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        auth = self.headers.get("Authorization", "")
+        user = None
+        if auth.startswith("Basic "):
+            if base64.b64decode(auth[6:]).decode() != userpass:
+                self.send_response(401)
+                self.end_headers()
+                print("token: bad credentials", flush=True)
+                return
+            user = userpass.split(":")[0]
+        access = []
+        for scope in q.get("scope", []):
+            parts = scope.split(":")
+            if len(parts) < 3:
+                continue
+            actions = parts[-1].split(",")
+            if user is None:
+                actions = [a for a in actions if a == "pull"]
+            access.append({"type": parts[0], "name": ":".join(parts[1:-1]), "actions": actions})
+        now = int(time.time())
+        claims = {"iss": issuer, "sub": user or "", "aud": q.get("service", [service])[0],
+                  "exp": now + expires, "nbf": now - 10, "iat": now, "jti": str(uuid.uuid4()),
+                  "access": access}
+        body = json.dumps({"token": sign(claims), "expires_in": expires,
+                           "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}).encode()
+        print(f"token: user={user} scopes={q.get('scope', [])}", flush=True)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
