@@ -47,6 +47,7 @@ Status run(Context& ctx, const CopyArgs& a) {
   auto o = open_options(ctx, need_store, &err);
   KILN_TRY(err);
   co.scratch_dir = o.temp_dir;
+  co.max_concurrent = a.reg.max_concurrent;
   o.registry = KILN_TRY(registry_options(a.reg));
   if (from.kind == transport::Kind::registry && to.kind == transport::Kind::registry) {
     auto f = KILN_TRY(oci::Reference::parse(from.path)),

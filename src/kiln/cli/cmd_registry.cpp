@@ -34,6 +34,7 @@ Status push_one(Context& ctx, const std::string& ref, const oci::Reference& dest
   auto sink = KILN_TRY(transport::registry_sink(dest, KILN_TRY(registry_options(a.reg))));
   image::CopyOptions co;
   co.on_event = copy_progress(a.quiet);
+  co.max_concurrent = a.reg.max_concurrent;
   auto res =
       KILN_TRY_CTX(image::copy_image(*src, *sink, co), fmt::format("push {}", dest.familiar()));
   KILN_TRY(sink->finish());
@@ -86,6 +87,7 @@ Status pull(Context& ctx, const PullArgs& a) {
   image::CopyOptions co;
   co.scratch_dir = o.temp_dir;
   co.on_event = copy_progress(a.quiet);
+  co.max_concurrent = a.reg.max_concurrent;
   if (!a.platform.empty()) co.platform = KILN_TRY(oci::parse_platform(a.platform));
   auto res =
       KILN_TRY_CTX(image::copy_image(*src, *sink, co), fmt::format("pull {}", ref.familiar()));

@@ -43,6 +43,8 @@ void add_registry_flags(CLI::App* c, RegistryFlags& f) {
   c->add_option("--tls-verify", f.tls_verify,
                 "Verify TLS certificates (default true; loopback registries speak plain HTTP)");
   c->add_option("--creds", f.creds, "USER:PASSWORD for the registry (else the auth file)");
+  c->add_option("--max-concurrent", f.max_concurrent, "Layers moved at once (default 6)")
+      ->check(CLI::Range(1, 64));
   c->add_option("--authfile", f.authfile,
                 "Credentials file (default $REGISTRY_AUTH_FILE, ~/.docker/config.json)");
 }

@@ -18,6 +18,7 @@ transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>*
 struct RegistryFlags {
   std::string tls_verify;  // "", "true" or "false"
   std::string creds, authfile;
+  int max_concurrent = 6;
 };
 void add_registry_flags(CLI::App* c, RegistryFlags& f);
 Result<registry::Options> registry_options(const RegistryFlags& f);

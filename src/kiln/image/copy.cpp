@@ -1,5 +1,8 @@
 #include "kiln/image/copy.hpp"
 
+#include <atomic>
+#include <thread>
+
 #include "kiln/image/layers.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -71,6 +74,7 @@ class Copier {
   bool converted() const { return m_converted; }
 
  private:
+  Result<std::vector<LayerOutcome>> transfer_layers(const std::vector<LayerPlan>& plans);
   Result<std::vector<LayerPlan>> plan_layers(const oci::Manifest& m, const oci::ImageConfig& c,
                                              oci::Format to);
   Status check_preserve(std::string_view what) {
@@ -113,6 +117,38 @@ Result<std::vector<LayerPlan>> Copier::plan_layers(const oci::Manifest& m,
   return plans;
 }
 
+// Layers move in parallel (up to max_concurrent at once) when both ends allow it; after the
+// first error no new layer starts, and that error is returned.
+Result<std::vector<LayerOutcome>> Copier::transfer_layers(const std::vector<LayerPlan>& plans) {
+  size_t workers =
+      std::min<size_t>(plans.size(), static_cast<size_t>(std::max(m_opts.max_concurrent, 1)));
+  if (workers <= 1 || !m_src.concurrent() || !m_dst.concurrent()) {
+    std::vector<LayerOutcome> seq;
+    for (const auto& p : plans) seq.push_back(KILN_TRY(transfer_layer(m_src, m_dst, p, m_opts)));
+    return seq;
+  }
+  std::vector<std::optional<Result<LayerOutcome>>> out(plans.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w)
+    pool.emplace_back([&] {
+      for (size_t i; !failed && (i = next++) < plans.size();) {
+        out[i] = transfer_layer(m_src, m_dst, plans[i], m_opts);
+        if (!*out[i]) failed = true;
+      }
+    });
+  for (auto& t : pool) t.join();
+  for (auto& r : out)
+    if (r && !*r) return std::unexpected(r->error());
+  std::vector<LayerOutcome> done;
+  for (auto& r : out) {
+    if (!r) return fail(Errc::internal, "a layer was not transferred");
+    done.push_back(std::move(**r));
+  }
+  return done;
+}
+
 Result<Document> Copier::manifest(const Document& doc) {
   auto ctx = fmt::format("manifest {}", doc.digest);
   auto m = KILN_TRY_CTX(oci::parse_manifest(doc.raw), ctx);
@@ -135,8 +171,9 @@ Result<Document> Copier::manifest(const Document& doc) {
   ImageInfo info;
   oci::Manifest out = KILN_TRY_CTX(oci::convert(m, to), ctx);
   bool changed = to != from;
+  auto moved = KILN_TRY(transfer_layers(plans));
   for (size_t i = 0; i < plans.size(); ++i) {
-    auto got = KILN_TRY(transfer_layer(m_src, m_dst, plans[i], m_opts));
+    auto& got = moved[i];
     if (got.to.digest != m.layers[i].digest || got.to.media_type != m.layers[i].media_type)
       changed = true;
     auto& l = out.layers[i];

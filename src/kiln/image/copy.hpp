@@ -40,6 +40,7 @@ struct CopyOptions {
   bool preserve_digests = false;          // fail rather than change any digest
   std::string scratch_dir;                // temp files of recompressed layers (default TMPDIR)
   std::vector<std::string> names;         // references to record at the sink
+  int max_concurrent = 6;                 // layers moved at once when both ends allow it
   std::function<void(const CopyEvent&)> on_event;
 };
 

@@ -37,6 +37,9 @@ class Source {
   virtual Result<std::unique_ptr<io::Reader>> open_blob(const oci::Descriptor& d) = 0;
   // True when the source verified its blobs when they entered it (the local store).
   virtual bool trusted() const { return false; }
+  // True when open_blob may be called from several threads at once (and its readers used each
+  // on its own thread).
+  virtual bool concurrent() const { return false; }
   // The uncompressed size of a layer when the source knows it.
   virtual std::optional<int64_t> uncompressed_size(const Digest&) { return std::nullopt; }
   // The names (full references) the source gives the image it resolved, e.g. a docker archive's
@@ -68,6 +71,8 @@ class Sink {
   virtual ~Sink() = default;
   virtual std::string describe() const = 0;
   virtual LayerForm layer_form() const { return LayerForm::any; }
+  // True when find_blob and put_blob may run on several threads at once.
+  virtual bool concurrent() const { return false; }
   // False for sinks that keep single-platform images only (the local store, docker archives).
   virtual bool accepts_index() const = 0;
   // The size of the blob if the sink already has it (it is then not sent again).

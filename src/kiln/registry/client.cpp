@@ -86,7 +86,23 @@ Registry::Registry(std::string host, std::string base, Options opts)
     : m_host(std::move(host)),
       m_base(std::move(base)),
       m_opts(std::move(opts)),
-      m_http(http_options(m_host, m_opts)) {}
+      m_http_opts(http_options(m_host, m_opts)) {}
+
+Result<net::Response> Registry::perform(const net::Request& req) {
+  std::unique_ptr<net::Client> client;
+  {
+    std::lock_guard lk(m_pool_mu);
+    if (!m_pool.empty()) {
+      client = std::move(m_pool.back());
+      m_pool.pop_back();
+    }
+  }
+  if (!client) client = std::make_unique<net::Client>(m_http_opts);
+  auto r = client->perform(req);
+  std::lock_guard lk(m_pool_mu);
+  m_pool.push_back(std::move(client));
+  return r;
+}
 
 Result<std::unique_ptr<Registry>> Registry::open(const std::string& host, const Options& opts) {
   std::string api = host == "docker.io" ? "registry-1.docker.io" : host;
@@ -98,7 +114,17 @@ Result<std::unique_ptr<Registry>> Registry::open(const std::string& host, const 
   return std::unique_ptr<Registry>(new Registry(host, base, std::move(o)));
 }
 
-Status Registry::authorize(const std::string& scope, const net::Response& challenge) {
+Status Registry::authorize(const std::string& scope, const net::Response& challenge,
+                           const std::string& used) {
+  std::lock_guard auth(m_auth_mu);
+  {
+    std::lock_guard lk(m_mu);  // another thread may have renewed it meanwhile
+    auto t = m_tokens.find(scope);
+    if (t != m_tokens.end() && t->second.header != used &&
+        t->second.expires > std::chrono::steady_clock::now())
+      return {};
+    if (t != m_tokens.end()) m_tokens.erase(t);
+  }
   auto header = challenge.headers.get("WWW-Authenticate");
   if (!header) return failf(Errc::unauthorized, "registry {}: 401 without a challenge", m_host);
   if (!m_creds_loaded) {
@@ -111,6 +137,7 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
       if (!m_creds)
         return failf(Errc::unauthorized, "registry {} wants credentials (kiln login {})", m_host,
                      m_host);
+      std::lock_guard lk(m_mu);
       m_basic = "Basic " + net::base64_encode(m_creds->username + ":" + m_creds->password);
       return {};
     }
@@ -140,7 +167,7 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
     if (m_creds && m_creds->username != "<token>")
       req.headers.add("Authorization",
                       "Basic " + net::base64_encode(m_creds->username + ":" + m_creds->password));
-    auto resp = KILN_TRY_CTX(m_http.perform(req), fmt::format("registry {}: token", m_host));
+    auto resp = KILN_TRY_CTX(perform(req), fmt::format("registry {}: token", m_host));
     if (resp.status == 401 || resp.status == 403)
       return failf(Errc::unauthorized, "registry {}: the token server refused {} ({})", m_host,
                    m_creds ? "the credentials" : "anonymous access", describe_error(resp));
@@ -154,6 +181,7 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
     int64_t expires = j.is_object() && j.contains("expires_in") && j["expires_in"].is_number()
                           ? j["expires_in"].get<int64_t>()
                           : 60;
+    std::lock_guard lk(m_mu);
     m_tokens[scope] =
         Token{"Bearer " + token, std::chrono::steady_clock::now() +
                                      std::chrono::seconds(std::max<int64_t>(expires - 5, 1))};
@@ -167,23 +195,26 @@ Result<net::Response> Registry::send(net::Request req, const std::string& scope,
   bool authorized_now = false;
   for (int attempt = 0;; ++attempt) {
     net::Request r = req;
-    auto tok = m_tokens.find(scope);
-    if (tok != m_tokens.end() && tok->second.expires <= std::chrono::steady_clock::now()) {
-      m_tokens.erase(tok);
-      tok = m_tokens.end();
+    {
+      std::lock_guard lk(m_mu);
+      auto tok = m_tokens.find(scope);
+      if (tok != m_tokens.end() && tok->second.expires <= std::chrono::steady_clock::now()) {
+        m_tokens.erase(tok);
+        tok = m_tokens.end();
+      }
+      if (tok != m_tokens.end())
+        r.headers.add("Authorization", tok->second.header);
+      else if (!m_basic.empty())
+        r.headers.add("Authorization", m_basic);
     }
-    if (tok != m_tokens.end())
-      r.headers.add("Authorization", tok->second.header);
-    else if (!m_basic.empty())
-      r.headers.add("Authorization", m_basic);
-    auto resp = m_http.perform(r);
+    auto resp = perform(r);
     bool retry = false;
     int wait_ms = 200 << std::min(attempt, 6);
     if (!resp) {
       retry = repeatable && resp.error().code() == Errc::io;
       if (!retry || attempt >= m_opts.max_retries) return std::unexpected(resp.error());
     } else if (resp->status == 401 && !authorized_now) {
-      KILN_TRY(authorize(scope, *resp));
+      KILN_TRY(authorize(scope, *resp, r.headers.get("Authorization").value_or("")));
       authorized_now = true;
       if (req.body && !req.body_data)  // a streamed body cannot be sent again
         return failf(Errc::unauthorized, "registry {}: authorize first", m_host);
@@ -298,7 +329,7 @@ Status Registry::get_blob(const std::string& repo, const oci::Descriptor& d, io:
     if (host_of(where) == host_of(m_base)) {
       resp = send(req, repo_scope(repo, false), false);  // this loop resumes and retries
     } else {
-      resp = m_http.perform(req);  // another host (object storage): no credentials of ours
+      resp = perform(req);  // another host (object storage): no credentials of ours
     }
     if (!resp) {
       if (resp.error().code() == Errc::io && ++failures <= m_opts.max_retries) {

@@ -4,12 +4,14 @@
 // scopes at once; reused until they expire). Requests that can be repeated are retried on
 // connection errors, 5xx and 429 (Retry-After honoured) with backoff. Blob downloads stream,
 // follow redirects to other hosts without our Authorization header, and resume with Range after
-// a dropped connection. Not thread-safe: one Registry per thread.
+// a dropped connection. Thread-safe: concurrent requests use a pool of connections and share
+// tokens.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,12 +54,20 @@ class Registry {
  private:
   Registry(std::string host, std::string base, Options opts);
   Result<net::Response> send(net::Request req, const std::string& scope, bool repeatable = true);
-  Status authorize(const std::string& scope, const net::Response& challenge);
+  // `used`: the Authorization the refused request carried ("" for none).
+  Status authorize(const std::string& scope, const net::Response& challenge,
+                   const std::string& used);
   std::string url(const std::string& path) const { return m_base + path; }
 
   std::string m_host, m_base;
   Options m_opts;
-  net::Client m_http;
+  // One HTTP client (a kept-alive connection) per concurrent request.
+  Result<net::Response> perform(const net::Request& req);
+  net::ClientOptions m_http_opts;
+  std::mutex m_pool_mu;
+  std::vector<std::unique_ptr<net::Client>> m_pool;
+  std::mutex m_mu;       // m_tokens, m_basic
+  std::mutex m_auth_mu;  // one authorization at a time
   struct Token {
     std::string header;  // the Authorization value
     std::chrono::steady_clock::time_point expires;

@@ -95,6 +95,7 @@ class LayoutSource final : public image::Source {
     return m_files->open(blob_path(d.digest));
   }
   std::vector<std::string> names() override { return entry_names(m_entry); }
+  bool concurrent() const override { return true; }  // open and pread on a shared FileSet
 
  private:
   std::shared_ptr<FileSet> m_files;

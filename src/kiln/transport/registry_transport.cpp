@@ -94,6 +94,7 @@ class RegistrySource final : public image::Source {
   RegistrySource(std::unique_ptr<registry::Registry> r, oci::Reference ref)
       : m_reg(std::move(r)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "docker://" + m_ref.str(); }
+  bool concurrent() const override { return true; }
   Result<image::Document> root() override {
     return m_reg->get_manifest(api_repo(m_ref), m_ref.digest ? m_ref.digest->str() : m_ref.tag);
   }
@@ -122,6 +123,7 @@ class RegistrySink final : public image::Sink {
       : m_reg(std::move(r)), m_ref(std::move(ref)), m_mount_from(std::move(mount_from)) {}
   std::string describe() const override { return "docker://" + m_ref.str(); }
   bool accepts_index() const override { return true; }
+  bool concurrent() const override { return true; }
   Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
     if (is_document(d)) return std::nullopt;  // manifests are PUT, which is idempotent
     auto have = KILN_TRY(m_reg->head_blob(api_repo(m_ref), d.digest));

@@ -1,6 +1,7 @@
 #include "kiln/transport/store_transport.hpp"
 
 #include <map>
+#include <mutex>
 
 #include "kiln/io/compress.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -33,6 +34,7 @@ class StoreSource final : public image::Source {
     return std::unique_ptr<io::Reader>(new Owned(std::move(fd)));
   }
   bool trusted() const override { return true; }
+  bool concurrent() const override { return true; }
   std::optional<int64_t> uncompressed_size(const Digest& d) override {
     auto it = m_layers.find(d);
     if (it == m_layers.end() || it->second.uncompressed_size < 0) return std::nullopt;
@@ -99,7 +101,9 @@ class StoreSink final : public image::Sink {
       : m_store(s), m_lease(std::move(lease)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "kiln://" + (m_ref.empty() ? "" : m_ref); }
   bool accepts_index() const override { return false; }
+  bool concurrent() const override { return true; }  // m_mu guards the map and the metadata
   Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
+    std::lock_guard lk(m_mu);
     if (auto it = m_pending.find(d.digest); it != m_pending.end()) return it->second.writer->size();
     KILN_TRY(m_store.metadata().add_to_lease(m_lease.id(), d.digest));
     if (!m_store.has_blob(d.digest)) return std::nullopt;
@@ -114,6 +118,7 @@ class StoreSink final : public image::Sink {
   store::Store& m_store;
   store::Lease m_lease;
   std::string m_ref;
+  std::mutex m_mu;
   std::map<Digest, Pending> m_pending;
   std::optional<store::NewImage> m_current;
   std::vector<store::NewImage> m_images;
@@ -122,7 +127,10 @@ class StoreSink final : public image::Sink {
 Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
   Pending p;
   p.want = d;
-  p.writer = KILN_TRY(m_store.new_verified_blob(m_lease));  // `data` verifies (image.hpp)
+  {
+    std::lock_guard lk(m_mu);
+    p.writer = KILN_TRY(m_store.new_verified_blob(m_lease));  // `data` verifies (image.hpp)
+  }
   if (!oci::mt::is_layer(d.media_type)) {
     KILN_TRY(io::copy(data, *p.writer));
   } else {
@@ -144,6 +152,7 @@ Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
     p.diff_id = probe.digest();
     p.uncompressed_size = probe.size();
   }
+  std::lock_guard lk(m_mu);
   m_pending.emplace(d.digest, std::move(p));
   return {};
 }
