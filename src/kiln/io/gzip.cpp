@@ -60,11 +60,18 @@ class GzipReader final : public Reader {
       m_win_len -= m_win_pos;
       m_win_pos = 0;
     }
-    if (m_win_len >= k_window) return true;
-    size_t n = KILN_TRY(m_in.read(m_win.data() + m_win_len, k_window - m_win_len));
-    m_win_len += n;
-    if (n == 0) m_in_eof = true;
-    return n > 0;
+    // Fill the whole window: a member is decoded from its start at every attempt, so feeding
+    // it in small reads (a network stream) would decode the same bytes many times.
+    size_t before = m_win_len;
+    while (m_win_len < k_window) {
+      size_t n = KILN_TRY(m_in.read(m_win.data() + m_win_len, k_window - m_win_len));
+      if (n == 0) {
+        m_in_eof = true;
+        break;
+      }
+      m_win_len += n;
+    }
+    return m_win_len > before;
   }
 
   Result<size_t> read_fast(void* out, size_t size) {

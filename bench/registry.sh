@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# kiln push / pull vs skopeo copy to and from the same CNCF Distribution registry (Debian's
+# docker-registry on 127.0.0.1), same machine, same run, two images: 3 layers of 100 MB of
+# random bytes, and one layer of 5,000 small files. Pushes start from an empty registry; pulls
+# into an empty store (kiln) or directory (skopeo, an oci: layout).
+source "$(dirname "$0")/common.sh"
+W=$BENCH_DIR/registry
+rm -rf "$W" && mkdir -p "$W/big" "$W/small/files"
+for i in 1 2 3; do mkdir -p "$W/big/l$i" && head -c $((100 << 20)) /dev/urandom >"$W/big/l$i/data"; done
+printf 'FROM scratch\nCOPY l1 /l1\nCOPY l2 /l2\nCOPY l3 /l3\n' >"$W/big/Dockerfile"
+for i in $(seq 1 5000); do head -c $((RANDOM % 4096 + 64)) /dev/urandom >"$W/small/files/f$i"; done
+printf 'FROM scratch\nCOPY files /files\n' >"$W/small/Dockerfile"
+K="$KILN --root $W/kiln"
+for img in big small; do
+  $K build -q -t "bench/$img:1" "$W/$img" >/dev/null
+  $K copy "bench/$img:1" "oci:$W/layout-$img:1"
+done
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$W/registry.yml" <<CFG
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $W/registry-data
+http:
+  addr: 127.0.0.1:$port
+CFG
+docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
+rpid=$!
+trap 'kill $rpid 2>/dev/null' EXIT
+REG=127.0.0.1:$port
+for _ in $(seq 50); do curl -sf "http://$REG/v2/" >/dev/null && break; sleep 0.1; done
+wipe="rm -rf $W/registry-data"
+
+declare -A T
+for img in big small; do
+  T[kiln.push.$img]=$(run "kiln-push-$img" "$wipe" "$K push -q bench/$img:1 $REG/bench/$img:1")
+  T[skopeo.push.$img]=$(run "skopeo-push-$img" "$wipe" "skopeo copy -q --dest-tls-verify=false oci:$W/layout-$img:1 docker://$REG/bench/$img:1")
+  $K push -q "bench/$img:1" "$REG/bench/$img:1"
+  T[kiln.pull.$img]=$(run "kiln-pull-$img" "rm -rf $W/k2" "$KILN --root $W/k2 pull -q $REG/bench/$img:1")
+  T[skopeo.pull.$img]=$(run "skopeo-pull-$img" "rm -rf $W/sk" "skopeo copy -q --src-tls-verify=false docker://$REG/bench/$img:1 oci:$W/sk:1")
+done
+
+python3 - <<PY
+t = {$(for k in "${!T[@]}"; do printf '"%s": float("%s"), ' "$k" "${T[$k]}"; done)}
+print(f"median of $RUNS runs, $(nproc) cores; ratio = kiln / skopeo (lower is better for kiln)")
+print("| operation | kiln | skopeo copy | kiln / skopeo |")
+print("|---|---|---|---|")
+for op in ("push", "pull"):
+    for img, name in (("big", "3 x 100 MB random layers"), ("small", "5,000 small files")):
+        k, s = t[f"kiln.{op}.{img}"], t[f"skopeo.{op}.{img}"]
+        print(f"| {op} {name} | {k:.2f} s | {s:.2f} s | {k/s:.2f} |")
+PY
