@@ -21,6 +21,7 @@ expect_eq "$DIGEST" "$(skopeo inspect --tls-verify=false "docker://$REG/team/app
   "skopeo's digest of what kiln pushed"
 expect_eq '1' "$("$KILN" tags "docker://$REG/team/app" | jq_ '",".join(d["Tags"])')" "tags"
 expect_contains "$("$KILN" manifest "docker://$REG/team/app:1")" '"schemaVersion":2'
+expect_eq "$ID" "$("$KILN" inspect --format '{{.Id}}' "docker://$REG/team/app:1")" "inspect docker:// (no pull)"
 export KILN_ROOT=$WORK/s2
 expect_eq "$ID" "$("$KILN" pull -q "$REG/team/app:1"; "$KILN" inspect --format '{{.Id}}' "$REG/team/app:1")" "pull"
 expect_eq "$DIGEST" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$REG/team/app:1")" "pulled digest"

@@ -1,5 +1,6 @@
 // kiln inspect IMAGE...
 #include "kiln/cli/context.hpp"
+#include "kiln/cli/transfer.hpp"
 #include "kiln/ops/inspect.hpp"
 #include "kiln/template/template.hpp"
 
@@ -10,11 +11,10 @@ namespace {
 struct InspectArgs {
   std::vector<std::string> refs;
   std::string format;
+  RegistryFlags reg;
 };
 
 void run(Context& ctx, const InspectArgs& a) {
-  auto st = ctx.store();
-  if (!st) return ctx.report(st.error());
   std::optional<tmpl::Template> t;
   if (!a.format.empty() && a.format != "json") {
     auto parsed = tmpl::Template::parse(a.format);
@@ -23,7 +23,14 @@ void run(Context& ctx, const InspectArgs& a) {
   }
   std::vector<std::string> docs;
   for (const auto& r : a.refs) {
-    auto v = ops::load_image(**st, r);
+    Result<ops::ImageView> v = fail(Errc::internal, "");
+    if (r.starts_with("docker://")) {
+      v = remote_image_view(r, a.reg);  // read from the registry, not pulled
+    } else {
+      auto st = ctx.store();
+      if (!st) return ctx.report(st.error());
+      v = ops::load_image(**st, r);
+    }
     if (!v) {
       ctx.report(v.error());
       continue;
@@ -60,7 +67,9 @@ void run(Context& ctx, const InspectArgs& a) {
 void add_inspect(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<InspectArgs>();
   auto* c = app.add_subcommand("inspect", "Show detailed information about images (docker's JSON)");
-  c->add_option("images", a->refs, "Image names, IDs or ID prefixes")->required();
+  c->add_option("images", a->refs, "Image names, IDs or ID prefixes; docker://REF reads a registry")
+      ->required();
+  add_registry_flags(c, a->reg);
   c->add_option("-f,--format", a->format,
                 "Go template applied to each image, e.g. '{{.Id}}' or '{{json .Config}}'");
   c->callback([&ctx, a] { run(ctx, *a); });

@@ -2,8 +2,13 @@
 
 #include <sys/resource.h>
 
+#include "kiln/oci/codec.hpp"
+#include "kiln/oci/media_types.hpp"
+#include "kiln/oci/platform.hpp"
+#include "kiln/oci/reference.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/paths.hpp"
+#include "kiln/transport/registry_transport.hpp"
 
 namespace kiln::cli {
 
@@ -65,6 +70,29 @@ Result<registry::Options> registry_options(const RegistryFlags& f) {
   }
   o.authfile = f.authfile;
   return o;
+}
+
+Result<ops::ImageView> remote_image_view(const std::string& text, const RegistryFlags& f) {
+  auto ref = KILN_TRY(oci::Reference::parse(text.substr(9)));
+  auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(f))));
+  auto root = KILN_TRY(src->root());
+  if (oci::mt::is_index(root.media_type)) {
+    auto d = KILN_TRY(
+        image::select_platform(KILN_TRY(oci::parse_index(root.raw)), oci::host_platform()));
+    root = image::Document{KILN_TRY(image::read_blob(*src, d, image::k_max_manifest_bytes)),
+                           d.media_type, d.digest};
+  }
+  ops::ImageView v;
+  v.raw_manifest = root.raw;
+  v.manifest = KILN_TRY(oci::parse_manifest(root.raw));
+  v.raw_config = KILN_TRY(image::read_blob(*src, v.manifest.config, image::k_max_config_bytes));
+  v.config = KILN_TRY(oci::parse_config(v.raw_config));
+  v.record.manifest_digest = root.digest;
+  v.record.media_type = root.media_type;
+  v.record.config_digest = v.manifest.config.digest;
+  for (const auto& l : v.manifest.layers) v.record.size += l.size;
+  if (!ref.tag.empty()) v.record.names.push_back(ref.str());
+  return v;
 }
 
 }  // namespace kiln::cli
