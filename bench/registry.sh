@@ -2,7 +2,8 @@
 # kiln push / pull vs skopeo copy to and from the same CNCF Distribution registry (Debian's
 # docker-registry on 127.0.0.1), same machine, same run, two images: 3 layers of 100 MB of
 # random bytes, and one layer of 5,000 small files. Pushes start from an empty registry; pulls
-# into an empty store (kiln) or directory (skopeo, an oci: layout).
+# into a store that exists but lacks the image (kiln: rmi + prune between runs, as a user's
+# store would be) or an empty directory (skopeo, an oci: layout).
 source "$(dirname "$0")/common.sh"
 W=$BENCH_DIR/registry
 rm -rf "$W" && mkdir -p "$W/big" "$W/small/files"
@@ -39,7 +40,8 @@ for img in big small; do
   T[kiln.push.$img]=$(run "kiln-push-$img" "$wipe" "$K push -q bench/$img:1 $REG/bench/$img:1")
   T[skopeo.push.$img]=$(run "skopeo-push-$img" "$wipe" "skopeo copy -q --dest-tls-verify=false oci:$W/layout-$img:1 docker://$REG/bench/$img:1")
   $K push -q "bench/$img:1" "$REG/bench/$img:1"
-  T[kiln.pull.$img]=$(run "kiln-pull-$img" "rm -rf $W/k2" "$KILN --root $W/k2 pull -q $REG/bench/$img:1")
+  $KILN --root "$W/k2" images >/dev/null  # the store exists
+  T[kiln.pull.$img]=$(run "kiln-pull-$img" "$KILN --root $W/k2 rmi -f $REG/bench/$img:1 >/dev/null 2>&1; $KILN --root $W/k2 system prune -f >/dev/null" "$KILN --root $W/k2 pull -q $REG/bench/$img:1")
   T[skopeo.pull.$img]=$(run "skopeo-pull-$img" "rm -rf $W/sk" "skopeo copy -q --src-tls-verify=false docker://$REG/bench/$img:1 oci:$W/sk:1")
 done
 
