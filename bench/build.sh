@@ -43,15 +43,7 @@ ba_base
 EOF2
 ba_build="$BA bud --isolation chroot --layers -q -t app"
 
-D=$W/docker
-mkdir -p "$D"
-dockerd --host "unix://$D/docker.sock" --data-root "$D/data" --exec-root "$D/exec" \
-  --pidfile "$D/pid" --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
-  --storage-driver overlay2 >"$D/log" 2>&1 &
-dpid=$!
-trap 'kill $dpid 2>/dev/null; wait $dpid 2>/dev/null' EXIT
-DK="/usr/bin/docker -H unix://$D/docker.sock"
-for _ in $(seq 100); do $DK info >/dev/null 2>&1 && break; sleep 0.2; done
+start_dockerd "$W/docker" || echo "dockerd did not start: BuildKit figures will be n/a" >&2
 $DK import -c 'CMD ["/bin/sh"]' "$W/rootfs.tar" demo/busybox:latest >/dev/null
 d_clean="$DK rmi -f app >/dev/null 2>&1; $DK builder prune -af >/dev/null"
 d_build="DOCKER_BUILDKIT=1 $DK build -q --network none -t app"

@@ -26,3 +26,18 @@ run() {  # run NAME PREPARE COMMAND
   hyperfine --style none --runs "$RUNS" --prepare "$2" --export-json "$BENCH_DIR/$1.json" "$3" >/dev/null
   median_seconds "$1"
 }
+
+# start_dockerd DIR: a private dockerd (own data-root, no bridge or iptables); sets DK to a
+# docker command for it and stops it on exit. Fails when it does not answer within 20 s.
+start_dockerd() {
+  local d=$1
+  mkdir -p "$d"
+  dockerd --host "unix://$d/docker.sock" --data-root "$d/data" --exec-root "$d/exec" \
+    --pidfile "$d/pid" --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
+    --storage-driver overlay2 >"$d/log" 2>&1 &
+  DOCKERD_PID=$!
+  trap 'kill $DOCKERD_PID 2>/dev/null; wait $DOCKERD_PID 2>/dev/null' EXIT
+  DK="/usr/bin/docker -H unix://$d/docker.sock"
+  for _ in $(seq 100); do $DK info >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}

@@ -27,15 +27,7 @@ T[skopeo.copy]=${T[skopeo.save]}  # the same operation: oci: -> docker-archive:
 
 T[docker.save]=nan T[docker.load]=nan
 if command -v dockerd >/dev/null; then
-  D=$W/docker && mkdir -p "$D"
-  dockerd --host "unix://$D/docker.sock" --data-root "$D/data" --exec-root "$D/exec" \
-    --pidfile "$D/pid" --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
-    --storage-driver overlay2 >"$D/log" 2>&1 &
-  dpid=$!
-  trap 'kill $dpid 2>/dev/null; wait $dpid 2>/dev/null' EXIT
-  DK="/usr/bin/docker -H unix://$D/docker.sock"
-  for _ in $(seq 100); do $DK info >/dev/null 2>&1 && break; sleep 0.2; done
-  if $DK info >/dev/null 2>&1; then
+  if start_dockerd "$W/docker"; then
     $DK load -q -i "$W/image.tar" >/dev/null
     T[docker.save]=$(run docker-save "rm -f $W/out.tar" "$DK save -o $W/out.tar bench/big:1")
     T[docker.load]=$(run docker-load "$DK rmi -f bench/big:1 >/dev/null 2>&1 || true" "$DK load -q -i $W/image.tar")

@@ -262,6 +262,17 @@ std::vector<Challenge> parse_challenges(std::string_view s) {
   return out;
 }
 
+std::string resolve_url(const std::string& base, const std::string& loc) {
+  if (loc.starts_with("http://") || loc.starts_with("https://")) return loc;
+  auto scheme_end = base.find("://");
+  auto host_end = base.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  std::string origin = base.substr(0, host_end);
+  if (loc.starts_with("/")) return origin + loc;
+  std::string dir =
+      host_end == std::string::npos ? origin + "/" : base.substr(0, base.rfind('/') + 1);
+  return dir + loc;
+}
+
 std::string base64_encode(std::string_view in) {
   static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;

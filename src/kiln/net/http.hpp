@@ -75,6 +75,9 @@ struct Challenge {
 };
 std::vector<Challenge> parse_challenges(std::string_view header);
 
+// A Location header against the URL it answered: absolute, host-relative or path-relative.
+std::string resolve_url(const std::string& base, const std::string& location);
+
 std::string base64_encode(std::string_view data);
 Result<std::string> base64_decode(std::string_view text);
 std::string url_escape(std::string_view s);

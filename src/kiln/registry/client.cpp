@@ -51,15 +51,6 @@ Errc errc_for(long status) {
   return Errc::io;
 }
 
-std::string resolve_location(const std::string& base_url, const std::string& loc) {
-  if (loc.starts_with("http://") || loc.starts_with("https://")) return loc;
-  auto scheme_end = base_url.find("://") + 3;
-  auto host_end = base_url.find('/', scheme_end);
-  std::string origin = base_url.substr(0, host_end);
-  if (loc.starts_with("/")) return origin + loc;
-  return origin + "/" + loc;
-}
-
 std::string host_of(const std::string& url) {
   auto s = url.find("://") + 3;
   return url.substr(s, url.find('/', s) - s);
@@ -341,7 +332,7 @@ Status Registry::get_blob(const std::string& repo, const oci::Descriptor& d, io:
     if (resp->status == 307 || resp->status == 302 || resp->status == 301 || resp->status == 303) {
       auto loc = resp->headers.get("Location");
       if (!loc) return failf(Errc::corrupt, "{}: redirect without Location", ctx);
-      where = resolve_location(where, *loc);
+      where = net::resolve_url(where, *loc);
       continue;
     }
     if (resp->status == 200 && counted.n() > resp->body_bytes) {
@@ -369,7 +360,7 @@ Result<bool> Registry::mount_blob(const std::string& repo, const Digest& d,
     if (auto loc = resp.headers.get("Location")) {
       net::Request del;
       del.method = "DELETE";
-      del.url = resolve_location(m_base + "/", *loc);
+      del.url = net::resolve_url(m_base + "/", *loc);
       (void)send(del, repo_scope(repo, true));
     }
     return false;
@@ -388,7 +379,7 @@ Status Registry::put_blob(const std::string& repo, const oci::Descriptor& d, io:
   if (resp.status != 202) return failf(errc_for(resp.status), "{}: {}", ctx, describe_error(resp));
   auto loc = resp.headers.get("Location");
   if (!loc) return failf(Errc::corrupt, "{}: the registry sent no upload Location", ctx);
-  std::string where = resolve_location(m_base + "/", *loc);
+  std::string where = net::resolve_url(m_base + "/", *loc);
   // One streamed PATCH with the whole blob, then PUT ?digest= to close the upload.
   net::Request patch;
   patch.method = "PATCH";
@@ -399,7 +390,7 @@ Status Registry::put_blob(const std::string& repo, const oci::Descriptor& d, io:
   resp = KILN_TRY_CTX(send(patch, scope, false), ctx);
   if (resp.status != 202 && resp.status != 204)
     return failf(errc_for(resp.status), "{}: PATCH: {}", ctx, describe_error(resp));
-  if (auto l = resp.headers.get("Location")) where = resolve_location(m_base + "/", *l);
+  if (auto l = resp.headers.get("Location")) where = net::resolve_url(m_base + "/", *l);
   net::Request put;
   put.method = "PUT";
   put.url = where + (where.find('?') == std::string::npos ? "?" : "&") +
@@ -442,7 +433,7 @@ Result<std::vector<std::string>> Registry::tags(const std::string& repo) {
     if (auto link = resp.headers.get("Link")) {  // <url>; rel="next"
       auto a = link->find('<'), b = link->find('>');
       if (a != std::string::npos && b != std::string::npos && b > a)
-        next = resolve_location(m_base + "/", link->substr(a + 1, b - a - 1));
+        next = net::resolve_url(m_base + "/", link->substr(a + 1, b - a - 1));
     }
   }
   return out;

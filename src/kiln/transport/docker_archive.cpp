@@ -10,6 +10,7 @@
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/oci/reference.hpp"
+#include "kiln/transport/archive_sink.hpp"
 #include "kiln/transport/oci_layout.hpp"
 #include "kiln/transport/out_file.hpp"
 #include "kiln/transport/tar_out.hpp"
@@ -221,26 +222,13 @@ struct OutEntry {
   std::vector<std::string> tags;  // full references
 };
 
-class DockerArchiveSink final : public image::Sink {
+class DockerArchiveSink final : public ArchiveSink {
  public:
   DockerArchiveSink(OutFile out, std::string ref, std::string temp_dir)
-      : m_out(std::move(out)), m_tar(m_out.fd(), std::move(temp_dir)), m_ref(std::move(ref)) {}
-  Status start() {
-    KILN_TRY(m_tar.add_dir("blobs/"));
-    return m_tar.add_dir("blobs/sha256/");
-  }
+      : ArchiveSink(std::move(out), std::move(temp_dir)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "docker-archive:" + m_out.path(); }
   image::LayerForm layer_form() const override { return image::LayerForm::uncompressed; }
   bool accepts_index() const override { return false; }
-  Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
-    auto it = m_written.find(d.digest);
-    if (it == m_written.end()) return std::nullopt;
-    return it->second;
-  }
-  Status put_blob(const oci::Descriptor& d, io::Reader& data) override {
-    m_written[d.digest] = KILN_TRY(m_tar.add_stream(blob_path(d.digest), d.size, data));
-    return {};
-  }
   Status put_image(const image::ImageInfo& info) override {
     m_current.config = info.parsed.config.digest;
     m_current.layers.clear();
@@ -265,10 +253,7 @@ class DockerArchiveSink final : public image::Sink {
   Status finish() override;
 
  private:
-  OutFile m_out;
-  TarOut m_tar;
   std::string m_ref;
-  std::map<Digest, int64_t> m_written;
   OutEntry m_current;
   std::vector<OutEntry> m_entries;
 };
@@ -299,11 +284,9 @@ Status DockerArchiveSink::finish() {
                         {"RepoTags", tags.empty() ? json(nullptr) : tags},
                         {"Layers", layers}});
   }
-  KILN_TRY(m_tar.add_file("index.json", oci::serialize(index)));
-  KILN_TRY(m_tar.add_file("manifest.json", manifest.dump()));
-  KILN_TRY(m_tar.add_file("oci-layout", R"({"imageLayoutVersion":"1.0.0"})"));
-  KILN_TRY(m_tar.finish());
-  return m_out.publish();
+  return close({{"index.json", oci::serialize(index)},
+                {"manifest.json", manifest.dump()},
+                {"oci-layout", R"({"imageLayoutVersion":"1.0.0"})"}});
 }
 
 }  // namespace

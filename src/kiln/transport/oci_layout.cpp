@@ -12,6 +12,7 @@
 #include "kiln/oci/media_types.hpp"
 #include "kiln/oci/reference.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/transport/archive_sink.hpp"
 #include "kiln/transport/out_file.hpp"
 #include "kiln/transport/tar_out.hpp"
 
@@ -208,41 +209,24 @@ class LayoutDirSink final : public image::Sink {
   std::map<Digest, os::TempFile> m_pending;
 };
 
-class LayoutArchiveSink final : public image::Sink {
+class LayoutArchiveSink final : public ArchiveSink {
  public:
   LayoutArchiveSink(OutFile out, std::string ref, std::string temp_dir)
-      : m_out(std::move(out)), m_tar(m_out.fd(), std::move(temp_dir)), m_ref(std::move(ref)) {}
+      : ArchiveSink(std::move(out), std::move(temp_dir)), m_ref(std::move(ref)) {}
   Status start() {
     KILN_TRY(m_tar.add_file("oci-layout", k_layout_file));
-    KILN_TRY(m_tar.add_dir("blobs/"));
-    return m_tar.add_dir("blobs/sha256/");
+    return ArchiveSink::start();
   }
   std::string describe() const override { return "oci-archive:" + m_out.path(); }
   bool accepts_index() const override { return true; }
-  Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
-    auto it = m_written.find(d.digest);
-    if (it == m_written.end()) return std::nullopt;
-    return it->second;
-  }
-  Status put_blob(const oci::Descriptor& d, io::Reader& data) override {
-    m_written[d.digest] = KILN_TRY(m_tar.add_stream(blob_path(d.digest), d.size, data));
-    return {};
-  }
   Status put_image(const image::ImageInfo&) override { return {}; }
   Status commit(const image::Document& root, const std::vector<std::string>& names) override {
     return m_index.add(root, m_ref, names);
   }
-  Status finish() override {
-    KILN_TRY(m_tar.add_file("index.json", m_index.json()));
-    KILN_TRY(m_tar.finish());
-    return m_out.publish();
-  }
+  Status finish() override { return close({{"index.json", m_index.json()}}); }
 
  private:
-  OutFile m_out;
-  TarOut m_tar;
   std::string m_ref;
-  std::map<Digest, int64_t> m_written;
   LayoutIndex m_index;
 };
 
