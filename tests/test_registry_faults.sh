@@ -89,6 +89,15 @@ expect_contains "$ERR" "10000 layers"
 nothing_stored "oversized manifests"
 pass "a 100 MB manifest and a 10,000-layer manifest: bounded and refused"
 
+echo malformed >mode
+expect_exit 2 "$KILN" pull "$PROXY/f/app:1"
+expect_contains "$ERR" "invalid JSON"
+echo schema1 >mode
+expect_exit 8 "$KILN" pull "$PROXY/f/app:1"
+expect_contains "$ERR" "schema 1"
+nothing_stored "malformed manifests"
+pass "a malformed manifest and a schema 1 manifest: clear errors"
+
 # --- expired tokens ----------------------------------------------------------------------------
 # Tokens live 3 s; 429s with Retry-After: 1 on every blob stretch one pull past that.
 export KILN_ROOT=$WORK/s-expiry

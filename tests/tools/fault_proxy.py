@@ -12,6 +12,8 @@ several test phases:
   slow      blob GETs wait 30 s before answering
   huge      manifest GETs answer a 100 MB body
   layers    manifest GETs answer a manifest listing 10,000 layers
+  malformed manifest GETs answer a body that is not JSON
+  schema1   manifest GETs answer a Docker schema 1 manifest
 Each injected fault is logged to stdout as one line.
 """
 import http.client, http.server, json, sys, threading, time
@@ -52,6 +54,19 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 self.send_header("Retry-After", "1")
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if "/manifests/" in self.path and self.command == "GET" and m in ("malformed", "schema1"):
+            print(f"fault: {m} {self.path}", flush=True)
+            if m == "malformed":
+                ctype, data = "application/vnd.oci.image.manifest.v1+json", b'{"schemaVersion": 2, "layers": [oops'
+            else:
+                ctype = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+                data = json.dumps({"schemaVersion": 1, "name": "f/app", "tag": "1", "fsLayers": []}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         if "/manifests/" in self.path and self.command == "GET" and m in ("huge", "layers"):
             print(f"fault: {m} {self.path}", flush=True)
