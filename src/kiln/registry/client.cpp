@@ -380,7 +380,24 @@ Status Registry::put_blob(const std::string& repo, const oci::Descriptor& d, io:
   auto loc = resp.headers.get("Location");
   if (!loc) return failf(Errc::corrupt, "{}: the registry sent no upload Location", ctx);
   std::string where = net::resolve_url(m_base + "/", *loc);
-  // One streamed PATCH with the whole blob, then PUT ?digest= to close the upload.
+  auto close_url = [&] {
+    return where + (where.find('?') == std::string::npos ? "?" : "&") +
+           "digest=" + net::url_escape(d.digest.str());
+  };
+  if (d.size >= 0 && d.size <= k_monolithic_max) {
+    // Small blobs (configs, small layers): the body goes with the closing PUT, which can be
+    // sent again after a 401 or a 5xx because it is held in memory.
+    net::Request put;
+    put.method = "PUT";
+    put.url = close_url();
+    put.headers.add("Content-Type", "application/octet-stream");
+    put.body_data = KILN_TRY_CTX(io::read_all(data, k_monolithic_max), ctx);
+    resp = KILN_TRY_CTX(send(put, scope), ctx);
+    if (resp.status != 201)
+      return failf(errc_for(resp.status), "{}: PUT: {}", ctx, describe_error(resp));
+    return {};
+  }
+  // Larger blobs: one streamed PATCH with the whole blob, then PUT ?digest= to close it.
   net::Request patch;
   patch.method = "PATCH";
   patch.url = where;
@@ -393,8 +410,7 @@ Status Registry::put_blob(const std::string& repo, const oci::Descriptor& d, io:
   if (auto l = resp.headers.get("Location")) where = net::resolve_url(m_base + "/", *l);
   net::Request put;
   put.method = "PUT";
-  put.url = where + (where.find('?') == std::string::npos ? "?" : "&") +
-            "digest=" + net::url_escape(d.digest.str());
+  put.url = close_url();
   resp = KILN_TRY_CTX(send(put, scope), ctx);
   if (resp.status != 201)
     return failf(errc_for(resp.status), "{}: PUT: {}", ctx, describe_error(resp));

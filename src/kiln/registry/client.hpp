@@ -78,6 +78,9 @@ class Registry {
   std::optional<Credentials> m_creds;
 };
 
+// Blobs up to this size are uploaded with one PUT (POST, then PUT ?digest= with the body).
+inline constexpr int64_t k_monolithic_max = 1 << 20;
+
 // "repository:NAME:pull,push"
 std::string repo_scope(const std::string& repo, bool push);
 
