@@ -108,6 +108,12 @@ expect_exit 0 "$KILN" run --rm fromstdin
 expect_contains "$OUT" "ONE"
 printf 'FROM bb\nRUN echo piped > /p\n' | "$KILN" build -q -f - -t piped "$ctx" >/dev/null
 expect_eq piped "$("$KILN" run --rm piped cat /p)" "-f -"
+# A store inside the build context is not part of the context (COPY . would copy the store).
+mkdir -p "$WORK/inner/ctx" && echo x >"$WORK/inner/ctx/file"
+printf 'FROM scratch\nCOPY . /c\n' >"$WORK/inner/ctx/Dockerfile"
+KILN_ROOT=$WORK/inner/ctx/.kiln-store "$KILN" build -q -t inner "$WORK/inner/ctx" >/dev/null
+KILN_ROOT=$WORK/inner/ctx/.kiln-store "$KILN" export inner | tar -tf - >"$WORK/inner.list"
+expect_eq "c/,c/Dockerfile,c/file" "$(paste -sd, "$WORK/inner.list")" "context with the store inside"
 pass "outputs and inputs"
 
 # --- --cache-to / --cache-from type=local: a second store reuses the first one's steps -------

@@ -1,5 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
+#include <climits>
+#include <cstdlib>
 
 #include <algorithm>
 #include <chrono>
@@ -174,6 +176,19 @@ Result<std::string> unpack_context(int fd, const std::string& scratch) {
   return scratch + "/context";
 }
 
+// The store root's path relative to the context when it lies inside it (and has no glob
+// characters that a .dockerignore pattern would read as such).
+std::optional<std::string> store_inside(const std::string& store_root, const std::string& context) {
+  char a[PATH_MAX], b[PATH_MAX];
+  if (!::realpath(store_root.c_str(), a) || !::realpath(context.c_str(), b)) return std::nullopt;
+  std::string s(a), c(b);
+  if (c != "/") c += "/";
+  if (!s.starts_with(c) || s.size() == c.size()) return std::nullopt;
+  std::string rel = s.substr(c.size());
+  if (rel.find_first_of("*?[\\!") != std::string::npos) return std::nullopt;
+  return rel;
+}
+
 Status write_output(store::Store& store, const BuildOptions& opts, const store::ImageRecord& rec) {
   if (opts.output.type == Output::Type::kiln) return {};
   auto image = KILN_TRY(ops::load_image(store, rec.manifest_digest.str()));
@@ -248,11 +263,15 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
     progress.warning(fmt::format("build-arg {:?} was given but not consumed by any ARG", a));
 
   std::string ignore_path = dockerfile::ignore_file_for(context_dir, df_path == "-" ? "" : df_path);
+  std::string itext;
+  if (!ignore_path.empty()) itext = KILN_TRY(os::read_file(ignore_path));
+  // kiln's own store inside the context is never part of it (COPY . would copy the store,
+  // scratch space of this very build included): a last pattern, which no "!" line can undo.
+  if (auto rel = store_inside(store.root(), context_dir)) itext += "\n/" + *rel + "\n";
   IgnoreMatcher ignore;
-  if (!ignore_path.empty()) {
-    auto itext = KILN_TRY(os::read_file(ignore_path));
-    ignore = KILN_TRY_CTX(IgnoreMatcher::parse(itext), ignore_path);
-  }
+  if (!itext.empty())
+    ignore = KILN_TRY_CTX(IgnoreMatcher::parse(itext),
+                          ignore_path.empty() ? std::string("context") : ignore_path);
   auto context = KILN_TRY(SourceTree::open(context_dir, ignore, "context"));
 
   auto lease = KILN_TRY(store.lease());
