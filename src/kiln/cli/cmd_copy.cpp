@@ -43,9 +43,7 @@ Status run(Context& ctx, const CopyArgs& a) {
   co.preserve_digests = a.preserve;
   co.on_event = copy_progress(a.quiet);
   bool need_store = from.kind == transport::Kind::store || to.kind == transport::Kind::store;
-  Status err;
-  auto o = open_options(ctx, need_store, &err);
-  KILN_TRY(err);
+  auto o = KILN_TRY(open_options(ctx, need_store));
   co.scratch_dir = o.temp_dir;
   co.max_concurrent = a.reg.max_concurrent;
   o.registry = KILN_TRY(registry_options(a.reg));

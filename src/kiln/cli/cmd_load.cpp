@@ -18,9 +18,7 @@ Status run(Context& ctx, const LoadArgs& a) {
   if (a.input == "-" && isatty(0))
     return fail(Errc::invalid_argument,
                 "load: refusing to read an archive from a terminal (use -i FILE or a pipe)");
-  Status err;
-  auto o = open_options(ctx, true, &err);
-  KILN_TRY(err);
+  auto o = KILN_TRY(open_options(ctx, true));
   std::string what = a.input == "-" ? "stdin" : a.input;
   auto sources = KILN_TRY_CTX(transport::archive_sources(a.input, o), fmt::format("load {}", what));
   auto sink = KILN_TRY(transport::store_sink(*o.store, ""));

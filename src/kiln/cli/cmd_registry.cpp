@@ -27,9 +27,7 @@ struct PushArgs {
 
 Status push_one(Context& ctx, const std::string& ref, const oci::Reference& dest,
                 const PushArgs& a) {
-  Status err;
-  auto o = open_options(ctx, true, &err);
-  KILN_TRY(err);
+  auto o = KILN_TRY(open_options(ctx, true));
   auto src = KILN_TRY(transport::store_source(*o.store, ref));
   auto sink = KILN_TRY(transport::registry_sink(dest, KILN_TRY(registry_options(a.reg))));
   image::CopyOptions co;
@@ -79,9 +77,7 @@ Status pull(Context& ctx, const PullArgs& a) {
                 "pull --all-platforms: the local store keeps single-platform images; copy the "
                 "whole index with `kiln copy --all docker://REF oci:DIR`");
   auto ref = KILN_TRY(oci::Reference::parse(strip_docker(a.ref)));
-  Status err;
-  auto o = open_options(ctx, true, &err);
-  KILN_TRY(err);
+  auto o = KILN_TRY(open_options(ctx, true));
   auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(a.reg))));
   auto sink = KILN_TRY(transport::store_sink(*o.store, ref.tag.empty() ? "" : ref.str()));
   image::CopyOptions co;

@@ -21,9 +21,7 @@ Status run(Context& ctx, const SaveArgs& a) {
   if (a.format != "docker-archive" && a.format != "oci-archive")
     return failf(Errc::invalid_argument,
                  "save: unknown --format \"{}\" (docker-archive or oci-archive)", a.format);
-  Status err;
-  auto o = open_options(ctx, true, &err);
-  KILN_TRY(err);
+  auto o = KILN_TRY(open_options(ctx, true));
   std::string out = a.output.empty() ? "-" : a.output;
   auto sink = a.format == "docker-archive"
                   ? KILN_TRY(transport::docker_archive_sink(out, "", o.temp_dir))

@@ -20,7 +20,7 @@ std::function<void(const image::CopyEvent&)> copy_progress(bool quiet) {
   };
 }
 
-transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>* err) {
+Result<transport::OpenOptions> open_options(Context& ctx, bool need_store) {
   // The store holds every new blob of a copy open (anonymous temporary files) until it links
   // them in together: allow as many descriptors as the hard limit does.
   struct rlimit nofile {};
@@ -30,15 +30,10 @@ transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>*
   }
   transport::OpenOptions o;
   if (!need_store) return o;
-  auto st = ctx.store();
-  if (!st) {
-    *err = std::unexpected(st.error());
-    return o;
-  }
-  o.store = *st;
-  auto tmp = (*st)->root_dir().make_dir(store::paths::tmp_dir);
-  if (tmp) {
-    o.temp_dir = (*st)->root() + "/" + std::string(store::paths::tmp_dir);
+  auto* st = KILN_TRY(ctx.store());
+  o.store = st;
+  if (st->root_dir().make_dir(store::paths::tmp_dir)) {
+    o.temp_dir = st->root() + "/" + std::string(store::paths::tmp_dir);
     o.limits.temp_dir = o.temp_dir;
   }
   return o;

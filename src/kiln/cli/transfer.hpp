@@ -12,7 +12,7 @@ namespace kiln::cli {
 std::function<void(const image::CopyEvent&)> copy_progress(bool quiet);
 // Scratch space for archives and recompressed layers: the store's tmp/ when a store is open
 // (same filesystem, cleaned by `kiln system prune`), else $TMPDIR.
-transport::OpenOptions open_options(Context& ctx, bool need_store, Result<void>* err);
+Result<transport::OpenOptions> open_options(Context& ctx, bool need_store);
 
 // --tls-verify, --creds USER:PASS, --authfile F: the flags of every command that talks to a
 // registry.

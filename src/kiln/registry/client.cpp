@@ -97,8 +97,7 @@ Result<net::Response> Registry::perform(const net::Request& req) {
 
 Result<std::unique_ptr<Registry>> Registry::open(const std::string& host, const Options& opts) {
   std::string api = host == "docker.io" ? "registry-1.docker.io" : host;
-  bool plain = is_loopback(host) || (opts.tls_verify && !*opts.tls_verify && is_loopback(host));
-  std::string base = (plain ? "http://" : "https://") + api;
+  std::string base = (is_loopback(host) ? "http://" : "https://") + api;
   Options o = opts;
   if (const char* t = std::getenv("KILN_REGISTRY_STALL_TIMEOUT"); t && std::atoi(t) > 0)
     o.stall_timeout_s = std::atoi(t);
@@ -140,7 +139,6 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
     if (auto svc = c.param("service"); !svc.empty()) q += "service=" + net::url_escape(svc) + "&";
     std::vector<std::string> scopes;
     if (!scope.empty()) scopes.push_back(scope);
-    for (size_t i = 0; scope.find(' ', i) != std::string::npos;) i = scope.find(' ', i) + 1;
     if (auto s = c.param("scope"); !s.empty() && s != scope) scopes.push_back(s);
     for (const auto& s : scopes) {
       // Several scopes may be joined by spaces: each is its own parameter.

@@ -136,7 +136,6 @@ Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
   } else {
     // Store the bytes as they come; decompress a copy of them on the side to check the tar.
     auto comp = oci::mt::layer_compression(d.media_type);
-    io::TeeReader tap(data, *p.writer);
     LayerProbe probe;
     if (comp.empty()) {
       probe.set_digest(d.digest);  // a plain layer's diffID is its digest, verified by `data`
@@ -144,6 +143,7 @@ Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
       KILN_TRY(io::copy_pipelined(data, both));
     } else {
       auto c = KILN_TRY(io::parse_compression(comp));
+      io::TeeReader tap(data, *p.writer);
       auto plain = KILN_TRY(io::make_decompressor(c, tap));
       KILN_TRY(io::copy(*plain, probe));
       KILN_TRY(io::drain(tap));
