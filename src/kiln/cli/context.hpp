@@ -55,5 +55,6 @@ void add_save(CLI::App& app, Context& ctx);
 void add_load(CLI::App& app, Context& ctx);
 void add_copy(CLI::App& app, Context& ctx);
 void add_registry_commands(CLI::App& app, Context& ctx);
+void add_registry_server(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   cli::add_load(app, ctx);
   cli::add_copy(app, ctx);
   cli::add_registry_commands(app, ctx);
+  cli::add_registry_server(app, ctx);
   cli::add_build(app, ctx);
   cli::add_run(app, ctx);
   cli::add_containers(app, ctx);

@@ -1,0 +1,168 @@
+#include "kiln/registry/server/app.hpp"
+
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "kiln/base/log.hpp"
+#include "kiln/base/strings.hpp"
+#include "kiln/registry/server/auth.hpp"
+#include "kiln/registry/server/gc.hpp"
+#include "kiln/registry/server/metrics.hpp"
+
+namespace kiln::registry::server {
+namespace {
+
+class Impl final : public App {
+ public:
+  Status init(Config cfg) {
+    m_cfg = std::move(cfg);
+    if (m_cfg.in_memory) {
+      m_driver = memory_driver();
+    } else {
+      auto d = filesystem_driver(m_cfg.root);
+      if (!d) return std::unexpected(d.error());
+      m_driver = std::move(*d);
+    }
+    switch (m_cfg.auth) {
+      case Config::Auth::none:
+        m_auth = no_auth();
+        break;
+      case Config::Auth::htpasswd: {
+        auto a = htpasswd_auth(m_cfg.htpasswd_realm, m_cfg.htpasswd_path);
+        if (!a) return std::unexpected(a.error());
+        m_auth = std::move(*a);
+        break;
+      }
+      case Config::Auth::token: {
+        auto a = token_auth(m_cfg.token);
+        if (!a) return std::unexpected(a.error());
+        m_auth = std::move(*a);
+        m_cfg.service.auto_mount = false;
+        break;
+      }
+    }
+    m_service = std::make_unique<Service>(*m_driver, m_cfg.service);
+    auto http = HttpServer::bind(
+        m_cfg.http, [this](const Request& r) { return handle(r); },
+        [this](const Exchange& e) { observe(e); });
+    if (!http) return std::unexpected(http.error());
+    m_http = std::move(*http);
+    return {};
+  }
+
+  std::string address() const override { return m_http->address(); }
+
+  Status run() override {
+    std::thread gc;
+    if (m_cfg.gc.interval > 0) gc = std::thread([this] { gc_loop(); });
+    auto st = m_http->run();
+    {
+      std::lock_guard lock(m_mu);
+      m_stopping = true;
+    }
+    m_cv.notify_all();
+    if (gc.joinable()) gc.join();
+    return st;
+  }
+
+ private:
+  Reply handle(const Request& req) {
+    Route rt = route(req.path);
+    if (rt.kind == RouteKind::health) {
+      Response r;
+      r.body = "{\"status\":\"ok\"}";
+      r.set("Content-Type", "application/json");
+      return {std::move(r), nullptr};
+    }
+    if (rt.kind == RouteKind::metrics) {
+      Response r;
+      auto [bytes, blobs] = usage();
+      r.body = m_metrics.render(bytes, m_driver->usage().free, blobs);
+      r.set("Content-Type", "text/plain; version=0.0.4");
+      return {std::move(r), nullptr};
+    }
+    if (rt.kind == RouteKind::not_found)
+      return {error_response(Code::unsupported, "no such endpoint " + req.path.substr(0, 200)),
+              nullptr};
+    auto outcome = m_auth->check(req, required_access(rt, req));
+    if (!outcome.allowed) return {std::move(outcome.challenge), nullptr};
+    return m_service->handle(rt, req);
+  }
+
+  void observe(const Exchange& e) {
+    const Request& req = *e.request;
+    RouteKind kind = route(req.path).kind;
+    m_metrics.record(kind, req.method, e.status, e.bytes_in, e.bytes_out, e.seconds);
+    if (!m_cfg.access_log) return;
+    nlohmann::json line{{"time", rfc3339(::time(nullptr))},
+                        {"remote", req.remote},
+                        {"method", req.method},
+                        {"path", req.path},
+                        {"status", e.status},
+                        {"in", e.bytes_in},
+                        {"out", e.bytes_out},
+                        {"ms", static_cast<int64_t>(e.seconds * 1000 + 0.5)}};
+    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  }
+
+  // Blob usage, walked at most once a minute.
+  std::pair<int64_t, int64_t> usage() {
+    std::lock_guard lock(m_usage_mu);
+    auto now = std::chrono::steady_clock::now();
+    if (now - m_usage_at > std::chrono::seconds(60) || m_usage.first < 0) {
+      m_usage = blob_usage(*m_driver);
+      m_usage_at = now;
+    }
+    return m_usage;
+  }
+
+  void gc_loop() {
+    std::unique_lock lock(m_mu);
+    while (!m_cv.wait_for(lock, std::chrono::seconds(m_cfg.gc.interval),
+                          [this] { return m_stopping; })) {
+      lock.unlock();
+      GcRequest req{false, m_cfg.gc.delete_untagged, m_cfg.gc.grace, m_service.get()};
+      auto rep = collect_garbage(*m_driver, req);
+      if (!rep) {
+        log::warn("registry: gc: {}", rep.error().message());
+      } else {
+        nlohmann::json line{{"time", rfc3339(::time(nullptr))},
+                            {"event", "gc"},
+                            {"blobs_deleted", rep->blobs_deleted},
+                            {"bytes_freed", rep->bytes_freed},
+                            {"manifests_deleted", rep->manifests_deleted},
+                            {"uploads_deleted", rep->uploads_deleted}};
+        std::string text = line.dump() + "\n";
+        std::fwrite(text.data(), 1, text.size(), stderr);
+      }
+      lock.lock();
+    }
+  }
+
+  Config m_cfg;
+  std::unique_ptr<Driver> m_driver;
+  std::unique_ptr<Authenticator> m_auth;
+  std::unique_ptr<Service> m_service;
+  std::unique_ptr<HttpServer> m_http;
+  Metrics m_metrics;
+  std::mutex m_usage_mu;
+  std::pair<int64_t, int64_t> m_usage{-1, -1};
+  std::chrono::steady_clock::time_point m_usage_at;
+  std::mutex m_mu;
+  std::condition_variable m_cv;
+  bool m_stopping = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<App>> App::open(Config cfg) {
+  auto app = std::make_unique<Impl>();
+  if (auto st = app->init(std::move(cfg)); !st) return std::unexpected(st.error());
+  return std::unique_ptr<App>(std::move(app));
+}
+
+}  // namespace kiln::registry::server

@@ -1,0 +1,135 @@
+#include "kiln/registry/server/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "kiln/os/dir.hpp"
+
+namespace kiln::registry::server {
+namespace {
+
+struct ConfigReader {
+  std::string file;
+  std::string error;
+
+  bool known(const YAML::Node& n, std::string_view where, std::set<std::string> keys) {
+    if (!n.IsDefined() || n.IsNull()) return true;
+    if (!n.IsMap()) {
+      error = fmt::format("{}: {} must be a mapping", file, where);
+      return false;
+    }
+    for (const auto& kv : n) {
+      auto k = kv.first.as<std::string>();
+      if (!keys.contains(k)) {
+        error = fmt::format("{}: unknown key {}.{}", file, where, k);
+        return false;
+      }
+    }
+    return true;
+  }
+  template <class T>
+  void get(const YAML::Node& n, const char* key, T& out) {
+    if (!error.empty() || !n.IsDefined() || !n.IsMap() || !n[key]) return;
+    try {
+      out = n[key].as<T>();
+    } catch (const YAML::Exception&) {
+      error = fmt::format("{}: {} has the wrong type", file, key);
+    }
+  }
+};
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path) {
+  auto text = os::read_file(path);
+  if (!text) return std::unexpected(text.error().context("registry config"));
+  YAML::Node y;
+  try {
+    y = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    return failf(Errc::invalid_argument, "{}: {}", path, e.what());
+  }
+  Config c;
+  ConfigReader r{path, {}};
+  if (!y.IsDefined() || y.IsNull()) return c;
+  if (!r.known(y, "top level", {"version", "storage", "http", "auth", "log", "limits", "gc"}))
+    return fail(Errc::invalid_argument, r.error);
+  auto st = y["storage"];
+  if (!r.known(st, "storage", {"filesystem", "inmemory", "delete", "maintenance", "cache"}))
+    return fail(Errc::invalid_argument, r.error);
+  if (st && st["filesystem"]) r.get(st["filesystem"], "rootdirectory", c.root);
+  if (st && st["inmemory"]) c.in_memory = true;
+  if (st && st["delete"]) r.get(st["delete"], "enabled", c.service.delete_enabled);
+  if (st && st["maintenance"] && st["maintenance"]["readonly"])
+    r.get(st["maintenance"]["readonly"], "enabled", c.service.read_only);
+
+  auto http = y["http"];
+  if (!r.known(http, "http", {"addr", "tls", "host", "secret", "headers"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(http, "addr", c.http.listen);
+  if (http && http["tls"]) {
+    auto tls = http["tls"];
+    r.get(tls, "certificate", c.http.tls_cert);
+    r.get(tls, "key", c.http.tls_key);
+    if (tls["clientcas"] && tls["clientcas"].IsSequence() && tls["clientcas"].size() > 0)
+      c.http.tls_client_ca = tls["clientcas"][0].as<std::string>();
+  }
+
+  auto auth = y["auth"];
+  if (!r.known(auth, "auth", {"htpasswd", "token"})) return fail(Errc::invalid_argument, r.error);
+  if (auth && auth["htpasswd"]) {
+    c.auth = Config::Auth::htpasswd;
+    r.get(auth["htpasswd"], "realm", c.htpasswd_realm);
+    r.get(auth["htpasswd"], "path", c.htpasswd_path);
+  } else if (auth && auth["token"]) {
+    c.auth = Config::Auth::token;
+    auto t = auth["token"];
+    r.get(t, "realm", c.token.realm);
+    r.get(t, "service", c.token.service);
+    r.get(t, "issuer", c.token.issuer);
+    r.get(t, "rootcertbundle", c.token.rootcertbundle);
+    c.service.auto_mount = false;
+  }
+
+  auto log = y["log"];
+  if (!r.known(log, "log", {"level", "accesslog", "formatter", "fields"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(log, "level", c.log_level);
+  if (log && log["accesslog"]) {
+    bool disabled = false;
+    r.get(log["accesslog"], "disabled", disabled);
+    c.access_log = !disabled;
+  }
+
+  auto lim = y["limits"];
+  if (!r.known(lim, "limits",
+               {"manifest_bytes", "blob_bytes", "header_bytes", "connections", "threads",
+                "header_timeout", "idle_timeout", "io_timeout"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(lim, "manifest_bytes", c.service.max_manifest_bytes);
+  r.get(lim, "blob_bytes", c.service.max_blob_bytes);
+  r.get(lim, "header_bytes", c.http.header_limit);
+  r.get(lim, "connections", c.http.max_connections);
+  r.get(lim, "threads", c.http.threads);
+  int64_t secs = -1;
+  r.get(lim, "header_timeout", secs);
+  if (secs > 0) c.http.header_timeout = std::chrono::seconds(secs);
+  secs = -1;
+  r.get(lim, "idle_timeout", secs);
+  if (secs > 0) c.http.idle_timeout = std::chrono::seconds(secs);
+  secs = -1;
+  r.get(lim, "io_timeout", secs);
+  if (secs > 0) c.http.io_timeout = std::chrono::seconds(secs);
+
+  auto gc = y["gc"];
+  if (!r.known(gc, "gc", {"interval", "grace", "delete_untagged"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(gc, "interval", c.gc.interval);
+  r.get(gc, "grace", c.gc.grace);
+  r.get(gc, "delete_untagged", c.gc.delete_untagged);
+  if (!r.error.empty()) return fail(Errc::invalid_argument, r.error);
+  return c;
+}
+
+}  // namespace kiln::registry::server

@@ -1,0 +1,46 @@
+// The registry server's configuration: a YAML file shaped like CNCF Distribution's (so an
+// existing config.yml mostly carries over), overridden by command-line flags.
+//
+//   storage:  {filesystem: {rootdirectory: DIR} | inmemory: {}, delete: {enabled: true},
+//              maintenance: {readonly: {enabled: false}}}
+//   http:     {addr: HOST:PORT, tls: {certificate: F, key: F, clientcas: [F]}}
+//   auth:     {htpasswd: {realm: R, path: F}} | {token: {realm, service, issuer, rootcertbundle}}
+//   log:      {level: debug|info|warn|error, accesslog: {disabled: false}}
+//   limits:   {manifest_bytes, blob_bytes, header_bytes, connections, threads,
+//              header_timeout, idle_timeout, io_timeout}
+//   gc:       {interval: SECONDS (0: off), grace: SECONDS, delete_untagged: false}
+#pragma once
+
+#include <string>
+
+#include "kiln/base/error.hpp"
+#include "kiln/registry/server/auth.hpp"
+#include "kiln/registry/server/http_server.hpp"
+#include "kiln/registry/server/service.hpp"
+
+namespace kiln::registry::server {
+
+struct GcOptions {
+  int64_t interval = 0;  // seconds between online collections; 0: never
+  int64_t grace = 3600;  // blobs and links younger than this are never collected
+  bool delete_untagged = false;
+};
+
+struct Config {
+  std::string root = "./registry-data";
+  bool in_memory = false;
+  HttpOptions http;
+  ServiceOptions service;
+  enum class Auth { none, htpasswd, token } auth = Auth::none;
+  std::string htpasswd_realm = "kiln registry";
+  std::string htpasswd_path;
+  TokenConfig token;
+  std::string log_level = "info";
+  bool access_log = true;
+  GcOptions gc;
+};
+
+// Reads and checks a file; unknown keys are errors (a typo must not silently disable auth).
+Result<Config> load_config(const std::string& path);
+
+}  // namespace kiln::registry::server

@@ -1,0 +1,426 @@
+#include "kiln/registry/server/http_server.hpp"
+
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
+#include <thread>
+#include <vector>
+
+#include "kiln/base/log.hpp"
+#include "kiln/base/strings.hpp"
+
+namespace kiln::registry::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t k_chunk = 256 * 1024;
+
+std::string_view sv(beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+struct Shared {
+  HttpOptions opt;
+  Handler handler;
+  Observer observer;
+  std::atomic<size_t> connections{0};
+};
+
+tcp::socket& raw_socket(beast::tcp_stream& s) {
+  return s.socket();
+}
+tcp::socket& raw_socket(beast::ssl_stream<beast::tcp_stream>& s) {
+  return beast::get_lowest_layer(s).socket();
+}
+constexpr bool is_tls(beast::tcp_stream*) {
+  return false;
+}
+constexpr bool is_tls(beast::ssl_stream<beast::tcp_stream>*) {
+  return true;
+}
+
+// Sends [offset, offset+length) of a stored value: sendfile() on plain TCP when the driver
+// gives an fd, else reads and writes through the stream.
+template <class Stream>
+asio::awaitable<bool> send_file(Stream& stream, const Response& r, const HttpOptions& opt) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  int64_t off = r.file_offset;
+  int64_t end = r.file_offset + r.file_length;
+  if (!is_tls(static_cast<Stream*>(nullptr)) && r.file->fd() >= 0) {
+    auto& sock = raw_socket(stream);
+    sock.native_non_blocking(true);
+    asio::steady_timer timer(sock.get_executor());
+    while (off < end) {
+      off_t o = off;
+      ssize_t n = ::sendfile(sock.native_handle(), r.file->fd(), &o,
+                             static_cast<size_t>(std::min<int64_t>(end - off, 1 << 30)));
+      if (n > 0) {
+        off = o;
+        continue;
+      }
+      if (n == 0) co_return false;  // the file shrank: cannot happen to an immutable blob
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) co_return false;
+      bool expired = false;
+      timer.expires_after(opt.io_timeout);
+      timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) {
+          expired = true;
+          sock.cancel();
+        }
+      });
+      auto [ec] = co_await sock.async_wait(tcp::socket::wait_write, nothrow);
+      timer.cancel();
+      if (ec || expired) co_return false;
+    }
+    co_return true;
+  }
+  std::vector<char> buf(k_chunk);
+  while (off < end) {
+    size_t want =
+        static_cast<size_t>(std::min<int64_t>(end - off, static_cast<int64_t>(buf.size())));
+    auto n = r.file->read_at(off, std::span<char>(buf.data(), want));
+    if (!n || *n == 0) co_return false;
+    lowest.expires_after(opt.io_timeout);
+    auto [ec, w] = co_await asio::async_write(stream, asio::buffer(buf.data(), *n), nothrow);
+    if (ec) co_return false;
+    off += static_cast<int64_t>(*n);
+  }
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<bool> write_response(Stream& stream, const Response& r, bool keep_alive,
+                                     const HttpOptions& opt, unsigned version) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  http::response<http::string_body> res;
+  res.version(version);
+  res.result(static_cast<unsigned>(r.status));
+  res.set(http::field::server, "kiln");
+  res.set("Docker-Distribution-Api-Version", "registry/2.0");
+  for (const auto& [k, v] : r.headers) res.insert(k, v);
+  res.keep_alive(keep_alive);
+  bool send_body = !r.head && r.status != 204 && r.status != 304;
+  if (!r.file && send_body) res.body() = r.body;
+  if (r.status != 204) res.content_length(static_cast<uint64_t>(r.content_length()));
+  lowest.expires_after(opt.io_timeout);
+  if (r.file || !send_body) {
+    http::response_serializer<http::string_body> sr(res);
+    auto [ec, n] = co_await http::async_write_header(stream, sr, nothrow);
+    if (ec) co_return false;
+    if (r.file && send_body && r.file_length > 0) co_return co_await send_file(stream, r, opt);
+    co_return true;
+  }
+  auto [ec, n] = co_await http::async_write(stream, res, nothrow);
+  co_return !ec;
+}
+
+Response plain_error(int status, std::string_view text) {
+  Response r;
+  r.status = status;
+  r.body = std::string(text) + "\n";
+  r.set("Content-Type", "text/plain");
+  return r;
+}
+
+template <class Stream>
+asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  beast::flat_buffer buf;
+  std::vector<char> chunk;
+  for (bool first = true;; first = false) {
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<uint32_t>(s.opt.header_limit));
+    parser.body_limit(boost::none);
+    // The first byte of a request may take the idle time; the whole head must then follow
+    // within the header timeout (a client trickling headers is cut off).
+    if (buf.size() == 0) {
+      lowest.expires_after(first ? s.opt.header_timeout : s.opt.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buf.prepare(4096), nothrow);
+      if (ec) co_return;
+      buf.commit(n);
+    }
+    lowest.expires_after(s.opt.header_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buf, parser, nothrow);
+    auto started = Clock::now();
+    if (ec) {
+      if (ec == http::error::header_limit)
+        co_await write_response(stream, plain_error(431, "request header fields too large"), false,
+                                s.opt, 11);
+      else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
+               ec != asio::error::eof && ec != asio::error::connection_reset &&
+               ec != asio::error::operation_aborted)
+        co_await write_response(stream, plain_error(400, "bad request: " + ec.message()), false,
+                                s.opt, 11);
+      co_return;
+    }
+    auto& h = parser.get();
+    Request req;
+    req.method = std::string(sv(h.method_string()));
+    std::string_view target = sv(h.target());
+    size_t q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    req.header = [&h](std::string_view name) {
+      return sv(h[beast::string_view(name.data(), name.size())]);
+    };
+    if (auto cl = parser.content_length()) req.content_length = static_cast<int64_t>(*cl);
+    req.chunked = parser.chunked();
+    req.remote = remote;
+    bool keep = h.keep_alive();
+    unsigned version = h.version();
+
+    Reply rep;
+    try {
+      rep = s.handler(req);
+    } catch (const std::exception& e) {
+      log::warn("registry: {} {}: {}", req.method, req.path, e.what());
+      rep = Reply{plain_error(500, "internal error"), nullptr};
+    }
+    Response resp = std::move(rep.response);
+    int64_t bytes_in = 0;
+    if (rep.sink) {
+      if (beast::iequals(h[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, version};
+        lowest.expires_after(s.opt.io_timeout);
+        auto [e1, w1] = co_await http::async_write(stream, cont, nothrow);
+        if (e1) {
+          rep.sink->abort(Error(Errc::cancelled, "client gone"));
+          co_return;
+        }
+      }
+      chunk.resize(k_chunk);
+      bool failed = false;
+      while (!parser.is_done()) {
+        h.body().data = chunk.data();
+        h.body().size = chunk.size();
+        lowest.expires_after(s.opt.io_timeout);
+        auto [e2, r2] = co_await http::async_read(stream, buf, parser, nothrow);
+        if (e2 == http::error::need_buffer) e2 = {};
+        size_t got = chunk.size() - h.body().size;
+        if (e2) {
+          rep.sink->abort(Error(Errc::cancelled, "the client went away: " + e2.message()));
+          co_return;
+        }
+        bytes_in += static_cast<int64_t>(got);
+        if (got == 0) continue;
+        if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
+          resp = rep.sink->abort(st.error());
+          keep = false;  // the rest of the body is not read
+          failed = true;
+          break;
+        }
+      }
+      if (!failed) resp = rep.sink->finish();
+      rep.sink.reset();
+    } else if (!parser.is_done()) {
+      keep = false;  // a body nobody wants: answer and close rather than read it
+    }
+    if (resp.status >= 500) keep = keep && resp.status != 503;
+    bool ok = co_await write_response(stream, resp, keep, s.opt, version);
+    if (s.observer) {
+      Exchange ex{&req, resp.status, bytes_in,
+                  resp.head ? 0 : (resp.file ? resp.file_length : (int64_t)resp.body.size()),
+                  std::chrono::duration<double>(Clock::now() - started).count()};
+      s.observer(ex);
+    }
+    if (!ok || !keep) co_return;
+  }
+}
+
+template <class Stream>
+void close_stream(Stream& stream) {
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+struct ConnectionCount {
+  std::atomic<size_t>& n;
+  ~ConnectionCount() { --n; }
+};
+
+void log_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log::warn("registry: connection: {}", ex.what());
+  }
+}
+
+asio::awaitable<void> plain_session(tcp::socket sock, Shared& s, std::string remote) {
+  ConnectionCount count{s.connections};
+  beast::tcp_stream stream(std::move(sock));
+  co_await serve(stream, s, remote);
+  close_stream(stream);
+}
+
+asio::awaitable<void> tls_session(tcp::socket sock, ssl::context& ctx, Shared& s,
+                                  std::string remote) {
+  ConnectionCount count{s.connections};
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(sock)), ctx);
+  beast::get_lowest_layer(stream).expires_after(s.opt.header_timeout);
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, nothrow);
+  if (!ec) {
+    co_await serve(stream, s, remote);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    co_await stream.async_shutdown(nothrow);
+  }
+  close_stream(stream);
+}
+
+class Server final : public HttpServer {
+ public:
+  Server(HttpOptions opt, Handler handler, Observer observer)
+      : m_threads(opt.threads > 0 ? opt.threads
+                                  : std::max(1u, std::thread::hardware_concurrency())),
+        m_ioc(m_threads),
+        m_acceptor(m_ioc),
+        m_signals(m_ioc, SIGINT, SIGTERM),
+        m_tls(ssl::context::tls_server) {
+    m_shared.opt = std::move(opt);
+    m_shared.handler = std::move(handler);
+    m_shared.observer = std::move(observer);
+  }
+
+  Status open() {
+    const auto& opt = m_shared.opt;
+    size_t colon = opt.listen.rfind(':');
+    if (colon == std::string::npos)
+      return failf(Errc::invalid_argument, "listen address '{}' needs HOST:PORT", opt.listen);
+    std::string host = opt.listen.substr(0, colon);
+    if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+    if (host.empty()) host = "0.0.0.0";
+    auto port = parse_int(opt.listen.substr(colon + 1));
+    if (!port || *port < 0 || *port > 65535)
+      return failf(Errc::invalid_argument, "listen address '{}': bad port", opt.listen);
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) {
+      tcp::resolver res(m_ioc);
+      auto found = res.resolve(host, "", ec);
+      if (ec || found.empty())
+        return failf(Errc::invalid_argument, "listen address '{}': cannot resolve {}", opt.listen,
+                     host);
+      addr = found.begin()->endpoint().address();
+    }
+    tcp::endpoint ep(addr, static_cast<unsigned short>(*port));
+    m_acceptor.open(ep.protocol(), ec);
+    if (!ec) m_acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) m_acceptor.bind(ep, ec);
+    if (!ec) m_acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return failf(Errc::io, "listen on {}: {}", opt.listen, ec.message());
+    if (!opt.tls_cert.empty() || !opt.tls_key.empty()) {
+      if (opt.tls_cert.empty() || opt.tls_key.empty())
+        return fail(Errc::invalid_argument, "TLS needs both a certificate and a key");
+      m_tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      m_tls.use_certificate_chain_file(opt.tls_cert, ec);
+      if (ec)
+        return failf(Errc::invalid_argument, "TLS certificate {}: {}", opt.tls_cert, ec.message());
+      m_tls.use_private_key_file(opt.tls_key, ssl::context::pem, ec);
+      if (ec) return failf(Errc::invalid_argument, "TLS key {}: {}", opt.tls_key, ec.message());
+      if (!opt.tls_client_ca.empty()) {
+        m_tls.load_verify_file(opt.tls_client_ca, ec);
+        if (ec)
+          return failf(Errc::invalid_argument, "client CA {}: {}", opt.tls_client_ca, ec.message());
+        m_tls.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+      }
+      m_use_tls = true;
+    }
+    // Every connection is a file descriptor: allow as many as the hard limit does.
+    struct rlimit rl {};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return {};
+  }
+
+  std::string address() const override {
+    boost::system::error_code ec;
+    auto ep = m_acceptor.local_endpoint(ec);
+    if (ec) return m_shared.opt.listen;
+    return fmt::format("{}:{}", ep.address().to_string(), ep.port());
+  }
+
+  Status run() override {
+    m_signals.async_wait([this](boost::system::error_code ec, int) {
+      if (!ec) stop();
+    });
+    asio::co_spawn(m_ioc, accept_loop(), log_exception);
+    std::vector<std::thread> pool;
+    for (int i = 1; i < m_threads; ++i) pool.emplace_back([this] { m_ioc.run(); });
+    m_ioc.run();
+    for (auto& t : pool) t.join();
+    return {};
+  }
+
+  void stop() override {
+    asio::post(m_ioc, [this] {
+      boost::system::error_code ec;
+      m_acceptor.close(ec);
+      m_ioc.stop();
+    });
+  }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, sock] = co_await m_acceptor.async_accept(asio::make_strand(m_ioc), nothrow);
+      if (ec == asio::error::operation_aborted) co_return;
+      if (ec) {
+        // Out of descriptors or memory: back off rather than spin.
+        log::warn("registry: accept: {}", ec.message());
+        asio::steady_timer t(m_ioc, std::chrono::milliseconds(100));
+        co_await t.async_wait(nothrow);
+        continue;
+      }
+      if (m_shared.connections >= m_shared.opt.max_connections) {
+        boost::system::error_code ignored;
+        sock.close(ignored);
+        continue;
+      }
+      ++m_shared.connections;
+      boost::system::error_code rec;
+      auto peer = sock.remote_endpoint(rec);
+      std::string remote = rec ? std::string() : peer.address().to_string();
+      sock.set_option(tcp::no_delay(true), rec);
+      auto ex = sock.get_executor();
+      if (m_use_tls)
+        asio::co_spawn(ex, tls_session(std::move(sock), m_tls, m_shared, remote), log_exception);
+      else
+        asio::co_spawn(ex, plain_session(std::move(sock), m_shared, remote), log_exception);
+    }
+  }
+
+  int m_threads;
+  asio::io_context m_ioc;
+  tcp::acceptor m_acceptor;
+  asio::signal_set m_signals;
+  ssl::context m_tls;
+  bool m_use_tls = false;
+  Shared m_shared;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::bind(HttpOptions opt, Handler handler,
+                                                     Observer observer) {
+  auto s = std::make_unique<Server>(std::move(opt), std::move(handler), std::move(observer));
+  if (auto st = s->open(); !st) return std::unexpected(st.error());
+  return std::unique_ptr<HttpServer>(std::move(s));
+}
+
+}  // namespace kiln::registry::server

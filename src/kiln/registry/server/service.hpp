@@ -1,0 +1,106 @@
+// The distribution API's handlers over a storage driver: what each endpoint does, without
+// sockets (http_server.cpp) or access control (auth.hpp). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+
+#include "kiln/digest/digest.hpp"
+#include "kiln/registry/server/driver.hpp"
+#include "kiln/registry/server/errors.hpp"
+#include "kiln/registry/server/http_types.hpp"
+#include "kiln/registry/server/routes.hpp"
+
+namespace kiln::registry::server {
+
+struct ServiceOptions {
+  bool read_only = false;
+  bool delete_enabled = true;
+  // Mount a blob on POST ?mount= without (or with a wrong) from= when the registry holds it.
+  // Off under token auth: the caller may not be allowed to read the repository it came from.
+  bool auto_mount = true;
+  int64_t max_manifest_bytes = 4 << 20;
+  int64_t max_blob_bytes = 0;  // 0: bounded only by free space
+};
+
+class Service {
+ public:
+  Service(Driver& driver, ServiceOptions options);
+  ~Service();
+
+  // rt must be one of the /v2/ kinds. The caller has checked access.
+  Reply handle(const Route& rt, const Request& req);
+
+  Driver& driver() { return m_driver; }
+
+  // Online garbage collection (gc.hpp). While a collection runs, every digest a new
+  // reference names is remembered, and the sweep leaves it alone.
+  void gc_begin();
+  void gc_end();
+  std::shared_mutex& gc_mutex() { return m_gc_mu; }
+  bool gc_touched(const Digest& d);
+  bool upload_active(const std::string& uuid);
+  void touch(const Digest& d);
+  const ServiceOptions& options() const { return m_opt; }
+
+  // Shared by the handler files (service_*.cpp).
+  struct Manifest {
+    std::shared_ptr<const std::string> body;
+    std::string media_type;
+    Digest digest;
+  };
+  struct UploadState;
+
+ private:
+  Reply blob(const Route& rt, const Request& req, const Digest& d);
+  Reply start_upload(const Route& rt, const Request& req);
+  Reply upload(const Route& rt, const Request& req);
+  Reply manifest(const Route& rt, const Request& req);
+  Reply put_manifest(const Route& rt, const Request& req);
+  Reply delete_manifest(const Route& rt, const Request& req);
+  Reply tags(const Route& rt, const Request& req);
+  Reply catalog(const Request& req);
+  Reply referrers(const Route& rt, const Request& req);
+
+ public:  // for the body sinks
+  // Reads (and caches) a manifest the registry holds.
+  Result<Manifest> load_manifest(const Digest& d);
+  bool linked(const std::string& key) const;
+  Status link(const std::string& key, const Digest& d);
+  Result<Response> store_manifest(const std::string& name, const std::string& ref, std::string body,
+                                  std::string_view content_type);
+  // Verifies and publishes a finished upload into name.
+  Result<Response> finish_upload(const std::string& name, const std::string& uuid,
+                                 UploadState& state, std::string_view digest);
+  std::shared_ptr<UploadState> upload_state(const std::string& uuid);
+  void drop_upload_state(const std::string& uuid);
+  Response upload_status(const std::string& name, const std::string& uuid, int64_t size,
+                         int status);
+  std::unique_ptr<BodySink> upload_sink(std::string name, std::string uuid,
+                                        std::shared_ptr<UploadState> state, int64_t expect_start,
+                                        std::optional<int64_t> expect_end, bool finish,
+                                        std::string digest);
+  Result<std::string> new_upload(const std::string& name);
+
+ private:
+  Driver& m_driver;
+  ServiceOptions m_opt;
+  std::mutex m_mu;
+  std::map<Digest, Manifest> m_manifests;  // immutable by digest; bounded
+  int64_t m_manifest_bytes = 0;
+  std::map<std::string, std::shared_ptr<UploadState>> m_uploads;
+  std::shared_mutex m_gc_mu;
+  bool m_gc_active = false;
+  std::set<Digest> m_touched;
+};
+
+// A JSON error response from the table in errors.hpp.
+Response error_response(Code c, std::string_view detail = {});
+
+}  // namespace kiln::registry::server
