@@ -42,7 +42,7 @@ std::vector<Digest> digests_in(Driver& d, const std::string& dir) {
 
 bool older_than(Driver& d, const std::string& key, int64_t cutoff) {
   auto st = d.stat(key);
-  return st && st->mtime < cutoff;
+  return st && st->mtime <= cutoff;
 }
 
 struct Marker {
@@ -172,7 +172,7 @@ Result<GcReport> collect_garbage(Driver& d, const GcRequest& req) {
           continue;
         }
         auto st = d.stat(layout::blob(b));
-        if (!st || st->mtime >= cutoff || touched(b)) {
+        if (!st || st->mtime > cutoff || touched(b)) {
           ++rep.blobs_kept;
           continue;
         }
@@ -186,7 +186,7 @@ Result<GcReport> collect_garbage(Driver& d, const GcRequest& req) {
   if (auto uploads = d.list(layout::uploads()))
     for (const auto& u : *uploads) {
       auto st = d.stat(layout::upload_data(u));
-      if (st ? st->mtime < cutoff : older_than(d, layout::upload(u), cutoff)) {
+      if (st ? st->mtime <= cutoff : older_than(d, layout::upload(u), cutoff)) {
         if (req.online && req.online->upload_active(u)) continue;
         if (auto r = act("delete upload " + u, [&] { return d.remove(layout::upload(u)); }); !r)
           return std::unexpected(r.error());

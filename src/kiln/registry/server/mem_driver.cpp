@@ -1,6 +1,7 @@
 // The memory driver: a sorted map of keys to shared, immutable strings. For unit tests and
 // for the driver suite; values vanish with the process.
 #include <algorithm>
+#include <ctime>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -47,7 +48,7 @@ class MemDriver final : public Driver {
 
   Status put(std::string_view key, std::string_view data) override {
     std::lock_guard lock(m_mu);
-    m_values[std::string(key)] = Entry{std::make_shared<std::string>(data), ++m_clock};
+    m_values[std::string(key)] = Entry{std::make_shared<std::string>(data), static_cast<int64_t>(::time(nullptr))};
     return {};
   }
 
@@ -120,14 +121,13 @@ class MemDriver final : public Driver {
     auto& e = m_values[key];
     auto copy = std::make_shared<std::string>(e.data ? *e.data : std::string());
     copy->append(data.data(), data.size());
-    e = Entry{std::move(copy), ++m_clock};
+    e = Entry{std::move(copy), static_cast<int64_t>(::time(nullptr))};
     return {};
   }
 
  private:
   mutable std::mutex m_mu;
   std::map<std::string, Entry> m_values;
-  int64_t m_clock = 0;
 };
 
 class MemAppender final : public Appender {

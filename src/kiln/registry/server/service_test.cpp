@@ -1,0 +1,185 @@
+// The distribution handlers and gc over the memory driver, without sockets.
+#include "kiln/registry/server/service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "kiln/registry/server/gc.hpp"
+#include "kiln/registry/server/layout.hpp"
+
+namespace kiln::registry::server {
+namespace {
+
+struct Call {
+  std::string method;
+  std::string path;
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+Response run(Service& s, const Call& c) {
+  Request r;
+  r.method = c.method;
+  size_t q = c.path.find('?');
+  r.path = c.path.substr(0, q);
+  if (q != std::string::npos) r.query = c.path.substr(q + 1);
+  r.header = [&c](std::string_view k) -> std::string_view {
+    auto it = c.headers.find(std::string(k));
+    return it == c.headers.end() ? std::string_view() : std::string_view(it->second);
+  };
+  r.content_length = static_cast<int64_t>(c.body.size());
+  Reply rep = s.handle(route(r.path), r);
+  if (!rep.sink) return std::move(rep.response);
+  if (!c.body.empty()) {
+    if (auto st = rep.sink->write(std::span(c.body.data(), c.body.size())); !st)
+      return rep.sink->abort(st.error());
+  }
+  return rep.sink->finish();
+}
+
+std::string header(const Response& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+std::string push_blob(Service& s, const std::string& repo, const std::string& data) {
+  std::string d = Digest::of(data).str();
+  auto r = run(s, {"POST", "/v2/" + repo + "/blobs/uploads/?digest=" + d, data, {}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return d;
+}
+
+std::string manifest_for(const std::string& config, const std::vector<std::string>& layers) {
+  nlohmann::json m{{"schemaVersion", 2},
+                   {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                   {"config",
+                    {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                     {"digest", Digest::of(config).str()},
+                     {"size", config.size()}}},
+                   {"layers", nlohmann::json::array()}};
+  for (const auto& l : layers)
+    m["layers"].push_back({{"mediaType", "application/vnd.oci.image.layer.v1.tar"},
+                           {"digest", Digest::of(l).str()},
+                           {"size", l.size()}});
+  return m.dump();
+}
+
+TEST(Service, PushPullDelete) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  push_blob(s, "a/b", "config");
+  push_blob(s, "a/b", "layer");
+  std::string m = manifest_for("config", {"layer"});
+  auto put = run(s, {"PUT", "/v2/a/b/manifests/v1", m,
+                     {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}}});
+  ASSERT_EQ(put.status, 201) << put.body;
+  EXPECT_EQ(header(put, "Docker-Content-Digest"), Digest::of(m).str());
+  auto get = run(s, {"GET", "/v2/a/b/manifests/v1", "", {}});
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.body, m);
+  EXPECT_EQ(run(s, {"GET", "/v2/other/manifests/v1", "", {}}).status, 404)
+      << "manifests are per repository";
+  EXPECT_EQ(run(s, {"GET", "/v2/other/blobs/" + Digest::of("layer").str(), "", {}}).status, 404)
+      << "blobs are per repository";
+  EXPECT_EQ(run(s, {"DELETE", "/v2/a/b/manifests/" + Digest::of(m).str(), "", {}}).status, 202);
+  EXPECT_EQ(run(s, {"GET", "/v2/a/b/manifests/v1", "", {}}).status, 404) << "tag went with it";
+}
+
+TEST(Service, ManifestValidation) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  push_blob(s, "r", "config");
+  std::string m = manifest_for("config", {"missing layer"});
+  auto r = run(s, {"PUT", "/v2/r/manifests/x", m, {}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("MANIFEST_BLOB_UNKNOWN"), std::string::npos);
+  auto j = nlohmann::json::parse(manifest_for("config", {}));
+  j["config"]["size"] = 99;
+  r = run(s, {"PUT", "/v2/r/manifests/x", j.dump(), {}});
+  EXPECT_EQ(r.status, 400) << "a descriptor size that does not match the blob";
+  r = run(s, {"PUT", "/v2/r/manifests/x", manifest_for("config", {}),
+              {{"Content-Type", "application/vnd.oci.image.index.v1+json"}}});
+  EXPECT_EQ(r.status, 400) << "Content-Type must match the body's mediaType";
+  r = run(s, {"PUT", "/v2/r/manifests/x", R"({"schemaVersion":1,"fsLayers":[]})", {}});
+  EXPECT_EQ(r.status, 400);
+  ServiceOptions small;
+  small.max_manifest_bytes = 10;
+  Service s2(*d, small);
+  r = run(s2, {"PUT", "/v2/r/manifests/x", manifest_for("config", {}), {}});
+  EXPECT_EQ(r.status, 413);
+}
+
+TEST(Service, UploadDigestMismatchStoresNothing) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  auto r = run(s, {"POST", "/v2/r/blobs/uploads/?digest=" + Digest::of("x").str(), "y", {}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_FALSE(d->stat(layout::blob(Digest::of("y"))));
+  EXPECT_FALSE(d->stat(layout::blob(Digest::of("x"))));
+  EXPECT_TRUE(d->list("uploads")->empty()) << "the failed upload is removed";
+}
+
+TEST(Service, UploadResumesWithoutHashState) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  auto r = run(s, {"POST", "/v2/r/blobs/uploads/", "", {}});
+  std::string loc = header(r, "Location");
+  r = run(s, {"PATCH", loc, "hello ", {{"Content-Range", "0-5"}}});
+  ASSERT_EQ(r.status, 202);
+  // A restart: a new service over the same storage has no hash state for the upload.
+  Service again(*d, {});
+  r = run(again, {"GET", loc, "", {}});
+  EXPECT_EQ(header(r, "Range"), "0-5");
+  r = run(again, {"PUT", loc + "?digest=" + Digest::of("hello world").str(), "world",
+                  {{"Content-Range", "6-10"}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(*d->get(layout::blob(Digest::of("hello world"))), "hello world");
+}
+
+TEST(Gc, KeepsWhatManifestsReachAndDeletesTheRest) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  push_blob(s, "r", "config");
+  push_blob(s, "r", "kept layer");
+  push_blob(s, "r", "orphan");
+  std::string m = manifest_for("config", {"kept layer"});
+  ASSERT_EQ(run(s, {"PUT", "/v2/r/manifests/v1", m, {}}).status, 201);
+  GcRequest dry{true, false, 0, nullptr};
+  auto rep = collect_garbage(*d, dry);
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(rep->blobs_deleted, 1);
+  EXPECT_TRUE(d->stat(layout::blob(Digest::of("orphan")))) << "a dry run deletes nothing";
+  GcRequest real{false, false, 0, &s};
+  rep = collect_garbage(*d, real);
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(rep->blobs_deleted, 1);
+  EXPECT_FALSE(d->stat(layout::blob(Digest::of("orphan"))));
+  EXPECT_TRUE(d->stat(layout::blob(Digest::of("kept layer"))));
+  EXPECT_EQ(run(s, {"GET", "/v2/r/manifests/v1", "", {}}).status, 200);
+
+  // Untagged manifests go only with delete_untagged.
+  ASSERT_EQ(run(s, {"DELETE", "/v2/r/manifests/v1", "", {}}).status, 202);
+  rep = collect_garbage(*d, GcRequest{false, false, 0, nullptr});
+  EXPECT_EQ(rep->manifests_deleted, 0);
+  EXPECT_TRUE(d->stat(layout::blob(Digest::of("kept layer"))));
+  rep = collect_garbage(*d, GcRequest{false, true, 0, nullptr});
+  EXPECT_EQ(rep->manifests_deleted, 1);
+  EXPECT_FALSE(d->stat(layout::blob(Digest::of("kept layer"))));
+  EXPECT_FALSE(d->stat(layout::blob(Digest::of(m))));
+}
+
+TEST(Gc, GraceKeepsYoungBlobs) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  push_blob(s, "r", "young");
+  auto rep = collect_garbage(*d, GcRequest{false, false, 3600, nullptr});
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(rep->blobs_deleted, 0);
+  EXPECT_TRUE(d->stat(layout::blob(Digest::of("young"))));
+}
+
+}  // namespace
+}  // namespace kiln::registry::server
