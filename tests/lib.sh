@@ -100,3 +100,27 @@ CFG
   done
   fail "docker-registry did not listen on $REG"
 }
+
+# start_kiln_registry NAME [ARGS...]: `kiln registry serve` on a free loopback port with its own
+# storage ($WORK/kreg-NAME/data, config $WORK/kreg-NAME/config.yml if the test wrote one); sets
+# KREG to HOST:PORT and KREG_PID. ARGS go to serve. Stopped on exit.
+start_kiln_registry() {
+  local name=$1
+  shift
+  local port d cfg=()
+  port=$(free_port)
+  d=$WORK/kreg-$name
+  mkdir -p "$d"
+  [[ -f "$d/config.yml" ]] && cfg=(--config "$d/config.yml")
+  "$KILN" registry serve "${cfg[@]}" --root "$d/data" --addr "127.0.0.1:$port" "$@" >>"$d/log" 2>&1 &
+  KREG_PID=$!
+  cleanup_hooks+=("kill -9 $KREG_PID 2>/dev/null; wait $KREG_PID 2>/dev/null")
+  KREG=127.0.0.1:$port
+  local i
+  for i in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && return 0
+    kill -0 "$KREG_PID" 2>/dev/null || fail "kiln registry serve exited: $(tail -3 "$d/log")"
+    sleep 0.1
+  done
+  fail "kiln registry serve did not listen on $KREG"
+}

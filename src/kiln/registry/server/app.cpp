@@ -84,9 +84,11 @@ class Impl final : public App {
       r.set("Content-Type", "text/plain; version=0.0.4");
       return {std::move(r), nullptr};
     }
-    if (rt.kind == RouteKind::not_found)
-      return {error_response(Code::unsupported, "no such endpoint " + req.path.substr(0, 200)),
-              nullptr};
+    if (rt.kind == RouteKind::not_found) {
+      Response r = error_response(Code::unsupported, "no such endpoint " + req.path.substr(0, 200));
+      r.status = 404;
+      return {std::move(r), nullptr};
+    }
     auto outcome = m_auth->check(req, required_access(rt, req));
     if (!outcome.allowed) return {std::move(outcome.challenge), nullptr};
     return m_service->handle(rt, req);
