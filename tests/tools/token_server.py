@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""token_server.py PORT KEY CERT SERVICE ISSUER EXPIRES USER:PASS
+"""token_server.py PORT KEY CERT SERVICE ISSUER EXPIRES USER:PASS [ALG]
 
 A Docker token-auth server for tests (https://distribution.github.io/distribution/spec/auth/token/):
 GET /token?service=..&scope=repository:NAME:ACTIONS[&scope=...] answers {"token", "expires_in",
 "issued_at"} with an RS256 JWT that carries the requested access. Requests with the right Basic
 credentials get every action asked for; anonymous requests get "pull" only. The JWT header
 carries the certificate (x5c), which the registry checks against its rootcertbundle. Signing
-uses the openssl command line. Each request is logged to stdout as one line.
+uses the openssl command line; ALG is RS256 (default, RSA key) or ES256 (P-256 key). Each request is logged to stdout as one line.
 """
 import base64, http.server, json, subprocess, sys, time, urllib.parse, uuid
 
 port, key, cert, service, issuer, expires, userpass = sys.argv[1:8]
+alg = sys.argv[8] if len(sys.argv) > 8 else "RS256"
 expires = int(expires)
 der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True,
                      capture_output=True).stdout
@@ -21,11 +22,25 @@ def b64url(b):
 
 
 def sign(claims):
-    header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(der).decode()]}
+    header = {"typ": "JWT", "alg": alg, "x5c": [base64.b64encode(der).decode()]}
     signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
     sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing_input.encode(),
                          check=True, capture_output=True).stdout
+    if alg == "ES256":
+        sig = der_to_raw(sig)
     return signing_input + "." + b64url(sig)
+
+
+def der_to_raw(sig):
+    """An ECDSA DER SEQUENCE{INTEGER r, INTEGER s} as JOSE's 64-byte r||s."""
+    def integer(b, i):
+        assert b[i] == 2
+        n = b[i + 1]
+        return int.from_bytes(b[i + 2:i + 2 + n], "big"), i + 2 + n
+    i = 2 if sig[1] < 0x80 else 3
+    r, i = integer(sig, i)
+    s, _ = integer(sig, i)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
