@@ -24,7 +24,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr size_t k_chunk = 256 * 1024;
+constexpr size_t k_chunk = 1 << 20;
 
 std::string_view sv(beast::string_view s) {
   return {s.data(), s.size()};
@@ -126,6 +126,52 @@ asio::awaitable<bool> write_response(Stream& stream, const Response& r, bool kee
   co_return !ec;
 }
 
+// Reads up to want bytes of a body straight from the socket. Plain TCP waits (epoll) until
+// SO_RCVLOWAT bytes are queued and then takes them in one recv: an upload costs a wakeup and a
+// syscall per MiB instead of one per TCP segment. Returns 0 on EOF, error or timeout.
+asio::awaitable<size_t> read_direct(beast::tcp_stream& stream, char* p, size_t want,
+                                    const HttpOptions& opt) {
+  auto& sock = stream.socket();
+  sock.native_non_blocking(true);
+  int fd = sock.native_handle();
+  int lowat = static_cast<int>(std::min<size_t>(want, 512 * 1024));
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
+  asio::steady_timer timer(sock.get_executor());
+  size_t got = 0;
+  for (;;) {
+    ssize_t n = ::recv(fd, p + got, want - got, 0);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+      if (got == want) break;
+      continue;
+    }
+    if (n == 0) break;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN || got > 0) break;
+    bool expired = false;
+    timer.expires_after(opt.io_timeout);
+    timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) {
+        expired = true;
+        sock.cancel();
+      }
+    });
+    auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, nothrow);
+    timer.cancel();
+    if (ec || expired) break;
+  }
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+  co_return got;
+}
+
+asio::awaitable<size_t> read_direct(beast::ssl_stream<beast::tcp_stream>& stream, char* p,
+                                    size_t want, const HttpOptions& opt) {
+  beast::get_lowest_layer(stream).expires_after(opt.io_timeout);
+  auto [ec, n] = co_await stream.async_read_some(asio::buffer(p, want), nothrow);
+  co_return ec ? 0 : n;
+}
+
 Response plain_error(int status, std::string_view text) {
   Response r;
   r.status = status;
@@ -202,7 +248,40 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
       }
       chunk.resize(k_chunk);
       bool failed = false;
-      while (!parser.is_done()) {
+      if (req.content_length && !req.chunked) {
+        // The common case, a Content-Length body, is read past Beast: first what came with
+        // the header, then straight from the socket in large reads.
+        int64_t remaining = *req.content_length;
+        auto pending = buf.data();
+        size_t take = std::min<size_t>(pending.size(), static_cast<size_t>(remaining));
+        if (take > 0) {
+          std::string head(static_cast<const char*>(pending.data()), take);
+          buf.consume(take);
+          remaining -= static_cast<int64_t>(take);
+          bytes_in += static_cast<int64_t>(take);
+          if (auto st = rep.sink->write(std::span<const char>(head.data(), head.size())); !st) {
+            resp = rep.sink->abort(st.error());
+            keep = false;
+            failed = true;
+          }
+        }
+        while (!failed && remaining > 0) {
+          size_t want = static_cast<size_t>(std::min<int64_t>(remaining, k_chunk));
+          size_t got = co_await read_direct(stream, chunk.data(), want, s.opt);
+          if (got == 0) {
+            rep.sink->abort(Error(Errc::cancelled, "the client went away mid-body"));
+            co_return;
+          }
+          remaining -= static_cast<int64_t>(got);
+          bytes_in += static_cast<int64_t>(got);
+          if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
+            resp = rep.sink->abort(st.error());
+            keep = false;  // the rest of the body is not read
+            failed = true;
+          }
+        }
+      }
+      while (!failed && !parser.is_done() && !(req.content_length && !req.chunked)) {
         h.body().data = chunk.data();
         h.body().size = chunk.size();
         lowest.expires_after(s.opt.io_timeout);

@@ -1,8 +1,8 @@
 // The memory driver: a sorted map of keys to shared, immutable strings. For unit tests and
 // for the driver suite; values vanish with the process.
 #include <algorithm>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <set>
@@ -48,7 +48,8 @@ class MemDriver final : public Driver {
 
   Status put(std::string_view key, std::string_view data) override {
     std::lock_guard lock(m_mu);
-    m_values[std::string(key)] = Entry{std::make_shared<std::string>(data), static_cast<int64_t>(::time(nullptr))};
+    m_values[std::string(key)] =
+        Entry{std::make_shared<std::string>(data), static_cast<int64_t>(::time(nullptr))};
     return {};
   }
 

@@ -73,7 +73,9 @@ TEST(Service, PushPullDelete) {
   push_blob(s, "a/b", "config");
   push_blob(s, "a/b", "layer");
   std::string m = manifest_for("config", {"layer"});
-  auto put = run(s, {"PUT", "/v2/a/b/manifests/v1", m,
+  auto put = run(s, {"PUT",
+                     "/v2/a/b/manifests/v1",
+                     m,
                      {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}}});
   ASSERT_EQ(put.status, 201) << put.body;
   EXPECT_EQ(header(put, "Docker-Content-Digest"), Digest::of(m).str());
@@ -100,7 +102,9 @@ TEST(Service, ManifestValidation) {
   j["config"]["size"] = 99;
   r = run(s, {"PUT", "/v2/r/manifests/x", j.dump(), {}});
   EXPECT_EQ(r.status, 400) << "a descriptor size that does not match the blob";
-  r = run(s, {"PUT", "/v2/r/manifests/x", manifest_for("config", {}),
+  r = run(s, {"PUT",
+              "/v2/r/manifests/x",
+              manifest_for("config", {}),
               {{"Content-Type", "application/vnd.oci.image.index.v1+json"}}});
   EXPECT_EQ(r.status, 400) << "Content-Type must match the body's mediaType";
   r = run(s, {"PUT", "/v2/r/manifests/x", R"({"schemaVersion":1,"fsLayers":[]})", {}});
@@ -133,7 +137,9 @@ TEST(Service, UploadResumesWithoutHashState) {
   Service again(*d, {});
   r = run(again, {"GET", loc, "", {}});
   EXPECT_EQ(header(r, "Range"), "0-5");
-  r = run(again, {"PUT", loc + "?digest=" + Digest::of("hello world").str(), "world",
+  r = run(again, {"PUT",
+                  loc + "?digest=" + Digest::of("hello world").str(),
+                  "world",
                   {{"Content-Range", "6-10"}}});
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(*d->get(layout::blob(Digest::of("hello world"))), "hello world");

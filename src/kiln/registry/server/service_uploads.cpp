@@ -328,8 +328,8 @@ Reply Service::upload(const Route& rt, const Request& req) {
   if (m_opt.max_blob_bytes > 0 && expect_len && size + *expect_len > m_opt.max_blob_bytes)
     return {error_response(Code::too_large, "blob larger than the registry's limit"), nullptr};
   if (auto free = m_driver.usage().free; expect_len && free >= 0 && *expect_len > free)
-    return {error_response(Code::too_large, fmt::format("{} bytes do not fit: {} are free",
-                                                        *expect_len, free)),
+    return {error_response(Code::too_large,
+                           fmt::format("{} bytes do not fit: {} are free", *expect_len, free)),
             nullptr};
   auto sink = upload_sink(rt.name, uuid, state, size, expect_len, finish, req.param("digest"));
   if (!sink)
