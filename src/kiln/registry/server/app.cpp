@@ -10,6 +10,7 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/registry/server/auth.hpp"
 #include "kiln/registry/server/gc.hpp"
+#include "kiln/registry/server/json_log.hpp"
 #include "kiln/registry/server/metrics.hpp"
 
 namespace kiln::registry::server {
@@ -90,6 +91,7 @@ class Impl final : public App {
       return {std::move(r), nullptr};
     }
     auto outcome = m_auth->check(req, required_access(rt, req));
+    req.user = outcome.user;
     if (!outcome.allowed) return {std::move(outcome.challenge), nullptr};
     return m_service->handle(rt, req);
   }

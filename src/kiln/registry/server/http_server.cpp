@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "kiln/base/log.hpp"
+#include "kiln/registry/server/json_log.hpp"
 #include "kiln/base/strings.hpp"
 
 namespace kiln::registry::server {
@@ -231,7 +231,8 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
     try {
       rep = s.handler(req);
     } catch (const std::exception& e) {
-      log::warn("registry: {} {}: {}", req.method, req.path, e.what());
+      json_log("error", {{"event", "exception"}, {"method", req.method}, {"path", req.path},
+                         {"error", e.what()}});
       rep = Reply{plain_error(500, "internal error"), nullptr};
     }
     Response resp = std::move(rep.response);
@@ -311,7 +312,8 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
     if (s.observer) {
       Exchange ex{&req, resp.status, bytes_in,
                   resp.head ? 0 : (resp.file ? resp.file_length : (int64_t)resp.body.size()),
-                  std::chrono::duration<double>(Clock::now() - started).count()};
+                  std::chrono::duration<double>(Clock::now() - started).count(), req.user,
+                  resp.error};
       s.observer(ex);
     }
     if (!ok || !keep) co_return;
@@ -334,7 +336,7 @@ void log_exception(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    log::warn("registry: connection: {}", ex.what());
+    json_log("error", {{"event", "connection"}, {"error", ex.what()}});
   }
 }
 
@@ -461,7 +463,7 @@ class Server final : public HttpServer {
       if (ec == asio::error::operation_aborted) co_return;
       if (ec) {
         // Out of descriptors or memory: back off rather than spin.
-        log::warn("registry: accept: {}", ec.message());
+        json_log("error", {{"event", "accept"}, {"error", ec.message()}});
         asio::steady_timer t(m_ioc, std::chrono::milliseconds(100));
         co_await t.async_wait(nothrow);
         continue;

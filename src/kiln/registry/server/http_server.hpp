@@ -35,6 +35,8 @@ struct Exchange {
   int64_t bytes_in = 0;
   int64_t bytes_out = 0;
   double seconds = 0;
+  std::string_view user;
+  std::string_view detail;  // Response::error
 };
 
 using Handler = std::function<Reply(const Request&)>;

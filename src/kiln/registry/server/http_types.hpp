@@ -24,7 +24,8 @@ struct Request {
   std::function<std::string_view(std::string_view)> header;  // "" when absent
   std::optional<int64_t> content_length;                     // nullopt: chunked or none
   bool chunked = false;
-  std::string remote;  // peer address, for logs
+  std::string remote;        // peer address, for logs
+  mutable std::string user;  // who authenticated, set by access control, for logs
 
   // The value of a query parameter ("" when absent), percent-decoded.
   std::string param(std::string_view key) const;
@@ -42,6 +43,8 @@ struct Response {
   int64_t file_length = 0;
   // HEAD: headers as for GET (Content-Length included), no body.
   bool head = false;
+  // What went wrong, for the error log (not sent).
+  std::string error;
 
   Response& set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

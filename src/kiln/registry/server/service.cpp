@@ -13,6 +13,7 @@ Response error_response(Code c, std::string_view detail) {
   Response r;
   r.status = code_info(c).status;
   r.body = error_body(c, detail);
+  r.error = detail.empty() ? std::string(code_info(c).name) : std::string(detail);
   r.set("Content-Type", "application/json");
   return r;
 }
