@@ -45,6 +45,20 @@ grep -q 'repository:t/app:pull' token.log || fail "no token asked for the source
 expect_eq "$ID" "$("$KILN" --root "$WORK/anon" inspect --format '{{.Id}}' "$TOKREG/t/app:1")" "anonymous pull"
 pass "token auth: wrong credentials refused, login, push, cross-repository copy, anonymous pull"
 
+# An identity token (what docker login stores as "identitytoken") is an OAuth2 refresh token:
+# kiln POSTs it for access tokens, and follows the rotation when the server renews it (the
+# tokens here live 3 s, so a slow push renews them).
+rt=$(curl -s -u alice:s3cret "http://127.0.0.1:$tport/token?service=kiln-test&offline_token=true" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
+printf '{"auths": {"%s": {"identitytoken": "%s"}}}' "$TOKREG" "$rt" >"$WORK/idtoken.json"
+"$KILN" push -q --authfile "$WORK/idtoken.json" app:1 "$TOKREG/oauth/app:1"
+grep -q 'POST grant=refresh_token user=alice' token.log || fail "no OAuth2 refresh_token grant: $(tail -5 token.log)"
+expect_eq "$ID" "$("$KILN" inspect --format '{{.Id}}' "docker://$TOKREG/oauth/app:1")" "pushed with an identity token"
+printf '{"auths": {"%s": {"identitytoken": "rt-alice-forged"}}}' "$TOKREG" >"$WORK/badtoken.json"
+expect_exit 6 "$KILN" push -q --authfile "$WORK/badtoken.json" app:1 "$TOKREG/oauth/app:2"
+expect_contains "$ERR" "refused the identity token"
+pass "OAuth2: an identity token is exchanged by POST (grant_type=refresh_token), a forged one is refused"
+
 # --- faults -----------------------------------------------------------------------------------
 start_distribution faults
 "$KILN" push -q app:1 "$REG/f/app:1"

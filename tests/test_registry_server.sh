@@ -66,6 +66,22 @@ hwm=$(awk '/VmHWM/ {print $2}' "/proc/$KREG_PID/status")
 ((hwm < 262144)) || fail "server peak memory ${hwm} kB under load"
 pass "load: $out; server peak RSS $((hwm / 1024)) MB"
 
+# --- defaults: no arguments serves ./registry-data on 127.0.0.1:5000 ----------------------------
+if python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 5000))" 2>/dev/null; then
+  mkdir -p defaults && (cd defaults && exec "$KILN" registry serve >log 2>&1) &
+  dpid=$!
+  cleanup_hooks+=("kill $dpid 2>/dev/null")
+  for i in $(seq 100); do curl -sf http://127.0.0.1:5000/v2/ >/dev/null && break; sleep 0.1; done
+  expect_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/v2/)" "kiln registry serve with no arguments"
+  [[ -d defaults/registry-data ]] || fail "no ./registry-data"
+  expect_contains "$(cat defaults/log)" "serving ./registry-data on http://127.0.0.1:5000"
+  kill "$dpid"
+  wait "$dpid" 2>/dev/null || true
+  pass "kiln registry serve with no arguments: ./registry-data on 127.0.0.1:5000"
+else
+  echo "note: port 5000 is taken here; the no-argument default is not checked"
+fi
+
 # --- read-only, TLS with client certificates -----------------------------------------------
 kill "$KREG_PID"
 wait "$KREG_PID" 2>/dev/null || true

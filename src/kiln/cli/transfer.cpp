@@ -2,6 +2,11 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "kiln/base/strings.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/oci/platform.hpp"
@@ -12,12 +17,101 @@
 
 namespace kiln::cli {
 
+namespace {
+
+// One line per layer, redrawn in place (at most ten times a second): bytes, total and rate
+// while it moves, then how long it took, or that the destination already had it.
+class ProgressView {
+ public:
+  void on(const image::CopyEvent& e) {
+    std::lock_guard lock(m_mu);
+    auto now = Clock::now();
+    std::string id = e.blob.digest.short_hex();
+    auto it = m_index.find(id);
+    if (it == m_index.end()) {
+      it = m_index.emplace(id, m_lines.size()).first;
+      m_lines.push_back(Line{id, e.action, e.blob.size, 0, now, 0, State::running});
+    }
+    Line& l = m_lines[it->second];
+    bool force = true;
+    switch (e.kind) {
+      case image::CopyEvent::blob_start:
+        l.start = now;
+        break;
+      case image::CopyEvent::blob_progress:
+        l.done = e.bytes;
+        force = false;
+        break;
+      case image::CopyEvent::blob_skipped:
+        l.state = State::exists;
+        break;
+      case image::CopyEvent::blob_done:
+        l.state = State::done;
+        l.done = std::max(l.done, l.total);
+        l.seconds = std::chrono::duration<double>(now - l.start).count();
+        break;
+    }
+    if (force || now - m_drawn_at > std::chrono::milliseconds(100)) draw(now);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class State { running, done, exists };
+  struct Line {
+    std::string id;
+    std::string action;
+    int64_t total;
+    int64_t done;
+    Clock::time_point start;
+    double seconds;
+    State state;
+  };
+
+  static std::string rate(int64_t bytes, double secs) {
+    return secs > 0.05 ? human_size(static_cast<int64_t>(bytes / secs)) + "/s" : "";
+  }
+
+  void draw(Clock::time_point now) {
+    std::string out;
+    if (m_drawn > 0) out += fmt::format("\x1b[{}A", m_drawn);
+    for (const auto& l : m_lines) {
+      std::string text;
+      switch (l.state) {
+        case State::exists:
+          text = fmt::format("{}  {:<12} {}", l.id, "exists", human_size(l.total));
+          break;
+        case State::done:
+          text = fmt::format("{}  {:<12} {} in {:.1f} s  {}", l.id, "done", human_size(l.total),
+                             l.seconds, rate(l.total, l.seconds));
+          break;
+        case State::running: {
+          double secs = std::chrono::duration<double>(now - l.start).count();
+          text = fmt::format("{}  {:<12} {} / {}  {}", l.id, l.action, human_size(l.done),
+                             human_size(l.total), rate(l.done, secs));
+          break;
+        }
+      }
+      out += "\r\x1b[2K" + text + "\n";
+    }
+    m_drawn = m_lines.size();
+    m_drawn_at = now;
+    std::fwrite(out.data(), 1, out.size(), stderr);
+    std::fflush(stderr);
+  }
+
+  std::mutex m_mu;
+  std::vector<Line> m_lines;
+  std::map<std::string, size_t> m_index;
+  size_t m_drawn = 0;
+  Clock::time_point m_drawn_at;
+};
+
+}  // namespace
+
 std::function<void(const image::CopyEvent&)> copy_progress(bool quiet) {
   if (quiet || !stderr_is_terminal()) return {};
-  return [](const image::CopyEvent& e) {
-    if (e.kind != image::CopyEvent::blob_start) return;
-    fmt::print(stderr, "Copying blob {} ({})\n", e.blob.digest.str().substr(0, 19), e.action);
-  };
+  auto view = std::make_shared<ProgressView>();
+  return [view](const image::CopyEvent& e) { view->on(e); };
 }
 
 Result<transport::OpenOptions> open_options(Context& ctx, bool need_store) {

@@ -25,10 +25,12 @@ inline constexpr int64_t k_max_manifest_bytes = 4 << 20;
 inline constexpr int64_t k_max_config_bytes = 16 << 20;
 inline constexpr size_t k_max_layers = 1000;
 
+// Progress of a copy, reported from the threads that move layers (several at once).
 struct CopyEvent {
-  enum Kind { blob_start, blob_skipped, blob_done } kind;
+  enum Kind { blob_start, blob_progress, blob_skipped, blob_done } kind;
   oci::Descriptor blob;  // as the source has it
   std::string action;    // "copy", "decompress", "compress to zstd", ...
+  int64_t bytes = 0;     // blob_progress: source bytes read so far
 };
 
 struct CopyOptions {

@@ -16,6 +16,7 @@ struct LayerPlan {
 struct LayerOutcome {
   oci::Descriptor to;              // as the sink has it
   int64_t uncompressed_size = -1;  // when known
+  bool existed = false;            // the sink had it: nothing moved
 };
 
 // Copies, decompresses or recompresses one layer into the sink.
@@ -25,7 +26,9 @@ Result<LayerOutcome> transfer_layer(Source& src, Sink& dst, const LayerPlan& pla
 // A reader of the source's blob, verified unless the source is trusted.
 class BlobStream {
  public:
-  static Result<BlobStream> open(Source& src, const oci::Descriptor& d);
+  // progress, when set, is called with the bytes read so far (every 256 KiB at most).
+  static Result<BlobStream> open(Source& src, const oci::Descriptor& d,
+                                 std::function<void(int64_t)> progress = {});
   io::Reader& reader() { return m_verify ? *m_verify : *m_raw; }
 
  private:

@@ -135,36 +135,63 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
     std::string realm = c.param("realm");
     if (realm.empty())
       return failf(Errc::unauthorized, "registry {}: Bearer challenge without realm", m_host);
-    std::string q = realm + (realm.find('?') == std::string::npos ? "?" : "&");
-    if (auto svc = c.param("service"); !svc.empty()) q += "service=" + net::url_escape(svc) + "&";
     std::vector<std::string> scopes;
     if (!scope.empty()) scopes.push_back(scope);
     if (auto s = c.param("scope"); !s.empty() && s != scope) scopes.push_back(s);
+    std::vector<std::string> each;  // several scopes may be joined by spaces
     for (const auto& s : scopes) {
-      // Several scopes may be joined by spaces: each is its own parameter.
       size_t i = 0;
       while (i <= s.size()) {
         size_t j = s.find(' ', i);
         if (j == std::string::npos) j = s.size();
-        if (j > i) q += "scope=" + net::url_escape(s.substr(i, j - i)) + "&";
+        if (j > i) each.push_back(s.substr(i, j - i));
         i = j + 1;
       }
     }
-    q.pop_back();
+    std::string service = c.param("service");
+    if (m_refresh_token.empty() && m_creds && m_creds->username == "<token>")
+      m_refresh_token = m_creds->password;
     net::Request req;
-    req.url = q;
-    if (m_creds && m_creds->username != "<token>")
-      req.headers.add("Authorization",
-                      "Basic " + net::base64_encode(m_creds->username + ":" + m_creds->password));
+    if (!m_refresh_token.empty()) {
+      // An identity token (docker login's "identitytoken") is an OAuth2 refresh token: POST
+      // it to the realm for an access token (Docker's token spec, "OAuth2 Token Authentication").
+      std::string form = "grant_type=refresh_token&client_id=kiln&refresh_token=" +
+                         net::url_escape(m_refresh_token);
+      if (!service.empty()) form += "&service=" + net::url_escape(service);
+      std::string joined;
+      for (const auto& s : each) joined += (joined.empty() ? "" : " ") + s;
+      if (!joined.empty()) form += "&scope=" + net::url_escape(joined);
+      req.method = "POST";
+      req.url = realm;
+      req.headers.add("Content-Type", "application/x-www-form-urlencoded");
+      req.body_data = std::move(form);
+    } else {
+      std::string q = realm + (realm.find('?') == std::string::npos ? "?" : "&");
+      if (!service.empty()) q += "service=" + net::url_escape(service) + "&";
+      for (const auto& s : each) q += "scope=" + net::url_escape(s) + "&";
+      q.pop_back();
+      req.url = q;
+      if (m_creds)
+        req.headers.add("Authorization",
+                        "Basic " + net::base64_encode(m_creds->username + ":" + m_creds->password));
+    }
     auto resp = KILN_TRY_CTX(perform(req), fmt::format("registry {}: token", m_host));
     if (resp.status == 401 || resp.status == 403)
       return failf(Errc::unauthorized, "registry {}: the token server refused {} ({})", m_host,
-                   m_creds ? "the credentials" : "anonymous access", describe_error(resp));
+                   !m_refresh_token.empty() ? "the identity token"
+                   : m_creds                ? "the credentials"
+                                            : "anonymous access",
+                   describe_error(resp));
     if (resp.status != 200)
       return failf(Errc::io, "registry {}: token server: {}", m_host, describe_error(resp));
     json j = json::parse(resp.body, nullptr, false);
     std::string token;
-    if (!j.is_discarded() && j.is_object()) token = j.value("token", j.value("access_token", ""));
+    if (!j.is_discarded() && j.is_object()) {
+      token = j.value("token", j.value("access_token", ""));
+      // A server may rotate the refresh token: the next renewal uses the new one.
+      if (!m_refresh_token.empty() && j.contains("refresh_token") && j["refresh_token"].is_string())
+        m_refresh_token = j["refresh_token"].get<std::string>();
+    }
     if (token.empty())
       return failf(Errc::corrupt, "registry {}: the token server sent no token", m_host);
     int64_t expires = j.is_object() && j.contains("expires_in") && j["expires_in"].is_number()

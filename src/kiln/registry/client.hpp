@@ -74,6 +74,7 @@ class Registry {
   };
   std::map<std::string, Token> m_tokens;  // by scope
   std::string m_basic;                    // Authorization for Basic registries
+  std::string m_refresh_token;            // OAuth2: the identity token, renewed by the server
   bool m_creds_loaded = false;
   std::optional<Credentials> m_creds;
 };

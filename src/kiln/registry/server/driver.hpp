@@ -58,6 +58,8 @@ class Driver {
   virtual Result<std::string> get(std::string_view key) const = 0;
   // Atomically creates or replaces key with data, durably.
   virtual Status put(std::string_view key, std::string_view data) = 0;
+  // As put, atomic but not durable: a crash may lose it (scratch state such as upload info).
+  virtual Status put_volatile(std::string_view key, std::string_view data) = 0;
   virtual Result<Stat> stat(std::string_view key) const = 0;  // not_found when absent
   // The names directly under prefix (files and directories), sorted. A missing prefix is empty.
   virtual Result<std::vector<std::string>> list(std::string_view prefix) const = 0;

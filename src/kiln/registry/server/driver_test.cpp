@@ -49,6 +49,14 @@ TEST_P(DriverSuite, PutGetReplace) {
   EXPECT_TRUE(d().stat("a/b")->dir);
 }
 
+TEST_P(DriverSuite, PutVolatileIsAtomicToo) {
+  ASSERT_TRUE(d().put_volatile("x/y", "scratch"));
+  EXPECT_EQ(*d().get("x/y"), "scratch");
+  ASSERT_TRUE(d().put_volatile("x/y", "more"));
+  EXPECT_EQ(*d().get("x/y"), "more");
+  EXPECT_EQ(*d().list("x"), std::vector<std::string>{"y"}) << "no temporary files left behind";
+}
+
 TEST_P(DriverSuite, MissingIsNotFound) {
   EXPECT_EQ(d().get("nope").error().code(), Errc::not_found);
   EXPECT_EQ(d().stat("nope/x").error().code(), Errc::not_found);

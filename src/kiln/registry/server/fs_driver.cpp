@@ -68,11 +68,11 @@ class FsDriver final : public Driver {
   }
 
   Status put(std::string_view key, std::string_view data) override {
-    auto dir = make_parents(key);
-    if (!dir) return std::unexpected(dir.error());
-    std::string_view name = key.substr(key.rfind('/') + 1);
-    if (auto st = os::write_file_atomic(*dir, name, data, 0644, true); !st) return st;
-    return dir->fsync();
+    return write(key, data, true);
+  }
+
+  Status put_volatile(std::string_view key, std::string_view data) override {
+    return write(key, data, false);
   }
 
   Result<Stat> stat(std::string_view key) const override {
@@ -137,6 +137,14 @@ class FsDriver final : public Driver {
   }
 
  private:
+  Status write(std::string_view key, std::string_view data, bool durable) {
+    auto dir = make_parents(key);
+    if (!dir) return std::unexpected(dir.error());
+    std::string_view name = key.substr(key.rfind('/') + 1);
+    if (auto st = os::write_file_atomic(*dir, name, data, 0644, durable); !st) return st;
+    return durable ? dir->fsync() : Status{};
+  }
+
   // Creates the directories above key and returns the innermost one.
   Result<os::Dir> make_parents(std::string_view key) const {
     std::string_view parent = parent_of(key);

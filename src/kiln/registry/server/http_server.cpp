@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "kiln/registry/server/json_log.hpp"
 #include "kiln/base/strings.hpp"
+#include "kiln/registry/server/json_log.hpp"
 
 namespace kiln::registry::server {
 namespace {
@@ -231,7 +231,9 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
     try {
       rep = s.handler(req);
     } catch (const std::exception& e) {
-      json_log("error", {{"event", "exception"}, {"method", req.method}, {"path", req.path},
+      json_log("error", {{"event", "exception"},
+                         {"method", req.method},
+                         {"path", req.path},
                          {"error", e.what()}});
       rep = Reply{plain_error(500, "internal error"), nullptr};
     }
@@ -310,9 +312,12 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
     if (resp.status >= 500) keep = keep && resp.status != 503;
     bool ok = co_await write_response(stream, resp, keep, s.opt, version);
     if (s.observer) {
-      Exchange ex{&req, resp.status, bytes_in,
+      Exchange ex{&req,
+                  resp.status,
+                  bytes_in,
                   resp.head ? 0 : (resp.file ? resp.file_length : (int64_t)resp.body.size()),
-                  std::chrono::duration<double>(Clock::now() - started).count(), req.user,
+                  std::chrono::duration<double>(Clock::now() - started).count(),
+                  req.user,
                   resp.error};
       s.observer(ex);
     }

@@ -53,6 +53,10 @@ class MemDriver final : public Driver {
     return {};
   }
 
+  Status put_volatile(std::string_view key, std::string_view data) override {
+    return put(key, data);
+  }
+
   Result<Stat> stat(std::string_view key) const override {
     std::lock_guard lock(m_mu);
     auto it = m_values.find(std::string(key));

@@ -150,7 +150,8 @@ Response Service::upload_status(const std::string& name, const std::string& uuid
 Result<std::string> Service::new_upload(const std::string& name) {
   std::string uuid = random_id();
   nlohmann::json info{{"repo", name}, {"started", static_cast<int64_t>(::time(nullptr))}};
-  if (auto st = m_driver.put(layout::upload_info(uuid), info.dump()); !st)
+  // Not durable: a crash before the first byte arrives loses only an empty session.
+  if (auto st = m_driver.put_volatile(layout::upload_info(uuid), info.dump()); !st)
     return std::unexpected(st.error());
   auto out = m_driver.append(layout::upload_data(uuid));
   if (!out) return std::unexpected(out.error());
