@@ -1,5 +1,8 @@
 #include "kiln/registry/client.hpp"
 
+#include "kiln/base/log.hpp"
+#include "kiln/registry/settings.hpp"
+
 #include <unistd.h>
 
 #include <thread>
@@ -101,7 +104,29 @@ Result<std::unique_ptr<Registry>> Registry::open(const std::string& host, const 
   Options o = opts;
   if (const char* t = std::getenv("KILN_REGISTRY_STALL_TIMEOUT"); t && std::atoi(t) > 0)
     o.stall_timeout_s = std::atoi(t);
-  return std::unique_ptr<Registry>(new Registry(host, base, std::move(o)));
+  bool probe = false;
+  if (!is_loopback(host)) {
+    auto settings = load_settings();
+    if (!settings) return std::unexpected(settings.error());
+    if (is_insecure(*settings, host)) {
+      // An insecure registry (settings.hpp): HTTPS without verification, or plain HTTP when
+      // it does not speak TLS, as docker treats its insecure-registries.
+      if (!o.tls_verify) o.tls_verify = false;
+      probe = true;
+    }
+    // --tls-verify=false allows plain HTTP too, as skopeo's does.
+    if (o.tls_verify == false) probe = true;
+  }
+  auto r = std::unique_ptr<Registry>(new Registry(host, base, std::move(o)));
+  if (probe) {
+    net::Request req;
+    req.url = r->m_base + "/v2/";
+    if (!r->perform(req)) {
+      r->m_base = "http://" + api;
+      log::debug("registry {}: no TLS here; plain HTTP (an insecure registry)", host);
+    }
+  }
+  return r;
 }
 
 Status Registry::authorize(const std::string& scope, const net::Response& challenge,
