@@ -1,8 +1,7 @@
 #include "kiln/archive/tar.hpp"
+#include "kiln/archive/libarchive.hpp"
 #include "kiln/base/buffer.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <cstring>
@@ -17,23 +16,24 @@ class LibarchiveReader final : public TarReader {
  public:
   explicit LibarchiveReader(io::Reader& src) : m_src(src) {}
   ~LibarchiveReader() override {
-    if (m_a) archive_read_free(m_a);
+    if (m_a) la().archive_read_free(m_a);
   }
 
   Status init(bool any_filter = false) {
-    m_a = archive_read_new();
+    m_a = la().archive_read_new();
     m_pad_tail = !any_filter;
-    if (any_filter) archive_read_support_filter_all(m_a);
-    archive_read_support_format_tar(m_a);
-    archive_read_support_format_empty(m_a);
-    if (archive_read_open(m_a, this, nullptr, &LibarchiveReader::read_cb, nullptr) != ARCHIVE_OK)
+    if (any_filter) la().archive_read_support_filter_all(m_a);
+    la().archive_read_support_format_tar(m_a);
+    la().archive_read_support_format_empty(m_a);
+    if (la().archive_read_open(m_a, this, nullptr, &LibarchiveReader::read_cb, nullptr) !=
+        ARCHIVE_OK)
       return error("open tar stream");
     return {};
   }
 
   Result<std::optional<Entry>> next() override {
     archive_entry* e = nullptr;
-    int rc = archive_read_next_header(m_a, &e);
+    int rc = la().archive_read_next_header(m_a, &e);
     if (rc == ARCHIVE_EOF) return std::optional<Entry>();
     if (rc < ARCHIVE_WARN) return error("read tar header");
     ++m_count;
@@ -41,7 +41,7 @@ class LibarchiveReader final : public TarReader {
   }
 
   Result<size_t> read(void* buf, size_t size) override {
-    la_ssize_t n = archive_read_data(m_a, buf, size);
+    la_ssize_t n = la().archive_read_data(m_a, buf, size);
     if (n < 0) return error("read tar entry data");
     return static_cast<size_t>(n);
   }
@@ -52,7 +52,7 @@ class LibarchiveReader final : public TarReader {
     auto n = self->m_src.read(self->m_buf.data(), self->m_buf.size());
     if (!n) {
       self->m_src_error = std::move(n.error());
-      archive_set_error(a, EIO, "%s", self->m_src_error->message().c_str());
+      la().archive_set_error(a, EIO, "%s", self->m_src_error->message().c_str());
       return -1;
     }
     self->m_total += *n;
@@ -75,7 +75,7 @@ class LibarchiveReader final : public TarReader {
       Error e = *m_src_error;
       return std::unexpected(std::move(e));
     }
-    const char* msg = archive_error_string(m_a);
+    const char* msg = la().archive_error_string(m_a);
     std::string m = msg ? msg : "unknown error";
     if (m == "Unrecognized archive format")
       m = "not a tar archive";
@@ -86,11 +86,11 @@ class LibarchiveReader final : public TarReader {
 
   static Entry convert(archive_entry* e) {
     Entry out;
-    const char* p = archive_entry_pathname(e);
+    const char* p = la().archive_entry_pathname(e);
     out.path = p ? p : "";
-    const char* hl = archive_entry_hardlink(e);
-    const char* sl = archive_entry_symlink(e);
-    mode_t ft = archive_entry_filetype(e);
+    const char* hl = la().archive_entry_hardlink(e);
+    const char* sl = la().archive_entry_symlink(e);
+    mode_t ft = la().archive_entry_filetype(e);
     if (hl) {
       out.type = EntryType::hardlink;
       out.linkname = hl;
@@ -107,21 +107,21 @@ class LibarchiveReader final : public TarReader {
       out.type = EntryType::fifo;
     else
       out.type = EntryType::file;
-    out.mode = archive_entry_perm(e) & 07777;
-    out.uid = static_cast<uint32_t>(archive_entry_uid(e));
-    out.gid = static_cast<uint32_t>(archive_entry_gid(e));
-    if (const char* u = archive_entry_uname(e)) out.uname = u;
-    if (const char* g = archive_entry_gname(e)) out.gname = g;
-    out.size = out.type == EntryType::file ? archive_entry_size(e) : 0;
-    out.mtime = archive_entry_mtime(e);
-    out.mtime_nsec = static_cast<int32_t>(archive_entry_mtime_nsec(e));
-    out.devmajor = static_cast<uint32_t>(archive_entry_rdevmajor(e));
-    out.devminor = static_cast<uint32_t>(archive_entry_rdevminor(e));
-    archive_entry_xattr_reset(e);
+    out.mode = la().archive_entry_perm(e) & 07777;
+    out.uid = static_cast<uint32_t>(la().archive_entry_uid(e));
+    out.gid = static_cast<uint32_t>(la().archive_entry_gid(e));
+    if (const char* u = la().archive_entry_uname(e)) out.uname = u;
+    if (const char* g = la().archive_entry_gname(e)) out.gname = g;
+    out.size = out.type == EntryType::file ? la().archive_entry_size(e) : 0;
+    out.mtime = la().archive_entry_mtime(e);
+    out.mtime_nsec = static_cast<int32_t>(la().archive_entry_mtime_nsec(e));
+    out.devmajor = static_cast<uint32_t>(la().archive_entry_rdevmajor(e));
+    out.devminor = static_cast<uint32_t>(la().archive_entry_rdevminor(e));
+    la().archive_entry_xattr_reset(e);
     const char* name;
     const void* value;
     size_t size;
-    while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
+    while (la().archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
       out.xattrs[name] = std::string(static_cast<const char*>(value), size);
     return out;
   }
@@ -144,65 +144,66 @@ class LibarchiveWriter final : public TarWriter {
     // on close; discard that instead of writing it to the destination.
     if (!m_finished) {
       m_discard = true;
-      archive_write_close(m_a);
+      la().archive_write_close(m_a);
     }
-    archive_write_free(m_a);
+    la().archive_write_free(m_a);
   }
 
   Status init() {
-    m_a = archive_write_new();
-    archive_write_set_format_pax_restricted(m_a);
-    archive_write_set_format_option(m_a, "pax", "xattrheader", "SCHILY");
-    archive_write_set_bytes_per_block(m_a, 0);
-    archive_write_set_bytes_in_last_block(m_a, 1);
-    if (archive_write_open(m_a, this, nullptr, &LibarchiveWriter::write_cb, nullptr) != ARCHIVE_OK)
+    m_a = la().archive_write_new();
+    la().archive_write_set_format_pax_restricted(m_a);
+    la().archive_write_set_format_option(m_a, "pax", "xattrheader", "SCHILY");
+    la().archive_write_set_bytes_per_block(m_a, 0);
+    la().archive_write_set_bytes_in_last_block(m_a, 1);
+    if (la().archive_write_open(m_a, this, nullptr, &LibarchiveWriter::write_cb, nullptr) !=
+        ARCHIVE_OK)
       return error("open tar writer");
     return {};
   }
 
   Status add(const Entry& in) override {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, in.path.c_str());
+    archive_entry* e = la().archive_entry_new();
+    la().archive_entry_set_pathname(e, in.path.c_str());
     switch (in.type) {
       case EntryType::file:
-        archive_entry_set_filetype(e, AE_IFREG);
+        la().archive_entry_set_filetype(e, AE_IFREG);
         break;
       case EntryType::dir:
-        archive_entry_set_filetype(e, AE_IFDIR);
+        la().archive_entry_set_filetype(e, AE_IFDIR);
         break;
       case EntryType::symlink:
-        archive_entry_set_filetype(e, AE_IFLNK);
-        archive_entry_set_symlink(e, in.linkname.c_str());
+        la().archive_entry_set_filetype(e, AE_IFLNK);
+        la().archive_entry_set_symlink(e, in.linkname.c_str());
         break;
       case EntryType::hardlink:
-        archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_hardlink(e, in.linkname.c_str());
+        la().archive_entry_set_filetype(e, AE_IFREG);
+        la().archive_entry_set_hardlink(e, in.linkname.c_str());
         break;
       case EntryType::chardev:
-        archive_entry_set_filetype(e, AE_IFCHR);
+        la().archive_entry_set_filetype(e, AE_IFCHR);
         break;
       case EntryType::blockdev:
-        archive_entry_set_filetype(e, AE_IFBLK);
+        la().archive_entry_set_filetype(e, AE_IFBLK);
         break;
       case EntryType::fifo:
-        archive_entry_set_filetype(e, AE_IFIFO);
+        la().archive_entry_set_filetype(e, AE_IFIFO);
         break;
     }
-    archive_entry_set_perm(e, in.mode & 07777);
-    archive_entry_set_uid(e, in.uid);
-    archive_entry_set_gid(e, in.gid);
-    if (!in.uname.empty()) archive_entry_set_uname(e, in.uname.c_str());
-    if (!in.gname.empty()) archive_entry_set_gname(e, in.gname.c_str());
-    archive_entry_set_size(e, in.type == EntryType::file ? in.size : 0);
-    archive_entry_set_mtime(e, in.mtime, in.mtime_nsec);
+    la().archive_entry_set_perm(e, in.mode & 07777);
+    la().archive_entry_set_uid(e, in.uid);
+    la().archive_entry_set_gid(e, in.gid);
+    if (!in.uname.empty()) la().archive_entry_set_uname(e, in.uname.c_str());
+    if (!in.gname.empty()) la().archive_entry_set_gname(e, in.gname.c_str());
+    la().archive_entry_set_size(e, in.type == EntryType::file ? in.size : 0);
+    la().archive_entry_set_mtime(e, in.mtime, in.mtime_nsec);
     if (in.type == EntryType::chardev || in.type == EntryType::blockdev) {
-      archive_entry_set_rdevmajor(e, in.devmajor);
-      archive_entry_set_rdevminor(e, in.devminor);
+      la().archive_entry_set_rdevmajor(e, in.devmajor);
+      la().archive_entry_set_rdevminor(e, in.devminor);
     }
     for (const auto& [k, v] : in.xattrs)
-      archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
-    int rc = archive_write_header(m_a, e);
-    archive_entry_free(e);
+      la().archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
+    int rc = la().archive_write_header(m_a, e);
+    la().archive_entry_free(e);
     if (rc < ARCHIVE_WARN) return error(fmt::format("write tar header for {}", in.path));
     return {};
   }
@@ -210,7 +211,7 @@ class LibarchiveWriter final : public TarWriter {
   Status write_data(const void* buf, size_t size) override {
     const char* p = static_cast<const char*>(buf);
     while (size > 0) {
-      la_ssize_t n = archive_write_data(m_a, p, size);
+      la_ssize_t n = la().archive_write_data(m_a, p, size);
       if (n < 0) return error("write tar data");
       if (n == 0) return fail(Errc::internal, "write tar data: more bytes than the header's size");
       p += n;
@@ -220,7 +221,7 @@ class LibarchiveWriter final : public TarWriter {
   }
 
   Status finish() override {
-    if (archive_write_close(m_a) != ARCHIVE_OK) return error("finish tar stream");
+    if (la().archive_write_close(m_a) != ARCHIVE_OK) return error("finish tar stream");
     m_finished = true;
     return {};
   }
@@ -232,7 +233,7 @@ class LibarchiveWriter final : public TarWriter {
     auto st = self->m_dst.write(buf, size);
     if (!st) {
       self->m_dst_error = std::move(st.error());
-      archive_set_error(a, EIO, "%s", self->m_dst_error->message().c_str());
+      la().archive_set_error(a, EIO, "%s", self->m_dst_error->message().c_str());
       return -1;
     }
     return static_cast<la_ssize_t>(size);
@@ -243,7 +244,7 @@ class LibarchiveWriter final : public TarWriter {
       Error e = *m_dst_error;
       return std::unexpected(std::move(e));
     }
-    const char* msg = archive_error_string(m_a);
+    const char* msg = la().archive_error_string(m_a);
     return failf(Errc::io, "{}: {}", what, msg ? msg : "unknown error");
   }
 
@@ -277,18 +278,21 @@ std::string_view entry_type_name(EntryType t) {
 }
 
 Result<std::unique_ptr<TarReader>> TarReader::open(io::Reader& src) {
+  KILN_TRY(load_libarchive());
   auto r = std::make_unique<LibarchiveReader>(src);
   KILN_TRY(r->init());
   return std::unique_ptr<TarReader>(std::move(r));
 }
 
 Result<std::unique_ptr<TarReader>> TarReader::open_compressed(io::Reader& src) {
+  KILN_TRY(load_libarchive());
   auto r = std::make_unique<LibarchiveReader>(src);
   KILN_TRY(r->init(true));
   return std::unique_ptr<TarReader>(std::move(r));
 }
 
 Result<std::unique_ptr<TarWriter>> TarWriter::open(io::Writer& dst) {
+  KILN_TRY(load_libarchive());
   auto w = std::make_unique<LibarchiveWriter>(dst);
   KILN_TRY(w->init());
   return std::unique_ptr<TarWriter>(std::move(w));
