@@ -92,13 +92,19 @@ CFG
   local pid=$!
   cleanup_hooks+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
   REG=127.0.0.1:$port
-  local i
+  wait_listening "$port" "$pid" "$d/log" docker-registry
+}
+
+# wait_listening PORT PID LOG NAME: until something accepts on 127.0.0.1:PORT; fails with the
+# log's tail when PID exits first or nothing listens within 10 s.
+wait_listening() {
+  local port=$1 pid=$2 log=$3 name=$4 i
   for i in $(seq 100); do
     python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || fail "docker-registry exited: $(tail -3 "$d/log")"
+    kill -0 "$pid" 2>/dev/null || fail "$name exited: $(tail -3 "$log")"
     sleep 0.1
   done
-  fail "docker-registry did not listen on $REG"
+  fail "$name did not listen on port $port"
 }
 
 # start_kiln_registry NAME [ARGS...]: `kiln registry serve` on a free loopback port with its own
@@ -116,11 +122,17 @@ start_kiln_registry() {
   KREG_PID=$!
   cleanup_hooks+=("kill -9 $KREG_PID 2>/dev/null; wait $KREG_PID 2>/dev/null")
   KREG=127.0.0.1:$port
-  local i
-  for i in $(seq 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && return 0
-    kill -0 "$KREG_PID" 2>/dev/null || fail "kiln registry serve exited: $(tail -3 "$d/log")"
-    sleep 0.1
-  done
-  fail "kiln registry serve did not listen on $KREG"
+  wait_listening "$port" "$KREG_PID" "$d/log" "kiln registry serve"
+}
+
+# app_image: the small image most registry tests move: busybox base:1 and app:1 built on it
+# (RUN writes /built, COPY adds /f, CMD cats /built); sets DIGEST and ID of app:1.
+app_image() {
+  busybox_rootfs
+  "$KILN" import rootfs base:1 >/dev/null
+  mkdir -p "$WORK/ctx" && echo hi >"$WORK/ctx/f"
+  printf 'FROM base:1\nRUN echo built >/built\nCOPY f /f\nCMD ["cat", "/built"]\n' >"$WORK/ctx/Dockerfile"
+  "$KILN" build -q -t app:1 "$WORK/ctx" >/dev/null
+  DIGEST=$("$KILN" images --no-trunc --format '{{.Digest}}' app:1)
+  ID=$("$KILN" inspect --format '{{.Id}}' app:1)
 }

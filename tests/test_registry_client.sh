@@ -4,13 +4,7 @@
 # clear errors.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-busybox_rootfs
-"$KILN" import rootfs base:1 >/dev/null
-mkdir ctx && echo hi >ctx/f
-printf 'FROM base:1\nRUN echo built >/built\nCOPY f /f\nCMD ["cat", "/built"]\n' >ctx/Dockerfile
-"$KILN" build -q -t app:1 ctx >/dev/null
-DIGEST=$("$KILN" images --no-trunc --format '{{.Digest}}' app:1)
-ID=$("$KILN" inspect --format '{{.Id}}' app:1)
+app_image
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # --- no auth ---------------------------------------------------------------------------------

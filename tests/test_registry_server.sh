@@ -16,13 +16,7 @@ out=$(python3 "$KILN_SRC/tests/tools/oci_conformance.py" "http://$KREG") || fail
 pass "OCI distribution spec checks: $(tail -1 <<<"$out")"
 
 # --- interop: kiln, skopeo ------------------------------------------------------------------------
-busybox_rootfs
-"$KILN" import rootfs base:1 >/dev/null
-mkdir ctx && echo hi >ctx/f
-printf 'FROM base:1\nRUN echo built >/built\nCOPY f /f\nCMD ["cat", "/built"]\n' >ctx/Dockerfile
-"$KILN" build -q -t app:1 ctx >/dev/null
-DIGEST=$("$KILN" images --no-trunc --format '{{.Digest}}' app:1)
-ID=$("$KILN" inspect --format '{{.Id}}' app:1)
+app_image
 "$KILN" push -q app:1 "$KREG/team/app:1"
 expect_eq "$DIGEST" "$(skopeo inspect --tls-verify=false "docker://$KREG/team/app:1" | jq_ 'd["Digest"]')" \
   "skopeo reads what kiln pushed"

@@ -3,13 +3,7 @@
 # to kiln's registry and pulls what kiln pushed; digests and image IDs equal.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-busybox_rootfs
-"$KILN" import rootfs base:1 >/dev/null
-mkdir ctx && echo hi >ctx/f
-printf 'FROM base:1\nRUN echo built >/built\nCOPY f /f\nCMD ["cat", "/built"]\n' >ctx/Dockerfile
-"$KILN" build -q -t app:1 ctx >/dev/null
-DIGEST=$("$KILN" images --no-trunc --format '{{.Digest}}' app:1)
-ID=$("$KILN" inspect --format '{{.Id}}' app:1)
+app_image
 start_kiln_registry main
 "$KILN" push -q app:1 "$KREG/team/app:1"
 

@@ -4,12 +4,7 @@
 # survives), offline gc refused beside a running server, and online gc while pushes continue.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-busybox_rootfs
-"$KILN" import rootfs base:1 >/dev/null
-mkdir ctx && echo hi >ctx/f
-printf 'FROM base:1\nRUN echo built >/built\nCOPY f /f\nCMD ["cat", "/built"]\n' >ctx/Dockerfile
-"$KILN" build -q -t app:1 ctx >/dev/null
-DIGEST=$("$KILN" images --no-trunc --format '{{.Digest}}' app:1)
+app_image
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 PU=$KILN_SRC/tests/tools/partial_upload.py
 

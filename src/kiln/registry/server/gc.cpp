@@ -12,26 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Result<std::vector<std::string>> repositories(Driver& d) {
-  std::vector<std::string> names;
-  std::vector<std::string> todo{""};
-  while (!todo.empty()) {
-    std::string prefix = std::move(todo.back());
-    todo.pop_back();
-    auto children = d.list(prefix.empty() ? layout::repos() : layout::repo(prefix));
-    if (!children) return std::unexpected(children.error());
-    bool is_repo = false;
-    for (const auto& c : *children) {
-      if (layout::is_repo_entry(c))
-        is_repo = true;
-      else if (!c.starts_with("_"))
-        todo.push_back(prefix.empty() ? c : prefix + "/" + c);
-    }
-    if (is_repo) names.push_back(prefix);
-  }
-  return names;
-}
-
 std::vector<Digest> digests_in(Driver& d, const std::string& dir) {
   std::vector<Digest> out;
   if (auto names = d.list(dir))
@@ -90,7 +70,7 @@ Result<GcReport> collect_garbage(Driver& d, const GcRequest& req) {
   } end{req.online};
 
   // Mark.
-  auto repos = repositories(d);
+  auto repos = layout::list_repositories(d);
   if (!repos) return std::unexpected(repos.error());
   Marker mark{d, {}};
   struct RepoPlan {

@@ -50,6 +50,24 @@ constexpr bool is_tls(beast::ssl_stream<beast::tcp_stream>*) {
   return true;
 }
 
+// Waits until the socket is ready to read or write, at most timeout; false on timeout or
+// error. The timer cancels the wait (both run on the connection's strand).
+asio::awaitable<bool> wait_ready(tcp::socket& sock, tcp::socket::wait_type what,
+                                 std::chrono::seconds timeout) {
+  asio::steady_timer timer(sock.get_executor());
+  bool expired = false;
+  timer.expires_after(timeout);
+  timer.async_wait([&](boost::system::error_code ec) {
+    if (!ec) {
+      expired = true;
+      sock.cancel();
+    }
+  });
+  auto [ec] = co_await sock.async_wait(what, nothrow);
+  timer.cancel();
+  co_return !ec && !expired;
+}
+
 // Sends [offset, offset+length) of a stored value: sendfile() on plain TCP when the driver
 // gives an fd, else reads and writes through the stream.
 template <class Stream>
@@ -60,7 +78,6 @@ asio::awaitable<bool> send_file(Stream& stream, const Response& r, const HttpOpt
   if (!is_tls(static_cast<Stream*>(nullptr)) && r.file->fd() >= 0) {
     auto& sock = raw_socket(stream);
     sock.native_non_blocking(true);
-    asio::steady_timer timer(sock.get_executor());
     while (off < end) {
       off_t o = off;
       ssize_t n = ::sendfile(sock.native_handle(), r.file->fd(), &o,
@@ -72,17 +89,7 @@ asio::awaitable<bool> send_file(Stream& stream, const Response& r, const HttpOpt
       if (n == 0) co_return false;  // the file shrank: cannot happen to an immutable blob
       if (errno == EINTR) continue;
       if (errno != EAGAIN) co_return false;
-      bool expired = false;
-      timer.expires_after(opt.io_timeout);
-      timer.async_wait([&](boost::system::error_code ec) {
-        if (!ec) {
-          expired = true;
-          sock.cancel();
-        }
-      });
-      auto [ec] = co_await sock.async_wait(tcp::socket::wait_write, nothrow);
-      timer.cancel();
-      if (ec || expired) co_return false;
+      if (!co_await wait_ready(sock, tcp::socket::wait_write, opt.io_timeout)) co_return false;
     }
     co_return true;
   }
@@ -136,7 +143,6 @@ asio::awaitable<size_t> read_direct(beast::tcp_stream& stream, char* p, size_t w
   int fd = sock.native_handle();
   int lowat = static_cast<int>(std::min<size_t>(want, 512 * 1024));
   ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
-  asio::steady_timer timer(sock.get_executor());
   size_t got = 0;
   for (;;) {
     ssize_t n = ::recv(fd, p + got, want - got, 0);
@@ -148,17 +154,7 @@ asio::awaitable<size_t> read_direct(beast::tcp_stream& stream, char* p, size_t w
     if (n == 0) break;
     if (errno == EINTR) continue;
     if (errno != EAGAIN || got > 0) break;
-    bool expired = false;
-    timer.expires_after(opt.io_timeout);
-    timer.async_wait([&](boost::system::error_code ec) {
-      if (!ec) {
-        expired = true;
-        sock.cancel();
-      }
-    });
-    auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, nothrow);
-    timer.cancel();
-    if (ec || expired) break;
+    if (!co_await wait_ready(sock, tcp::socket::wait_read, opt.io_timeout)) break;
   }
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);

@@ -17,7 +17,10 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "kiln/digest/digest.hpp"
+#include "kiln/registry/server/driver.hpp"
 
 namespace kiln::registry::server::layout {
 
@@ -74,5 +77,9 @@ inline std::string upload_info(std::string_view uuid) {
 inline bool is_repo_entry(std::string_view child) {
   return child == "_layers" || child == "_manifests";
 }
+
+// Every repository name, sorted: walks repositories/, where a directory holding _layers or
+// _manifests is a repository and the others are path prefixes of repositories.
+Result<std::vector<std::string>> list_repositories(const Driver& d);
 
 }  // namespace kiln::registry::server::layout

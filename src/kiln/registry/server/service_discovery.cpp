@@ -66,26 +66,9 @@ Reply Service::tags(const Route& rt, const Request& req) {
 }
 
 Reply Service::catalog(const Request& req) {
-  // Walks repositories/: a directory holding _layers or _manifests is a repository; the
-  // others are path prefixes of repositories.
-  std::vector<std::string> names;
-  std::vector<std::string> todo{""};
-  while (!todo.empty()) {
-    std::string prefix = std::move(todo.back());
-    todo.pop_back();
-    auto children = m_driver.list(prefix.empty() ? layout::repos() : layout::repo(prefix));
-    if (!children) return {error_response(Code::internal, children.error().message()), nullptr};
-    bool is_repo = false;
-    for (const auto& c : *children) {
-      if (layout::is_repo_entry(c))
-        is_repo = true;
-      else if (!c.starts_with("_"))
-        todo.push_back(prefix.empty() ? c : prefix + "/" + c);
-    }
-    if (is_repo) names.push_back(prefix);
-  }
-  std::sort(names.begin(), names.end());
-  auto page = paginate(names, req);
+  auto names = layout::list_repositories(m_driver);
+  if (!names) return {error_response(Code::internal, names.error().message()), nullptr};
+  auto page = paginate(*names, req);
   if (!page) return {error_response(Code::unsupported, page.error().message()), nullptr};
   Response r = json_response(json{{"repositories", page->items}});
   link_next(r, "/v2/_catalog", *page);
