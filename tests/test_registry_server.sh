@@ -62,7 +62,8 @@ pass "load: $out; server peak RSS $((hwm / 1024)) MB"
 
 # --- defaults: no arguments serves ./registry-data on 127.0.0.1:5000 ----------------------------
 if python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 5000))" 2>/dev/null; then
-  mkdir -p defaults && (cd defaults && exec "$KILN" registry serve >log 2>&1) &
+  mkdir -p defaults
+  (cd defaults && exec "$KILN" registry serve >log 2>&1) &
   dpid=$!
   cleanup_hooks+=("kill $dpid 2>/dev/null")
   for i in $(seq 100); do curl -sf http://127.0.0.1:5000/v2/ >/dev/null && break; sleep 0.1; done

@@ -305,7 +305,6 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
     } else if (!parser.is_done()) {
       keep = false;  // a body nobody wants: answer and close rather than read it
     }
-    if (resp.status >= 500) keep = keep && resp.status != 503;
     bool ok = co_await write_response(stream, resp, keep, s.opt, version);
     if (s.observer) {
       Exchange ex{&req,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
 
 namespace kiln::registry::server {
@@ -10,8 +11,12 @@ void Metrics::record(RouteKind route, std::string_view method, int status, int64
                      int64_t bytes_out, double seconds) {
   m_in += bytes_in;
   m_out += bytes_out;
+  // Methods come from clients: anything unusual is counted as one label, so a client cannot
+  // grow the table without bound.
+  static constexpr std::string_view known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+  bool usual = std::find(std::begin(known), std::end(known), method) != std::end(known);
   std::lock_guard lock(m_mu);
-  ++m_requests[{route, std::string(method), status}];
+  ++m_requests[{route, usual ? std::string(method) : std::string("OTHER"), status}];
   auto& h = m_latency[route];
   for (size_t i = 0; i < k_buckets.size(); ++i)
     if (seconds <= k_buckets[i]) ++h.counts[i];
