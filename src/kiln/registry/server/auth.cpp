@@ -1,7 +1,6 @@
 #include "kiln/registry/server/auth.hpp"
 
 #include <crypt.h>
-#include <openssl/evp.h>
 
 #include <chrono>
 #include <map>
@@ -58,14 +57,9 @@ class NoAuth final : public Authenticator {
 
 std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view h) {
   if (h.size() < 6 || to_lower(h.substr(0, 6)) != "basic ") return std::nullopt;
-  std::string in(trim(h.substr(6)));
-  std::string out(in.size() / 4 * 3 + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  if (n < 0 || in.size() % 4) return std::nullopt;
-  size_t pad = in.ends_with("==") ? 2 : in.ends_with("=") ? 1 : 0;
-  out.resize(static_cast<size_t>(n) - pad);
+  auto decoded = base64_decode(trim(h.substr(6)), false);
+  if (!decoded) return std::nullopt;
+  const std::string& out = *decoded;
   size_t colon = out.find(':');
   if (colon == std::string::npos) return std::nullopt;
   return std::make_pair(out.substr(0, colon), out.substr(colon + 1));

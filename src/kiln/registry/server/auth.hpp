@@ -48,6 +48,9 @@ struct TokenConfig {
 };
 Result<std::unique_ptr<Authenticator>> token_auth(const TokenConfig& cfg);
 
+// Base64 (url: the URL-safe alphabet, padding optional), as JWTs and Basic credentials use it.
+Result<std::string> base64_decode(std::string_view in, bool url);
+
 // The JWT verification under token_auth, exposed for tests. Returns the claims as JSON text.
 class TokenVerifier {
  public:

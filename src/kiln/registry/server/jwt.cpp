@@ -22,28 +22,6 @@ struct X509Free {
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 
-Result<std::string> b64decode(std::string_view in, bool url) {
-  std::string s(in);
-  if (url) {
-    for (char& c : s) {
-      if (c == '-')
-        c = '+';
-      else if (c == '_')
-        c = '/';
-    }
-  }
-  while (s.size() % 4) s += '=';
-  std::string out(s.size() / 4 * 3, '\0');
-  int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  if (n < 0) return fail(Errc::invalid_argument, "bad base64");
-  size_t pad = 0;
-  for (size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) ++pad;
-  out.resize(static_cast<size_t>(n) - std::min<size_t>(pad, static_cast<size_t>(n)));
-  return out;
-}
-
 X509Ptr parse_der(const std::string& der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
   return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -115,9 +93,9 @@ class Verifier final : public TokenVerifier {
     size_t d1 = jwt.find('.');
     size_t d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
     if (d2 == std::string_view::npos) return fail(Errc::unauthorized, "malformed token");
-    auto header = b64decode(jwt.substr(0, d1), true);
-    auto payload = b64decode(jwt.substr(d1 + 1, d2 - d1 - 1), true);
-    auto sig = b64decode(jwt.substr(d2 + 1), true);
+    auto header = base64_decode(jwt.substr(0, d1), true);
+    auto payload = base64_decode(jwt.substr(d1 + 1, d2 - d1 - 1), true);
+    auto sig = base64_decode(jwt.substr(d2 + 1), true);
     if (!header || !payload || !sig) return fail(Errc::unauthorized, "malformed token encoding");
     auto h = nlohmann::json::parse(*header, nullptr, false);
     if (!h.is_object() || !h.contains("alg") || !h["alg"].is_string())
@@ -129,7 +107,7 @@ class Verifier final : public TokenVerifier {
       std::vector<X509Ptr> chain;
       for (const auto& c : h["x5c"]) {
         if (!c.is_string()) return fail(Errc::unauthorized, "malformed x5c");
-        auto der = b64decode(c.get<std::string>(), false);
+        auto der = base64_decode(c.get<std::string>(), false);
         if (!der) return fail(Errc::unauthorized, "malformed x5c");
         auto x = parse_der(*der);
         if (!x) return fail(Errc::unauthorized, "malformed x5c certificate");
@@ -161,6 +139,30 @@ class Verifier final : public TokenVerifier {
 };
 
 }  // namespace
+
+Result<std::string> base64_decode(std::string_view in, bool url) {
+  std::string s(in);
+  if (url) {
+    for (char& c : s) {
+      if (c == '-')
+        c = '+';
+      else if (c == '_')
+        c = '/';
+    }
+    while (s.size() % 4) s += '=';
+  } else if (s.size() % 4) {
+    return fail(Errc::invalid_argument, "bad base64 length");
+  }
+  std::string out(s.size() / 4 * 3, '\0');
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  if (n < 0) return fail(Errc::invalid_argument, "bad base64");
+  size_t pad = 0;
+  for (size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) ++pad;
+  out.resize(static_cast<size_t>(n) - std::min<size_t>(pad, static_cast<size_t>(n)));
+  return out;
+}
 
 Result<std::unique_ptr<TokenVerifier>> TokenVerifier::load(const std::string& bundle_pem) {
   auto v = std::make_unique<Verifier>();

@@ -145,11 +145,11 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   // Everything validated below stays until the references are written (gc.hpp).
   std::shared_lock gc_lock(m_gc_mu);
   touch(d);
+  auto j = json::parse(body, nullptr, false);
   auto problem = [&]() -> std::optional<Problem> {
     if (auto want = Digest::parse(ref); want && *want != d)
       return Problem{Code::digest_invalid,
                      fmt::format("the manifest's digest is {}, not {}", d.str(), want->str())};
-    auto j = json::parse(body, nullptr, false);
     if (j.is_discarded() || !j.is_object())
       return Problem{Code::manifest_invalid, "the manifest is not a JSON object"};
     if (!j.contains("schemaVersion") || j["schemaVersion"] != 2)
@@ -201,7 +201,6 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   }();
   if (problem) return error_response(problem->code, problem->detail);
 
-  auto j = json::parse(body);
   std::optional<Digest> subject;
   if (j.contains("subject")) {
     auto s = descriptor(j["subject"], "subject");

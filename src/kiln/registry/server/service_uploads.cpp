@@ -300,9 +300,6 @@ Reply Service::upload(const Route& rt, const Request& req) {
     return {std::move(r), nullptr};
   }
   auto state = upload_state(uuid);
-  if (state->busy)
-    return {error_response(Code::blob_upload_invalid, "another request is writing this upload"),
-            nullptr};
   std::optional<int64_t> expect_len = req.content_length;
   if (auto cr = req.header("Content-Range"); !cr.empty()) {
     auto range = parse_content_range(cr);
@@ -334,7 +331,8 @@ Reply Service::upload(const Route& rt, const Request& req) {
             nullptr};
   auto sink = upload_sink(rt.name, uuid, state, size, expect_len, finish, req.param("digest"));
   if (!sink)
-    return {error_response(Code::blob_upload_invalid, "the upload is busy or changed meanwhile"),
+    return {error_response(Code::blob_upload_invalid,
+                           "another request is writing this upload, or it changed meanwhile"),
             nullptr};
   return {{}, std::move(sink)};
 }
