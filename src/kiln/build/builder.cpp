@@ -48,15 +48,30 @@ void ensure_path(oci::ContainerConfig& c) {
   c.env.insert(c.env.begin(), std::string(k_default_path));
 }
 
-Result<StageState> from_image(BuildEnv& env, const std::string& ref) {
+// The platform a stage is built for: its FROM --platform, else the build's target.
+Result<oci::Platform> stage_platform(const BuildEnv& env, const PlannedStage& ps) {
+  if (ps.platform.empty()) return env.target;
+  auto p = KILN_TRY_CTX(oci::parse_platform(ps.platform),
+                        fmt::format("FROM --platform={}", ps.platform));
+  if (p.os != "linux")
+    return failf(Errc::unsupported, "FROM --platform={}: kiln builds only linux images",
+                 ps.platform);
+  return p;
+}
+
+// `explicit_platform`: the user asked for `want` (--platform or FROM --platform), so a base
+// image for another platform is an error; otherwise it is used with a warning, as docker does.
+Result<StageState> from_image(BuildEnv& env, const std::string& ref, const oci::Platform& want,
+                              bool explicit_platform) {
   StageState s;
   if (ref == "scratch") {
-    oci::Platform p = oci::host_platform();
-    s.config.architecture = p.architecture;
-    s.config.os = p.os;
+    s.config.architecture = want.architecture;
+    s.config.os = want.os;
+    s.config.variant = want.variant;
     s.config.config = oci::ContainerConfig{};
     ensure_path(*s.config.config);
-    s.key = chain_key("", "FROM scratch");
+    // The platform is part of the key: the same steps on scratch give another image per platform.
+    s.key = chain_key("", "FROM scratch " + oci::platform_string(want));
     s.last_created = env.now;
     return s;
   }
@@ -68,6 +83,14 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref) {
                    "import or load it first)",
                    ref);
     return std::unexpected(image.error());
+  }
+  if (!oci::platform_matches(want, oci::platform_of(image->config))) {
+    std::string msg = fmt::format(
+        "FROM {}: the image in the local store is for {}, not {} (pull it with --platform {})", ref,
+        oci::platform_string(oci::platform_of(image->config)), oci::platform_string(want),
+        oci::platform_string(want));
+    if (explicit_platform) return fail(Errc::invalid_argument, msg);
+    env.progress.warning(msg);
   }
   s.config = image->config;
   if (!s.config.config) s.config.config = oci::ContainerConfig{};
@@ -138,7 +161,9 @@ Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
     s.cmd_set = false;
     s.args.clear();
   } else {
-    s = KILN_TRY(from_image(env, ps.base));
+    auto want = KILN_TRY(stage_platform(env, ps));
+    s = KILN_TRY(
+        from_image(env, ps.base, want, !ps.platform.empty() || !env.opts.platform.empty()));
   }
   s.name = name;
   env.progress.done(id, 0);
@@ -249,15 +274,24 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   po.build_args = opts.build_args;
   po.target = opts.target;
   oci::Platform host = oci::host_platform();
-  po.platforms.target_arch = po.platforms.build_arch = host.architecture;
-  po.platforms.target_variant = po.platforms.build_variant = host.variant;
+  oci::Platform target = host;
   if (!opts.platform.empty()) {
-    auto p = KILN_TRY(oci::parse_platform(opts.platform));
-    if (p.architecture != host.architecture || p.os != host.os)
+    if (opts.platform.find(',') != std::string::npos)
       return failf(Errc::unsupported,
-                   "--platform {}: kiln builds only for this machine's platform ({}/{})",
-                   opts.platform, host.os, host.architecture);
+                   "--platform {}: kiln builds one platform at a time (the local store holds "
+                   "one image per name); build each platform with its own tag",
+                   opts.platform);
+    target = KILN_TRY_CTX(oci::parse_platform(opts.platform), "--platform");
+    if (target.os != "linux")
+      return failf(Errc::unsupported, "--platform {}: kiln builds only linux images",
+                   opts.platform);
   }
+  po.platforms.build_os = host.os;
+  po.platforms.build_arch = host.architecture;
+  po.platforms.build_variant = host.variant;
+  po.platforms.target_os = target.os;
+  po.platforms.target_arch = target.architecture;
+  po.platforms.target_variant = target.variant;
   auto plan = KILN_TRY(make_plan(df, po));
   for (const auto& a : plan.unused_build_args)
     progress.warning(fmt::format("build-arg {:?} was given but not consumed by any ARG", a));
@@ -285,7 +319,8 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   std::atomic<int> ids{1};
   std::atomic<bool> cancelled{false};
   BuildEnv env{store, lease, executor, opts, progress,  trees, context, context_dir,
-               df,    plan,  finished, ids,  cancelled, 0,     {},      store::now_seconds()};
+               df,    plan,  finished, ids,  cancelled, 0,     {},      store::now_seconds(),
+               target};
   Lexer lex(df.escape);
   KILN_TRY(build_stages(env, lex));
 

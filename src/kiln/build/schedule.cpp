@@ -106,7 +106,8 @@ Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex) {
                      env.cancelled,
                      0,
                      {},
-                     env.now};
+                     env.now,
+                     env.target};
       Status r = build_stage(local, *raw->stage, lex);
       std::lock_guard lock(mu);
       raw->result = std::move(r);

@@ -44,6 +44,7 @@ struct BuildEnv {
   int cached_steps = 0;
   std::vector<std::string> used_keys;  // cache entries this build hit or made (--cache-to)
   int64_t now = 0;                     // build start (history timestamps unless SOURCE_DATE_EPOCH)
+  oci::Platform target;                // --platform, or this machine's
 };
 
 // Chains a cache key: sha256(prev + "\n" + text).

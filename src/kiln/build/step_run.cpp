@@ -15,6 +15,7 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/build/state.hpp"
 #include "kiln/digest/digest.hpp"
+#include "kiln/oci/platform.hpp"
 #include "kiln/ops/containers.hpp"
 #include "kiln/ops/image_view.hpp"
 #include "kiln/sandbox/caps.hpp"
@@ -24,6 +25,18 @@
 namespace kiln::build {
 
 namespace {
+
+// A stage for another CPU runs its programs only through an emulator registered with
+// binfmt_misc, as with BuildKit.
+std::string foreign_platform_hint(const oci::ImageConfig& c) {
+  auto have = oci::platform_of(c);
+  auto host = oci::host_platform();
+  if (oci::platform_matches(host, have)) return {};
+  return fmt::format(
+      "\nthis stage is for {} and this machine is {}: its programs run only through an "
+      "emulator registered with binfmt_misc (on Debian: apt-get install qemu-user-static)",
+      oci::platform_string(have), oci::platform_string(host));
+}
 
 using dockerfile::Mount;
 
@@ -387,6 +400,8 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
     std::string msg = fmt::format("process {:?} did not complete successfully: exit code: {}",
                                   join(args, " "), outcome->exit_code);
     if (!outcome->exec_error.empty()) msg += "\n" + outcome->exec_error;
+    if (outcome->exec_error.find("exec format error") != std::string::npos)
+      msg += foreign_platform_hint(s.config);
     if (!tail.empty()) msg += "\n--- last lines of output ---\n" + tail;
     return fail(Errc::invalid_argument, msg);
   }

@@ -217,7 +217,9 @@ void add_build(CLI::App& app, Context& ctx) {
   c->add_option("--target", a->opts.target, "Build up to this stage");
   c->add_flag("--no-cache", a->opts.no_cache, "Do not use the build cache");
   c->add_option("--label", a->labels, "Add a label K=V to the image")->allow_extra_args(false);
-  c->add_option("--platform", a->opts.platform, "Target platform (this machine's only)");
+  c->add_option("--platform", a->opts.platform,
+                "Target platform, e.g. linux/arm64 (default: this machine's); another CPU needs a "
+                "binfmt_misc emulator for RUN");
   c->add_option("--secret", a->secrets,
                 "Expose a secret to RUN --mount=type=secret: id=ID,src=PATH|env=VAR")
       ->allow_extra_args(false);

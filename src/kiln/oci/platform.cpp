@@ -95,6 +95,14 @@ bool platform_matches(const Platform& want, const Platform& have) {
   return w.variant.empty() || w.variant == h.variant;
 }
 
+Platform platform_of(const ImageConfig& c) {
+  Platform p;
+  p.os = c.os;
+  p.architecture = c.architecture;
+  p.variant = c.variant;
+  return normalize(p);
+}
+
 Platform host_platform() {
   struct utsname u {};
   uname(&u);

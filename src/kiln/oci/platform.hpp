@@ -15,6 +15,8 @@ Platform normalize(Platform p);
 std::string platform_string(const Platform& p);  // "linux/arm/v7"
 // True if an image for `have` runs where `want` is asked for (after normalisation).
 bool platform_matches(const Platform& want, const Platform& have);
+// The platform an image config declares (normalised).
+Platform platform_of(const ImageConfig& c);
 // The platform of this machine (normalised).
 Platform host_platform();
 
