@@ -37,13 +37,29 @@ expect_contains "$ERR" "$TOKREG"
 expect_exit 6 "$KILN" login -u alice -p wrong "$TOKREG"
 expect_contains "$ERR" "refused the credentials"
 "$KILN" login -u alice -p s3cret "$TOKREG" >/dev/null
+# The token server hands out refresh tokens (offline_token=true, as docker login asks): kiln
+# login stores that identity token instead of the password, as the docker CLI does.
+stored_token() {
+  python3 - "$WORK/auth.json" "$TOKREG" <<'PY'
+import base64, json, sys
+a = json.load(open(sys.argv[1]))["auths"][sys.argv[2]]
+assert base64.b64decode(a["auth"]).decode() == "alice:", f"password stored: {a}"
+print(a["identitytoken"])
+PY
+}
+t1=$(stored_token)
+[[ $t1 == rt-alice-* ]] || fail "kiln login stored no identity token: $(cat "$WORK/auth.json")"
 "$KILN" push -q app:1 "$TOKREG/t/app:1"
+grep -q 'POST grant=refresh_token user=alice' token.log || fail "push did not use the identity token: $(tail -5 token.log)"
+# This server rotates refresh tokens on use: the auth file holds the renewed one.
+t2=$(stored_token)
+[[ $t2 == rt-alice-* && $t2 != "$t1" ]] || fail "the rotated identity token was not stored ($t1 -> $t2)"
 "$KILN" copy "docker://$TOKREG/t/app:1" "docker://$TOKREG/t2/app:1"  # mount: two scopes in one token
 grep -q 'repository:t/app:pull' token.log || fail "no token asked for the source scope: $(cat token.log)"
 "$KILN" logout "$TOKREG" >/dev/null
 "$KILN" --root "$WORK/anon" pull -q "$TOKREG/t/app:1" >/dev/null   # anonymous pull token
 expect_eq "$ID" "$("$KILN" --root "$WORK/anon" inspect --format '{{.Id}}' "$TOKREG/t/app:1")" "anonymous pull"
-pass "token auth: wrong credentials refused, login, push, cross-repository copy, anonymous pull"
+pass "token auth: wrong credentials refused, login stores an identity token (renewed on rotation), push, cross-repository copy, anonymous pull"
 
 # An identity token (what docker login stores as "identitytoken") is an OAuth2 refresh token:
 # kiln POSTs it for access tokens, and follows the rotation when the server renews it (the
@@ -52,7 +68,6 @@ rt=$(curl -s -u alice:s3cret "http://127.0.0.1:$tport/token?service=kiln-test&of
   python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
 printf '{"auths": {"%s": {"identitytoken": "%s"}}}' "$TOKREG" "$rt" >"$WORK/idtoken.json"
 "$KILN" push -q --authfile "$WORK/idtoken.json" app:1 "$TOKREG/oauth/app:1"
-grep -q 'POST grant=refresh_token user=alice' token.log || fail "no OAuth2 refresh_token grant: $(tail -5 token.log)"
 expect_eq "$ID" "$("$KILN" inspect --format '{{.Id}}' "docker://$TOKREG/oauth/app:1")" "pushed with an identity token"
 printf '{"auths": {"%s": {"identitytoken": "rt-alice-forged"}}}' "$TOKREG" >"$WORK/badtoken.json"
 expect_exit 6 "$KILN" push -q --authfile "$WORK/badtoken.json" app:1 "$TOKREG/oauth/app:2"

@@ -112,10 +112,13 @@ Status login(const LoginArgs& a) {
     return fail(Errc::invalid_argument, "login: give -u USER and -p PASSWORD or --password-stdin");
   auto opts = KILN_TRY(registry_options(a.reg));
   opts.creds = c;
+  opts.offline_token = true;
   std::string host = strip_docker(a.host);
   auto reg = KILN_TRY(registry::Registry::open(host, opts));
   KILN_TRY_CTX(reg->ping(), fmt::format("login {}", host));
-  KILN_TRY(registry::store_credentials(registry::auth_file_path(a.reg.authfile), host, c));
+  // A token server that hands out refresh tokens gets that stored instead of the password.
+  KILN_TRY(registry::store_credentials(registry::auth_file_path(a.reg.authfile), host, c,
+                                       reg->identity_token()));
   fmt::print("Login Succeeded\n");
   return {};
 }

@@ -76,13 +76,19 @@ Digest Digest::of(std::string_view data) {
   return h.finish();
 }
 
+namespace {
+// Fetched once per process: an implicit fetch at every init walks OpenSSL's provider store.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md ? md : EVP_sha256();
+}
+}  // namespace
+
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
   Impl() {
-    // Fetched once per process: an implicit fetch at every init walks OpenSSL's provider store.
-    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, md ? md : EVP_sha256(), nullptr);
+    EVP_DigestInit_ex(ctx, sha256_md(), nullptr);
   }
   ~Impl() { EVP_MD_CTX_free(ctx); }
 };
@@ -100,7 +106,7 @@ Digest Sha256::finish() {
   uint8_t out[32];
   unsigned int len = 0;
   EVP_DigestFinal_ex(m_impl->ctx, out, &len);
-  EVP_DigestInit_ex(m_impl->ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(m_impl->ctx, sha256_md(), nullptr);
   return Digest::from_sha256(std::span<const uint8_t, 32>(out, 32));
 }
 

@@ -194,6 +194,7 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
       std::string q = realm + (realm.find('?') == std::string::npos ? "?" : "&");
       if (!service.empty()) q += "service=" + net::url_escape(service) + "&";
       for (const auto& s : each) q += "scope=" + net::url_escape(s) + "&";
+      if (m_opts.offline_token && m_creds) q += "offline_token=true&client_id=kiln&";
       q.pop_back();
       req.url = q;
       if (m_creds)
@@ -210,12 +211,23 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
     if (resp.status != 200)
       return failf(Errc::io, "registry {}: token server: {}", m_host, describe_error(resp));
     json j = json::parse(resp.body, nullptr, false);
-    std::string token;
+    std::string token, offline;
     if (!j.is_discarded() && j.is_object()) {
       token = j.value("token", j.value("access_token", ""));
       // A server may rotate the refresh token: the next renewal uses the new one.
-      if (!m_refresh_token.empty() && j.contains("refresh_token") && j["refresh_token"].is_string())
+      if (!m_refresh_token.empty() && j.contains("refresh_token") &&
+          j["refresh_token"].is_string() &&
+          j["refresh_token"].get<std::string>() != m_refresh_token) {
         m_refresh_token = j["refresh_token"].get<std::string>();
+        // The old one may be spent: an identity token from the auth file is replaced there,
+        // or the next command would present a token the server has retired.
+        if (!m_opts.creds)
+          KILN_TRY_CTX(
+              update_identity_token(auth_file_path(m_opts.authfile), m_host, m_refresh_token),
+              fmt::format("registry {}: store the renewed identity token", m_host));
+      } else if (m_opts.offline_token && j.contains("refresh_token") &&
+                 j["refresh_token"].is_string())
+        offline = j["refresh_token"].get<std::string>();
     }
     if (token.empty())
       return failf(Errc::corrupt, "registry {}: the token server sent no token", m_host);
@@ -223,6 +235,7 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
                           ? j["expires_in"].get<int64_t>()
                           : 60;
     std::lock_guard lk(m_mu);
+    if (!offline.empty()) m_offline_token = std::move(offline);
     m_tokens[scope] =
         Token{"Bearer " + token, std::chrono::steady_clock::now() +
                                      std::chrono::seconds(std::max<int64_t>(expires - 5, 1))};
@@ -286,6 +299,11 @@ Status Registry::ping() {
   if (resp.status != 200)
     return failf(errc_for(resp.status), "registry {}: /v2/: {}", m_host, describe_error(resp));
   return {};
+}
+
+std::string Registry::identity_token() const {
+  std::lock_guard lk(m_mu);
+  return m_offline_token;
 }
 
 Result<image::Document> Registry::get_manifest(const std::string& repo, const std::string& ref) {

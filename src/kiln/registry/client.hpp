@@ -28,6 +28,9 @@ struct Options {
   std::string authfile;              // --authfile
   int max_retries = 4;
   int stall_timeout_s = 60;
+  // Ask a token server for a refresh token along with the first token (offline_token=true,
+  // as docker login does); identity_token() then returns it.
+  bool offline_token = false;
 };
 
 class Registry {
@@ -38,6 +41,8 @@ class Registry {
   const std::string& host() const { return m_host; }
   // GET /v2/ and authenticate: verifies the credentials (kiln login).
   Status ping();
+  // The refresh token a token server gave for offline_token=true ("" when none).
+  std::string identity_token() const;
   Result<image::Document> get_manifest(const std::string& repo, const std::string& ref);
   // The size when the registry has the blob.
   Result<std::optional<int64_t>> head_blob(const std::string& repo, const Digest& d);
@@ -66,8 +71,8 @@ class Registry {
   net::ClientOptions m_http_opts;
   std::mutex m_pool_mu;
   std::vector<std::unique_ptr<net::Client>> m_pool;
-  std::mutex m_mu;       // m_tokens, m_basic
-  std::mutex m_auth_mu;  // one authorization at a time
+  mutable std::mutex m_mu;  // m_tokens, m_basic, m_offline_token
+  std::mutex m_auth_mu;     // one authorization at a time
   struct Token {
     std::string header;  // the Authorization value
     std::chrono::steady_clock::time_point expires;
@@ -75,6 +80,7 @@ class Registry {
   std::map<std::string, Token> m_tokens;  // by scope
   std::string m_basic;                    // Authorization for Basic registries
   std::string m_refresh_token;            // OAuth2: the identity token, renewed by the server
+  std::string m_offline_token;            // the refresh token asked for by offline_token
   bool m_creds_loaded = false;
   std::optional<Credentials> m_creds;
 };

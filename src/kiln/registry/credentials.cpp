@@ -132,16 +132,37 @@ Result<std::optional<Credentials>> lookup_credentials(const std::string& file,
   return std::optional<Credentials>{};
 }
 
-Status store_credentials(const std::string& file, const std::string& host, const Credentials& c) {
+Status store_credentials(const std::string& file, const std::string& host, const Credentials& c,
+                         const std::string& identity_token) {
   auto cfg = KILN_TRY(read_config(file));
   std::string key = config_key(host);
+  bool token = !identity_token.empty();
   if (auto helper = helper_for(cfg, key); !helper.empty()) {
-    json in = {{"ServerURL", key}, {"Username", c.username}, {"Secret", c.password}};
+    json in = {{"ServerURL", key},
+               {"Username", token ? std::string("<token>") : c.username},
+               {"Secret", token ? identity_token : c.password}};
     KILN_TRY(run_helper(helper, "store", in.dump()));
     return {};
   }
   if (!cfg.contains("auths") || !cfg["auths"].is_object()) cfg["auths"] = json::object();
-  cfg["auths"][key] = {{"auth", net::base64_encode(c.username + ":" + c.password)}};
+  cfg["auths"][key] = {{"auth", net::base64_encode(c.username + ":" + (token ? "" : c.password))}};
+  if (token) cfg["auths"][key]["identitytoken"] = identity_token;
+  return write_config(file, cfg);
+}
+
+Status update_identity_token(const std::string& file, const std::string& host,
+                             const std::string& token) {
+  auto cfg = KILN_TRY(read_config(file));
+  std::string key = config_key(host);
+  if (auto helper = helper_for(cfg, key); !helper.empty()) {
+    json in = {{"ServerURL", key}, {"Username", "<token>"}, {"Secret", token}};
+    KILN_TRY(run_helper(helper, "store", in.dump()));
+    return {};
+  }
+  if (!cfg.contains("auths") || !cfg["auths"].is_object()) cfg["auths"] = json::object();
+  auto& entry = cfg["auths"][key];
+  if (!entry.is_object()) entry = json::object();
+  entry["identitytoken"] = token;
   return write_config(file, cfg);
 }
 

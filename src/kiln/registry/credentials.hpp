@@ -27,7 +27,14 @@ Result<std::optional<Credentials>> lookup_credentials(const std::string& file,
                                                       const std::string& host);
 // Writes through the registry's helper when one is configured, else into `auths` (the file is
 // replaced atomically, mode 0600; other members are kept).
-Status store_credentials(const std::string& file, const std::string& host, const Credentials& c);
+// With an identity token, that is stored instead of the password, as the docker CLI does
+// ("identitytoken" beside an "auth" of "user:"; a helper gets Username "<token>").
+Status store_credentials(const std::string& file, const std::string& host, const Credentials& c,
+                         const std::string& identity_token = "");
+// Replaces a stored identity token by the one a token server rotated it to (the entry's
+// user name is kept).
+Status update_identity_token(const std::string& file, const std::string& host,
+                             const std::string& token);
 // Returns false when there was nothing to remove.
 Result<bool> erase_credentials(const std::string& file, const std::string& host);
 

@@ -112,6 +112,11 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   // The last connection to close would checkpoint (and fsync) the WAL: leave that to SQLite's
   // automatic checkpoints, so that a short kiln command does not wait for the disk at exit.
   sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  // Every command that opens the store first reads the whole WAL back (the wal-index is
+  // rebuilt by the first connection). A small WAL keeps that cheap: checkpoint after 64 pages,
+  // and cut the file back afterwards.
+  KILN_TRY(out->exec("PRAGMA wal_autocheckpoint=64"));
+  KILN_TRY(out->exec("PRAGMA journal_size_limit=1048576"));
   return out;
 }
 
