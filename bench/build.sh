@@ -43,11 +43,6 @@ ba_base
 EOF2
 ba_build="$BA bud --isolation chroot --layers -q -t app"
 
-start_dockerd "$W/docker" || echo "dockerd did not start: BuildKit figures will be n/a" >&2
-$DK import -c 'CMD ["/bin/sh"]' "$W/rootfs.tar" demo/busybox:latest >/dev/null
-d_clean="$DK rmi -f app >/dev/null 2>&1; $DK builder prune -af >/dev/null"
-d_build="DOCKER_BUILDKIT=1 $DK build -q --network none -t app"
-
 time_it() {  # time_it NAME PREPARE COMMAND [RUNS]
   hyperfine --style none --runs "${4:-$RUNS}" --prepare "$2" --export-json "$W/$1.json" "$3" >/dev/null 2>&1 || {
     echo nan; return; }
@@ -56,10 +51,16 @@ time_it() {  # time_it NAME PREPARE COMMAND [RUNS]
 touch_file="echo \$RANDOM >> $W/example/app/build.sh"
 
 declare -A T
-for tool in kiln docker buildah; do
+for tool in kiln buildah docker; do
   case $tool in
     kiln) clean=$k_clean build=$k_build ;;
-    docker) clean=$d_clean build=$d_build ;;
+    docker)
+      # Started once kiln and buildah are measured, so that its idle daemons do not share the
+      # cores with them. Its start-up is not timed.
+      start_dockerd "$W/docker" || echo "dockerd did not start: BuildKit figures will be n/a" >&2
+      $DK import -c 'CMD ["/bin/sh"]' "$W/rootfs.tar" demo/busybox:latest >/dev/null
+      clean="$DK rmi -f app >/dev/null 2>&1; $DK builder prune -af >/dev/null"
+      build="DOCKER_BUILDKIT=1 $DK build -q --network none -t app" ;;
     buildah) clean="bash $W/ba-cold-prepare" build=$ba_build ;;
   esac
   T[$tool.cold]=$(time_it "$tool-cold" "$clean" "$build $W/example")

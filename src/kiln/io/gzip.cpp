@@ -52,18 +52,22 @@ class GzipReader final : public Reader {
  private:
   static constexpr size_t k_window = 8 << 20;
   static constexpr size_t k_max_member = 4 << 20;
+  static constexpr size_t k_step = 2 << 20;
 
-  // Fills the window from the input; false at end of input.
-  Result<bool> fill() {
+  // Reads into the window until `want` bytes wait there to be decoded (or the window is full,
+  // or the input ends); false when nothing came. A member is decoded from its start at every
+  // attempt, so the window grows in steps of k_step: small network reads would decode the
+  // same bytes many times, and waiting for a whole window would stop decoding while a slow
+  // stream arrives.
+  Result<bool> fill(size_t want) {
     if (m_win_pos > 0) {
       std::memmove(m_win.data(), m_win.data() + m_win_pos, m_win_len - m_win_pos);
       m_win_len -= m_win_pos;
       m_win_pos = 0;
     }
-    // Fill the whole window: a member is decoded from its start at every attempt, so feeding
-    // it in small reads (a network stream) would decode the same bytes many times.
     size_t before = m_win_len;
-    while (m_win_len < k_window) {
+    want = std::min(want, k_window);
+    while (m_win_len < want) {
       size_t n = KILN_TRY(m_in.read(m_win.data() + m_win_len, k_window - m_win_len));
       if (n == 0) {
         m_in_eof = true;
@@ -81,7 +85,7 @@ class GzipReader final : public Reader {
         m_eof = true;
         return size_t{0};
       }
-      if (m_win_pos == m_win_len) KILN_TRY(fill());
+      if (m_win_pos == m_win_len) KILN_TRY(fill(k_step));
       size_t in_used = 0, out_used = 0;
       auto rc =
           libdeflate_gzip_decompress_ex(m_dec, m_win.data() + m_win_pos, m_win_len - m_win_pos,
@@ -95,7 +99,7 @@ class GzipReader final : public Reader {
       }
       // The member may continue past the window: read more, unless the window is full.
       if (rc != LIBDEFLATE_INSUFFICIENT_SPACE && !m_in_eof && m_win_len - m_win_pos < k_window &&
-          KILN_TRY(fill()))
+          KILN_TRY(fill(m_win_len - m_win_pos + k_step)))
         continue;
       return switch_to_zlib();
     }

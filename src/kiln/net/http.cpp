@@ -165,6 +165,10 @@ Result<Response> Client::perform(const Request& in) {
   c.setopt(h, CURLOPT_HTTPHEADER, hdrs);
   c.setopt(h, CURLOPT_NOSIGNAL, 1L);
   c.setopt(h, CURLOPT_USERAGENT, "kiln/0.1");
+  // Blobs move in large pieces: 16 KB reads and 64 KB uploads cost a callback (and a hand-over
+  // to the thread that stores the bytes) per piece.
+  c.setopt(h, CURLOPT_BUFFERSIZE, 512L << 10);
+  c.setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
   c.setopt(h, CURLOPT_HEADERDATA, &t);
   c.setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
   c.setopt(h, CURLOPT_WRITEDATA, &t);

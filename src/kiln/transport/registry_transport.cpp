@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "kiln/image/copy.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -17,16 +18,29 @@ std::string api_repo(const oci::Reference& ref) {
 
 namespace {
 
-// A bounded byte queue between the thread that downloads and the reader.
+// A bounded byte queue between the thread that downloads and the reader. A read takes as
+// many queued chunks as fit, and each side wakes the other only when it waits.
 class Pipe final : public io::Writer {
  public:
   Status write(const void* buf, size_t size) override {
     std::unique_lock lk(m_mu);
-    m_cv.wait(lk, [&] { return m_bytes < k_max || m_reader_gone; });
+    if (m_bytes >= k_max && !m_reader_gone) {
+      m_writer_waiting = true;
+      m_cv.wait(lk, [&] { return m_bytes < k_max || m_reader_gone; });
+      m_writer_waiting = false;
+    }
     if (m_reader_gone) return fail(Errc::cancelled, "reader gone");
-    m_chunks.emplace_back(static_cast<const char*>(buf), size);
+    // Chunk memory is reused: fresh allocations would grow the heap (and fault in its pages)
+    // all through a download.
+    std::string chunk;
+    if (!m_free.empty()) {
+      chunk = std::move(m_free.back());
+      m_free.pop_back();
+    }
+    chunk.assign(static_cast<const char*>(buf), size);
+    m_chunks.push_back(std::move(chunk));
     m_bytes += size;
-    m_cv.notify_all();
+    if (m_reader_waiting) m_cv.notify_all();
     return {};
   }
   void finish(std::optional<Error> e) {
@@ -36,22 +50,49 @@ class Pipe final : public io::Writer {
     m_cv.notify_all();
   }
   Result<size_t> read(void* buf, size_t size) {
-    std::unique_lock lk(m_mu);
-    m_cv.wait(lk, [&] { return !m_chunks.empty() || m_done; });
-    if (m_chunks.empty()) {
-      if (m_error) return std::unexpected(*m_error);
-      return size_t{0};
+    // Chunks are copied out without the lock (first touches of the reader's buffer can take
+    // a while): only this side pops, and appending to a deque keeps its elements in place.
+    std::vector<const std::string*> take;
+    size_t pos = 0;
+    {
+      std::unique_lock lk(m_mu);
+      if (m_chunks.empty() && !m_done) {
+        m_reader_waiting = true;
+        m_cv.wait(lk, [&] { return !m_chunks.empty() || m_done; });
+        m_reader_waiting = false;
+      }
+      if (m_chunks.empty()) {
+        if (m_error) return std::unexpected(*m_error);
+        return size_t{0};
+      }
+      pos = m_pos;
+      size_t avail = 0;
+      for (const auto& c : m_chunks) {
+        if (avail >= size) break;
+        take.push_back(&c);
+        avail += c.size() - (take.size() == 1 ? pos : 0);
+      }
     }
-    auto& front = m_chunks.front();
-    size_t n = std::min(size, front.size() - m_pos);
-    std::memcpy(buf, front.data() + m_pos, n);
-    m_pos += n;
-    if (m_pos == front.size()) {
-      m_bytes -= front.size();
+    size_t n = 0, popped = 0, popped_bytes = 0;
+    auto* out = static_cast<char*>(buf);
+    for (const auto* c : take) {
+      size_t k = std::min(size - n, c->size() - pos);
+      std::memcpy(out + n, c->data() + pos, k);
+      n += k;
+      pos += k;
+      if (pos < c->size()) break;
+      popped_bytes += c->size();
+      ++popped;
+      pos = 0;
+    }
+    std::lock_guard lk(m_mu);
+    for (size_t i = 0; i < popped; ++i) {
+      if (m_free.size() < k_spare) m_free.push_back(std::move(m_chunks.front()));
       m_chunks.pop_front();
-      m_pos = 0;
-      m_cv.notify_all();
     }
+    m_pos = pos;
+    m_bytes -= popped_bytes;
+    if (m_writer_waiting && m_bytes < k_max) m_cv.notify_all();
     return n;
   }
   void reader_gone() {
@@ -62,11 +103,14 @@ class Pipe final : public io::Writer {
 
  private:
   static constexpr size_t k_max = 16 << 20;
+  static constexpr size_t k_spare = 8;  // chunks kept for reuse
   std::mutex m_mu;
   std::condition_variable m_cv;
   std::deque<std::string> m_chunks;
+  std::vector<std::string> m_free;
   size_t m_pos = 0, m_bytes = 0;
   bool m_done = false, m_reader_gone = false;
+  bool m_reader_waiting = false, m_writer_waiting = false;
   std::optional<Error> m_error;
 };
 
