@@ -75,7 +75,7 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref, const oci::
     s.last_created = env.now;
     return s;
   }
-  auto image = ops::load_image(env.store, ref);
+  auto image = ops::load_image(env.store, ref, want);
   if (!image) {
     if (image.error().code() == Errc::not_found)
       return failf(Errc::not_found,
@@ -278,8 +278,8 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   if (!opts.platform.empty()) {
     if (opts.platform.find(',') != std::string::npos)
       return failf(Errc::unsupported,
-                   "--platform {}: kiln builds one platform at a time (the local store holds "
-                   "one image per name); build each platform with its own tag",
+                   "--platform {}: kiln builds one platform at a time; build each platform "
+                   "with its own tag",
                    opts.platform);
     target = KILN_TRY_CTX(oci::parse_platform(opts.platform), "--platform");
     if (target.os != "linux")

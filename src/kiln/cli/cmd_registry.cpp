@@ -7,6 +7,7 @@
 
 #include "kiln/cli/transfer.hpp"
 #include "kiln/oci/codec.hpp"
+#include "kiln/oci/media_types.hpp"
 #include "kiln/oci/platform.hpp"
 #include "kiln/oci/reference.hpp"
 #include "kiln/transport/registry_transport.hpp"
@@ -33,6 +34,7 @@ Status push_one(Context& ctx, const std::string& ref, const oci::Reference& dest
   image::CopyOptions co;
   co.on_event = copy_progress(a.quiet);
   co.max_concurrent = a.reg.max_concurrent;
+  co.all_platforms = true;  // a multi-platform index in the store is pushed whole
   auto res =
       KILN_TRY_CTX(image::copy_image(*src, *sink, co), fmt::format("push {}", dest.familiar()));
   KILN_TRY(sink->finish());
@@ -72,10 +74,8 @@ struct PullArgs {
 };
 
 Status pull(Context& ctx, const PullArgs& a) {
-  if (a.all_platforms)
-    return fail(Errc::unsupported,
-                "pull --all-platforms: the local store keeps single-platform images; copy the "
-                "whole index with `kiln copy --all docker://REF oci:DIR`");
+  if (a.all_platforms && !a.platform.empty())
+    return fail(Errc::invalid_argument, "pull: --all-platforms and --platform exclude each other");
   auto ref = KILN_TRY(oci::Reference::parse(strip_docker(a.ref)));
   auto o = KILN_TRY(open_options(ctx, true));
   auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(a.reg))));
@@ -85,10 +85,14 @@ Status pull(Context& ctx, const PullArgs& a) {
   co.on_event = copy_progress(a.quiet);
   co.max_concurrent = a.reg.max_concurrent;
   if (!a.platform.empty()) co.platform = KILN_TRY(oci::parse_platform(a.platform));
+  co.all_platforms = a.all_platforms;
   auto res =
       KILN_TRY_CTX(image::copy_image(*src, *sink, co), fmt::format("pull {}", ref.familiar()));
   KILN_TRY(sink->finish());
-  if (!a.quiet) fmt::print("{}\n", KILN_TRY(oci::parse_manifest(res.root.raw)).config.digest);
+  if (!a.quiet)
+    fmt::print("{}\n", oci::mt::is_index(res.root.media_type)
+                           ? res.root.digest
+                           : KILN_TRY(oci::parse_manifest(res.root.raw)).config.digest);
   return {};
 }
 
@@ -200,7 +204,7 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
   c->add_option("--platform", pl->platform,
                 "Which image of a multi-platform index (default: this host)");
   c->add_flag("--all-platforms,-a", pl->all_platforms,
-              "Every platform (refused: see kiln copy --all)");
+              "Every platform of a multi-platform image (stored as its index)");
   c->add_flag("-q,--quiet", pl->quiet, "No progress output");
   add_registry_flags(c, pl->reg);
   on_run(c, ctx, pl, [&ctx](const PullArgs& a) { return pull(ctx, a); });

@@ -81,7 +81,7 @@ void prune(Context& ctx, bool force, bool dry_run, bool build_cache) {
   auto imgs = (*st)->images();
   if (!imgs) return ctx.report(imgs.error());
   for (const auto& img : *imgs) {
-    if (!img.names.empty()) continue;
+    if (!img.names.empty() || img.in_index) continue;
     fmt::print("{}: {}\n", dry_run ? "Would delete" : "Deleted", img.config_digest);
     if (!dry_run)
       if (auto d = (*st)->delete_image(img.manifest_digest); !d) return ctx.report(d.error());

@@ -14,7 +14,7 @@ void add_tag(CLI::App& app, Context& ctx) {
       if (target.digest)
         return failf(Errc::invalid_argument, "tag {}: a target name cannot contain a digest", *dst);
       auto* st = KILN_TRY(ctx.store());
-      auto rec = KILN_TRY(st->resolve(*src));
+      auto rec = KILN_TRY(st->resolve_top(*src));
       return st->set_name(target, rec.manifest_digest);
     };
     if (auto st = run(); !st) ctx.report(st.error());

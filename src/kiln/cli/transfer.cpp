@@ -166,8 +166,8 @@ Result<ops::ImageView> remote_image_view(const std::string& text, const Registry
   auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(f))));
   auto root = KILN_TRY(src->root());
   if (oci::mt::is_index(root.media_type)) {
-    auto d = KILN_TRY(
-        image::select_platform(KILN_TRY(oci::parse_index(root.raw)), oci::host_platform()));
+    auto d =
+        KILN_TRY(oci::select_platform(KILN_TRY(oci::parse_index(root.raw)), oci::host_platform()));
     root = image::Document{KILN_TRY(image::read_blob(*src, d, image::k_max_manifest_bytes)),
                            d.media_type, d.digest};
   }

@@ -36,18 +36,6 @@ Result<std::string> layer_media_type(oci::Format f, io::Compression c, std::stri
   return oci::convert_layer_media_type(m, f);
 }
 
-Result<oci::Descriptor> select_platform(const oci::Index& index, const oci::Platform& want) {
-  std::vector<std::string> have;
-  for (const auto& d : index.manifests) {
-    if (!oci::mt::is_manifest(d.media_type) || !d.platform) continue;
-    if (oci::platform_matches(want, *d.platform)) return d;
-    have.push_back(oci::platform_string(*d.platform));
-  }
-  return failf(Errc::not_found, "no image for platform {} in the index (it has: {})",
-               oci::platform_string(want),
-               have.empty() ? "none" : fmt::format("{}", fmt::join(have, ", ")));
-}
-
 namespace {
 
 io::Compression compression_of(std::string_view media_type) {
@@ -258,7 +246,7 @@ Result<CopyResult> copy_image(Source& src, Sink& dst, const CopyOptions& opts) {
       KILN_TRY_CTX(put_document(dst, out), ctx);
     } else {
       auto want = opts.platform.value_or(oci::host_platform());
-      auto d = KILN_TRY_CTX(select_platform(x, want), ctx);
+      auto d = KILN_TRY_CTX(oci::select_platform(x, want), ctx);
       Document child{KILN_TRY_CTX(read_blob(src, d, k_max_manifest_bytes), ctx), d.media_type,
                      d.digest};
       out = KILN_TRY_CTX(c.manifest(child), ctx);

@@ -60,7 +60,4 @@ Result<std::string> read_blob(Source& src, const oci::Descriptor& d, int64_t lim
 // original type, whose non-distributable flavour is kept.
 Result<std::string> layer_media_type(oci::Format f, io::Compression c, std::string_view like);
 
-// Picks the manifest of an index for a platform; the error lists the platforms there are.
-Result<oci::Descriptor> select_platform(const oci::Index& index, const oci::Platform& want);
-
 }  // namespace kiln::image

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 
 #include "kiln/base/strings.hpp"
+#include "kiln/oci/media_types.hpp"
 
 namespace kiln::oci {
 
@@ -93,6 +94,17 @@ bool platform_matches(const Platform& want, const Platform& have) {
   Platform w = normalize(want), h = normalize(have);
   if (w.os != h.os || w.architecture != h.architecture) return false;
   return w.variant.empty() || w.variant == h.variant;
+}
+
+Result<Descriptor> select_platform(const Index& index, const Platform& want) {
+  std::vector<std::string> have;
+  for (const auto& d : index.manifests) {
+    if (!mt::is_manifest(d.media_type) || !d.platform) continue;
+    if (platform_matches(want, *d.platform)) return d;
+    have.push_back(platform_string(*d.platform));
+  }
+  return failf(Errc::not_found, "no image for platform {} in the index (it has: {})",
+               platform_string(want), have.empty() ? "none" : join(have, ", "));
 }
 
 Platform platform_of(const ImageConfig& c) {

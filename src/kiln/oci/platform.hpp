@@ -17,6 +17,8 @@ std::string platform_string(const Platform& p);  // "linux/arm/v7"
 bool platform_matches(const Platform& want, const Platform& have);
 // The platform an image config declares (normalised).
 Platform platform_of(const ImageConfig& c);
+// The image of an index for `want`; Errc::not_found lists the platforms the index has.
+Result<Descriptor> select_platform(const Index& index, const Platform& want);
 // The platform of this machine (normalised).
 Platform host_platform();
 

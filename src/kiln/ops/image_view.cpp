@@ -19,8 +19,9 @@ Result<ImageView> load_image(store::Store& store, const store::ImageRecord& reco
   return v;
 }
 
-Result<ImageView> load_image(store::Store& store, std::string_view ref) {
-  auto rec = KILN_TRY(store.resolve(ref));
+Result<ImageView> load_image(store::Store& store, std::string_view ref,
+                             const std::optional<oci::Platform>& platform) {
+  auto rec = KILN_TRY(store.resolve(ref, platform));
   return load_image(store, rec);
 }
 

@@ -1,6 +1,7 @@
 // An image from the store with its manifest and config read, verified and parsed.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "kiln/oci/types.hpp"
@@ -18,7 +19,9 @@ struct ImageView {
 
 Result<ImageView> load_image(store::Store& store, const store::ImageRecord& record);
 // Resolves a reference, ID or ID prefix, then loads it.
-Result<ImageView> load_image(store::Store& store, std::string_view ref);
+// A multi-platform index gives its image for `platform` (default: this machine's).
+Result<ImageView> load_image(store::Store& store, std::string_view ref,
+                             const std::optional<oci::Platform>& platform = std::nullopt);
 
 // The store's records of the image's layers, in order (Errc::corrupt when one is missing).
 Result<std::vector<store::LayerRecord>> layer_records(store::Store& store, const ImageView& image);

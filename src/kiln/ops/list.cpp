@@ -4,6 +4,7 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/oci/codec.hpp"
+#include "kiln/oci/media_types.hpp"
 #include "kiln/oci/reference.hpp"
 #include "kiln/ops/inspect.hpp"
 
@@ -34,11 +35,19 @@ bool matches(std::string_view filter, const oci::Reference& r) {
 Result<std::vector<ImageRow>> list_images(store::Store& store, std::string_view filter) {
   std::vector<ImageRow> rows;
   for (const auto& rec : KILN_TRY(store.images())) {
+    if (rec.in_index) continue;  // shown as its index, as docker does
     ImageRow base;
     base.digest = rec.manifest_digest.str();
     base.id = rec.config_digest.str();
     base.size = rec.size;
-    if (auto raw = store.read_blob(rec.config_digest); raw) {
+    // An index is as old as its image for this machine (or has no date when it has none).
+    Digest config = rec.config_digest;
+    if (oci::mt::is_index(rec.media_type)) {
+      auto host = store.resolve(rec.manifest_digest.str());
+      config = host ? host->config_digest : Digest();
+    }
+    if (auto raw = config.empty() ? Result<std::string>(fail(Errc::not_found, "no image"))
+                                  : store.read_blob(config)) {
       if (auto cfg = oci::parse_config(*raw); cfg) {
         base.created = cfg->created;
         base.created_unix = parse_rfc3339(cfg->created).value_or(0);

@@ -5,7 +5,7 @@ namespace kiln::ops {
 
 Result<RemoveOutcome> remove_image(store::Store& store, std::string_view ref, bool force) {
   RemoveOutcome out;
-  auto rec = KILN_TRY(store.resolve(ref));
+  auto rec = KILN_TRY(store.resolve_top(ref));
   // By name: untag only that name.
   if (auto r = oci::Reference::parse(ref); r && !r->digest) {
     if (KILN_TRY(store.remove_name(*r))) {

@@ -42,6 +42,23 @@ std::string verify_blob_file(const os::Dir& blobs, const std::string& name, int6
   return "";
 }
 
+// An index: every image it lists is stored and recorded as its child.
+void check_index(Store& store, const ImageRecord& img, const std::string& raw,
+                 CheckReport& report) {
+  std::string who = fmt::format("index {}", img.manifest_digest);
+  auto x = oci::parse_index(raw);
+  if (!x) {
+    report.errors.push_back(fmt::format("{}: {}", who, x.error().message()));
+    return;
+  }
+  for (const auto& d : x->manifests) {
+    auto child = store.image(d.digest);
+    if (!child || !*child || !(*child)->in_index)
+      report.errors.push_back(
+          fmt::format("{}: its image {} is not recorded in the store", who, d.digest));
+  }
+}
+
 void check_manifest(Store& store, const ImageRecord& img, const std::string& raw,
                     CheckReport& report) {
   std::string who = fmt::format("image {}", img.manifest_digest);
@@ -161,6 +178,7 @@ Result<CheckReport> Store::check() {
     auto raw = read_blob(img.manifest_digest);
     if (!raw) continue;  // corrupt: reported by pass 1
     if (oci::mt::is_manifest(img.media_type)) check_manifest(*this, img, *raw, report);
+    if (oci::mt::is_index(img.media_type)) check_index(*this, img, *raw, report);
   }
   // Leftovers that gc would reclaim.
   auto live = KILN_TRY(m_meta->live_blobs());
@@ -183,7 +201,7 @@ Result<DiskUsage> Store::disk_usage() {
   DiskUsage du;
   auto imgs = KILN_TRY(m_meta->images());
   du.images = static_cast<int64_t>(imgs.size());
-  for (const auto& i : imgs) du.dangling_images += i.names.empty();
+  for (const auto& i : imgs) du.dangling_images += i.names.empty() && !i.in_index;
   auto live = KILN_TRY(m_meta->live_blobs());
   for (const auto& n : KILN_TRY(m_blobs.list())) {
     if (is_temp(n)) continue;

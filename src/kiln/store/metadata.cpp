@@ -41,13 +41,18 @@ CREATE TABLE IF NOT EXISTS lease_blobs(
   PRIMARY KEY(lease_id, digest));
 CREATE TABLE IF NOT EXISTS unpacked(
   chain_id TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, last_used INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS index_children(
+  index_digest TEXT NOT NULL REFERENCES images(manifest_digest) ON DELETE CASCADE,
+  child_digest TEXT NOT NULL,
+  PRIMARY KEY(index_digest, child_digest));
+CREATE INDEX IF NOT EXISTS index_children_child ON index_children(child_digest);
 CREATE TABLE IF NOT EXISTS build_cache(
   key TEXT PRIMARY KEY, layer_digest TEXT NOT NULL, created INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
 // Raised whenever k_schema gains a table or index.
-constexpr int k_schema_level = 2;
+constexpr int k_schema_level = 3;
 
 Result<Digest> column_digest(const Stmt& s, int col) {
   return with_context(Digest::parse(s.text(col)), "store metadata");
@@ -79,6 +84,17 @@ Status Metadata::put_image(const NewImage& img, int64_t now) {
   auto tx = KILN_TRY(Transaction::begin(*m_db));
   int64_t size = 0;
   for (const auto& l : img.layers) size += l.uncompressed_size >= 0 ? l.uncompressed_size : l.size;
+  if (!img.children.empty()) {
+    // An index is as large as its images together.
+    auto s = KILN_TRY(m_db->prepare("SELECT size FROM images WHERE manifest_digest = ?"));
+    for (const auto& c : img.children) {
+      s.reset().bind(1, c.str());
+      if (!KILN_TRY(s.step()))
+        return failf(Errc::internal, "store index {}: its image {} is not stored",
+                     img.manifest_digest, c);
+      size += s.integer(0);
+    }
+  }
   {
     auto s = KILN_TRY(m_db->prepare(
         "INSERT INTO images(manifest_digest, media_type, config_digest, size, stored_at) "
@@ -106,6 +122,10 @@ Status Metadata::put_image(const NewImage& img, int64_t now) {
                  .bind(4, l.size)
                  .bind(5, l.uncompressed_size)
                  .run());
+  auto child = KILN_TRY(m_db->prepare(
+      "INSERT OR IGNORE INTO index_children(index_digest, child_digest) VALUES(?,?)"));
+  for (const auto& c : img.children)
+    KILN_TRY(child.reset().bind(1, img.manifest_digest.str()).bind(2, c.str()).run());
   for (const auto& n : img.names) KILN_TRY(set_name(n, img.manifest_digest));
   return tx.commit();
 }
@@ -115,7 +135,9 @@ Result<std::vector<ImageRecord>> Metadata::query_images(std::string_view where,
   std::string sql =
       "SELECT i.manifest_digest, i.media_type, i.config_digest, i.size, i.stored_at, "
       "(SELECT group_concat(name, char(10)) FROM (SELECT name FROM names n WHERE "
-      "n.manifest_digest = i.manifest_digest ORDER BY name)) FROM images i ";
+      "n.manifest_digest = i.manifest_digest ORDER BY name)), "
+      "EXISTS(SELECT 1 FROM index_children c WHERE c.child_digest = i.manifest_digest) "
+      "FROM images i ";
   sql += where;
   sql += " ORDER BY i.stored_at DESC, i.manifest_digest";
   auto s = KILN_TRY(m_db->prepare(sql));
@@ -128,6 +150,7 @@ Result<std::vector<ImageRecord>> Metadata::query_images(std::string_view where,
     r.config_digest = KILN_TRY(column_digest(s, 2));
     r.size = s.integer(3);
     r.stored_at = s.integer(4);
+    r.in_index = s.integer(6) != 0;
     std::string names = s.text(5);
     size_t start = 0;
     while (!names.empty() && start <= names.size()) {
@@ -177,8 +200,23 @@ Result<bool> Metadata::remove_name(std::string_view name) {
 }
 
 Status Metadata::delete_image(const Digest& d) {
+  auto tx = KILN_TRY(Transaction::begin(*m_db));
+  std::vector<std::string> children;
+  {
+    auto c =
+        KILN_TRY(m_db->prepare("SELECT child_digest FROM index_children WHERE index_digest = ?"));
+    c.bind(1, d.str());
+    while (KILN_TRY(c.step())) children.push_back(c.text(0));
+  }
   auto s = KILN_TRY(m_db->prepare("DELETE FROM images WHERE manifest_digest = ?"));
-  return s.bind(1, d.str()).run();
+  KILN_TRY(s.bind(1, d.str()).run());
+  // An index's images go with it, unless they have a name or another index of their own.
+  auto orphan = KILN_TRY(
+      m_db->prepare("DELETE FROM images WHERE manifest_digest = ?1 "
+                    "AND NOT EXISTS(SELECT 1 FROM names WHERE manifest_digest = ?1) "
+                    "AND NOT EXISTS(SELECT 1 FROM index_children WHERE child_digest = ?1)"));
+  for (const auto& c : children) KILN_TRY(orphan.reset().bind(1, c).run());
+  return tx.commit();
 }
 
 Result<std::optional<LayerRecord>> Metadata::layer(const Digest& d) {

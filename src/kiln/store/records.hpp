@@ -17,6 +17,7 @@ struct ImageRecord {
   int64_t size = 0;                // sum of uncompressed layer sizes (compressed when unknown)
   int64_t stored_at = 0;           // unix seconds when kiln stored it
   std::vector<std::string> names;  // full references, sorted
+  bool in_index = false;           // one platform of a multi-platform index in the store
 };
 
 // A layer blob and what kiln knows about its contents.
@@ -36,6 +37,7 @@ struct NewImage {
   std::vector<Digest> blobs;  // every blob the image needs (manifest, config, layers)
   std::vector<LayerRecord> layers;
   std::vector<std::string> names;  // full references to point at it (moved from other images)
+  std::vector<Digest> children;    // an index: its images' manifest digests (stored first)
 };
 
 struct CacheEntry {

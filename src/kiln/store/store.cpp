@@ -6,6 +6,9 @@
 #include <ctime>
 
 #include "kiln/base/log.hpp"
+#include "kiln/oci/codec.hpp"
+#include "kiln/oci/media_types.hpp"
+#include "kiln/oci/platform.hpp"
 #include "kiln/store/metadata.hpp"
 #include "kiln/store/paths.hpp"
 
@@ -180,7 +183,22 @@ Result<std::optional<ImageRecord>> Store::image(const Digest& d) {
   return m_meta->image(d);
 }
 
-Result<ImageRecord> Store::resolve(std::string_view ref) {
+Result<ImageRecord> Store::resolve(std::string_view ref,
+                                   const std::optional<oci::Platform>& platform) {
+  auto rec = KILN_TRY(resolve_top(ref));
+  if (!oci::mt::is_index(rec.media_type)) return rec;
+  auto index = KILN_TRY_CTX(oci::parse_index(KILN_TRY(read_blob(rec.manifest_digest))),
+                            fmt::format("{}: index {}", ref, rec.manifest_digest));
+  auto d = KILN_TRY_CTX(oci::select_platform(index, platform.value_or(oci::host_platform())),
+                        fmt::format("{}", ref));
+  auto child = KILN_TRY(m_meta->image(d.digest));
+  if (!child)
+    return failf(Errc::corrupt, "{}: the image {} of index {} is not in the store", ref, d.digest,
+                 rec.manifest_digest);
+  return *child;
+}
+
+Result<ImageRecord> Store::resolve_top(std::string_view ref) {
   // A name first (as docker does), then an image/manifest ID or a unique prefix of one.
   if (!ref.starts_with("sha256:")) {
     auto r = oci::Reference::parse(ref);

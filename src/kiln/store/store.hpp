@@ -16,6 +16,7 @@
 #include "kiln/base/fd.hpp"
 #include "kiln/io/stream.hpp"
 #include "kiln/oci/reference.hpp"
+#include "kiln/oci/types.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/records.hpp"
 
@@ -99,8 +100,12 @@ class Store {
   Result<std::vector<ImageRecord>> images();
   Result<std::optional<ImageRecord>> image(const Digest& manifest_digest);
   // Resolves a name ("busybox", "x:1", "x@sha256:..."), a full image or manifest ID, or an
-  // ID prefix to one image. Errc::not_found names what was asked for.
-  Result<ImageRecord> resolve(std::string_view ref);
+  // ID prefix to one image. Errc::not_found names what was asked for. A multi-platform index
+  // resolves to its image for `platform` (default: this machine's).
+  Result<ImageRecord> resolve(std::string_view ref,
+                              const std::optional<oci::Platform>& platform = std::nullopt);
+  // The same, but an index is returned as itself (tag, rmi, push).
+  Result<ImageRecord> resolve_top(std::string_view ref);
   Status set_name(const oci::Reference& name, const Digest& manifest_digest);
   Result<bool> remove_name(const oci::Reference& name);
   // Deletes the image record and its names; blobs go with the next gc().

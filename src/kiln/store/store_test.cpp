@@ -26,11 +26,12 @@ class StoreTest : public ::testing::Test {
   }
 
   // A minimal image: one layer blob, config, manifest.
-  Digest add_image(const std::string& layer, const std::vector<std::string>& names) {
+  Digest add_image(const std::string& layer, const std::vector<std::string>& names,
+                   const std::string& arch = "amd64") {
     auto lease = store->lease();
     auto l = store->put_blob(layer, *lease);
     oci::ImageConfig c;
-    c.architecture = "amd64";
+    c.architecture = arch;
     c.os = "linux";
     c.rootfs.diff_ids = {l->digest};
     auto cfg = store->put_blob(oci::serialize(c), *lease);
@@ -140,6 +141,55 @@ TEST_F(StoreTest, NamesResolveAndMove) {
   ASSERT_TRUE(store->set_name(*oci::Reference::parse("app:latest"), b));
   EXPECT_EQ(store->resolve("app")->manifest_digest, b);
   EXPECT_EQ(store->image(a)->value().names, std::vector<std::string>{"docker.io/library/app:1"});
+}
+
+TEST_F(StoreTest, IndexResolvesToAPlatformAndTakesItsImagesAlong) {
+  Digest amd = add_image("a", {}, "amd64");
+  Digest arm = add_image("b", {}, "arm64");
+  oci::Index x;
+  x.media_type = oci::mt::oci_index;
+  for (auto [d, arch] : {std::pair{amd, "amd64"}, std::pair{arm, "arm64"}}) {
+    oci::Descriptor e;
+    e.media_type = oci::mt::oci_manifest;
+    e.digest = d;
+    e.size = store->blob_size(d).value();
+    e.platform = oci::Platform{};
+    e.platform->os = "linux";
+    e.platform->architecture = arch;
+    x.manifests.push_back(e);
+  }
+  auto lease = store->lease();
+  auto raw = store->put_blob(oci::serialize(x), *lease);
+  NewImage idx;
+  idx.manifest_digest = raw->digest;
+  idx.media_type = oci::mt::oci_index;
+  idx.config_digest = raw->digest;
+  idx.blobs = {raw->digest};
+  idx.children = {amd, arm};
+  idx.names = {oci::Reference::parse("multi:1")->str()};
+  ASSERT_TRUE(store->put_image(idx));
+
+  EXPECT_EQ(store->resolve_top("multi:1")->manifest_digest, raw->digest);
+  oci::Platform want;
+  want.os = "linux";
+  want.architecture = "arm64";
+  EXPECT_EQ(store->resolve("multi:1", want)->manifest_digest, arm);
+  want.architecture = "s390x";
+  EXPECT_EQ(store->resolve("multi:1", want).error().code(), Errc::not_found);
+  auto top = store->image(raw->digest)->value();
+  EXPECT_EQ(top.size, store->image(amd)->value().size + store->image(arm)->value().size);
+  EXPECT_TRUE(store->image(amd)->value().in_index);
+  EXPECT_FALSE(top.in_index);
+  EXPECT_TRUE(store->check()->errors.empty());
+
+  // With the index gone, its unnamed image goes too; one with a name of its own stays.
+  ASSERT_TRUE(store->set_name(*oci::Reference::parse("pinned:1"), arm));
+  ASSERT_TRUE(store->delete_image(raw->digest));
+  EXPECT_FALSE(store->image(raw->digest)->has_value());
+  EXPECT_FALSE(store->image(amd)->has_value());
+  ASSERT_TRUE(store->image(arm)->has_value());
+  EXPECT_FALSE(store->image(arm)->value().in_index);
+  EXPECT_TRUE(store->check()->errors.empty());
 }
 
 TEST_F(StoreTest, GcKeepsReferencedAndLeasedBlobs) {

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "kiln/io/compress.hpp"
+#include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/ops/image_view.hpp"
 #include "kiln/store/metadata.hpp"
@@ -11,18 +12,13 @@
 namespace kiln::transport {
 namespace {
 
+// An image, or a multi-platform index, and its blobs, from the store.
 class StoreSource final : public image::Source {
  public:
-  StoreSource(store::Store& s, ops::ImageView v, std::vector<store::LayerRecord> layers,
-              std::string ref)
-      : m_store(s), m_view(std::move(v)), m_ref(std::move(ref)) {
-    for (auto& l : layers) m_layers[l.digest] = l;
-  }
+  StoreSource(store::Store& s, image::Document root, std::string ref)
+      : m_store(s), m_root(std::move(root)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "kiln://" + m_ref; }
-  Result<image::Document> root() override {
-    return image::Document{m_view.raw_manifest, m_view.record.media_type,
-                           m_view.record.manifest_digest};
-  }
+  Result<image::Document> root() override { return m_root; }
   Result<std::unique_ptr<io::Reader>> open_blob(const oci::Descriptor& d) override {
     struct Owned final : io::Reader {
       explicit Owned(Fd f) : fd(std::move(f)), in(fd.get()) {}
@@ -36,16 +32,15 @@ class StoreSource final : public image::Source {
   bool trusted() const override { return true; }
   bool concurrent() const override { return true; }
   std::optional<int64_t> uncompressed_size(const Digest& d) override {
-    auto it = m_layers.find(d);
-    if (it == m_layers.end() || it->second.uncompressed_size < 0) return std::nullopt;
-    return it->second.uncompressed_size;
+    auto l = m_store.layer(d);
+    if (!l || !*l || (*l)->uncompressed_size < 0) return std::nullopt;
+    return (*l)->uncompressed_size;
   }
 
  private:
   store::Store& m_store;
-  ops::ImageView m_view;
+  image::Document m_root;
   std::string m_ref;
-  std::map<Digest, store::LayerRecord> m_layers;
 };
 
 // Checks a layer's uncompressed stream: the first block is a tar header (or the end marker),
@@ -100,7 +95,7 @@ class StoreSink final : public image::Sink {
   StoreSink(store::Store& s, store::Lease lease, std::string ref)
       : m_store(s), m_lease(std::move(lease)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "kiln://" + (m_ref.empty() ? "" : m_ref); }
-  bool accepts_index() const override { return false; }
+  bool accepts_index() const override { return true; }
   bool concurrent() const override { return true; }  // m_mu guards the map and the metadata
   Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
     std::lock_guard lk(m_mu);
@@ -120,8 +115,8 @@ class StoreSink final : public image::Sink {
   std::string m_ref;
   std::mutex m_mu;
   std::map<Digest, Pending> m_pending;
-  std::optional<store::NewImage> m_current;
-  std::vector<store::NewImage> m_images;
+  std::map<Digest, store::NewImage> m_put;  // images seen, by manifest digest
+  std::vector<store::NewImage> m_images;    // to record at finish, in order
 };
 
 Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
@@ -185,22 +180,44 @@ Status StoreSink::put_image(const image::ImageInfo& info) {
     img.blobs.push_back(l.digest);
     img.layers.push_back(rec);
   }
-  m_current = std::move(img);
+  std::lock_guard lk(m_mu);
+  m_put[img.manifest_digest] = std::move(img);
   return {};
 }
 
 Status StoreSink::commit(const image::Document& root, const std::vector<std::string>& names) {
-  if (!m_current || m_current->manifest_digest != root.digest)
-    return failf(Errc::internal, "store: commit of {} without its image", root.digest);
+  std::lock_guard lk(m_mu);
+  std::vector<std::string> refs;
   std::vector<std::string> all = names;
   if (!m_ref.empty()) all.push_back(m_ref);
   for (const auto& n : all) {
     auto r = KILN_TRY(oci::Reference::parse(n));
-    if (r.digest) continue;  // a digest reference is not a name
-    m_current->names.push_back(r.str());
+    if (!r.digest) refs.push_back(r.str());  // a digest reference is not a name
   }
-  m_images.push_back(std::move(*m_current));
-  m_current.reset();
+  auto take = [&](const Digest& d) -> Result<store::NewImage> {
+    auto it = m_put.find(d);
+    if (it == m_put.end()) return failf(Errc::internal, "store: commit of {} without its image", d);
+    return it->second;
+  };
+  if (!oci::mt::is_index(root.media_type)) {
+    auto img = KILN_TRY(take(root.digest));
+    img.names = std::move(refs);
+    m_images.push_back(std::move(img));
+    return {};
+  }
+  // A multi-platform index: its images first (no names of their own), then the index.
+  auto x = KILN_TRY(oci::parse_index(root.raw));
+  store::NewImage index;
+  index.manifest_digest = root.digest;
+  index.media_type = root.media_type;
+  index.config_digest = root.digest;  // an index's ID is its digest, as in containerd
+  index.blobs = {root.digest};
+  for (const auto& d : x.manifests) {
+    m_images.push_back(KILN_TRY(take(d.digest)));
+    index.children.push_back(d.digest);
+  }
+  index.names = std::move(refs);
+  m_images.push_back(std::move(index));
   return {};
 }
 
@@ -215,10 +232,10 @@ Status StoreSink::finish() {
 }  // namespace
 
 Result<std::unique_ptr<image::Source>> store_source(store::Store& store, std::string_view ref) {
-  auto view = KILN_TRY(ops::load_image(store, ref));
-  auto layers = KILN_TRY(ops::layer_records(store, view));
-  return std::unique_ptr<image::Source>(
-      new StoreSource(store, std::move(view), std::move(layers), std::string(ref)));
+  auto rec = KILN_TRY(store.resolve_top(ref));
+  image::Document root{KILN_TRY(store.read_blob(rec.manifest_digest)), rec.media_type,
+                       rec.manifest_digest};
+  return std::unique_ptr<image::Source>(new StoreSource(store, std::move(root), std::string(ref)));
 }
 
 Result<std::unique_ptr<image::Sink>> store_sink(store::Store& store, std::string ref) {
