@@ -86,32 +86,7 @@ expect_contains "$ERR" "zstd layers have no Docker v2 schema 2 media type"
 pass "format and compression conversions"
 
 # --- multi-platform index ------------------------------------------------------------------
-python3 - lay multi >/dev/null <<'PY'
-import hashlib, json, os, shutil, sys
-src, dst = sys.argv[1:]
-shutil.copytree(src, dst)
-b = lambda d: os.path.join(dst, "blobs", "sha256", d.split(":")[1])
-def put(raw):
-    d = "sha256:" + hashlib.sha256(raw).hexdigest()
-    open(b(d), "wb").write(raw); return d, len(raw)
-idx = json.load(open(os.path.join(dst, "index.json")))
-man = json.load(open(b(idx["manifests"][0]["digest"])))
-entries = []
-for arch in ("amd64", "arm64"):
-    cfg = json.load(open(b(man["config"]["digest"])))
-    cfg["architecture"] = arch
-    cd, cs = put(json.dumps(cfg).encode())
-    m = dict(man); m["config"] = dict(man["config"], digest=cd, size=cs)
-    md, ms = put(json.dumps(m).encode())
-    entries.append({"mediaType": man["mediaType"], "digest": md, "size": ms,
-                    "platform": {"os": "linux", "architecture": arch}})
-x = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
-xd, xs = put(json.dumps(x).encode())
-json.dump({"schemaVersion": 2, "manifests": [{"mediaType": x["mediaType"], "digest": xd, "size": xs,
-           "annotations": {"org.opencontainers.image.ref.name": "multi"}}]},
-          open(os.path.join(dst, "index.json"), "w"))
-print(xd)
-PY
+python3 "$KILN_SRC/tests/tools/multiplatform_layout.py" lay multi amd64 arm64 >/dev/null
 "$KILN" copy --all oci:multi:multi oci-archive:multi.tar:multi
 "$KILN" copy --all oci-archive:multi.tar:multi oci:multi2:m
 x1=$(python3 -c 'import json; print(json.load(open("multi/index.json"))["manifests"][0]["digest"])')

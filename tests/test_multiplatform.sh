@@ -16,33 +16,7 @@ cd "$WORK"
 busybox_rootfs
 "$KILN" import -q -c 'CMD ["/bin/sh"]' rootfs base:1 >/dev/null
 "$KILN" copy base:1 oci:lay:base
-index=$(python3 - lay multi "$host_arch" "$other_arch" <<'PY'
-import hashlib, json, os, shutil, sys
-src, dst, *arches = sys.argv[1:]
-shutil.copytree(src, dst)
-b = lambda d: os.path.join(dst, "blobs", "sha256", d.split(":")[1])
-def put(raw):
-    d = "sha256:" + hashlib.sha256(raw).hexdigest()
-    open(b(d), "wb").write(raw); return d, len(raw)
-idx = json.load(open(os.path.join(dst, "index.json")))
-man = json.load(open(b(idx["manifests"][0]["digest"])))
-entries = []
-for arch in arches:
-    cfg = json.load(open(b(man["config"]["digest"])))
-    cfg["architecture"] = arch
-    cd, cs = put(json.dumps(cfg).encode())
-    m = dict(man); m["config"] = dict(man["config"], digest=cd, size=cs)
-    md, ms = put(json.dumps(m).encode())
-    entries.append({"mediaType": man["mediaType"], "digest": md, "size": ms,
-                    "platform": {"os": "linux", "architecture": arch}})
-x = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
-xd, xs = put(json.dumps(x).encode())
-json.dump({"schemaVersion": 2, "manifests": [{"mediaType": x["mediaType"], "digest": xd, "size": xs,
-           "annotations": {"org.opencontainers.image.ref.name": "multi"}}]},
-          open(os.path.join(dst, "index.json"), "w"))
-print(xd)
-PY
-)
+index=$(python3 "$KILN_SRC/tests/tools/multiplatform_layout.py" lay multi "$host_arch" "$other_arch")
 "$KILN" rmi base:1 >/dev/null
 "$KILN" system prune -f >/dev/null
 
