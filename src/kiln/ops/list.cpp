@@ -30,6 +30,22 @@ bool matches(std::string_view filter, const oci::Reference& r) {
   return glob(f, r.familiar_name()) || glob(f, r.name());
 }
 
+// The config a row shows: the image's own, or for an index its image for this machine (an
+// index without one has no creation date).
+std::optional<oci::ImageConfig> row_config(store::Store& store, const store::ImageRecord& rec) {
+  Digest config = rec.config_digest;
+  if (oci::mt::is_index(rec.media_type)) {
+    auto host = store.resolve(rec.manifest_digest.str());
+    if (!host) return std::nullopt;
+    config = host->config_digest;
+  }
+  auto raw = store.read_blob(config);
+  if (!raw) return std::nullopt;
+  auto cfg = oci::parse_config(*raw);
+  if (!cfg) return std::nullopt;
+  return std::move(*cfg);
+}
+
 }  // namespace
 
 Result<std::vector<ImageRow>> list_images(store::Store& store, std::string_view filter) {
@@ -40,18 +56,9 @@ Result<std::vector<ImageRow>> list_images(store::Store& store, std::string_view 
     base.digest = rec.manifest_digest.str();
     base.id = rec.config_digest.str();
     base.size = rec.size;
-    // An index is as old as its image for this machine (or has no date when it has none).
-    Digest config = rec.config_digest;
-    if (oci::mt::is_index(rec.media_type)) {
-      auto host = store.resolve(rec.manifest_digest.str());
-      config = host ? host->config_digest : Digest();
-    }
-    if (auto raw = config.empty() ? Result<std::string>(fail(Errc::not_found, "no image"))
-                                  : store.read_blob(config)) {
-      if (auto cfg = oci::parse_config(*raw); cfg) {
-        base.created = cfg->created;
-        base.created_unix = parse_rfc3339(cfg->created).value_or(0);
-      }
+    if (auto cfg = row_config(store, rec)) {
+      base.created = cfg->created;
+      base.created_unix = parse_rfc3339(cfg->created).value_or(0);
     }
     if (rec.names.empty()) {
       if (!filter.empty()) continue;
