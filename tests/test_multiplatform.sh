@@ -60,7 +60,15 @@ pass "prune keeps an index's images; push sends the index whole"
 # copy --all into the store does the same as pull --all-platforms.
 "$KILN" copy --all oci:multi:multi kiln://copied:1
 expect_eq "$index" "$("$KILN" images --no-trunc --format '{{.Digest}}' copied)" "copy --all into the store"
-# tag and rmi act on the index; the last name takes its images with it.
+# tag and rmi act on the index; the last name takes its images with it. One of its images
+# cannot be removed on its own.
+child=$("$KILN" inspect --format '{{.Id}}' copied:1)
+set +e
+"$KILN" rmi "$child" >/dev/null 2>"$WORK/err"
+rc=$?
+set -e
+[[ $rc != 0 ]] || fail "rmi of one platform of an index succeeded"
+expect_contains "$(cat "$WORK/err")" "one platform of a multi-platform image"
 "$KILN" tag "$KREG/multi:1" m:2
 "$KILN" rmi "$KREG/multi:1" copied:1 >/dev/null
 expect_eq "$host_arch" "$("$KILN" inspect --format '{{.Architecture}}' m:2)" "the index under its other name"

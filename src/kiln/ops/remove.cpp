@@ -11,13 +11,19 @@ Result<RemoveOutcome> remove_image(store::Store& store, std::string_view ref, bo
     if (KILN_TRY(store.remove_name(*r))) {
       out.untagged.push_back(r->familiar());
       auto after = KILN_TRY(store.image(rec.manifest_digest));
-      if (after && after->names.empty()) {
+      if (after && after->names.empty() && !after->in_index) {
         KILN_TRY(store.delete_image(rec.manifest_digest));
         out.deleted.push_back(rec.config_digest.str());
       }
       return out;
     }
   }
+  // One platform of a multi-platform index goes only with the index.
+  if (rec.in_index)
+    return failf(Errc::conflict,
+                 "unable to delete {}: it is one platform of a multi-platform image in the store "
+                 "(remove that image instead)",
+                 rec.manifest_digest.short_hex());
   // By ID (or digest): the image goes with all its names.
   if (rec.names.size() > 1 && !force)
     return failf(Errc::conflict,
