@@ -84,11 +84,10 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref, const oci::
                    ref);
     return std::unexpected(image.error());
   }
-  if (!oci::platform_matches(want, oci::platform_of(image->config))) {
+  if (auto have = oci::platform_of(image->config); !oci::platform_matches(want, have)) {
     std::string msg = fmt::format(
-        "FROM {}: the image in the local store is for {}, not {} (pull it with --platform {})", ref,
-        oci::platform_string(oci::platform_of(image->config)), oci::platform_string(want),
-        oci::platform_string(want));
+        "FROM {0}: the image in the local store is for {1}, not {2} (pull it with --platform {2})",
+        ref, oci::platform_string(have), oci::platform_string(want));
     if (explicit_platform) return fail(Errc::invalid_argument, msg);
     env.progress.warning(msg);
   }

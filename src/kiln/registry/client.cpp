@@ -214,20 +214,21 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
     std::string token, offline;
     if (!j.is_discarded() && j.is_object()) {
       token = j.value("token", j.value("access_token", ""));
+      std::string refresh = j.contains("refresh_token") && j["refresh_token"].is_string()
+                                ? j["refresh_token"].get<std::string>()
+                                : "";
       // A server may rotate the refresh token: the next renewal uses the new one.
-      if (!m_refresh_token.empty() && j.contains("refresh_token") &&
-          j["refresh_token"].is_string() &&
-          j["refresh_token"].get<std::string>() != m_refresh_token) {
-        m_refresh_token = j["refresh_token"].get<std::string>();
+      if (!m_refresh_token.empty() && !refresh.empty() && refresh != m_refresh_token) {
+        m_refresh_token = refresh;
         // The old one may be spent: an identity token from the auth file is replaced there,
         // or the next command would present a token the server has retired.
         if (!m_opts.creds)
           KILN_TRY_CTX(
               update_identity_token(auth_file_path(m_opts.authfile), m_host, m_refresh_token),
               fmt::format("registry {}: store the renewed identity token", m_host));
-      } else if (m_opts.offline_token && j.contains("refresh_token") &&
-                 j["refresh_token"].is_string())
-        offline = j["refresh_token"].get<std::string>();
+      } else if (m_opts.offline_token) {
+        offline = refresh;
+      }
     }
     if (token.empty())
       return failf(Errc::corrupt, "registry {}: the token server sent no token", m_host);

@@ -95,6 +95,14 @@ std::string helper_for(const json& cfg, const std::string& key) {
   return "";
 }
 
+// docker-credential-HELPER store: a user name ("<token>" for an identity token) and secret.
+Status helper_store(const std::string& helper, const std::string& key, const std::string& user,
+                    const std::string& secret) {
+  json in = {{"ServerURL", key}, {"Username", user}, {"Secret", secret}};
+  KILN_TRY(run_helper(helper, "store", in.dump()));
+  return {};
+}
+
 }  // namespace
 
 Result<std::optional<Credentials>> lookup_credentials(const std::string& file,
@@ -137,13 +145,9 @@ Status store_credentials(const std::string& file, const std::string& host, const
   auto cfg = KILN_TRY(read_config(file));
   std::string key = config_key(host);
   bool token = !identity_token.empty();
-  if (auto helper = helper_for(cfg, key); !helper.empty()) {
-    json in = {{"ServerURL", key},
-               {"Username", token ? std::string("<token>") : c.username},
-               {"Secret", token ? identity_token : c.password}};
-    KILN_TRY(run_helper(helper, "store", in.dump()));
-    return {};
-  }
+  if (auto helper = helper_for(cfg, key); !helper.empty())
+    return helper_store(helper, key, token ? "<token>" : c.username,
+                        token ? identity_token : c.password);
   if (!cfg.contains("auths") || !cfg["auths"].is_object()) cfg["auths"] = json::object();
   cfg["auths"][key] = {{"auth", net::base64_encode(c.username + ":" + (token ? "" : c.password))}};
   if (token) cfg["auths"][key]["identitytoken"] = identity_token;
@@ -154,11 +158,8 @@ Status update_identity_token(const std::string& file, const std::string& host,
                              const std::string& token) {
   auto cfg = KILN_TRY(read_config(file));
   std::string key = config_key(host);
-  if (auto helper = helper_for(cfg, key); !helper.empty()) {
-    json in = {{"ServerURL", key}, {"Username", "<token>"}, {"Secret", token}};
-    KILN_TRY(run_helper(helper, "store", in.dump()));
-    return {};
-  }
+  if (auto helper = helper_for(cfg, key); !helper.empty())
+    return helper_store(helper, key, "<token>", token);
   if (!cfg.contains("auths") || !cfg["auths"].is_object()) cfg["auths"] = json::object();
   auto& entry = cfg["auths"][key];
   if (!entry.is_object()) entry = json::object();
