@@ -74,6 +74,32 @@ expect_exit 6 "$KILN" push -q --authfile "$WORK/badtoken.json" app:1 "$TOKREG/oa
 expect_contains "$ERR" "refused the identity token"
 pass "OAuth2: an identity token is exchanged by POST (grant_type=refresh_token), a forged one is refused"
 
+# The same through a credential helper (credsStore), as docker keeps credentials with one: login
+# hands the helper the identity token as user "<token>", and the rotated one goes back to it.
+mkdir -p "$WORK/bin" "$WORK/fake"
+cat >"$WORK/bin/docker-credential-fake" <<'SH'
+#!/bin/sh
+# One entry, kept as the JSON docker's helper protocol passes (ServerURL, Username, Secret).
+case "$1" in
+store) cat >"$FAKE_CREDS/entry.json" ;;
+get) [ -f "$FAKE_CREDS/entry.json" ] && cat "$FAKE_CREDS/entry.json" || { echo "credentials not found"; exit 1; } ;;
+erase) rm -f "$FAKE_CREDS/entry.json" ;;
+esac
+SH
+chmod +x "$WORK/bin/docker-credential-fake"
+echo '{"credsStore": "fake"}' >"$WORK/helper.json"
+helper_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/fake/entry.json" "$1"; }
+export FAKE_CREDS=$WORK/fake
+PATH="$WORK/bin:$PATH" "$KILN" login --authfile "$WORK/helper.json" -u alice -p s3cret "$TOKREG" >/dev/null
+expect_eq "<token>" "$(helper_field Username)" "user name given to the helper"
+h1=$(helper_field Secret)
+[[ $h1 == rt-alice-* ]] || fail "the helper got no identity token: $(cat "$WORK/fake/entry.json")"
+PATH="$WORK/bin:$PATH" "$KILN" push -q --authfile "$WORK/helper.json" app:1 "$TOKREG/helper/app:1"
+h2=$(helper_field Secret)
+[[ $h2 == rt-alice-* && $h2 != "$h1" ]] || fail "the rotated identity token did not reach the helper ($h1 -> $h2)"
+grep -q s3cret "$WORK/fake/entry.json" && fail "the helper holds the password"
+pass "credential helper: login stores the identity token there, push renews it there"
+
 # --- faults -----------------------------------------------------------------------------------
 start_distribution faults
 "$KILN" push -q app:1 "$REG/f/app:1"
