@@ -35,6 +35,37 @@ expect_eq 4 "$(cached_count)" "cached steps of a rebuild"
 expect_eq "$id1" "$("$KILN" images -q --no-trunc app:1)" "image ID of a fully cached rebuild"
 pass "fully cached rebuild"
 
+# A fully cached rebuild under the same tag records nothing: the store's metadata (database and
+# write-ahead log) is byte for byte as it was. Its cost is reading, not writing and syncing.
+meta_sum() { cat "$KILN_ROOT"/meta.db "$KILN_ROOT"/meta.db-wal 2>/dev/null | sha256sum; }
+before=$(meta_sum)
+expect_exit 0 build -t app:1
+expect_eq 4 "$(cached_count)" "cached steps of a second rebuild"
+expect_eq "$before" "$(meta_sum)" "store metadata after a fully cached rebuild"
+# ... but a new tag for the same image is recorded, and its first step reaches the lease.
+expect_exit 0 build -t app:1b
+expect_eq "$id1" "$("$KILN" images -q --no-trunc app:1b)" "image ID under a second tag"
+pass "a fully cached rebuild writes no metadata"
+
+# Cached rebuilds while prune and build-cache prune run on the same store: each build either
+# succeeds or fails with a clear error (never a store that system check rejects).
+(for i in 1 2 3 4 5 6 7 8; do "$KILN" system prune -f --build-cache >/dev/null || exit 1; done) &
+pruner=$!
+for i in 1 2 3 4 5 6 7 8; do
+  "$KILN" build -q -t "race:$i" "$ctx" >"$WORK/race.out" 2>"$WORK/race.err" ||
+    grep -q "missing\|not found" "$WORK/race.err" || { cat "$WORK/race.err"; fail "build $i beside prune"; }
+done
+wait "$pruner" || fail "prune beside cached builds"
+"$KILN" system check >"$WORK/check" || { cat "$WORK/check"; fail "system check after builds beside prune"; }
+for i in 1 2 3 4 5 6 7 8; do
+  if "$KILN" images -q "race:$i" | grep -q .; then
+    expect_exit 0 "$KILN" run --rm "race:$i"
+    expect_eq "one
+two" "$OUT" "run race:$i"
+  fi
+done
+pass "cached builds beside prune"
+
 # --- content change: only the steps from the COPY re-run ------------------------------------
 echo ONE >"$ctx/app/a.txt"
 expect_exit 0 build -t app:2

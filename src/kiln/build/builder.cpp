@@ -94,8 +94,7 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref, const oci::
   s.config = image->config;
   if (!s.config.config) s.config.config = oci::ContainerConfig{};
   s.layers = KILN_TRY(ops::layer_records(env.store, *image));
-  for (const auto& l : s.layers)
-    KILN_TRY(env.store.metadata().add_to_lease(env.lease.id(), l.digest));
+  for (const auto& l : s.layers) env.lease.protect(l.digest);
   ensure_path(*s.config.config);
   s.key = chain_key("", "FROM " + image->record.manifest_digest.str());
   s.last_created = parse_rfc3339(s.config.created).value_or(0);

@@ -156,13 +156,18 @@ Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex) {
     if (w->thread.joinable()) w->thread.join();
   KILN_TRY(first_error);
   if (env.cancelled) return fail(Errc::cancelled, "interrupted");
-  // The layers other connections made are now protected by the build's own lease.
+  // The layers other connections made are now protected by the build's own lease, before
+  // those connections' leases go.
+  bool handed_over = false;
   for (auto& w : workers)
     if (w->store)
       for (const auto& ps : stages)
         if (ps.index == w->stage->index)
-          for (const auto& l : env.finished.at(static_cast<size_t>(ps.index))->layers)
-            KILN_TRY(env.store.metadata().add_to_lease(env.lease.id(), l.digest));
+          for (const auto& l : env.finished.at(static_cast<size_t>(ps.index))->layers) {
+            env.lease.protect(l.digest);
+            handed_over = true;
+          }
+  if (handed_over) KILN_TRY(env.lease.sync());
   return {};
 }
 

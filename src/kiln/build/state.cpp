@@ -185,8 +185,10 @@ Result<FromRef> resolve_from(BuildEnv& env, const std::string& from) {
                  "image " + image.record.manifest_digest.str()};
 }
 
-Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std::string created_by,
-                       int id) {
+namespace {
+
+Result<bool> take_from_cache(StageState& s, BuildEnv& env, const std::string& key,
+                             std::string created_by, int id) {
   if (env.opts.no_cache) return false;
   auto hit = KILN_TRY(env.store.metadata().cache(key));
   if (!hit) return false;
@@ -196,7 +198,7 @@ Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std
     if (!d || !env.store.has_blob(*d)) return false;
     layer = KILN_TRY(env.store.layer(*d));
     if (!layer) return false;
-    KILN_TRY(env.store.metadata().add_to_lease(env.lease.id(), *d));
+    env.lease.protect(*d);  // recorded before any step does real work (use_cache)
   }
   if (layer) {
     s.layers.push_back(*layer);
@@ -209,6 +211,16 @@ Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std
   env.progress.cached(id);
   ++env.cached_steps;
   return true;
+}
+
+}  // namespace
+
+Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std::string created_by,
+                       int id) {
+  if (KILN_TRY(take_from_cache(s, env, key, std::move(created_by), id))) return true;
+  // The step runs: the blobs the stage builds on must now be protected from a concurrent gc.
+  KILN_TRY(env.lease.sync());
+  return false;
 }
 
 Status record_step(StageState& s, BuildEnv& env, const std::string& key,

@@ -83,7 +83,8 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
 Status copy_step(StageState& s, BuildEnv& env, const dockerfile::Command& cmd, int id);
 Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int id);
 
-// Looks the key up; on a hit appends the layer (if any) and returns true.
+// Looks the key up; on a hit appends the layer (if any) and returns true. On a miss the step
+// is about to do real work: the blobs the lease has only noted are recorded first.
 Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std::string created_by,
                        int id);
 // Appends the step's result and records it in the cache.

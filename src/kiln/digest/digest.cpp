@@ -1,6 +1,12 @@
 #include "kiln/digest/digest.hpp"
 
-#include <openssl/evp.h>
+// SHA-256 through OpenSSL's low-level interface, not EVP: the first EVP digest of a process
+// initialises OpenSSL's providers and reads openssl.cnf (about 1.5 ms, more than a whole
+// cached `kiln build` spends hashing). The low-level functions run the same assembly (SHA
+// extensions where the CPU has them, chosen by OpenSSL's CPU detection at load time). They are
+// deprecated in OpenSSL 3 in favour of EVP, not removed.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 namespace kiln {
 
@@ -76,21 +82,9 @@ Digest Digest::of(std::string_view data) {
   return h.finish();
 }
 
-namespace {
-// Fetched once per process: an implicit fetch at every init walks OpenSSL's provider store.
-const EVP_MD* sha256_md() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md ? md : EVP_sha256();
-}
-}  // namespace
-
 struct Sha256::Impl {
-  EVP_MD_CTX* ctx = nullptr;
-  Impl() {
-    ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, sha256_md(), nullptr);
-  }
-  ~Impl() { EVP_MD_CTX_free(ctx); }
+  SHA256_CTX ctx;
+  Impl() { SHA256_Init(&ctx); }
 };
 
 Sha256::Sha256() : m_impl(std::make_unique<Impl>()) {}
@@ -99,14 +93,13 @@ Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
 void Sha256::update(const void* data, size_t size) {
-  if (size) EVP_DigestUpdate(m_impl->ctx, data, size);
+  if (size) SHA256_Update(&m_impl->ctx, data, size);
 }
 
 Digest Sha256::finish() {
   uint8_t out[32];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(m_impl->ctx, out, &len);
-  EVP_DigestInit_ex(m_impl->ctx, sha256_md(), nullptr);
+  SHA256_Final(out, &m_impl->ctx);
+  SHA256_Init(&m_impl->ctx);
   return Digest::from_sha256(std::span<const uint8_t, 32>(out, 32));
 }
 

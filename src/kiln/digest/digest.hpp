@@ -1,5 +1,6 @@
 // Digest: a validated content identifier "sha256:<64 lowercase hex>" (OCI image-spec
-// descriptor.md). Sha256: a streaming hasher over OpenSSL EVP (uses the CPU's SHA extensions).
+// descriptor.md). Sha256: a streaming hasher over OpenSSL's low-level SHA-256 (uses the CPU's SHA
+// extensions).
 #pragma once
 
 #include <array>

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -10,6 +11,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include "kiln/archive/apply.hpp"
 #include "kiln/archive/tar.hpp"
@@ -126,6 +129,56 @@ Snapshotter choose_snapshotter(const store::Store& store) {
   return cached == 1 ? Snapshotter::overlay : Snapshotter::copy;
 }
 
+namespace {
+
+// Snapshots this process relies on, each held by a shared flock on its directory until the
+// process exits (an open file description outlives forks; O_CLOEXEC keeps it out of RUN
+// commands). prune_snapshots() removes a snapshot only under an exclusive lock it gets at once,
+// so a build's or a container's lower dirs never vanish under it.
+std::mutex g_held_mu;
+std::map<std::string, Fd> g_held;  // absolute snapshot dir -> its locked fd
+
+// Holds snapshot `name`; false when it is gone (a prune removed it before the lock was ours).
+Result<bool> hold_snapshot(const os::Dir& snaps, const std::string& base, const std::string& name) {
+  std::string path = base + "/" + name;
+  std::lock_guard lock(g_held_mu);
+  if (g_held.contains(path)) return true;
+  Fd fd(::openat(snaps.fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return false;
+    return fail_errno(fmt::format("open snapshot {}", path));
+  }
+  while (::flock(fd.get(), LOCK_SH) != 0)
+    if (errno != EINTR) return fail_errno(fmt::format("lock snapshot {}", path));
+  struct stat st {};
+  if (::fstatat(fd.get(), "fs", &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  g_held.emplace(path, std::move(fd));
+  return true;
+}
+
+// Unpacks one layer into snapshots/<diffID hex> unless it is there.
+Status unpack_snapshot(store::Store& store, const os::Dir& snaps, const std::string& base,
+                       const oci::Descriptor& layer, const Digest& diff_id, size_t i) {
+  std::string name = diff_id.hex();
+  if (snaps.exists(name + "/fs")) return {};
+  auto tmp = KILN_TRY(os::TempDir::create("unpack", base));
+  auto fs = KILN_TRY(os::Dir::create(tmp / "fs", 0755));
+  int64_t bytes = KILN_TRY_CTX(apply_one(store, layer, diff_id, fs, true),
+                               fmt::format("unpack layer {}", i + 1));
+  std::string tmp_name = tmp.path().substr(base.size() + 1);
+  if (::renameat(snaps.fd(), tmp_name.c_str(), snaps.fd(), name.c_str()) != 0) {
+    if (errno != ENOTEMPTY && errno != EEXIST)
+      return fail_errno(fmt::format("rename snapshot {}", name));
+    return {};  // another process unpacked the same layer first: use theirs, drop ours
+  }
+  tmp.release();
+  return store.metadata().put_unpacked({diff_id.str(),
+                                        std::string(store::paths::snapshots_dir) + "/" + name,
+                                        bytes, store::now_seconds()});
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> layer_snapshots(store::Store& store,
                                                  const std::vector<oci::Descriptor>& layers,
                                                  const std::vector<Digest>& diff_ids) {
@@ -135,22 +188,13 @@ Result<std::vector<std::string>> layer_snapshots(store::Store& store,
   std::vector<std::string> out;
   for (size_t i = 0; i < layers.size(); ++i) {
     std::string name = diff_ids[i].hex();
-    if (!snaps.exists(name + "/fs")) {
-      auto tmp = KILN_TRY(os::TempDir::create("unpack", base));
-      auto fs = KILN_TRY(os::Dir::create(tmp / "fs", 0755));
-      int64_t bytes = KILN_TRY_CTX(apply_one(store, layers[i], diff_ids[i], fs, true),
-                                   fmt::format("unpack layer {}", i + 1));
-      std::string tmp_name = tmp.path().substr(base.size() + 1);
-      if (::renameat(snaps.fd(), tmp_name.c_str(), snaps.fd(), name.c_str()) != 0) {
-        if (errno != ENOTEMPTY && errno != EEXIST)
-          return fail_errno(fmt::format("rename snapshot {}", name));
-        // Another process unpacked the same layer first: use theirs, drop ours.
-      } else {
-        tmp.release();
-        KILN_TRY(store.metadata().put_unpacked(
-            {diff_ids[i].str(), std::string(store::paths::snapshots_dir) + "/" + name, bytes,
-             store::now_seconds()}));
-      }
+    // A prune may remove the snapshot between the unpack and the lock: unpack it again.
+    for (int attempt = 0;; ++attempt) {
+      KILN_TRY(unpack_snapshot(store, snaps, base, layers[i], diff_ids[i], i));
+      if (KILN_TRY(hold_snapshot(snaps, base, name))) break;
+      if (attempt == 3)
+        return failf(Errc::conflict, "unpack layer {}: snapshot {} keeps being removed", i + 1,
+                     name);
     }
     out.push_back(base + "/" + name + "/fs");
   }
@@ -206,7 +250,10 @@ Result<int64_t> prune_snapshots(store::Store& store, const std::vector<std::stri
     bool used = false;
     for (const auto& p : in_use) used = used || p == path;
     if (used) continue;
-    KILN_TRY(snaps->remove_all(d->hex()));
+    // Only a snapshot no process holds (hold_snapshot), locked while it is removed.
+    Fd fd(::openat(snaps->fd(), d->hex().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid() && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+    if (fd.valid()) KILN_TRY(snaps->remove_all(d->hex()));
     KILN_TRY(store.metadata().delete_unpacked(u.chain_id));
     freed += u.size;
   }

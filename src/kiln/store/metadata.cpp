@@ -80,8 +80,51 @@ Result<std::unique_ptr<Metadata>> Metadata::open(const std::string& path) {
   return std::unique_ptr<Metadata>(new Metadata(std::move(db)));
 }
 
-Status Metadata::put_image(const NewImage& img, int64_t now) {
+Result<bool> Metadata::recorded_as(const NewImage& img) {
+  if (!img.children.empty()) return false;
+  {
+    auto s = KILN_TRY(m_db->prepare(
+        "SELECT count(*) FROM images WHERE manifest_digest = ?1 AND media_type = ?2 AND "
+        "config_digest = ?3"));
+    s.bind(1, img.manifest_digest.str()).bind(2, img.media_type).bind(3, img.config_digest.str());
+    if (!KILN_TRY(s.step()) || s.integer(0) != 1) return false;
+  }
+  {
+    auto s = KILN_TRY(m_db->prepare(
+        "SELECT count(*) FROM image_blobs WHERE manifest_digest = ? AND blob_digest = ?"));
+    for (const auto& b : img.blobs) {
+      s.reset().bind(1, img.manifest_digest.str()).bind(2, b.str());
+      if (!KILN_TRY(s.step()) || s.integer(0) != 1) return false;
+    }
+  }
+  {
+    auto s =
+        KILN_TRY(m_db->prepare("SELECT count(*) FROM layers WHERE digest = ? AND diff_id = ? AND "
+                               "media_type = ? AND size = ? AND uncompressed_size >= ?"));
+    for (const auto& l : img.layers) {
+      s.reset()
+          .bind(1, l.digest.str())
+          .bind(2, l.diff_id.str())
+          .bind(3, l.media_type)
+          .bind(4, l.size)
+          .bind(5, l.uncompressed_size);
+      if (!KILN_TRY(s.step()) || s.integer(0) != 1) return false;
+    }
+  }
+  for (const auto& n : img.names) {
+    auto d = KILN_TRY(lookup_name(n));
+    if (!d || *d != img.manifest_digest) return false;
+  }
+  return true;
+}
+
+Status Metadata::put_image(const NewImage& img, int64_t now, const std::function<Status()>& check) {
+  // Read first: an image recorded exactly so already needs no write transaction (and no WAL
+  // growth, no checkpoint): the common case of a rebuild from the cache. Its blobs are safe
+  // from gc because the image record itself references them.
+  if (KILN_TRY(recorded_as(img))) return {};
   auto tx = KILN_TRY(Transaction::begin(*m_db));
+  KILN_TRY(check());
   int64_t size = 0;
   for (const auto& l : img.layers) size += l.uncompressed_size >= 0 ? l.uncompressed_size : l.size;
   if (!img.children.empty()) {
@@ -242,18 +285,18 @@ Result<std::vector<Digest>> Metadata::image_blobs(const Digest& d) {
   return out;
 }
 
-Result<std::string> Metadata::create_lease(int64_t pid, int64_t now, int64_t ttl) {
-  std::random_device rd;
-  std::string id = fmt::format("{:08x}{:08x}-{}", rd(), rd(), pid);
-  auto s = KILN_TRY(m_db->prepare("INSERT INTO leases(id, pid, created, expires) VALUES(?,?,?,?)"));
-  KILN_TRY(s.bind(1, id).bind(2, pid).bind(3, now).bind(4, now + ttl).run());
-  return id;
-}
-
-Status Metadata::add_to_lease(std::string_view lease, const Digest& d) {
+Status Metadata::record_lease(std::string_view id, bool create, int64_t pid, int64_t now,
+                              int64_t ttl, const std::vector<Digest>& blobs) {
+  auto tx = KILN_TRY(Transaction::begin(*m_db));
+  if (create) {
+    auto s =
+        KILN_TRY(m_db->prepare("INSERT INTO leases(id, pid, created, expires) VALUES(?,?,?,?)"));
+    KILN_TRY(s.bind(1, id).bind(2, pid).bind(3, now).bind(4, now + ttl).run());
+  }
   auto s =
       KILN_TRY(m_db->prepare("INSERT OR IGNORE INTO lease_blobs(lease_id, digest) VALUES(?,?)"));
-  return s.bind(1, lease).bind(2, d.str()).run();
+  for (const auto& d : blobs) KILN_TRY(s.reset().bind(1, id).bind(2, d.str()).run());
+  return tx.commit();
 }
 
 Status Metadata::delete_lease(std::string_view lease) {

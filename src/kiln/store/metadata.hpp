@@ -9,6 +9,7 @@
 // Safe for several processes at once (SQLite WAL, BEGIN IMMEDIATE for writes).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -24,7 +25,10 @@ class Metadata {
   static Result<std::unique_ptr<Metadata>> open(const std::string& path);
   Db& db() { return *m_db; }
 
-  Status put_image(const NewImage& img, int64_t now);
+  // Records an image, its blobs, layers, index children and names in one transaction, in which
+  // `check` runs first (it sees no gc() in progress: gc deletes under the same write lock).
+  // An image already recorded exactly so (a fully cached rebuild) is left alone: no write.
+  Status put_image(const NewImage& img, int64_t now, const std::function<Status()>& check);
   Result<std::optional<ImageRecord>> image(const Digest& manifest_digest);
   Result<std::vector<ImageRecord>> images();
   // Images whose manifest or config digest hex starts with prefix.
@@ -36,8 +40,9 @@ class Metadata {
   Result<std::optional<LayerRecord>> layer(const Digest& digest);
   Result<std::vector<Digest>> image_blobs(const Digest& manifest_digest);
 
-  Result<std::string> create_lease(int64_t pid, int64_t now, int64_t ttl);
-  Status add_to_lease(std::string_view lease, const Digest& d);
+  // Records blobs in lease `id` in one transaction, creating the lease first when `create`.
+  Status record_lease(std::string_view id, bool create, int64_t pid, int64_t now, int64_t ttl,
+                      const std::vector<Digest>& blobs);
   Status delete_lease(std::string_view lease);
   // Removes leases whose process is gone or that expired; returns how many.
   Result<int64_t> expire_leases(int64_t now);
@@ -62,6 +67,8 @@ class Metadata {
   Result<std::set<std::string>> live_diff_ids();
 
  private:
+  // Whether img is recorded exactly as put_image() would record it.
+  Result<bool> recorded_as(const NewImage& img);
   explicit Metadata(std::unique_ptr<Db> db) : m_db(std::move(db)) {}
   Result<std::vector<ImageRecord>> query_images(std::string_view where, std::string_view arg);
   std::unique_ptr<Db> m_db;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <random>
 
 #include "kiln/base/log.hpp"
 #include "kiln/oci/codec.hpp"
@@ -23,7 +24,21 @@ int64_t now_seconds() {
 }
 
 Lease::~Lease() {
-  if (m_store) m_store->release(m_id);
+  if (m_store && m_recorded) m_store->release(m_id);
+}
+
+Status Lease::sync() {
+  if (m_pending.empty()) return {};
+  KILN_TRY(m_store->m_meta->record_lease(m_id, !m_recorded, getpid(), now_seconds(), k_lease_ttl,
+                                         m_pending));
+  m_recorded = true;
+  m_pending.clear();
+  return {};
+}
+
+Status Lease::add(const Digest& d) {
+  m_pending.push_back(d);
+  return sync();
 }
 
 Status BlobWriter::write(const void* buf, size_t size) {
@@ -52,7 +67,7 @@ Result<BlobRef> BlobWriter::commit(const std::optional<Digest>& want, int64_t wa
   if (want && got != *want)
     return failf(Errc::corrupt, "blob: digest mismatch: got {}, want {}", got, *want);
   // Lease first, then link: a gc running now either sees the lease or does not yet see the file.
-  KILN_TRY(m_store.m_meta->add_to_lease(m_lease.id(), got));
+  KILN_TRY(m_lease.add(got));
   KILN_TRY_CTX(m_tmp.link_as(paths::blob_name(got)), fmt::format("store blob {}", got));
   return BlobRef{got, m_size};
 }
@@ -75,8 +90,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& root) {
 }
 
 Result<Lease> Store::lease() {
-  auto id = KILN_TRY(m_meta->create_lease(getpid(), now_seconds(), k_lease_ttl));
-  return Lease(*this, id);
+  // Recorded in the metadata with its first blob (Lease::sync).
+  std::random_device rd;
+  return Lease(*this, fmt::format("{:08x}{:08x}-{}", rd(), rd(), getpid()));
 }
 
 void Store::release(const std::string& lease_id) {
@@ -100,9 +116,10 @@ Result<BlobRef> Store::put_blob(std::string_view data, Lease& lease,
   Digest d = Digest::of(data);
   if (want && d != *want)
     return failf(Errc::corrupt, "blob content hashes to {}, expected {}", d, *want);
+  // Only noted in the lease: put_image() checks the blob again inside its transaction.
   if (has_blob(d)) {
-    KILN_TRY(m_meta->add_to_lease(lease.id(), d));
-    if (has_blob(d)) return BlobRef{d, static_cast<int64_t>(data.size())};
+    lease.protect(d);
+    return BlobRef{d, static_cast<int64_t>(data.size())};
   }
   // The writer verifies again, leases, and treats an existing blob as success.
   auto w = KILN_TRY(new_blob(lease));
@@ -113,7 +130,7 @@ Result<BlobRef> Store::put_blob(std::string_view data, Lease& lease,
 Result<BlobRef> Store::ingest(io::Reader& src, Lease& lease, const std::optional<Digest>& want,
                               int64_t want_size) {
   if (want) {
-    KILN_TRY(m_meta->add_to_lease(lease.id(), *want));
+    KILN_TRY(lease.add(*want));
     if (has_blob(*want)) return BlobRef{*want, KILN_TRY(blob_size(*want))};
   }
   auto w = KILN_TRY(new_blob(lease));
@@ -170,9 +187,12 @@ Result<std::unique_ptr<io::Reader>> Store::blob_reader(const Digest& d) const {
 }
 
 Status Store::put_image(const NewImage& img) {
-  for (const auto& b : img.blobs)
-    if (!has_blob(b)) return failf(Errc::not_found, "store image: blob {} is missing", b);
-  return m_meta->put_image(img, now_seconds());
+  return m_meta->put_image(img, now_seconds(), [&]() -> Status {
+    for (const auto& b : img.blobs)
+      if (!has_blob(b))
+        return failf(Errc::not_found, "store image {}: blob {} is missing", img.manifest_digest, b);
+    return {};
+  });
 }
 
 Result<std::vector<ImageRecord>> Store::images() {

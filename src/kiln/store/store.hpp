@@ -31,17 +31,36 @@ struct BlobRef {
 };
 
 // Protects the blobs added to it from gc() until destroyed.
+//
+// The lease is recorded in the metadata only when it first has to be: add() records at once (a
+// blob about to be linked, one the caller is about to rely on for long), protect() only notes
+// the digest until the next add() or sync(). A build whose every step comes from the cache thus
+// writes nothing: the blobs it names are checked again inside put_image()'s transaction, which
+// gc() cannot interleave with (gc unlinks under the same write lock).
 class Lease {
  public:
   Lease(Store& store, std::string id) : m_store(&store), m_id(std::move(id)) {}
-  Lease(Lease&& o) noexcept : m_store(std::exchange(o.m_store, nullptr)), m_id(std::move(o.m_id)) {}
+  Lease(Lease&& o) noexcept
+      : m_store(std::exchange(o.m_store, nullptr)),
+        m_id(std::move(o.m_id)),
+        m_recorded(o.m_recorded),
+        m_pending(std::move(o.m_pending)) {}
   Lease(const Lease&) = delete;
   ~Lease();
   const std::string& id() const { return m_id; }
 
+  // Records d in the lease now (with whatever protect() noted).
+  Status add(const Digest& d);
+  // Notes d, to be recorded with the next add() or sync().
+  void protect(const Digest& d) { m_pending.push_back(d); }
+  // Records what protect() noted: before long work that relies on those blobs.
+  Status sync();
+
  private:
   Store* m_store;
   std::string m_id;
+  bool m_recorded = false;
+  std::vector<Digest> m_pending;
 };
 
 // Streams a new blob into the store. Nothing is visible until commit() succeeds.

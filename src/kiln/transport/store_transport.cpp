@@ -100,7 +100,7 @@ class StoreSink final : public image::Sink {
   Result<std::optional<int64_t>> find_blob(const oci::Descriptor& d) override {
     std::lock_guard lk(m_mu);
     if (auto it = m_pending.find(d.digest); it != m_pending.end()) return it->second.writer->size();
-    KILN_TRY(m_store.metadata().add_to_lease(m_lease.id(), d.digest));
+    KILN_TRY(m_lease.add(d.digest));
     if (!m_store.has_blob(d.digest)) return std::nullopt;
     return KILN_TRY(m_store.blob_size(d.digest));
   }
