@@ -52,7 +52,7 @@ time_it() {  # time_it NAME PREPARE COMMAND [RUNS]
     echo nan; return; }
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$W/$1.json"
 }
-touch_file="echo \$RANDOM >> $W/example/app/build.sh"
+touch_file="echo \"# changed \$(date +%s%N)\" >> $W/example/app/build.sh"
 
 declare -A T
 for tool in kiln buildah docker; do

@@ -98,3 +98,18 @@ mkdir -p certs && cp cli.crt certs/client.cert && cp cli.key certs/client.key &&
 skopeo copy -q --dest-cert-dir certs "oci:$WORK/sk-layout:x" "docker://$KREG/tls/app:1"
 expect_eq "$DIGEST" "$(skopeo inspect --cert-dir certs "docker://$KREG/tls/app:1" | jq_ 'd["Digest"]')" "skopeo over TLS with a client certificate"
 pass "read-only mode; TLS with client-certificate auth (curl, skopeo)"
+
+# --- kiln hands `kiln registry` to kiln-registry: found beside kiln, in ../libexec/kiln, in PATH
+mkdir -p solo/bin lx/bin lx/libexec/kiln
+strip -o solo/bin/kiln "$KILN"
+expect_exit 3 env PATH=/usr/bin:/bin solo/bin/kiln registry gc --root "$WORK/none"
+expect_contains "$ERR" "kiln-registry not found next to kiln"
+expect_exit 0 env PATH=/usr/bin:/bin solo/bin/kiln registry serve --help  # kiln's own help
+expect_contains "$OUT" "--tls-client-ca"
+cp solo/bin/kiln lx/bin/kiln
+strip -o lx/libexec/kiln/kiln-registry "$(dirname "$KILN")/kiln-registry"
+expect_exit 3 env PATH=/usr/bin:/bin lx/bin/kiln registry gc --root "$WORK/none"
+expect_contains "$ERR" "gc: no registry storage at $WORK/none"
+expect_exit 3 env PATH="$WORK/lx/libexec/kiln:/usr/bin:/bin" solo/bin/kiln --debug registry gc --root "$WORK/none"
+expect_contains "$ERR" "gc: no registry storage at $WORK/none"
+pass "kiln registry runs kiln-registry from beside kiln, ../libexec/kiln or PATH; a clear error without it"

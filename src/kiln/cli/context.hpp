@@ -13,7 +13,8 @@
 namespace kiln::cli {
 
 struct Context {
-  std::string root;  // --root / KILN_ROOT / default
+  std::string root;               // --root / KILN_ROOT / default
+  std::vector<std::string> argv;  // the command line as given (handed on to helpers)
   int exit_code = 0;
   std::unique_ptr<store::Store> store_ptr;
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   using namespace kiln;
   std::signal(SIGPIPE, SIG_IGN);
   cli::Context ctx;
+  ctx.argv.assign(argv, argv + argc);
   CLI::App app{"kiln: build, keep, move, serve and secure container images", "kiln"};
   app.require_subcommand(1);
   app.fallthrough();

@@ -4,7 +4,8 @@
 // initialises OpenSSL's providers and reads openssl.cnf (about 1.5 ms, more than a whole
 // cached `kiln build` spends hashing). The low-level functions run the same assembly (SHA
 // extensions where the CPU has them, chosen by OpenSSL's CPU detection at load time). They are
-// deprecated in OpenSSL 3 in favour of EVP, not removed.
+// deprecated in OpenSSL 3 in favour of EVP, not removed. Linked from libcrypto.a they bring a few
+// objects and no relocated tables (nettle's SHA-256 was measured 11% slower here).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 

@@ -44,21 +44,8 @@ std::optional<std::string> missing_command(const os::Dir& root, const SandboxSpe
   return fmt::format("exec: {:?}: executable file not found in $PATH", cmd);
 }
 
-// kiln-init sits next to the kiln binary (build tree and install), or in PATH.
-std::string find_init() {
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    dir = dir.substr(0, dir.rfind('/'));
-    for (const char* rel : {"/kiln-init", "/../libexec/kiln/kiln-init"})
-      if (access((dir + rel).c_str(), X_OK) == 0) return dir + rel;
-  }
-  return find_program("kiln-init");
-}
-
 Status prepare_bundle(const SandboxSpec& spec, const std::string& root_path) {
-  std::string init = find_init();
+  std::string init = find_helper("kiln-init");
   if (init.empty())
     return fail(Errc::not_found,
                 "kiln-init not found next to kiln or in PATH (the OCI runtime executor needs it)");
@@ -108,6 +95,18 @@ Status prepare_bundle(const SandboxSpec& spec, const std::string& root_path) {
 }
 
 }  // namespace
+
+std::string find_helper(const std::string& name) {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    for (const std::string& p : {dir + "/" + name, dir + "/../libexec/kiln/" + name})
+      if (access(p.c_str(), X_OK) == 0) return p;
+  }
+  return find_program(name);
+}
 
 std::string find_program(const std::string& name) {
   if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";

@@ -29,5 +29,8 @@ void cleanup_runtime(const std::string& runtime, const std::string& state_dir,
 
 // Looks a program up in PATH; "" when it is not there.
 std::string find_program(const std::string& name);
+// A program that ships with kiln (kiln-init, kiln-registry): next to the kiln binary (build
+// tree and install), in ../libexec/kiln/ beside it, or in PATH; "" when none is found.
+std::string find_helper(const std::string& name);
 
 }  // namespace kiln::sandbox

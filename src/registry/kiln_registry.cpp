@@ -1,0 +1,158 @@
+// kiln-registry: runs `kiln registry serve | gc` (kiln hands those commands over with exec).
+// A separate program so that the server's OpenSSL (TLS, token signatures) is not loaded and
+// relocated at the start of every other kiln command.
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstdlib>
+
+#include "kiln/base/log.hpp"
+#include "kiln/cli/context.hpp"
+#include "kiln/cli/registry_server_cli.hpp"
+#include "kiln/registry/server/app.hpp"
+#include "kiln/registry/server/gc.hpp"
+#include "kiln/store/paths.hpp"
+
+namespace kiln::cli {
+namespace {
+
+namespace rs = registry::server;
+
+Result<rs::Config> base_config(const std::string& file) {
+  if (file.empty()) return rs::Config{};
+  return rs::load_config(file);
+}
+
+// A running server holds an exclusive lock on ROOT/.lock; offline gc must not run beside it.
+Result<Fd> lock_root(const std::string& root, std::string_view who) {
+  auto dir = os::Dir::create(root);
+  if (!dir) return std::unexpected(dir.error());
+  auto fd = dir->open_file(".lock", O_RDWR | O_CREAT, 0644);
+  if (!fd) return std::unexpected(fd.error());
+  if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0)
+    return failf(Errc::conflict,
+                 "{}: the registry storage {} is in use by a running `kiln registry serve`{}", who,
+                 root,
+                 who == "gc" ? " (stop it first, or let it collect online: gc.interval)" : "");
+  return fd;
+}
+
+Status serve(const ServeArgs& a) {
+  auto cfg = base_config(a.config);
+  if (!cfg) return std::unexpected(cfg.error());
+  if (!a.addr.empty()) cfg->http.listen = a.addr;
+  if (!a.root.empty()) {
+    cfg->root = a.root;
+    cfg->in_memory = false;
+  }
+  if (!a.htpasswd.empty()) {
+    cfg->auth = rs::Config::Auth::htpasswd;
+    cfg->htpasswd_path = a.htpasswd;
+  }
+  if (!a.realm.empty()) cfg->htpasswd_realm = a.realm;
+  if (a.read_only) cfg->service.read_only = true;
+  if (a.no_delete) cfg->service.delete_enabled = false;
+  if (!a.tls_cert.empty()) cfg->http.tls_cert = a.tls_cert;
+  if (!a.tls_key.empty()) cfg->http.tls_key = a.tls_key;
+  if (!a.tls_client_ca.empty()) cfg->http.tls_client_ca = a.tls_client_ca;
+  if (a.gc_interval >= 0) cfg->gc.interval = a.gc_interval;
+  if (a.gc_grace >= 0) cfg->gc.grace = a.gc_grace;
+  if (!a.log_level.empty()) cfg->log_level = a.log_level;
+  if (a.no_access_log) cfg->access_log = false;
+  if (a.threads > 0) cfg->http.threads = a.threads;
+  if (cfg->log_level == "debug")
+    log::set_level(log::Level::debug);
+  else if (cfg->log_level == "warn" || cfg->log_level == "error")
+    cfg->access_log = false;
+  else if (cfg->log_level != "info")
+    return failf(Errc::invalid_argument, "log level '{}': want debug, info, warn or error",
+                 cfg->log_level);
+  Fd lock;
+  if (!cfg->in_memory) {
+    auto l = lock_root(cfg->root, "serve");
+    if (!l) return std::unexpected(l.error());
+    lock = std::move(*l);
+  }
+  std::string where = cfg->in_memory ? "memory" : cfg->root;
+  bool tls = !cfg->http.tls_cert.empty();
+  auto app = rs::App::open(std::move(*cfg));
+  if (!app) return std::unexpected(app.error());
+  fmt::print(stderr, "kiln registry: serving {} on {}://{}\n", where, tls ? "https" : "http",
+             (*app)->address());
+  return (*app)->run();
+}
+
+Status gc(const GcArgs& a) {
+  auto cfg = base_config(a.config);
+  if (!cfg) return std::unexpected(cfg.error());
+  if (!a.root.empty()) cfg->root = a.root;
+  if (cfg->in_memory)
+    return fail(Errc::invalid_argument, "an in-memory registry has nothing to collect");
+  if (!os::Dir::open(cfg->root))
+    return failf(Errc::not_found, "gc: no registry storage at {}", cfg->root);
+  auto lock = lock_root(cfg->root, "gc");
+  if (!lock) return std::unexpected(lock.error());
+  auto driver = rs::filesystem_driver(cfg->root);
+  if (!driver) return std::unexpected(driver.error());
+  rs::GcRequest req{a.dry_run, a.delete_untagged, a.grace, nullptr};
+  auto rep = rs::collect_garbage(**driver, req);
+  if (!rep) return std::unexpected(rep.error().context("gc"));
+  if (a.format == "json") {
+    nlohmann::json j{{"dry_run", a.dry_run},
+                     {"manifests_kept", rep->manifests_kept},
+                     {"blobs_kept", rep->blobs_kept},
+                     {"manifests_deleted", rep->manifests_deleted},
+                     {"blobs_deleted", rep->blobs_deleted},
+                     {"bytes_freed", rep->bytes_freed},
+                     {"links_deleted", rep->links_deleted},
+                     {"uploads_deleted", rep->uploads_deleted},
+                     {"actions", rep->actions}};
+    fmt::print("{}\n", j.dump(2));
+    return {};
+  }
+  if (!a.format.empty()) return failf(Errc::invalid_argument, "--format {}: want json", a.format);
+  for (const auto& act : rep->actions) fmt::print("{}{}\n", a.dry_run ? "would " : "", act);
+  fmt::print("{} {} blobs ({} bytes), {} manifests, {} uploads; kept {} blobs, {} manifests\n",
+             a.dry_run ? "would delete" : "deleted", rep->blobs_deleted, rep->bytes_freed,
+             rep->manifests_deleted, rep->uploads_deleted, rep->blobs_kept, rep->manifests_kept);
+  return {};
+}
+
+}  // namespace
+}  // namespace kiln::cli
+
+int main(int argc, char** argv) {
+  using namespace kiln;
+  std::signal(SIGPIPE, SIG_IGN);
+  cli::Context ctx;
+  // The same global options as kiln's (main.cpp), so that kiln's command line parses here too.
+  CLI::App app{"kiln registry: a private OCI distribution registry", "kiln"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--root", ctx.root, "kiln's store directory (unused by the registry)");
+  bool debug = std::getenv("KILN_DEBUG") != nullptr;
+  app.add_flag("--debug", debug, "Print debug messages");
+  app.parse_complete_callback([&] {
+    if (debug) log::set_level(log::Level::debug);
+  });
+  cli::define_registry_server(
+      app,
+      [&ctx](const cli::ServeArgs& a) {
+        if (auto st = cli::serve(a); !st) ctx.report(st.error());
+      },
+      [&ctx](const cli::GcArgs& a) {
+        if (auto st = cli::gc(a); !st) ctx.report(st.error());
+      });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    fmt::print(stderr, "kiln: {}\nRun 'kiln registry COMMAND --help' for usage.\n", e.what());
+    return 2;
+  }
+  return ctx.exit_code;
+}
