@@ -1,12 +1,13 @@
 #include "kiln/transport/registry_transport.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "kiln/base/buffer.hpp"
 #include "kiln/image/copy.hpp"
 #include "kiln/oci/media_types.hpp"
 
@@ -18,29 +19,36 @@ std::string api_repo(const oci::Reference& ref) {
 
 namespace {
 
-// A bounded byte queue between the thread that downloads and the reader. A read takes as
-// many queued chunks as fit, and each side wakes the other only when it waits.
+// A bounded byte queue between the thread that downloads and the reader: one ring buffer,
+// allocated once (4 MiB in two transparent huge pages), so a download touches no fresh memory
+// after its first few megabytes. Queues of per-delivery chunks faulted in a page per 4 KB all
+// through a pull (curl hands over pieces of every size): 2,400 faults, 15 to 30 us each in a
+// VM, for a 10 MB layer. Each side copies outside the lock (single producer, single consumer:
+// the regions they touch never overlap) and wakes the other only when it waits.
 class Pipe final : public io::Writer {
  public:
   Status write(const void* buf, size_t size) override {
-    std::unique_lock lk(m_mu);
-    if (m_bytes >= k_max && !m_reader_gone) {
-      m_writer_waiting = true;
-      m_cv.wait(lk, [&] { return m_bytes < k_max || m_reader_gone; });
-      m_writer_waiting = false;
+    const auto* in = static_cast<const char*>(buf);
+    while (size > 0) {
+      size_t at = 0, n = 0;
+      {
+        std::unique_lock lk(m_mu);
+        if (m_used == k_size && !m_reader_gone) {
+          m_writer_waiting = true;
+          m_cv.wait(lk, [&] { return m_used < k_size || m_reader_gone; });
+          m_writer_waiting = false;
+        }
+        if (m_reader_gone) return fail(Errc::cancelled, "reader gone");
+        at = (m_head + m_used) % k_size;
+        n = std::min({size, k_size - m_used, k_size - at});
+      }
+      std::memcpy(m_ring.data() + at, in, n);
+      in += n;
+      size -= n;
+      std::lock_guard lk(m_mu);
+      m_used += n;
+      if (m_reader_waiting) m_cv.notify_all();
     }
-    if (m_reader_gone) return fail(Errc::cancelled, "reader gone");
-    // Chunk memory is reused: fresh allocations would grow the heap (and fault in its pages)
-    // all through a download.
-    std::string chunk;
-    if (!m_free.empty()) {
-      chunk = std::move(m_free.back());
-      m_free.pop_back();
-    }
-    chunk.assign(static_cast<const char*>(buf), size);
-    m_chunks.push_back(std::move(chunk));
-    m_bytes += size;
-    if (m_reader_waiting) m_cv.notify_all();
     return {};
   }
   void finish(std::optional<Error> e) {
@@ -50,49 +58,31 @@ class Pipe final : public io::Writer {
     m_cv.notify_all();
   }
   Result<size_t> read(void* buf, size_t size) {
-    // Chunks are copied out without the lock (first touches of the reader's buffer can take
-    // a while): only this side pops, and appending to a deque keeps its elements in place.
-    std::vector<const std::string*> take;
-    size_t pos = 0;
+    size_t head = 0, avail = 0;
     {
       std::unique_lock lk(m_mu);
-      if (m_chunks.empty() && !m_done) {
+      if (m_used == 0 && !m_done) {
         m_reader_waiting = true;
-        m_cv.wait(lk, [&] { return !m_chunks.empty() || m_done; });
+        m_cv.wait(lk, [&] { return m_used > 0 || m_done; });
         m_reader_waiting = false;
       }
-      if (m_chunks.empty()) {
+      if (m_used == 0) {
         if (m_error) return std::unexpected(*m_error);
         return size_t{0};
       }
-      pos = m_pos;
-      size_t avail = 0;
-      for (const auto& c : m_chunks) {
-        if (avail >= size) break;
-        take.push_back(&c);
-        avail += c.size() - (take.size() == 1 ? pos : 0);
-      }
+      head = m_head;
+      avail = m_used;
     }
-    size_t n = 0, popped = 0, popped_bytes = 0;
+    // What is queued, in up to two pieces (the ring wraps).
+    size_t n = std::min(size, avail);
+    size_t first = std::min(n, k_size - head);
     auto* out = static_cast<char*>(buf);
-    for (const auto* c : take) {
-      size_t k = std::min(size - n, c->size() - pos);
-      std::memcpy(out + n, c->data() + pos, k);
-      n += k;
-      pos += k;
-      if (pos < c->size()) break;
-      popped_bytes += c->size();
-      ++popped;
-      pos = 0;
-    }
+    std::memcpy(out, m_ring.data() + head, first);
+    if (n > first) std::memcpy(out + first, m_ring.data(), n - first);
     std::lock_guard lk(m_mu);
-    for (size_t i = 0; i < popped; ++i) {
-      if (m_free.size() < k_spare) m_free.push_back(std::move(m_chunks.front()));
-      m_chunks.pop_front();
-    }
-    m_pos = pos;
-    m_bytes -= popped_bytes;
-    if (m_writer_waiting && m_bytes < k_max) m_cv.notify_all();
+    m_head = (m_head + n) % k_size;
+    m_used -= n;
+    if (m_writer_waiting) m_cv.notify_all();
     return n;
   }
   void reader_gone() {
@@ -102,13 +92,11 @@ class Pipe final : public io::Writer {
   }
 
  private:
-  static constexpr size_t k_max = 16 << 20;
-  static constexpr size_t k_spare = 8;  // chunks kept for reuse
+  static constexpr size_t k_size = 4 << 20;
+  Buffer m_ring{k_size};
   std::mutex m_mu;
   std::condition_variable m_cv;
-  std::deque<std::string> m_chunks;
-  std::vector<std::string> m_free;
-  size_t m_pos = 0, m_bytes = 0;
+  size_t m_head = 0, m_used = 0;  // the queued bytes are [m_head, m_head + m_used) mod k_size
   bool m_done = false, m_reader_gone = false;
   bool m_reader_waiting = false, m_writer_waiting = false;
   std::optional<Error> m_error;
