@@ -20,27 +20,32 @@ std::string api_repo(const oci::Reference& ref) {
 namespace {
 
 // A bounded byte queue between the thread that downloads and the reader: one ring buffer,
-// allocated once (4 MiB in two transparent huge pages), so a download touches no fresh memory
-// after its first few megabytes. Queues of per-delivery chunks faulted in a page per 4 KB all
-// through a pull (curl hands over pieces of every size): 2,400 faults, 15 to 30 us each in a
-// VM, for a 10 MB layer. Each side copies outside the lock (single producer, single consumer:
-// the regions they touch never overlap) and wakes the other only when it waits.
+// allocated once (the blob's size, 64 KiB to 4 MiB: two transparent huge pages at most), so a
+// download touches no fresh memory after its first few megabytes. Queues of per-delivery
+// chunks faulted in a page per 4 KB all through a pull (curl hands over pieces of every size):
+// 2,400 faults, 15 to 30 us each in a VM, for a 10 MB layer. Each side copies outside the lock
+// (single producer, single consumer: the regions they touch never overlap) and wakes the other only
+// when it waits.
 class Pipe final : public io::Writer {
  public:
+  // `expected`: the blob's size when known (a small blob gets a small ring).
+  explicit Pipe(int64_t expected)
+      : m_size(expected > 0 ? std::clamp(static_cast<size_t>(expected), k_min, k_max) : k_max),
+        m_ring(m_size) {}
   Status write(const void* buf, size_t size) override {
     const auto* in = static_cast<const char*>(buf);
     while (size > 0) {
       size_t at = 0, n = 0;
       {
         std::unique_lock lk(m_mu);
-        if (m_used == k_size && !m_reader_gone) {
+        if (m_used == m_size && !m_reader_gone) {
           m_writer_waiting = true;
-          m_cv.wait(lk, [&] { return m_used < k_size || m_reader_gone; });
+          m_cv.wait(lk, [&] { return m_used < m_size || m_reader_gone; });
           m_writer_waiting = false;
         }
         if (m_reader_gone) return fail(Errc::cancelled, "reader gone");
-        at = (m_head + m_used) % k_size;
-        n = std::min({size, k_size - m_used, k_size - at});
+        at = (m_head + m_used) % m_size;
+        n = std::min({size, m_size - m_used, m_size - at});
       }
       std::memcpy(m_ring.data() + at, in, n);
       in += n;
@@ -75,12 +80,12 @@ class Pipe final : public io::Writer {
     }
     // What is queued, in up to two pieces (the ring wraps).
     size_t n = std::min(size, avail);
-    size_t first = std::min(n, k_size - head);
+    size_t first = std::min(n, m_size - head);
     auto* out = static_cast<char*>(buf);
     std::memcpy(out, m_ring.data() + head, first);
     if (n > first) std::memcpy(out + first, m_ring.data(), n - first);
     std::lock_guard lk(m_mu);
-    m_head = (m_head + n) % k_size;
+    m_head = (m_head + n) % m_size;
     m_used -= n;
     if (m_writer_waiting) m_cv.notify_all();
     return n;
@@ -92,11 +97,12 @@ class Pipe final : public io::Writer {
   }
 
  private:
-  static constexpr size_t k_size = 4 << 20;
-  Buffer m_ring{k_size};
+  static constexpr size_t k_min = 64 << 10, k_max = 4 << 20;
+  size_t m_size;
+  Buffer m_ring;
   std::mutex m_mu;
   std::condition_variable m_cv;
-  size_t m_head = 0, m_used = 0;  // the queued bytes are [m_head, m_head + m_used) mod k_size
+  size_t m_head = 0, m_used = 0;  // the queued bytes are [m_head, m_head + m_used) mod m_size
   bool m_done = false, m_reader_gone = false;
   bool m_reader_waiting = false, m_writer_waiting = false;
   std::optional<Error> m_error;
@@ -104,7 +110,7 @@ class Pipe final : public io::Writer {
 
 class BlobDownload final : public io::Reader {
  public:
-  BlobDownload(registry::Registry& reg, std::string repo, oci::Descriptor d) {
+  BlobDownload(registry::Registry& reg, std::string repo, oci::Descriptor d) : m_pipe(d.size) {
     m_thread = std::thread([this, &reg, repo = std::move(repo), d = std::move(d)] {
       auto st = reg.get_blob(repo, d, m_pipe);
       m_pipe.finish(st ? std::nullopt : std::optional<Error>(st.error()));
