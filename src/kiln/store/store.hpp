@@ -47,7 +47,6 @@ class Lease {
         m_pending(std::move(o.m_pending)) {}
   Lease(const Lease&) = delete;
   ~Lease();
-  const std::string& id() const { return m_id; }
 
   // Records d in the lease now (with whatever protect() noted).
   Status add(const Digest& d);
