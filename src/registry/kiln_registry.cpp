@@ -8,14 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
-#include <cstdlib>
 
 #include "kiln/base/log.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/registry_server_cli.hpp"
 #include "kiln/registry/server/app.hpp"
 #include "kiln/registry/server/gc.hpp"
-#include "kiln/store/paths.hpp"
 
 namespace kiln::cli {
 namespace {
@@ -129,16 +127,10 @@ int main(int argc, char** argv) {
   using namespace kiln;
   std::signal(SIGPIPE, SIG_IGN);
   cli::Context ctx;
-  // The same global options as kiln's (main.cpp), so that kiln's command line parses here too.
   CLI::App app{"kiln registry: a private OCI distribution registry", "kiln"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_option("--root", ctx.root, "kiln's store directory (unused by the registry)");
-  bool debug = std::getenv("KILN_DEBUG") != nullptr;
-  app.add_flag("--debug", debug, "Print debug messages");
-  app.parse_complete_callback([&] {
-    if (debug) log::set_level(log::Level::debug);
-  });
+  cli::add_global_options(app, ctx);
   cli::define_registry_server(
       app,
       [&ctx](const cli::ServeArgs& a) {
@@ -147,12 +139,5 @@ int main(int argc, char** argv) {
       [&ctx](const cli::GcArgs& a) {
         if (auto st = cli::gc(a); !st) ctx.report(st.error());
       });
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    fmt::print(stderr, "kiln: {}\nRun 'kiln registry COMMAND --help' for usage.\n", e.what());
-    return 2;
-  }
-  return ctx.exit_code;
+  return cli::run(app, ctx, argc, argv);
 }

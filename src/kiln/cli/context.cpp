@@ -4,13 +4,41 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
+#include "kiln/base/log.hpp"
 #include "kiln/base/strings.hpp"
+#include "kiln/store/paths.hpp"
 
 namespace kiln::cli {
 
 Result<store::Store*> Context::store() {
   if (!store_ptr) store_ptr = KILN_TRY(store::Store::open(root));
   return store_ptr.get();
+}
+
+void add_global_options(CLI::App& app, Context& ctx) {
+  const char* env_root = std::getenv("KILN_ROOT");
+  ctx.root = env_root && *env_root ? env_root : store::paths::default_root();
+  app.add_option("--root", ctx.root, "Store directory (default: $KILN_ROOT, /var/lib/kiln as root)")
+      ->capture_default_str();
+  ctx.debug = std::getenv("KILN_DEBUG") != nullptr;
+  app.add_flag("--debug", ctx.debug, "Print debug messages");
+  app.parse_complete_callback([&ctx] {
+    if (ctx.debug) log::set_level(log::Level::debug);
+  });
+}
+
+int run(CLI::App& app, Context& ctx, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --help-all
+    fmt::print(stderr, "kiln: {}\nRun 'kiln --help' or 'kiln COMMAND --help' for usage.\n",
+               e.what());
+    return 2;
+  }
+  return ctx.exit_code;
 }
 
 int exit_code_for(Errc code) {

@@ -15,6 +15,7 @@ namespace kiln::cli {
 struct Context {
   std::string root;               // --root / KILN_ROOT / default
   std::vector<std::string> argv;  // the command line as given (handed on to helpers)
+  bool debug = false;             // --debug / KILN_DEBUG
   int exit_code = 0;
   std::unique_ptr<store::Store> store_ptr;
 
@@ -22,6 +23,12 @@ struct Context {
   // Prints "kiln: <message>" to stderr and sets the exit code for the error's class.
   void report(const Error& e);
 };
+
+// The global options (--root, --debug) of kiln and of kiln-registry, which must parse the same
+// command line when kiln hands `kiln registry` over.
+void add_global_options(CLI::App& app, Context& ctx);
+// Parses argv and runs the chosen command; returns the process's exit code.
+int run(CLI::App& app, Context& ctx, int argc, char** argv);
 
 // Exit codes by error class (docs/cli.md).
 int exit_code_for(Errc code);
