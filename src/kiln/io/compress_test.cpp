@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <cstring>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -129,6 +130,38 @@ TEST(Gzip, MixedMemberSizesReadBack) {
   auto single = decompress(Compression::gzip, zlib_gzip(big));
   ASSERT_TRUE(single);
   EXPECT_EQ(*single, big);
+}
+
+// A network stream: bytes come in pieces of odd sizes, so members straddle every read.
+class TrickleReader final : public Reader {
+ public:
+  explicit TrickleReader(const std::string& s) : m_s(s) {}
+  Result<size_t> read(void* buf, size_t size) override {
+    size_t n = std::min({size, m_s.size() - m_pos, static_cast<size_t>(m_rng() % 50000 + 1)});
+    std::memcpy(buf, m_s.data() + m_pos, n);
+    m_pos += n;
+    return n;
+  }
+
+ private:
+  const std::string& m_s;
+  size_t m_pos = 0;
+  std::mt19937 m_rng{11};
+};
+
+TEST(Gzip, MembersArrivingInPiecesReadBack) {
+  std::mt19937 rng(4);
+  std::string noise(5 * 1024 * 1024 + 12345, '\0');  // members barely compress: ~1 MiB each
+  for (auto& ch : noise) ch = static_cast<char>(rng() % 251);
+  std::string big = sample(3 * 1024 * 1024, 6);  // one member longer than a decode step
+  std::string gz = compress(Compression::gzip, noise, 2) + zlib_gzip(big) +
+                   compress(Compression::gzip, noise.substr(0, 4000), 1);
+  TrickleReader src(gz);
+  auto r = make_decompressor(Compression::gzip, src);
+  ASSERT_TRUE(r);
+  auto got = read_all(**r, 1 << 30);
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_TRUE(*got == noise + big + noise.substr(0, 4000));
 }
 
 TEST(Gzip, CorruptionInALaterMemberIsAnError) {

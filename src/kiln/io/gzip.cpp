@@ -56,18 +56,19 @@ class GzipReader final : public Reader {
 
   // Reads into the window until `want` bytes wait there to be decoded (or the window is full,
   // or the input ends); false when nothing came. A member is decoded from its start at every
-  // attempt, so the window grows in steps of k_step: small network reads would decode the
-  // same bytes many times, and waiting for a whole window would stop decoding while a slow
-  // stream arrives.
+  // attempt, so a decode starts only once k_step bytes wait (a whole 1 MiB member, as kiln and
+  // pigz-style writers make them: decoding one that is cut short wastes the work), and a member
+  // longer than that gets k_step more per attempt. The window is compacted only when `want`
+  // would not fit behind what waits, so most bytes are not moved at all.
   Result<bool> fill(size_t want) {
-    if (m_win_pos > 0) {
+    want = std::min(want, k_window);
+    if (m_win_pos + want > k_window) {
       std::memmove(m_win.data(), m_win.data() + m_win_pos, m_win_len - m_win_pos);
       m_win_len -= m_win_pos;
       m_win_pos = 0;
     }
     size_t before = m_win_len;
-    want = std::min(want, k_window);
-    while (m_win_len < want) {
+    while (m_win_len - m_win_pos < want) {
       size_t n = KILN_TRY(m_in.read(m_win.data() + m_win_len, k_window - m_win_len));
       if (n == 0) {
         m_in_eof = true;
@@ -85,7 +86,10 @@ class GzipReader final : public Reader {
         m_eof = true;
         return size_t{0};
       }
-      if (m_win_pos == m_win_len) KILN_TRY(fill(k_step));
+      if (m_win_len - m_win_pos < k_step && !m_in_eof) {
+        KILN_TRY(fill(k_step));
+        if (m_win_pos == m_win_len) continue;  // the input ended
+      }
       size_t in_used = 0, out_used = 0;
       auto rc =
           libdeflate_gzip_decompress_ex(m_dec, m_win.data() + m_win_pos, m_win_len - m_win_pos,
