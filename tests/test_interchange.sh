@@ -132,5 +132,5 @@ while IFS=$'\t' read -r name want; do
   n=$((n + 1))
 done <cases
 "$KILN" system check >/dev/null
-((n >= 16)) || fail "only $n bad-input cases ran"
+((n >= 20)) || fail "only $n bad-input cases ran"
 pass "$n kinds of bad input refused, store untouched"

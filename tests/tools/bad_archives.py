@@ -131,5 +131,41 @@ man = rewrite_manifest(d, lambda m: None)
 os.remove(blobs(d, man["layers"][-1]["digest"]))
 cases.append(("oci-missing", "No such file"))
 
+# Layers of more than 1 MiB, which the store decompresses and checks on a thread of its own
+# while it writes them: each is refused for its own reason, its digest being right.
+def big_layer_case(name, layer_gz, diff_id, expect):
+    d = oci_copy(name)
+    idx = json.load(open(os.path.join(d, "index.json")))
+    man = json.load(open(blobs(d, idx["manifests"][0]["digest"])))
+    ld = "sha256:" + hashlib.sha256(layer_gz).hexdigest()
+    open(blobs(d, ld), "wb").write(layer_gz)
+    cfg = json.load(open(blobs(d, man["config"]["digest"])))
+    cfg["rootfs"]["diff_ids"][0] = diff_id
+    cfg_raw = json.dumps(cfg).encode()
+    cd = "sha256:" + hashlib.sha256(cfg_raw).hexdigest()
+    open(blobs(d, cd), "wb").write(cfg_raw)
+    def edit(m):
+        m["config"]["digest"], m["config"]["size"] = cd, len(cfg_raw)
+        m["layers"][0] = {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                          "digest": ld, "size": len(layer_gz)}
+    rewrite_manifest(d, edit)
+    cases.append((name, expect))
+
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    big = os.urandom(3 << 20)
+    info = tarfile.TarInfo("big"); info.size = len(big)
+    t.addfile(info, io.BytesIO(big))
+big_tar = buf.getvalue()
+big_gz = gzip.compress(big_tar, compresslevel=1)
+big_diff = "sha256:" + hashlib.sha256(big_tar).hexdigest()
+big_layer_case("oci-big-diffid", big_gz, "sha256:" + "0" * 64, "is not the config's diffID")
+broken = bytearray(big_gz); broken[len(broken) // 2 : len(broken) // 2 + 64] = b"\xff" * 64
+big_layer_case("oci-big-badgzip", bytes(broken), big_diff, "gzip")
+junk = os.urandom(3 << 20)
+big_layer_case("oci-big-notar", gzip.compress(junk, compresslevel=1),
+               "sha256:" + hashlib.sha256(junk).hexdigest(), "not a tar archive")
+big_layer_case("oci-big-truncated", big_gz[: len(big_gz) * 2 // 3], big_diff, "truncated|gzip")
+
 for name, expect in cases:
     print(name, expect, sep="\t")

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <thread>
+
+#include "kiln/io/pipe.hpp"
+
 namespace kiln::io {
 namespace {
 
@@ -54,6 +59,57 @@ TEST(HashingWriter, HashesWhatPassesThrough) {
   EXPECT_EQ(h.size(), 3);
   EXPECT_EQ(h.digest(), Digest::of("abc"));
   EXPECT_EQ(out.data(), "abc");
+}
+
+TEST(Pipe, CarriesAStreamLongerThanItsRingInPiecesOfEverySize) {
+  std::string data(3 << 20, '\0');
+  std::mt19937 rng(7);
+  for (auto& c : data) c = static_cast<char>(rng());
+  Pipe pipe(100 << 10);  // a 100 KiB ring for 3 MiB
+  std::thread writer([&] {
+    std::mt19937 r(8);
+    for (size_t at = 0; at < data.size();) {
+      size_t n = std::min<size_t>(data.size() - at, r() % 70000 + 1);
+      ASSERT_TRUE(pipe.write(data.data() + at, n));
+      at += n;
+    }
+    pipe.close_write();
+  });
+  std::string got;
+  char buf[9000];
+  while (true) {
+    auto n = pipe.read(buf, rng() % sizeof buf + 1);
+    ASSERT_TRUE(n) << n.error().message();
+    if (*n == 0) break;
+    got.append(buf, *n);
+  }
+  writer.join();
+  EXPECT_EQ(got, data);
+}
+
+TEST(Pipe, PassesTheWritersErrorAndStopsAWriterWhoseReaderLeft) {
+  Pipe a(0);
+  ASSERT_TRUE(a.write("abc", 3));
+  a.close_write(Error(Errc::corrupt, "blob x: digest mismatch"));
+  char buf[8];
+  auto n = a.read(buf, sizeof buf);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 3u);  // what was queued first
+  auto e = a.read(buf, sizeof buf);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code(), Errc::corrupt);
+
+  Pipe b(64 << 10);
+  std::thread reader([&] {
+    char one[1];
+    ASSERT_TRUE(b.read(one, 1));
+    b.close_read();
+  });
+  std::string big(1 << 20, 'x');  // more than the ring: the writer blocks until the reader leaves
+  auto st = b.write(big.data(), big.size());
+  reader.join();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), Errc::cancelled);
 }
 
 }  // namespace

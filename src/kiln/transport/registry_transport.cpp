@@ -1,14 +1,11 @@
 #include "kiln/transport/registry_transport.hpp"
 
-#include <algorithm>
-#include <condition_variable>
-#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "kiln/base/buffer.hpp"
 #include "kiln/image/copy.hpp"
+#include "kiln/io/pipe.hpp"
 #include "kiln/oci/media_types.hpp"
 
 namespace kiln::transport {
@@ -19,111 +16,25 @@ std::string api_repo(const oci::Reference& ref) {
 
 namespace {
 
-// A bounded byte queue between the thread that downloads and the reader: one ring buffer,
-// allocated once (the blob's size, 64 KiB to 4 MiB: two transparent huge pages at most), so a
-// download touches no fresh memory after its first few megabytes. Queues of per-delivery
-// chunks faulted in a page per 4 KB all through a pull (curl hands over pieces of every size):
-// 2,400 faults, 15 to 30 us each in a VM, for a 10 MB layer. Each side copies outside the lock
-// (single producer, single consumer: the regions they touch never overlap) and wakes the other only
-// when it waits.
-class Pipe final : public io::Writer {
- public:
-  // `expected`: the blob's size when known (a small blob gets a small ring).
-  explicit Pipe(int64_t expected)
-      : m_size(expected > 0 ? std::clamp(static_cast<size_t>(expected), k_min, k_max) : k_max),
-        m_ring(m_size) {}
-  Status write(const void* buf, size_t size) override {
-    const auto* in = static_cast<const char*>(buf);
-    while (size > 0) {
-      size_t at = 0, n = 0;
-      {
-        std::unique_lock lk(m_mu);
-        if (m_used == m_size && !m_reader_gone) {
-          m_writer_waiting = true;
-          m_cv.wait(lk, [&] { return m_used < m_size || m_reader_gone; });
-          m_writer_waiting = false;
-        }
-        if (m_reader_gone) return fail(Errc::cancelled, "reader gone");
-        at = (m_head + m_used) % m_size;
-        n = std::min({size, m_size - m_used, m_size - at});
-      }
-      std::memcpy(m_ring.data() + at, in, n);
-      in += n;
-      size -= n;
-      std::lock_guard lk(m_mu);
-      m_used += n;
-      if (m_reader_waiting) m_cv.notify_all();
-    }
-    return {};
-  }
-  void finish(std::optional<Error> e) {
-    std::lock_guard lk(m_mu);
-    m_done = true;
-    m_error = std::move(e);
-    m_cv.notify_all();
-  }
-  Result<size_t> read(void* buf, size_t size) {
-    size_t head = 0, avail = 0;
-    {
-      std::unique_lock lk(m_mu);
-      if (m_used == 0 && !m_done) {
-        m_reader_waiting = true;
-        m_cv.wait(lk, [&] { return m_used > 0 || m_done; });
-        m_reader_waiting = false;
-      }
-      if (m_used == 0) {
-        if (m_error) return std::unexpected(*m_error);
-        return size_t{0};
-      }
-      head = m_head;
-      avail = m_used;
-    }
-    // What is queued, in up to two pieces (the ring wraps).
-    size_t n = std::min(size, avail);
-    size_t first = std::min(n, m_size - head);
-    auto* out = static_cast<char*>(buf);
-    std::memcpy(out, m_ring.data() + head, first);
-    if (n > first) std::memcpy(out + first, m_ring.data(), n - first);
-    std::lock_guard lk(m_mu);
-    m_head = (m_head + n) % m_size;
-    m_used -= n;
-    if (m_writer_waiting) m_cv.notify_all();
-    return n;
-  }
-  void reader_gone() {
-    std::lock_guard lk(m_mu);
-    m_reader_gone = true;
-    m_cv.notify_all();
-  }
-
- private:
-  static constexpr size_t k_min = 64 << 10, k_max = 4 << 20;
-  size_t m_size;
-  Buffer m_ring;
-  std::mutex m_mu;
-  std::condition_variable m_cv;
-  size_t m_head = 0, m_used = 0;  // the queued bytes are [m_head, m_head + m_used) mod m_size
-  bool m_done = false, m_reader_gone = false;
-  bool m_reader_waiting = false, m_writer_waiting = false;
-  std::optional<Error> m_error;
-};
-
+// The download runs in its own thread, into a pipe (a ring sized by the blob: queues of
+// per-delivery chunks faulted in a page per 4 KB all through a pull, as curl hands over pieces of
+// every size: 2,400 faults, 15 to 30 us each in a VM, for a 10 MB layer).
 class BlobDownload final : public io::Reader {
  public:
   BlobDownload(registry::Registry& reg, std::string repo, oci::Descriptor d) : m_pipe(d.size) {
     m_thread = std::thread([this, &reg, repo = std::move(repo), d = std::move(d)] {
       auto st = reg.get_blob(repo, d, m_pipe);
-      m_pipe.finish(st ? std::nullopt : std::optional<Error>(st.error()));
+      m_pipe.close_write(st ? std::nullopt : std::optional<Error>(st.error()));
     });
   }
   ~BlobDownload() override {
-    m_pipe.reader_gone();
+    m_pipe.close_read();
     m_thread.join();
   }
   Result<size_t> read(void* buf, size_t size) override { return m_pipe.read(buf, size); }
 
  private:
-  Pipe m_pipe;
+  io::Pipe m_pipe;
   std::thread m_thread;
 };
 
