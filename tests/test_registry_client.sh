@@ -49,6 +49,23 @@ export KILN_ROOT=$WORK/store
 expect_eq 'a,b' "$("$KILN" tags "docker://$REG/multi/app" | jq_ '",".join(sorted(d["Tags"]))')" "--all-tags"
 pass "push --all-tags"
 
+# A destination named by digest: the manifest is PUT by that digest (and no tag appears); a
+# digest the image does not have is refused before anything is published.
+"$KILN" push -q app:1 "$REG/bydigest/app@$DIGEST"
+expect_eq "$DIGEST" "sha256:$(skopeo inspect --raw --tls-verify=false "docker://$REG/bydigest/app@$DIGEST" | sha256sum | cut -d' ' -f1)" \
+  "push to a digest reference"
+expect_exit 3 "$KILN" tags "docker://$REG/bydigest/app"  # Distribution: no tags, no tag list
+wrong=sha256:$(printf x | sha256sum | cut -d' ' -f1)
+expect_exit 4 "$KILN" push -q app:1 "$REG/bydigest2/app@$wrong"
+expect_contains "$ERR" "has digest $DIGEST"
+expect_exit 3 "$KILN" manifest "docker://$REG/bydigest2/app@$DIGEST"
+pass "push to a digest reference; a wrong digest publishes nothing"
+
+"$KILN" push -q app:1 "$REG/once/app:1"
+puts=$(grep -c '"PUT /v2/once/app/manifests/' "$WORK/registry-open/log" || true)
+expect_eq 1 "$puts" "manifest PUTs for one push (the tag only)"
+pass "a push PUTs its manifest once, by tag"
+
 # --- bad input ------------------------------------------------------------------------------
 expect_exit 3 "$KILN" pull "$REG/no/such:1"
 expect_contains "$ERR" "$REG/no/such:1"

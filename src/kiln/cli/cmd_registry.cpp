@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiln/cli/transfer.hpp"
+#include "kiln/net/http.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/oci/platform.hpp"
@@ -45,6 +46,7 @@ Status push_one(Context& ctx, const std::string& ref, const oci::Reference& dest
 }
 
 Status push(Context& ctx, const PushArgs& a) {
+  net::preload();
   if (!a.all_tags) {
     auto dest = KILN_TRY(oci::Reference::parse(strip_docker(a.dest.empty() ? a.ref : a.dest)));
     return push_one(ctx, a.ref, dest, a);
@@ -76,6 +78,7 @@ struct PullArgs {
 Status pull(Context& ctx, const PullArgs& a) {
   if (a.all_platforms && !a.platform.empty())
     return fail(Errc::invalid_argument, "pull: --all-platforms and --platform exclude each other");
+  net::preload();
   auto ref = KILN_TRY(oci::Reference::parse(strip_docker(a.ref)));
   auto o = KILN_TRY(open_options(ctx, true));
   auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(a.reg))));

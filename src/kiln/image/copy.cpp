@@ -159,9 +159,27 @@ Result<Document> Copier::manifest(const Document& doc) {
   ImageInfo info;
   oci::Manifest out = KILN_TRY_CTX(oci::convert(m, to), ctx);
   bool changed = to != from;
-  auto moved = KILN_TRY(transfer_layers(plans));
+  out.config.media_type = to == oci::Format::docker ? std::string(oci::mt::docker_config)
+                          : m.config.media_type == oci::mt::docker_config
+                              ? std::string(oci::mt::oci_config)
+                              : m.config.media_type;
+  // The config goes alongside the layers when the sink takes blobs in parallel: to a registry
+  // it is three round trips (HEAD, POST, PUT) that would otherwise follow the last layer.
+  auto put_config = [&]() -> Status {
+    if (KILN_TRY(m_dst.has_blob(out.config))) return {};
+    io::StringReader cfg(raw_config);
+    return with_context(m_dst.put_blob(out.config, cfg), fmt::format("{}: config", ctx));
+  };
+  std::optional<Status> config_put;
+  std::thread config_thread;
+  if (m_dst.concurrent() && !plans.empty())
+    config_thread = std::thread([&] { config_put = put_config(); });
+  auto moved = transfer_layers(plans);
+  if (config_thread.joinable()) config_thread.join();
+  if (!moved) return std::unexpected(moved.error());
+  KILN_TRY(config_put ? *config_put : put_config());
   for (size_t i = 0; i < plans.size(); ++i) {
-    auto& got = moved[i];
+    auto& got = (*moved)[i];
     if (got.to.digest != m.layers[i].digest || got.to.media_type != m.layers[i].media_type)
       changed = true;
     auto& l = out.layers[i];
@@ -169,14 +187,6 @@ Result<Document> Copier::manifest(const Document& doc) {
     l.digest = got.to.digest;
     if (got.to.size >= 0) l.size = got.to.size;
     info.uncompressed_sizes.push_back(got.uncompressed_size);
-  }
-  out.config.media_type = to == oci::Format::docker ? std::string(oci::mt::docker_config)
-                          : m.config.media_type == oci::mt::docker_config
-                              ? std::string(oci::mt::oci_config)
-                              : m.config.media_type;
-  if (!KILN_TRY(m_dst.has_blob(out.config))) {
-    io::StringReader cfg(raw_config);
-    KILN_TRY_CTX(m_dst.put_blob(out.config, cfg), fmt::format("{}: config", ctx));
   }
   info.manifest = doc;
   if (changed) {

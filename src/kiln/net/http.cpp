@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <type_traits>
 
 namespace kiln::net {
@@ -55,6 +57,22 @@ const Curl& curl() {
   }();
   return c;
 }
+
+}  // namespace
+
+void preload() {
+  struct Loader {
+    std::thread thread;
+    ~Loader() {
+      if (thread.joinable()) thread.join();
+    }
+  };
+  static Loader loader;
+  static std::once_flag once;
+  std::call_once(once, [] { loader.thread = std::thread([] { (void)curl(); }); });
+}
+
+namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -14,6 +14,11 @@
 
 namespace kiln::net {
 
+// Starts loading libcurl (about 15 ms: it links some thirty libraries) on a thread of its own,
+// for a command that will talk HTTP after local work it can overlap with (opening the store).
+// The first request waits for the load to end; the process joins the thread at exit.
+void preload();
+
 struct Headers {
   std::vector<std::pair<std::string, std::string>> list;
   // The first value of a header, by case-insensitive name.

@@ -82,22 +82,25 @@ class RegistrySink final : public image::Sink {
       return d.size;
     return std::nullopt;
   }
+  // Manifests wait for commit(): the root is PUT once, under the reference's tag (a registry
+  // then serves it by digest too), and an index's images go first, each by its digest.
   Status put_blob(const oci::Descriptor& d, io::Reader& data) override {
     if (is_document(d)) {
       auto raw = KILN_TRY(io::read_all(data, image::k_max_manifest_bytes));
-      return m_reg->put_manifest(api_repo(m_ref), d.digest.str(),
-                                 image::Document{std::move(raw), d.media_type, d.digest});
+      std::lock_guard lk(m_mu);
+      m_documents.push_back(image::Document{std::move(raw), d.media_type, d.digest});
+      return {};
     }
     return m_reg->put_blob(api_repo(m_ref), d, data);
   }
   Status put_image(const image::ImageInfo&) override { return {}; }
   Status commit(const image::Document& root, const std::vector<std::string>&) override {
-    if (m_ref.digest) {
-      if (*m_ref.digest != root.digest)
-        return failf(Errc::conflict, "{}: the copied image has digest {}", describe(), root.digest);
-      return {};  // PUT by digest already
-    }
-    return m_reg->put_manifest(api_repo(m_ref), m_ref.tag, root);
+    if (m_ref.digest && *m_ref.digest != root.digest)
+      return failf(Errc::conflict, "{}: the copied image has digest {}", describe(), root.digest);
+    for (const auto& doc : m_documents)
+      if (doc.digest != root.digest)
+        KILN_TRY(m_reg->put_manifest(api_repo(m_ref), doc.digest.str(), doc));
+    return m_reg->put_manifest(api_repo(m_ref), m_ref.digest ? root.digest.str() : m_ref.tag, root);
   }
 
  private:
@@ -107,6 +110,8 @@ class RegistrySink final : public image::Sink {
   std::unique_ptr<registry::Registry> m_reg;
   oci::Reference m_ref;
   std::string m_mount_from;
+  std::mutex m_mu;
+  std::vector<image::Document> m_documents;  // put, in order, to PUT at commit
 };
 
 }  // namespace
