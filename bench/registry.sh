@@ -45,6 +45,21 @@ for img in big small; do
   T[skopeo.pull.$img]=$(run "skopeo-pull-$img" "rm -rf $W/sk" "skopeo copy -q --src-tls-verify=false docker://$REG/bench/$img:1 oci:$W/sk:1")
 done
 
+# What bounds the big image's times: a pull by curl alone (bench/registry_floor.sh), and the CPU
+# time the registry itself spends in one push by each tool (from /proc/PID/stat).
+big_blobs=$(find "$W/layout-big/blobs/sha256" -type f -size +1M | sort | tr "\n" " ")
+$K push -q bench/big:1 "$REG/bench/big:1"  # the small image's runs wiped the registry
+T[curl.pull.big]=$(run "curl-pull-big" "rm -rf $W/floor; mkdir -p $W/floor" \
+  "$(dirname "$0")/registry_floor.sh $REG bench/big $W/floor $big_blobs")
+reg_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$rpid/stat"; }
+for tool in kiln skopeo; do
+  eval "$wipe"
+  before=$(reg_cpu)
+  if [[ $tool == kiln ]]; then $K push -q bench/big:1 "$REG/bench/big:1"; else
+    skopeo copy -q --dest-tls-verify=false "oci:$W/layout-big:1" "docker://$REG/bench/big:1"; fi
+  T[$tool.regcpu]=$(python3 -c "print($(reg_cpu) - $before)")
+done
+
 python3 - <<PY
 t = {$(for k in "${!T[@]}"; do printf '"%s": float("%s"), ' "$k" "${T[$k]}"; done)}
 print(f"median of $RUNS runs, $(nproc) cores; ratio = kiln / skopeo (lower is better for kiln)")
@@ -54,4 +69,10 @@ for op in ("push", "pull"):
     for img, name in (("big", "3 x 100 MB random layers"), ("small", "5,000 small files")):
         k, s = t[f"kiln.{op}.{img}"], t[f"skopeo.{op}.{img}"]
         print(f"| {op} {name} | {k:.2f} s | {s:.2f} s | {k/s:.2f} |")
+print()
+c = t["curl.pull.big"]
+print(f"curl alone, the 3 big layers at once (no digest, no fsync): {c:.2f} s, "
+      f"{c / t['skopeo.pull.big']:.2f} of skopeo's pull")
+print(f"registry CPU time during one push of the big image: {t['kiln.regcpu']:.2f} s for kiln's, "
+      f"{t['skopeo.regcpu']:.2f} s for skopeo's")
 PY
