@@ -29,7 +29,7 @@ std::string compress_block(const std::string& in, int level) {
 // zlib's streaming inflate, which also gives the precise error for corrupt data.
 class GzipReader final : public Reader {
  public:
-  explicit GzipReader(Reader& in) : m_in(in), m_buf(1 << 18) {
+  explicit GzipReader(Reader& in) : m_in(in) {
     m_zs.zalloc = nullptr;
     m_zs.zfree = nullptr;
     m_zs.opaque = nullptr;
@@ -130,6 +130,7 @@ class GzipReader final : public Reader {
     m_zs.avail_out = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
     while (m_zs.avail_out == static_cast<uInt>(std::min<size_t>(size, 1u << 30))) {
       if (m_zs.avail_in == 0) {
+        if (m_buf.empty()) m_buf.resize(1 << 18);  // zlib's input: only once it takes over
         size_t n = KILN_TRY(m_in.read(m_buf.data(), m_buf.size()));
         if (n == 0) {
           if (m_member_done) {

@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
+#include "kiln/base/buffer.hpp"
 #include "kiln/os/dir.hpp"
 
 namespace kiln::io {
@@ -104,14 +106,24 @@ Result<size_t> PeekReader::read(void* buf, size_t size) {
   return m_src.read(buf, size);
 }
 
+// The first 1 MiB goes through 64 KiB on the stack; a longer stream then gets a 2 MiB buffer,
+// which is one transparent huge page (base/buffer.hpp). A fresh 1 MiB heap buffer per copy took
+// 256 page faults, 15 to 30 us each in a VM, whatever the stream's length.
 Result<int64_t> copy(Reader& src, Writer& dst) {
-  constexpr size_t k_size = 1 << 20;
-  auto buf = std::make_unique_for_overwrite<char[]>(k_size);  // not zeroed: only what is read
+  constexpr size_t k_small = 64 << 10, k_big = 2 << 20;
+  char small[k_small];
+  std::optional<Buffer> big;
+  char* buf = small;
+  size_t size = k_small;
   int64_t total = 0;
   while (true) {
-    size_t n = KILN_TRY(src.read(buf.get(), k_size));
+    if (!big && total >= (1 << 20)) {
+      buf = big.emplace(k_big).data();
+      size = k_big;
+    }
+    size_t n = KILN_TRY(src.read(buf, size));
     if (n == 0) return total;
-    KILN_TRY(dst.write(buf.get(), n));
+    KILN_TRY(dst.write(buf, n));
     total += static_cast<int64_t>(n);
   }
 }
