@@ -95,6 +95,7 @@ class RegistrySink final : public image::Sink {
   Status commit(const image::Document& root, const std::vector<std::string>&) override {
     if (m_ref.digest && *m_ref.digest != root.digest)
       return failf(Errc::conflict, "{}: the copied image has digest {}", describe(), root.digest);
+    std::lock_guard lk(m_mu);  // every put_blob has returned; the lock keeps m_documents' rule
     for (const auto& doc : m_documents)
       if (doc.digest != root.digest)
         KILN_TRY(m_reg->put_manifest(api_repo(m_ref), doc.digest.str(), doc));
