@@ -47,6 +47,31 @@ expect_exit 0 build -t app:1b
 expect_eq "$id1" "$("$KILN" images -q --no-trunc app:1b)" "image ID under a second tag"
 pass "a fully cached rebuild writes no metadata"
 
+# On scratch, the image's time is its steps' times: rebuilt in a later second, a cached image
+# on scratch is the same image. A metadata step before any step with a time has no time of
+# its own; an image of metadata alone on scratch is dated when it is built.
+mkdir -p "$WORK/scr" && echo s >"$WORK/scr/f"
+printf 'FROM scratch\nENV A=1\nCOPY f /\nLABEL b=2\n' >"$WORK/scr/Dockerfile"
+scr1=$("$KILN" build -q "$WORK/scr")
+sleep 1.1
+expect_eq "$scr1" "$("$KILN" build -q "$WORK/scr")" "image ID of a cached rebuild on scratch a second later"
+"$KILN" history --format json --no-trunc "$scr1" >"$WORK/scr.hist"
+python3 - "$WORK/scr.hist" <<'PY' || fail "history of the scratch image: $(cat "$WORK/scr.hist")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {r["CreatedBy"]: r["CreatedAt"] for r in rows}
+env = [v for k, v in by.items() if k.startswith("ENV")][0]
+cp = [v for k, v in by.items() if k.startswith("COPY")][0]
+lab = [v for k, v in by.items() if k.startswith("LABEL")][0]
+assert env == "", env
+assert cp.startswith("20") and lab == cp, (cp, lab)
+PY
+printf 'FROM scratch\nLABEL only=metadata\n' >"$WORK/scr/Dockerfile"
+"$KILN" build -q -t scr-meta "$WORK/scr" >/dev/null
+created=$("$KILN" inspect --format '{{.Created}}' scr-meta)
+[[ $created == "$(date -u +%Y)"-* ]] || fail "a metadata-only image on scratch is dated $created"
+pass "cached rebuilds on scratch keep their ID"
+
 # Cached rebuilds while prune and build-cache prune run on the same store: each build either
 # succeeds or fails with a clear error (never a store that system check rejects).
 (for i in 1 2 3 4 5 6 7 8; do "$KILN" system prune -f --build-cache >/dev/null || exit 1; done) &

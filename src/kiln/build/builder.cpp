@@ -72,7 +72,9 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref, const oci::
     ensure_path(*s.config.config);
     // The platform is part of the key: the same steps on scratch give another image per platform.
     s.key = chain_key("", "FROM scratch " + oci::platform_string(want));
-    s.last_created = env.now;
+    // No time yet: the image's time comes from its steps, so a cached rebuild on scratch gives
+    // the same image (a clock reading here outlived every cached step's time).
+    s.last_created = 0;
     return s;
   }
   auto image = ops::load_image(env.store, ref, want);
@@ -325,7 +327,9 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   StageState& final_state = *finished.at(static_cast<size_t>(plan.target));
   ops::Assembled img;
   img.config = final_state.config;
-  img.config.created = rfc3339(opts.source_date_epoch.value_or(final_state.last_created));
+  // An image of metadata steps on scratch alone has no step time: it was made now.
+  int64_t created = final_state.last_created != 0 ? final_state.last_created : env.now;
+  img.config.created = rfc3339(opts.source_date_epoch.value_or(created));
   for (const auto& [k, v] : opts.labels) img.config.config->labels[k] = v;
   img.layers = final_state.layers;
   for (const auto& t : opts.tags) {
