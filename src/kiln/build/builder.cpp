@@ -327,7 +327,7 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   StageState& final_state = *finished.at(static_cast<size_t>(plan.target));
   ops::Assembled img;
   img.config = final_state.config;
-  // An image of metadata steps on scratch alone has no step time: it was made now.
+  // No time known (metadata steps alone on scratch, or on a base without a time): made now.
   int64_t created = final_state.last_created != 0 ? final_state.last_created : env.now;
   img.config.created = rfc3339(opts.source_date_epoch.value_or(created));
   for (const auto& [k, v] : opts.labels) img.config.config->labels[k] = v;

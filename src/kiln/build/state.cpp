@@ -80,8 +80,9 @@ void set_env(oci::ContainerConfig& c, const std::string& key, const std::string&
 void add_history(StageState& s, const BuildEnv& env, std::string created_by, bool empty_layer,
                  int64_t created) {
   oci::History h;
-  // created 0: a metadata step on scratch before any step with a time; the entry has none
-  // (the field is optional) rather than a clock reading that would change a cached rebuild.
+  // created 0: no time known yet (a metadata step on scratch, or on a base without a time,
+  // before any step with one). The entry has none (the field is optional) rather than a clock
+  // reading that would change a cached rebuild.
   if (env.opts.source_date_epoch || created != 0)
     h.created = rfc3339(env.opts.source_date_epoch.value_or(created));
   h.created_by = std::move(created_by);
