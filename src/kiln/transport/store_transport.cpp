@@ -90,23 +90,23 @@ class LayerProbe final : public io::Writer {
 // Small layers are done in the calling thread, where a thread would cost more than it saves.
 Status store_and_probe(io::Reader& data, int64_t size, io::Compression c, io::Writer& file,
                        LayerProbe& probe) {
+  // Decompresses `compressed` into the probe, then reads it to its end (bytes after the
+  // compressed stream still reach the file and the digest).
+  auto probe_from = [&](io::Reader& compressed) -> Status {
+    auto plain = KILN_TRY(io::make_decompressor(c, compressed));
+    KILN_TRY(io::copy(*plain, probe));
+    KILN_TRY(io::drain(compressed));
+    return {};
+  };
   constexpr int64_t k_threaded = 1 << 20;
   if (size >= 0 && size < k_threaded) {
     io::TeeReader tap(data, file);
-    auto plain = KILN_TRY(io::make_decompressor(c, tap));
-    KILN_TRY(io::copy(*plain, probe));
-    KILN_TRY(io::drain(tap));
-    return {};
+    return probe_from(tap);
   }
   io::Pipe pipe(size);
   Status side = {};
   std::thread probing([&] {
-    side = [&]() -> Status {
-      auto plain = KILN_TRY(io::make_decompressor(c, pipe));
-      KILN_TRY(io::copy(*plain, probe));
-      KILN_TRY(io::drain(pipe));
-      return {};
-    }();
+    side = probe_from(pipe);
     pipe.close_read();  // a failed probe stops the copy below
   });
   io::TeeWriter both(file, pipe);
