@@ -277,7 +277,9 @@ echo secret >"$WORK/outside"
 expect_exit 3 "$KILN" build "$bad"
 expect_contains "$ERR" 'not found'
 printf 'FROM bb\nRUN echo about to fail; exit 3\n' >"$bad/Dockerfile"
-expect_exit 2 "$KILN" build -t failed "$bad"
+# A failing RUN exits 1 as docker build does, naming the Dockerfile line and the instruction.
+expect_exit 1 "$KILN" build -t failed "$bad"
+expect_contains "$ERR" "kiln: Dockerfile:2: [2/2] RUN echo about to fail; exit 3: process"
 expect_contains "$ERR" "did not complete successfully: exit code: 3"
 expect_contains "$ERR" "about to fail"
 [[ -z "$("$KILN" images -q failed)" ]] || fail "a failed build tagged an image"

@@ -167,5 +167,85 @@ big_layer_case("oci-big-notar", gzip.compress(junk, compresslevel=1),
                "sha256:" + hashlib.sha256(junk).hexdigest(), "not a tar archive")
 big_layer_case("oci-big-truncated", big_gz[: len(big_gz) * 2 // 3], big_diff, "truncated|gzip")
 
+# --- hostile layers (issue: refuse every hostile input) -------------------------------------
+def raw_header(name, typeflag, size, extra=None):
+    """A ustar header with a correct checksum; extra: {offset: bytes} written before summing."""
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:108] = b"0000644\0"
+    h[124:136] = b"%011o\0" % size
+    h[156:157] = typeflag
+    h[257:265] = b"ustar\x0000"
+    for off, b in (extra or {}).items():
+        h[off:off + len(b)] = b
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+def pad(b):
+    return b + b"\0" * (-len(b) % 512)
+
+def gz_layer_case(name, tar_bytes, expect):
+    big_layer_case(name, gzip.compress(tar_bytes, compresslevel=1),
+                   "sha256:" + hashlib.sha256(tar_bytes).hexdigest(), expect)
+
+# Valid members, then a header whose checksum is wrong, then more data: refused, not cut short.
+good_part = raw_header("a", b"0", 5) + pad(b"hello") + raw_header("b", b"0", 5) + pad(b"world")
+damaged = bytearray(raw_header("c", b"0", 4)); damaged[0] ^= 1
+gz_layer_case("layer-bad-checksum", good_part + bytes(damaged) + pad(b"evil") + b"\0" * 1024,
+              "bad header checksum \\(header at byte 2048, after 2 members")
+
+# A GNU sparse member claiming 1 TiB (realsize at offset 483), and a PAX 1.0 sparse member.
+gnu = raw_header("huge", b"S", 512, {483: b"%011o\0" % (1 << 40)})
+gz_layer_case("layer-sparse-gnu", gnu + b"\0" * 512 + b"\0" * 1024, "sparse file")
+recs = b""
+for k, v in [("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0"), ("GNU.sparse.name", "huge"),
+             ("GNU.sparse.realsize", str(1 << 40))]:
+    body = (" %s=%s\n" % (k, v)).encode()
+    n = len(body) + 2
+    if len(str(n)) + len(body) != n:
+        n += 1
+    recs += str(n).encode() + body
+sparse_map = pad(b"1\n0\n0\n")
+gz_layer_case("layer-sparse-pax",
+              raw_header("PaxHeaders/huge", b"x", len(recs)) + pad(recs) +
+              raw_header("GNUSparseFile.0/huge", b"0", len(sparse_map)) + sparse_map + b"\0" * 1024,
+              "sparse file")
+
+# A gzip bomb as a layer: 160 gzip members of 64 MiB of zeros each, 10 GiB from about 10 MB.
+def zeros_member(n):
+    c = __import__("zlib").compressobj(9, 8, 31)
+    chunk = b"\0" * (1 << 20)
+    return b"".join(c.compress(chunk) for _ in range(n >> 20)) + c.flush()
+member = zeros_member(64 << 20)
+big_layer_case("layer-bomb", member * 160, "sha256:" + "1" * 64, "decompressed size exceeds limit")
+
+# Documents nested 500,000 levels deep: a config, an OCI index, a docker manifest.json.
+deep = b'{"a":' + b"[" * 500000 + b"]" * 500000 + b"}"
+d = oci_copy("config-deep")
+def deep_config(m):
+    cd = "sha256:" + hashlib.sha256(deep).hexdigest()
+    open(blobs(d, cd), "wb").write(deep)
+    m["config"]["digest"], m["config"]["size"] = cd, len(deep)
+rewrite_manifest(d, deep_config)
+cases.append(("config-deep", "JSON nested more than 200 levels deep"))
+d = oci_copy("index-deep")
+open(os.path.join(d, "index.json"), "wb").write(deep)
+cases.append(("index-deep", "JSON nested more than 200 levels deep"))
+write_tar("manifest-deep.tar", good_entries({"manifest.json": deep}),
+          "JSON nested more than 200 levels deep")
+
+# Wrongly typed fields in a config: an error naming the field, not an exception.
+d = oci_copy("config-typed")
+def typed_config(m):
+    cfg = json.load(open(blobs(d, m["config"]["digest"])))
+    cfg["config"] = dict(cfg.get("config") or {}, Env=5)
+    raw = json.dumps(cfg).encode()
+    cd = "sha256:" + hashlib.sha256(raw).hexdigest()
+    open(blobs(d, cd), "wb").write(raw)
+    m["config"]["digest"], m["config"]["size"] = cd, len(raw)
+rewrite_manifest(d, typed_config)
+cases.append(("config-typed", "config.Env: must be an array"))
+
 for name, expect in cases:
     print(name, expect, sep="\t")

@@ -173,6 +173,45 @@ s, h, _ = req("HEAD", f"/v2/{ns}/manifests/{mdigest}")
 check("HEAD request to manifest path (digest) should yield 200 response", s == 200, s)
 s, _, _ = req("HEAD", f"/v2/{ns}/manifests/nonexistent")
 check("HEAD request to nonexistent manifest should return 404", s == 404, s)
+# The Go suite's nonexistent manifest is ".INVALID_MANIFEST_NAME", which is not a valid tag.
+s, _, d = req("GET", f"/v2/{ns}/manifests/.INVALID_MANIFEST_NAME")
+check("GET manifest under an invalid tag should return 404 MANIFEST_UNKNOWN",
+      s == 404 and error_code(d) == "MANIFEST_UNKNOWN", (s, d))
+s, _, _ = req("HEAD", f"/v2/{ns}/manifests/.INVALID_MANIFEST_NAME")
+check("HEAD manifest under an invalid tag should return 404", s == 404, s)
+s, _, d = put_manifest(ns, ".INVALID_MANIFEST_NAME", manifest)
+check("PUT manifest under an invalid tag should return 400 MANIFEST_INVALID",
+      s == 400 and error_code(d) == "MANIFEST_INVALID", (s, d))
+
+
+def head_then_get(path):
+    """HEAD then GET on one kept-alive connection, reading the raw bytes: a body sent with the
+    HEAD answer would show up as the start of the GET's answer."""
+    import socket
+    sock = socket.create_connection((u.hostname, u.port or 80), timeout=10)
+    host = f"{u.hostname}:{u.port}"
+    sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(65536)
+    sock.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    rest = head.split(b"\r\n\r\n", 1)[1]
+    while True:
+        b = sock.recv(65536)
+        if not b:
+            break
+        rest += b
+    sock.close()
+    return head.split(b"\r\n", 1)[0], rest
+
+
+for what, path in [("unknown blob", f"/v2/{ns}/blobs/{digest(b'none')}"),
+                   ("invalid tag", f"/v2/{ns}/manifests/.INVALID_MANIFEST_NAME"),
+                   ("unknown repository", "/v2/no/such/repo/manifests/latest"),
+                   ("bad digest", f"/v2/{ns}/blobs/sha256:xyz")]:
+    status, rest = head_then_get(path)
+    check(f"HEAD of an {what} answers {status.decode()} without a body",
+          rest.startswith(b"HTTP/1.1 200"), rest[:80])
 s, h, _ = req("HEAD", f"/v2/{ns}/blobs/{digest(config)}")
 check("HEAD request to existing blob should yield 200", s == 200 and h.get("docker-content-digest") == digest(config) and h.get("content-length") == str(len(config)), s)
 s, _, _ = req("HEAD", f"/v2/{ns}/blobs/{digest(b'none')}")

@@ -37,6 +37,7 @@ namespace kiln::archive {
   X(archive_entry_set_uid)                 \
   X(archive_entry_set_uname)               \
   X(archive_entry_size)                    \
+  X(archive_entry_sparse_count)            \
   X(archive_entry_symlink)                 \
   X(archive_entry_uid)                     \
   X(archive_entry_uname)                   \

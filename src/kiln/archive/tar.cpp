@@ -1,9 +1,12 @@
 #include "kiln/archive/tar.hpp"
 #include "kiln/archive/libarchive.hpp"
 #include "kiln/base/buffer.hpp"
+#include "kiln/io/compress.hpp"
 
+#include <locale.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <clocale>
 #include <cstring>
 
 #include <vector>
@@ -22,6 +25,7 @@ class LibarchiveReader final : public TarReader {
   Status init(bool any_filter = false) {
     m_a = la().archive_read_new();
     m_pad_tail = !any_filter;
+    m_compressed = any_filter;
     if (any_filter) la().archive_read_support_filter_all(m_a);
     la().archive_read_support_format_tar(m_a);
     la().archive_read_support_format_empty(m_a);
@@ -34,15 +38,28 @@ class LibarchiveReader final : public TarReader {
   Result<std::optional<Entry>> next() override {
     archive_entry* e = nullptr;
     int rc = la().archive_read_next_header(m_a, &e);
+    // A source that failed is an error even when libarchive took it for the end (its "empty"
+    // format does, for an error on the first read).
+    if (m_src_error) return std::unexpected(*m_src_error);
     if (rc == ARCHIVE_EOF) return std::optional<Entry>();
-    if (rc < ARCHIVE_WARN) return error("read tar header");
+    // ARCHIVE_RETRY is a damaged header (a bad checksum) that libarchive would skip to look
+    // for the next one: an error here, never a silently shorter archive.
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return error("read tar header");
     ++m_count;
+    if (la().archive_entry_sparse_count(e) > 0) {
+      const char* p = la().archive_entry_pathname(e);
+      return failf(Errc::unsupported, "tar member {}: sparse files are not supported", p ? p : "?");
+    }
     return std::optional<Entry>(convert(e));
   }
 
   Result<size_t> read(void* buf, size_t size) override {
     la_ssize_t n = la().archive_read_data(m_a, buf, size);
     if (n < 0) return error("read tar entry data");
+    m_out += static_cast<uint64_t>(n);
+    if (m_compressed)  // libarchive's own filters undo the compression: bound them here
+      KILN_TRY(io::check_decompressed(static_cast<int64_t>(m_out), static_cast<int64_t>(m_total),
+                                      "archive"));
     return static_cast<size_t>(n);
   }
 
@@ -131,8 +148,31 @@ class LibarchiveReader final : public TarReader {
   ::archive* m_a = nullptr;
   std::optional<Error> m_src_error;
   int64_t m_count = 0;
-  uint64_t m_total = 0;
+  uint64_t m_total = 0;  // bytes read from the source
+  uint64_t m_out = 0;    // member data given out
   bool m_pad_tail = false;
+  bool m_compressed = false;
+};
+
+// libarchive converts names from the current locale's charset to UTF-8 for PAX records. In
+// the "C" locale a non-ASCII name fails that conversion and is written with a
+// hdrcharset=BINARY record, which GNU tar warns about. Names in images are UTF-8, so the
+// writer's calls run in a UTF-8 locale (this thread only; a name that is not valid UTF-8 is
+// still written as BINARY, which is then the truth).
+class Utf8Locale {
+ public:
+  Utf8Locale() {
+    static locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+    if (utf8) m_old = uselocale(utf8);
+  }
+  ~Utf8Locale() {
+    if (m_old) uselocale(m_old);
+  }
+  Utf8Locale(const Utf8Locale&) = delete;
+  Utf8Locale& operator=(const Utf8Locale&) = delete;
+
+ private:
+  locale_t m_old = nullptr;
 };
 
 class LibarchiveWriter final : public TarWriter {
@@ -150,6 +190,7 @@ class LibarchiveWriter final : public TarWriter {
   }
 
   Status init() {
+    Utf8Locale utf8;
     m_a = la().archive_write_new();
     la().archive_write_set_format_pax_restricted(m_a);
     la().archive_write_set_format_option(m_a, "pax", "xattrheader", "SCHILY");
@@ -162,6 +203,7 @@ class LibarchiveWriter final : public TarWriter {
   }
 
   Status add(const Entry& in) override {
+    Utf8Locale utf8;
     archive_entry* e = la().archive_entry_new();
     la().archive_entry_set_pathname(e, in.path.c_str());
     switch (in.type) {

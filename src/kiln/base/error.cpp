@@ -24,6 +24,8 @@ std::string_view errc_name(Errc code) {
       return "conflict";
     case Errc::io:
       return "io";
+    case Errc::failed:
+      return "failed";
     case Errc::no_space:
       return "no_space";
     case Errc::cancelled:

@@ -28,6 +28,7 @@ enum class Errc {
   no_space,  // ENOSPC / EDQUOT
   cancelled,
   internal,  // a kiln bug
+  failed,    // a process the user asked for exited non-zero (a RUN step)
 };
 
 std::string_view errc_name(Errc code);

@@ -159,4 +159,36 @@ std::string short_id(std::string_view id) {
   return std::string(id.substr(0, 12));
 }
 
+std::optional<int64_t> parse_byte_size(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && (s.back() == 'b' || s.back() == 'B')) s.remove_suffix(1);
+  int shift = 0;
+  if (!s.empty()) {
+    switch (s.back()) {
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+      case 'g':
+      case 'G':
+        shift = 30;
+        break;
+      case 't':
+      case 'T':
+        shift = 40;
+        break;
+      default:
+        break;
+    }
+    if (shift) s.remove_suffix(1);
+  }
+  auto n = parse_int(s);
+  if (!n || *n < 0 || *n > (INT64_MAX >> shift)) return std::nullopt;
+  return *n << shift;
+}
+
 }  // namespace kiln

@@ -14,6 +14,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string_view trim(std::string_view s);
 std::string to_lower(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
+// "512", "64k", "10M", "64G", "1T" (binary units, an optional trailing "b"/"B", as docker's
+// --memory): bytes, or nullopt when malformed or out of range.
+std::optional<int64_t> parse_byte_size(std::string_view s);
 
 // "1.5MB", "10kB", "512B": docker's human size (decimal units, 3 significant digits).
 std::string human_size(int64_t bytes);

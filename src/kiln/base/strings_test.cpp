@@ -44,6 +44,15 @@ TEST(Strings, SplitJoinTrim) {
   EXPECT_EQ(trim("  x y \t\n"), "x y");
   EXPECT_EQ(parse_int("42"), 42);
   EXPECT_FALSE(parse_int("4x"));
+  EXPECT_EQ(parse_byte_size("512"), 512);
+  EXPECT_EQ(parse_byte_size("64k"), 64 << 10);
+  EXPECT_EQ(parse_byte_size("10MB"), 10 << 20);
+  EXPECT_EQ(parse_byte_size("64G"), int64_t{64} << 30);
+  EXPECT_EQ(parse_byte_size("1t"), int64_t{1} << 40);
+  EXPECT_EQ(parse_byte_size("0"), 0);
+  EXPECT_FALSE(parse_byte_size("lots"));
+  EXPECT_FALSE(parse_byte_size("-1G"));
+  EXPECT_FALSE(parse_byte_size("99999999999T"));
   EXPECT_EQ(short_id("sha256:0123456789abcdef"), "0123456789ab");
 }
 

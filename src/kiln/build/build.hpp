@@ -56,14 +56,22 @@ struct BuildOptions {
 class Progress {
  public:
   virtual ~Progress() = default;
+  // A step starts: id is its number (#id), stage its stage's name ("" for a single-stage
+  // Dockerfile), n of total as BuildKit counts (FROM of an image, RUN, COPY, ADD, WORKDIR and
+  // the base's ONBUILD triggers).
   virtual void step(int id, const std::string& stage, int n, int total,
                     const std::string& text) = 0;
   virtual void cached(int id) = 0;
   virtual void done(int id, double seconds) = 0;
+  virtual void failed(int id, const std::string& message) = 0;
   virtual void output(int id, std::string_view line) = 0;  // RUN output, one line
   virtual void warning(const std::string& message) = 0;
   virtual void info(const std::string& message) = 0;
 };
+
+// "[build 2/5]", "[ 2/10]": BuildKit's step prefix, the index padded to the total's width;
+// no stage name for a single-stage Dockerfile.
+std::string step_label(const std::string& stage, int n, int total);
 
 struct BuildResult {
   Digest image_id;         // the config digest (docker's image ID)

@@ -27,6 +27,11 @@
 
 namespace kiln::build {
 
+std::string step_label(const std::string& stage, int n, int total) {
+  int width = static_cast<int>(std::to_string(total).size());
+  return fmt::format("[{}{:>{}}/{}]", stage.empty() ? "" : stage + " ", n, width, total);
+}
+
 namespace {
 
 using namespace kiln::dockerfile;
@@ -112,37 +117,66 @@ Status dispatch(StageState& s, BuildEnv& env, const Command& cmd, const Lexer& l
   return apply_metadata(s, env, cmd, lex);
 }
 
-// Runs one instruction with progress and timing.
+// "Dockerfile:12" for errors (the file's name as docker shows it; 0: no line).
+std::string location(const BuildEnv& env, int line) {
+  std::string file = env.dockerfile.source ? env.dockerfile.source->filename : "";
+  if (file.empty() || file == "-") file = "Dockerfile";
+  file = file.substr(file.rfind('/') == std::string::npos ? 0 : file.rfind('/') + 1);
+  return line > 0 ? fmt::format("{}:{}: ", file, line) : "";
+}
+
+// Instructions BuildKit shows as steps (a vertex each): the others change the config only
+// and are neither numbered nor shown (convert.go: cmdTotal).
+bool shown_as_step(const Command& cmd) {
+  return std::holds_alternative<Run>(cmd) || std::holds_alternative<Copy>(cmd) ||
+         std::holds_alternative<Add>(cmd) || std::holds_alternative<Workdir>(cmd);
+}
+
+// Runs one instruction; a step-like one with progress ("[build 2/5] RUN ...") and timing.
+// Errors name the Dockerfile line and the instruction.
 Status run_instruction(StageState& s, BuildEnv& env, const Command& raw, const std::string& text,
-                       int n, int total, const Lexer& lex) {
+                       const Lexer& lex, int line, bool onbuild = false) {
   if (env.cancelled) return fail(Errc::cancelled, "interrupted");
-  int id = env.ids++;
-  env.progress.step(id, s.name, n, total, text);
+  std::string shown = onbuild ? "ONBUILD " + text : text;
+  bool step = shown_as_step(raw);
+  int id = step ? env.ids++ : -1;
+  std::string where = location(env, line);
+  if (step) {
+    ++s.step_n;
+    env.progress.step(id, s.name, s.step_n, s.step_total, shown);
+    where += step_label(s.name, s.step_n, s.step_total) + " ";
+  }
   auto t0 = std::chrono::steady_clock::now();
-  Command cmd = raw;
-  if (!std::holds_alternative<Arg>(raw))
-    cmd = KILN_TRY_CTX(expand(raw, expansion_env(s), lex), text);
-  KILN_TRY_CTX(dispatch(s, env, cmd, lex, id),
-               fmt::format("[{} {}/{}] {}", s.name, n, total, text));
-  env.progress.done(id,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  auto st = [&]() -> Status {
+    Command cmd = raw;
+    if (!std::holds_alternative<Arg>(raw)) cmd = KILN_TRY(expand(raw, expansion_env(s), lex));
+    return dispatch(s, env, cmd, lex, id);
+  }();
+  if (!st) {
+    if (step && st.error().code() != Errc::cancelled) env.progress.failed(id, st.error().message());
+    return with_context(std::move(st), where + shown);
+  }
+  if (step)
+    env.progress.done(id,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return {};
 }
 
-Status run_onbuild(StageState& s, BuildEnv& env, const Lexer& lex) {
-  if (!s.config.config || !s.config.config->on_build) return {};
+// The base's ONBUILD triggers (an image's, or an earlier stage's), each with its text; they
+// run before the stage's own instructions.
+Result<std::vector<std::pair<Command, std::string>>> onbuild_triggers(StageState& s) {
+  std::vector<std::pair<Command, std::string>> out;
+  if (!s.config.config || !s.config.config->on_build) return out;
   auto triggers = *s.config.config->on_build;
   s.config.config->on_build.reset();  // triggers run once, in the child build
-  int n = 0;
   for (const auto& t : triggers) {
     auto ast = KILN_TRY_CTX(parse(t, "ONBUILD trigger"), "ONBUILD " + t);
-    for (const auto& node : ast.nodes) {
-      auto cmd = KILN_TRY_CTX(parse_command(node), "ONBUILD " + t);
-      KILN_TRY(run_instruction(s, env, cmd, "ONBUILD " + t, ++n, static_cast<int>(triggers.size()),
-                               lex));
-    }
+    if (ast.nodes.size() != 1)
+      return failf(Errc::invalid_argument,
+                   "ONBUILD {}: onbuild trigger should be a single expression", t);
+    out.emplace_back(KILN_TRY_CTX(parse_command(ast.nodes[0]), "ONBUILD " + t), t);
   }
-  return {};
+  return out;
 }
 
 }  // namespace
@@ -150,10 +184,13 @@ Status run_onbuild(StageState& s, BuildEnv& env, const Lexer& lex) {
 Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
   const Stage& stage = env.dockerfile.stages.at(static_cast<size_t>(ps.index));
   StageState s;
-  int total = static_cast<int>(stage.commands.size()) + 1;
-  int id = env.ids++;
-  std::string name = stage.from.name.empty() ? fmt::format("stage-{}", ps.index) : stage.from.name;
-  env.progress.step(id, name, 1, total, "FROM " + ps.base);
+  // As BuildKit names stages in progress: the name, "stage-N" when unnamed, nothing when the
+  // Dockerfile has a single stage.
+  std::string name = env.dockerfile.stages.size() == 1 ? ""
+                     : stage.from.name.empty()         ? fmt::format("stage-{}", ps.index)
+                                                       : stage.from.name;
+  bool image_base = ps.base_stage < 0 && ps.base != "scratch";
+  int from_id = image_base ? env.ids++ : -1;
   if (ps.base_stage >= 0) {
     auto& base = env.finished.at(static_cast<size_t>(ps.base_stage));
     if (!base) return failf(Errc::internal, "stage {} was not built before {}", ps.base, name);
@@ -166,11 +203,18 @@ Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
         from_image(env, ps.base, want, !ps.platform.empty() || !env.opts.platform.empty()));
   }
   s.name = name;
-  env.progress.done(id, 0);
-  KILN_TRY(run_onbuild(s, env, lex));
-  int n = 1;
+  auto triggers = KILN_TRY(onbuild_triggers(s));
+  s.step_n = image_base ? 1 : 0;
+  s.step_total = s.step_n + static_cast<int>(triggers.size());
+  for (const auto& ins : stage.commands) s.step_total += shown_as_step(ins.command) ? 1 : 0;
+  if (image_base) {
+    env.progress.step(from_id, name, 1, s.step_total, "FROM " + ps.base);
+    env.progress.done(from_id, 0);
+  }
+  for (const auto& [cmd, text] : triggers)
+    KILN_TRY(run_instruction(s, env, cmd, text, lex, stage.line, true));
   for (const auto& ins : stage.commands)
-    KILN_TRY(run_instruction(s, env, ins.command, instruction_text(ins), ++n, total, lex));
+    KILN_TRY(run_instruction(s, env, ins.command, instruction_text(ins), lex, ins.line));
   env.finished.at(static_cast<size_t>(ps.index)) = std::move(s);
   return {};
 }
@@ -318,9 +362,15 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
   std::vector<std::optional<StageState>> finished(df.stages.size());
   std::atomic<int> ids{1};
   std::atomic<bool> cancelled{false};
-  BuildEnv env{store, lease, executor, opts, progress,  trees, context, context_dir,
-               df,    plan,  finished, ids,  cancelled, 0,     {},      store::now_seconds(),
-               target};
+  BuildEnv env{store,     lease,
+               executor,  opts,
+               progress,  trees,
+               context,   context_dir,
+               df,        plan,
+               finished,  ids,
+               cancelled, 0,
+               {},        store::now_seconds(),
+               target,    std::make_shared<CacheMountResets>()};
   Lexer lex(df.escape);
   KILN_TRY(build_stages(env, lex));
 

@@ -1,4 +1,5 @@
 #include "kiln/build/cache_io.hpp"
+#include "kiln/base/json_depth.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -56,7 +57,7 @@ Status export_cache(store::Store& store, const std::vector<std::string>& keys,
   auto blobs = KILN_TRY(os::Dir::create(dir + "/blobs/sha256", 0755));
   json entries = json::array();
   // Entries already exported by earlier builds stay, unless this build replaced them.
-  if (auto old = os::read_file_at(root, "index.json")) {
+  if (auto old = os::read_file_at(root, "index.json"); old && json_depth_ok(*old)) {
     try {
       for (const auto& e : json::parse(*old).at("entries"))
         if (std::find(keys.begin(), keys.end(), e.at("key").get<std::string>()) == keys.end())
@@ -89,6 +90,7 @@ Result<int> import_cache(store::Store& store, store::Lease& lease, const std::st
   if (!root) return 0;  // nothing cached yet: the first CI run
   auto text = os::read_file_at(*root, "index.json");
   if (!text) return 0;
+  KILN_TRY(check_json_depth(*text, fmt::format("--cache-from {}: index.json", dir)));
   json index;
   try {
     index = json::parse(*text);

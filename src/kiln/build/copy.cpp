@@ -132,7 +132,8 @@ class Copier {
   }
 
   Status set_meta(int dirfd, const std::string& name, const struct stat& st, bool is_dir) {
-    uint32_t uid = m_spec.uid.value_or(0), gid = m_spec.gid.value_or(0);
+    uint32_t uid = m_spec.uid ? *m_spec.uid : m_spec.keep_owner ? st.st_uid : 0;
+    uint32_t gid = m_spec.gid ? *m_spec.gid : m_spec.keep_owner ? st.st_gid : 0;
     if (fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM)
       return fail_errno(fmt::format("chown {}", name));
     if (!S_ISLNK(st.st_mode)) {
@@ -166,16 +167,19 @@ std::string parent_of(const std::string& path) {
   return pos == std::string::npos || pos == 0 ? "/" : path.substr(0, pos);
 }
 
-// Tries to extract a local archive; false when the file is not one libarchive reads.
-Result<bool> try_unpack(const SourceTree& src, const std::string& rel, const os::Dir& dest) {
-  {
-    auto fd = KILN_TRY(src.dir().open_in_root(rel, O_RDONLY | O_CLOEXEC));
-    io::FdReader raw(fd.get());
-    auto tar = archive::TarReader::open_compressed(raw);
-    if (!tar) return false;
-    auto first = (*tar)->next();
-    if (!first || !*first) return false;
-  }
+// True when a local file is a tar archive (compressed or not) that ADD extracts.
+bool is_archive(const SourceTree& src, const std::string& rel) {
+  auto fd = src.dir().open_in_root(rel, O_RDONLY | O_CLOEXEC);
+  if (!fd) return false;
+  io::FdReader raw(fd->get());
+  auto tar = archive::TarReader::open_compressed(raw);
+  if (!tar) return false;
+  auto first = (*tar)->next();
+  return first && *first;
+}
+
+// Extracts a local archive into dest.
+Status unpack(const SourceTree& src, const std::string& rel, const os::Dir& dest) {
   auto fd = KILN_TRY(src.dir().open_in_root(rel, O_RDONLY | O_CLOEXEC));
   io::FdReader raw(fd.get());
   auto tar = KILN_TRY(archive::TarReader::open_compressed(raw));
@@ -183,7 +187,7 @@ Result<bool> try_unpack(const SourceTree& src, const std::string& rel, const os:
   opts.whiteouts = false;
   opts.same_owner = geteuid() == 0;
   KILN_TRY_CTX(archive::apply_layer(dest, *tar, opts), fmt::format("extract {}", rel));
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -243,9 +247,11 @@ Status copy_sources(const SourceTree& src, const std::vector<std::string>& rels,
       auto existing = root.open_in_root(dest, O_PATH | O_DIRECTORY | O_CLOEXEC);
       into_dir = existing.has_value();
     }
-    if (spec.unpack && S_ISREG(st.st_mode)) {
-      auto dst = KILN_TRY(make_dirs(root, into_dir ? dest : parent_of(dest), uid, gid));
-      if (into_dir && KILN_TRY(try_unpack(src, rel, dst))) continue;
+    if (spec.unpack && S_ISREG(st.st_mode) && is_archive(src, rel)) {
+      // BuildKit extracts into DEST itself, with or without a trailing slash.
+      auto dst = KILN_TRY(make_dirs(root, dest, uid, gid));
+      KILN_TRY(unpack(src, rel, dst));
+      continue;
     }
     std::string dir = into_dir ? dest : parent_of(dest);
     std::string name = into_dir ? base_name(rel) : base_name(dest);

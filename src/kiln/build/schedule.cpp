@@ -107,7 +107,8 @@ Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex) {
                      0,
                      {},
                      env.now,
-                     env.target};
+                     env.target,
+                     env.cache_resets};
       Status r = build_stage(local, *raw->stage, lex);
       std::lock_guard lock(mu);
       raw->result = std::move(r);

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "kiln/base/strings.hpp"
+#include "kiln/build/history_text.hpp"
 #include "kiln/build/state.hpp"
 #include "kiln/digest/digest.hpp"
 #include "kiln/dockerfile/source.hpp"
@@ -16,16 +17,6 @@ using namespace kiln::dockerfile;
 oci::ContainerConfig& cc(StageState& s) {
   if (!s.config.config) s.config.config = oci::ContainerConfig{};
   return *s.config.config;
-}
-
-// Go's fmt %q of a []string, as BuildKit writes CMD/ENTRYPOINT/SHELL into history.
-std::string go_list(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ' ';
-    out += go_quote(v[i]);
-  }
-  return out + "]";
 }
 
 std::vector<std::string> with_shell(const StageState& s, const CommandLine& c) {
@@ -110,11 +101,13 @@ Status apply_metadata(StageState& s, BuildEnv& env, const Command& cmd, const Le
     s.config.author = m->name;
     by = "MAINTAINER " + m->name;
   } else if (auto* x = std::get_if<Expose>(&cmd)) {
-    for (auto p : x->ports) {
-      if (p.find('/') == std::string::npos) p += "/tcp";
-      add_sorted_unique(c.exposed_ports, to_lower(p));
+    std::vector<std::string> ports;  // words sorted by the parser, ranges expanded in order
+    for (const auto& w : x->ports) {
+      auto expanded = KILN_TRY_CTX(expose_ports(w), "EXPOSE");
+      ports.insert(ports.end(), expanded.begin(), expanded.end());
     }
-    by = "EXPOSE " + join(x->ports, " ");
+    for (const auto& p : ports) add_sorted_unique(c.exposed_ports, p);
+    by = "EXPOSE " + go_list(ports);
   } else if (auto* v = std::get_if<Volume>(&cmd)) {
     for (const auto& p : v->paths) {
       if (p.empty())
@@ -135,11 +128,12 @@ Status apply_metadata(StageState& s, BuildEnv& env, const Command& cmd, const Le
   } else if (auto* ep = std::get_if<Entrypoint>(&cmd)) {
     c.entrypoint = with_shell(s, ep->cmd);
     if (!s.cmd_set) c.cmd.reset();  // an inherited CMD does not survive a new ENTRYPOINT
-    by = "ENTRYPOINT " + go_list(*c.entrypoint);
+    by = "ENTRYPOINT " + go_quoted_list(*c.entrypoint);
   } else if (auto* cm = std::get_if<Cmd>(&cmd)) {
     c.cmd = with_shell(s, cm->cmd);
     s.cmd_set = true;
-    by = "CMD " + go_list(*c.cmd);
+    c.args_escaped = true;  // BuildKit sets it with every CMD
+    by = "CMD " + go_quoted_list(*c.cmd);
   } else if (auto* hc = std::get_if<Healthcheck>(&cmd)) {
     oci::HealthConfig h;
     h.test = hc->none ? std::vector<std::string>{"NONE"} : hc->test;
@@ -149,11 +143,13 @@ Status apply_metadata(StageState& s, BuildEnv& env, const Command& cmd, const Le
     h.start_interval = hc->start_interval;
     h.retries = hc->retries;
     c.healthcheck = h;
-    by = "HEALTHCHECK " + go_list(h.test);
+    by = healthcheck_text(h);
   } else if (auto* ob = std::get_if<Onbuild>(&cmd)) {
     if (!c.on_build) c.on_build = std::vector<std::string>{};
     c.on_build->push_back(ob->expression);
-    by = "ONBUILD " + ob->expression;
+    // BuildKit adds no history entry for ONBUILD; the cache key still changes.
+    s.key = chain_key(s.key, "ONBUILD " + ob->expression);
+    return {};
   } else if (auto* a = std::get_if<Arg>(&cmd)) {
     for (const auto& def : a->args) {
       std::optional<std::string> value;

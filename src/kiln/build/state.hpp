@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,9 +23,16 @@ struct StageState {
   std::vector<std::string> shell = {"/bin/sh", "-c"};
   bool cmd_set = false;  // CMD set in this stage (ENTRYPOINT then keeps it)
   std::vector<std::pair<std::string, std::string>> args;  // ARGs in scope with values, in order
-  std::string name;                                       // stage name for progress
-  int64_t last_created = 0;  // time of the newest layer (metadata steps take it, so that a
-                             // fully cached rebuild gives the same image ID)
+  std::string name;                // stage name for progress ("" for a Dockerfile's only stage)
+  int step_n = 0, step_total = 0;  // progress: steps shown so far, and in all (as BuildKit)
+  int64_t last_created = 0;        // time of the newest layer (metadata steps take it, so that a
+                                   // fully cached rebuild gives the same image ID)
+};
+
+// --no-cache: the cache mounts already emptied in this build (each once), under the mutex.
+struct CacheMountResets {
+  std::mutex mu;
+  std::set<std::string> done;
 };
 
 // What every step can reach.
@@ -45,6 +54,7 @@ struct BuildEnv {
   std::vector<std::string> used_keys;  // cache entries this build hit or made (--cache-to)
   int64_t now = 0;                     // build start (history timestamps unless SOURCE_DATE_EPOCH)
   oci::Platform target;                // --platform, or this machine's
+  std::shared_ptr<CacheMountResets> cache_resets;  // shared by the stages of one build
 };
 
 // Chains a cache key: sha256(prev + "\n" + text).

@@ -55,6 +55,32 @@ std::string absolute_dest(const StageState& s, const std::string& dest) {
   return clean;
 }
 
+// Expands every source pattern. A wildcard that matches nothing is fine when another source
+// matches something, as in BuildKit; the step fails only when nothing matches at all.
+Result<std::vector<std::vector<std::string>>> expand_sources(
+    const SourceTree& src, const std::vector<std::string>& patterns, const std::string& keyword) {
+  std::vector<std::vector<std::string>> out;
+  std::optional<Error> unmatched;
+  size_t matched = 0;
+  auto failed = [&](Error e) {
+    e.context(keyword);
+    return std::unexpected(std::move(e));
+  };
+  for (const auto& pattern : patterns) {
+    auto e = src.expand(pattern);
+    if (!e && e.error().code() == Errc::not_found &&
+        pattern.find_first_of("*?[") != std::string::npos) {
+      if (!unmatched) unmatched = e.error();
+      continue;
+    }
+    if (!e) return failed(e.error());
+    matched += e->size();
+    out.push_back(std::move(*e));
+  }
+  if (matched == 0 && unmatched) return failed(*unmatched);
+  return out;
+}
+
 }  // namespace
 
 Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
@@ -123,8 +149,7 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
     from_layers = std::move(ref.layers);
     source_key = ref.key;
   } else {
-    for (const auto& pattern : local_sources)
-      expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));
+    expanded = KILN_TRY(expand_sources(*src, local_sources, p.keyword));
     std::vector<std::string> all;
     for (const auto& e : expanded) all.insert(all.end(), e.begin(), e.end());
     source_key = "context " + KILN_TRY(src->content_key(all, spec.excludes));
@@ -134,10 +159,11 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
 
   std::string shown = join(paths.sources, " ");
   for (const auto& h : paths.contents) shown += (shown.empty() ? "<<" : " <<") + h.name;
+  // As BuildKit's convert_copy.go writes it: --parents, --chown, --chmod; never --from.
   std::string flags;
+  if (p.parents) flags += "--parents ";
   if (!p.chown.empty()) flags += "--chown=" + p.chown + " ";
   if (!p.chmod.empty()) flags += "--chmod=" + p.chmod + " ";
-  if (!p.from.empty()) flags += "--from=" + p.from + " ";
   std::string created_by =
       fmt::format("{} {}{} {} # buildkit", p.keyword, flags, shown, paths.dest);
   std::string key = chain_key(
@@ -152,10 +178,10 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
       // The other stage's (or image's) tree, mounted read-only next to ours.
       other = KILN_TRY(SourceTree::open(source_root, IgnoreMatcher{}, p.from));
       src = &*other;
-      for (const auto& pattern : paths.sources)
-        expanded.push_back(KILN_TRY_CTX(src->expand(pattern), p.keyword));
+      expanded = KILN_TRY(expand_sources(*src, paths.sources, p.keyword));
     }
     CopySpec local = spec;
+    local.keep_owner = !p.from.empty();  // files of another stage or image keep uid and gid
     if (!p.chown.empty()) {
       auto [uid, gid] =
           KILN_TRY_CTX(resolve_chown(root, p.chown), fmt::format("--chown={}", p.chown));
@@ -199,7 +225,7 @@ Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int i
     return {};
   }
   std::string key = chain_key(s.key, created_by + "\nuser " + cfg.user);
-  if (KILN_TRY(use_cache(s, env, key, created_by + " # buildkit", id))) return {};
+  if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
   auto tree = KILN_TRY(env.trees.open(s.layers));
   std::string user = cfg.user;
   auto st = env.trees.with_mounted(tree, [&](const os::Dir& root) -> Status {
@@ -214,7 +240,7 @@ Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int i
   }
   CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
   auto layer = KILN_TRY(env.trees.commit(tree, co));
-  return record_step(s, env, key, layer, created_by + (layer ? " # buildkit" : ""));
+  return record_step(s, env, key, layer, created_by);  // BuildKit: no " # buildkit" here
 }
 
 }  // namespace kiln::build

@@ -139,6 +139,15 @@ Result<PreparedMounts> prepare_mounts(BuildEnv& env, const dockerfile::Run& run,
         std::string id = m.id.empty() ? target : m.id;
         std::string dir =
             fmt::format("{}/build-cache/{}", env.store.root(), Digest::of(id).hex().substr(0, 32));
+        if (env.opts.no_cache) {
+          // --no-cache starts every cache mount empty, once per build: later steps of the same
+          // build share what the first one wrote, as usual.
+          std::lock_guard lk(env.cache_resets->mu);
+          if (env.cache_resets->done.insert(dir).second)
+            if (auto parent = os::Dir::open(env.store.root() + "/build-cache"))
+              KILN_TRY_CTX(parent->remove_all(dir.substr(dir.rfind('/') + 1)),
+                           fmt::format("--no-cache: empty the cache mount {}", m.spec));
+        }
         bool fresh = !os::Dir::open(dir);
         auto d = KILN_TRY(os::Dir::create(dir, m.mode.value_or(0755)));
         if (fresh) {
@@ -403,7 +412,7 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
     if (outcome->exec_error.find("exec format error") != std::string::npos)
       msg += foreign_platform_hint(s.config);
     if (!tail.empty()) msg += "\n--- last lines of output ---\n" + tail;
-    return fail(Errc::invalid_argument, msg);
+    return fail(Errc::failed, msg);  // exit status 1, as docker build
   }
   if (!created.empty()) {
     auto changes = os::Dir::open(tree.rootfs.overlay() ? tree.upper() : tree.rootfs.dir);

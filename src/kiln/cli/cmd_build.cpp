@@ -8,6 +8,7 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/build/build.hpp"
 #include "kiln/build/cache_io.hpp"
+#include "kiln/cli/build_progress.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
 #include "kiln/os/dir.hpp"
@@ -15,45 +16,6 @@
 namespace kiln::cli {
 
 namespace {
-
-// BuildKit-like lines on stderr: "#3 [build 2/4] COPY app/ ./", "#3 CACHED", "#3 DONE 0.4s".
-// plain streams RUN output ("#4 0.512 text"); tty folds it (shown only when a step fails);
-// quiet prints nothing but warnings.
-class TextProgress final : public build::Progress {
- public:
-  enum class Mode { plain, tty, quiet };
-  explicit TextProgress(Mode m) : m_mode(m), m_start(std::chrono::steady_clock::now()) {}
-  void step(int id, const std::string& stage, int n, int total, const std::string& text) override {
-    if (m_mode == Mode::quiet) return;
-    print("#{} [{} {}/{}] {}\n", id, stage, n, total, text);
-  }
-  void cached(int id) override {
-    if (m_mode != Mode::quiet) print("#{} CACHED\n", id);
-  }
-  void done(int id, double seconds) override {
-    if (m_mode != Mode::quiet && seconds >= 0.05) print("#{} DONE {:.1f}s\n", id, seconds);
-  }
-  void output(int id, std::string_view line) override {
-    if (m_mode != Mode::plain) return;
-    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    print("#{} {:.3f} {}\n", id, t, line);
-  }
-  void warning(const std::string& message) override { print("WARNING: {}\n", message); }
-  void info(const std::string& message) override {
-    if (m_mode != Mode::quiet) print("{}\n", message);
-  }
-
- private:
-  template <class... A>
-  void print(fmt::format_string<A...> f, A&&... args) {
-    std::lock_guard lock(m_mu);
-    fmt::print(stderr, f, std::forward<A>(args)...);
-    std::fflush(stderr);
-  }
-  Mode m_mode;
-  std::chrono::steady_clock::time_point m_start;
-  std::mutex m_mu;
-};
 
 struct Args {
   build::BuildOptions opts;
@@ -168,17 +130,19 @@ void run(Context& ctx, Args& a) {
   if (!store) return ctx.report(store.error());
   auto executor = make_executor("builtin");
   if (!executor) return ctx.report(executor.error());
-  TextProgress::Mode mode = TextProgress::Mode::plain;
+  ProgressMode mode = ProgressMode::plain;
   if (a.quiet || a.progress == "quiet")
-    mode = TextProgress::Mode::quiet;
+    mode = ProgressMode::quiet;
   else if (a.progress == "tty" || (a.progress == "auto" && stderr_is_terminal()))
-    mode = TextProgress::Mode::tty;
+    mode = ProgressMode::tty;
   else if (a.progress != "plain" && a.progress != "auto")
     return ctx.report(
         Error(Errc::invalid_argument,
               fmt::format("--progress {:?}: want auto, plain, tty or quiet", a.progress)));
-  TextProgress progress(mode);
+  auto progress_ptr = make_build_progress(mode);
+  auto& progress = *progress_ptr;
   auto result = build::build_image(**store, **executor, a.opts, progress);
+  progress.finish();
   if (!result) {
     fmt::print(stderr, "ERROR: ");
     return ctx.report(result.error());

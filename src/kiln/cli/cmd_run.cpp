@@ -57,12 +57,21 @@ void run(Context& ctx, Args& a, std::vector<std::string> rest) {
   ctx.exit_code = result->outcome.exit_code;
 }
 
+// docker's usage line: the container's command follows IMAGE.
+class RunFormatter final : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App*, std::string name) const override {
+    return "Usage: " + name + " [OPTIONS] IMAGE [COMMAND] [ARG...]\n";
+  }
+};
+
 }  // namespace
 
 void add_run(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<Args>();
   auto* c = app.add_subcommand("run", "Run a command in a new container from an image");
   c->prefix_command();  // everything after IMAGE belongs to the container's command
+  c->formatter(std::make_shared<RunFormatter>());
   c->add_option("image", a->opts.image, "Image name, ID or ID prefix")->required();
   c->add_flag("--rm", a->opts.remove, "Remove the container when it exits");
   c->add_option("-e,--env", a->opts.env, "Set an environment variable (K=V, or K to pass it on)")

@@ -8,6 +8,7 @@
 
 #include "kiln/base/log.hpp"
 #include "kiln/base/strings.hpp"
+#include "kiln/io/compress.hpp"
 #include "kiln/store/paths.hpp"
 
 namespace kiln::cli {
@@ -17,6 +18,48 @@ Result<store::Store*> Context::store() {
   return store_ptr.get();
 }
 
+namespace {
+
+// --max-decompressed-size and --max-decompression-ratio (also $KILN_MAX_DECOMPRESSED_SIZE and
+// $KILN_MAX_DECOMPRESSION_RATIO; a flag wins): the process-wide io::DecompressLimits.
+std::optional<std::string> set_limit(const std::string& name, const std::string& v) {
+  auto l = io::decompress_limits();
+  if (name == "size") {
+    auto n = parse_byte_size(v);
+    if (!n) return fmt::format("\"{}\" is not a size (e.g. 64G, 512M; 0 for no limit)", v);
+    l.max_bytes = *n;
+  } else {
+    auto n = parse_int(v);
+    if (!n || *n < 0) return fmt::format("\"{}\" is not a ratio (e.g. 100; 0 for no limit)", v);
+    l.max_ratio = *n;
+  }
+  io::set_decompress_limits(l);
+  return std::nullopt;
+}
+
+void add_limit_options(CLI::App& app) {
+  for (auto [var, name] : {std::pair{"KILN_MAX_DECOMPRESSED_SIZE", "size"},
+                           std::pair{"KILN_MAX_DECOMPRESSION_RATIO", "ratio"}})
+    if (const char* e = std::getenv(var); e && *e)
+      if (auto bad = set_limit(name, e)) fmt::print(stderr, "kiln: ${}: {} (ignored)\n", var, *bad);
+  auto apply = [](const char* name) {
+    return [name](const std::string& v) {
+      if (auto bad = set_limit(name, v)) throw CLI::ValidationError(*bad);
+    };
+  };
+  app.add_option_function<std::string>("--max-decompressed-size", apply("size"),
+                                       "Refuse a compressed layer or archive that decompresses "
+                                       "to more than SIZE (default 64G; 0: no limit)")
+      ->type_name("SIZE");
+  app.add_option_function<std::string>("--max-decompression-ratio", apply("ratio"),
+                                       "Refuse a compressed layer or archive that decompresses "
+                                       "past 256M to more than N times its size (default 100; "
+                                       "0: no limit)")
+      ->type_name("N");
+}
+
+}  // namespace
+
 void add_global_options(CLI::App& app, Context& ctx) {
   const char* env_root = std::getenv("KILN_ROOT");
   ctx.root = env_root && *env_root ? env_root : store::paths::default_root();
@@ -24,6 +67,7 @@ void add_global_options(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   ctx.debug = std::getenv("KILN_DEBUG") != nullptr;
   app.add_flag("--debug", ctx.debug, "Print debug messages");
+  add_limit_options(app);
   app.parse_complete_callback([&ctx] {
     if (ctx.debug) log::set_level(log::Level::debug);
   });
@@ -37,6 +81,14 @@ int run(CLI::App& app, Context& ctx, int argc, char** argv) {
     fmt::print(stderr, "kiln: {}\nRun 'kiln --help' or 'kiln COMMAND --help' for usage.\n",
                e.what());
     return 2;
+  } catch (const std::exception& e) {
+    // Errors are values; an exception reaching here is a bug in kiln or a library it wraps.
+    // Report it and exit as docker does for its own failures, never with a core dump.
+    fmt::print(stderr, "kiln: internal error: {}\n", e.what());
+    return k_exit_internal;
+  } catch (...) {
+    fmt::print(stderr, "kiln: internal error: an unknown exception\n");
+    return k_exit_internal;
   }
   return ctx.exit_code;
 }

@@ -32,6 +32,8 @@ int run(CLI::App& app, Context& ctx, int argc, char** argv);
 
 // Exit codes by error class (docs/cli.md).
 int exit_code_for(Errc code);
+// An exception that reached the command boundary: a bug, reported, never a core dump.
+inline constexpr int k_exit_internal = 125;
 bool stdout_is_terminal();
 bool stderr_is_terminal();
 

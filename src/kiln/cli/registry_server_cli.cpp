@@ -37,8 +37,7 @@ void define_registry_server(CLI::App& app, std::function<void(const ServeArgs&)>
   c->add_flag("--dry-run,-n", ga->dry_run, "Print what would be deleted, delete nothing");
   c->add_flag("--delete-untagged,-m", ga->delete_untagged,
               "Also delete manifests no tag reaches (and their referrers)");
-  c->add_option("--grace", ga->grace, "Keep what is younger than N seconds (default 0)")
-      ->capture_default_str();
+  c->add_option("--grace", ga->grace, "Keep what is younger than N seconds")->capture_default_str();
   c->add_option("--format", ga->format, "json: a machine-readable report");
   c->callback([on_gc, ga] { on_gc(*ga); });
 }

@@ -35,7 +35,7 @@ struct GcArgs {
   std::string root;
   bool dry_run = false;
   bool delete_untagged = false;
-  int64_t grace = 0;
+  int64_t grace = 3600;  // as online: an upload another server finishes now is not garbage
   std::string format;
 };
 

@@ -25,6 +25,12 @@ struct Expander {
   }
   Status paths(SourcesAndDest& sd) {
     KILN_TRY(words(sd.sources));
+    // Heredoc contents (COPY <<EOF) are expanded unless the delimiter was quoted, with
+    // quotes kept as written (BuildKit's ExpandRaw: escape '\\', SkipProcessQuotes).
+    Lexer raw('\\');
+    raw.raw_quotes = true;
+    for (auto& h : sd.contents)
+      if (h.expand) h.content = KILN_TRY(raw.process_word(h.content, env));
     return word(sd.dest);
   }
 

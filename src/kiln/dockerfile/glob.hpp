@@ -1,6 +1,8 @@
 // Internal to dockerfile/: compiled shell-style patterns, matched without std::regex (no deep
 // recursion, no exponential backtracking: memoised, O(pattern x text)).
 //   Go filepath.Match dialect: * and ? never match '/', [...] / [^...] classes, \ escapes.
+//   Patterns and names are UTF-8: ? and a class match one character, not one byte (a byte that
+//   is not valid UTF-8 counts as one character of its own).
 //   .dockerignore dialect adds **: "**/" matches any number of directories (even none) and a
 //   trailing "**" matches everything below.
 #pragma once
@@ -21,9 +23,9 @@ class Glob {
  private:
   struct Token {
     enum Kind { lit, star, one, dstar_slash, dstar_end, cls } kind = lit;
-    char c = 0;
+    char32_t c = 0;
     bool negate = false;
-    std::vector<std::pair<char, char>> ranges;
+    std::vector<std::pair<char32_t, char32_t>> ranges;
   };
   std::vector<Token> m_tokens;
 };

@@ -79,9 +79,11 @@ CommandLine command_line(const Node& n) {
   return c;
 }
 
+// ENV and LABEL nodes hold key, value, separator triples (line_parsers.cpp).
 std::vector<KeyValue> pairs(const Node& n) {
   std::vector<KeyValue> out;
-  for (size_t i = 0; i + 1 < n.args.size(); i += 2) out.push_back({n.args[i], n.args[i + 1]});
+  for (size_t i = 0; i + 2 < n.args.size(); i += 3)
+    out.push_back({n.args[i], n.args[i + 1], n.args[i + 2].empty()});
   return out;
 }
 

@@ -16,6 +16,7 @@ namespace kiln::dockerfile {
 
 struct KeyValue {
   std::string key, value;
+  bool legacy = false;  // "ENV KEY value" (no '='), which BuildKit's linter flags
 };
 
 struct ArgDef {

@@ -1,6 +1,7 @@
 // The dockerfile layer's one use of nlohmann::json: exec-form arguments.
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/dockerfile/line_parsers.hpp"
 
 namespace kiln::dockerfile::detail {
@@ -10,6 +11,9 @@ Result<std::optional<std::vector<std::string>>> parse_json_array(std::string_vie
   while (b < rest.size() && (is_whitespace(rest[b]) || rest[b] == '\n')) ++b;
   rest.remove_prefix(b);
   if (!rest.starts_with('[')) return std::optional<std::vector<std::string>>();
+  if (!json_depth_ok(rest))
+    return failf(Errc::invalid_argument, "JSON array nested more than {} levels deep",
+                 k_max_json_depth);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(rest.begin(), rest.end());

@@ -96,7 +96,8 @@ std::vector<std::string> split_whitespace(std::string_view rest) {
   return out;
 }
 
-// ENV / LABEL: "KEY value" (legacy) or KEY=VALUE pairs. Flattened as key, value, key, value.
+// ENV / LABEL: "KEY value" (legacy) or KEY=VALUE pairs. Flattened as BuildKit's parser links
+// its nodes: key, value, separator ("=", or "" for the legacy form), key, value, separator...
 Result<std::vector<std::string>> parse_name_val(std::string_view rest, std::string_view key,
                                                 char escape) {
   auto words = parse_words(rest, escape);
@@ -110,6 +111,7 @@ Result<std::vector<std::string>> parse_name_val(std::string_view rest, std::stri
     if (i == rest.size()) return failf(Errc::invalid_argument, "{} must have two arguments", key);
     out.emplace_back(rest.substr(0, i));
     out.emplace_back(rest.substr(j));
+    out.emplace_back("");
     return out;
   }
   for (const auto& w : words) {
@@ -119,6 +121,7 @@ Result<std::vector<std::string>> parse_name_val(std::string_view rest, std::stri
                    "Syntax error - can't find = in \"{}\". Must be of the form: name=value", w);
     out.push_back(w.substr(0, eq));
     out.push_back(w.substr(eq + 1));
+    out.push_back("=");
   }
   return out;
 }

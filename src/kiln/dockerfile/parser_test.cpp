@@ -42,8 +42,10 @@ INSTANTIATE_TEST_SUITE_P(
                "(from \"a\")\n(cmd \"[\\\"unterminated\")\n(entrypoint \"[ 'single' ]\")\n(run)\n"},
         Golden{"env_forms",
                "FROM a\nENV A=1 B=\"two words\" C=x\\ y\nENV LEGACY some value\nLABEL \"k\"=v\n",
-               "(from \"a\")\n(env \"A\" \"1\" \"B\" \"\\\"two words\\\"\" \"C\" \"x\\\\ y\")\n"
-               "(env \"LEGACY\" \"some value\")\n(label \"\\\"k\\\"\" \"v\")\n"},
+               // BuildKit's AST dump: key, value, then the separator ("=", or "" when legacy).
+               "(from \"a\")\n(env \"A\" \"1\" \"=\" \"B\" \"\\\"two words\\\"\" \"=\" \"C\" "
+               "\"x\\\\ y\" \"=\")\n(env \"LEGACY\" \"some value\" \"\")\n"
+               "(label \"\\\"k\\\"\" \"v\" \"=\")\n"},
         Golden{
             "flags_and_lists",
             "FROM --platform=$BUILDPLATFORM golang:1 AS build\n"

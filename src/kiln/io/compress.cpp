@@ -1,5 +1,7 @@
 #include "kiln/io/compress.hpp"
 
+#include <algorithm>
+
 #include <thread>
 
 #include "kiln/io/gzip.hpp"
@@ -85,14 +87,82 @@ Result<std::unique_ptr<Writer>> make_compressor(Compression c, Writer& out,
   }
 }
 
+namespace {
+
+DecompressLimits g_limits;
+
+// Counts what the decompressor takes from the compressed stream and what it gives, and
+// stops it at the limits.
+class BoundedDecompressor final : public Reader {
+ public:
+  BoundedDecompressor(Compression c, Reader& in) : m_counter(in), m_c(c) {}
+  Status init() {
+    if (m_c == Compression::gzip)
+      m_inner = KILN_TRY(make_gzip_reader(m_counter));
+    else
+      m_inner = KILN_TRY(make_zstd_reader(m_counter));
+    return {};
+  }
+  Result<size_t> read(void* buf, size_t size) override {
+    size_t n = KILN_TRY(m_inner->read(buf, size));
+    m_out += static_cast<int64_t>(n);
+    KILN_TRY(check_decompressed(m_out, m_counter.count, compression_name(m_c)));
+    return n;
+  }
+
+ private:
+  struct Counter final : Reader {
+    explicit Counter(Reader& r) : in(r) {}
+    Result<size_t> read(void* buf, size_t size) override {
+      size_t n = KILN_TRY(in.read(buf, size));
+      count += static_cast<int64_t>(n);
+      return n;
+    }
+    Reader& in;
+    int64_t count = 0;
+  };
+  Counter m_counter;
+  Compression m_c;
+  std::unique_ptr<Reader> m_inner;
+  int64_t m_out = 0;
+};
+
+}  // namespace
+
+const DecompressLimits& decompress_limits() {
+  return g_limits;
+}
+
+void set_decompress_limits(const DecompressLimits& limits) {
+  g_limits = limits;
+}
+
+Status check_decompressed(int64_t out, int64_t in, std::string_view what) {
+  const auto& l = g_limits;
+  if (l.max_bytes > 0 && out > l.max_bytes)
+    return failf(Errc::corrupt,
+                 "{}: decompressed size exceeds limit: more than {} bytes (raise it with "
+                 "--max-decompressed-size)",
+                 what, l.max_bytes);
+  if (l.max_ratio > 0 && out > l.ratio_floor && out / std::max<int64_t>(in, 1) > l.max_ratio)
+    return failf(Errc::corrupt,
+                 "{}: decompressed size exceeds limit: {} bytes from {} compressed, more than "
+                 "{}:1 (a decompression bomb? raise it with --max-decompression-ratio if the "
+                 "data is genuine)",
+                 what, out, in, l.max_ratio);
+  return {};
+}
+
 Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in) {
   switch (c) {
     case Compression::none:
       return std::make_unique<ReaderRef>(in);
     case Compression::gzip:
-      return make_gzip_reader(in);
-    case Compression::zstd:
-      return make_zstd_reader(in);
+    case Compression::zstd: {
+      auto r = std::make_unique<BoundedDecompressor>(c, in);
+      KILN_TRY(r->init());
+      return std::unique_ptr<Reader>(std::move(r));
+    }
     default:
       return failf(Errc::unsupported, "{}-compressed input is not supported (use gzip or zstd)",
                    compression_name(c));

@@ -30,8 +30,23 @@ struct CompressOptions {
 // `out`). Compression::none passes through. xz and bzip2 are not supported for writing.
 Result<std::unique_ptr<Writer>> make_compressor(Compression c, Writer& out,
                                                 const CompressOptions& opts = {});
-// Returns a Reader of the decompressed bytes of `in`. Errors (truncated or corrupt input) are
-// Errc::corrupt.
+// Bounds on what one compressed stream may decompress to (decompression bombs). A stream is
+// refused once its output passes max_bytes, or passes ratio_floor while being more than
+// max_ratio times the compressed bytes read so far. Process-wide: the CLI sets them from
+// --max-decompressed-size and --max-decompression-ratio (docs/cli.md) before any work starts.
+struct DecompressLimits {
+  int64_t max_bytes = int64_t{64} << 30;     // <= 0: no absolute limit
+  int64_t max_ratio = 100;                   // <= 0: no ratio limit
+  int64_t ratio_floor = int64_t{256} << 20;  // output below this is never refused by ratio
+};
+const DecompressLimits& decompress_limits();
+void set_decompress_limits(const DecompressLimits& limits);
+// The limits' verdict on `out` bytes decompressed from `in` compressed bytes: Errc::corrupt,
+// "WHAT: decompressed size exceeds limit: ...", when either limit is passed.
+Status check_decompressed(int64_t out, int64_t in, std::string_view what);
+
+// Returns a Reader of the decompressed bytes of `in`, within decompress_limits(). Errors
+// (truncated or corrupt input, a limit passed) are Errc::corrupt.
 Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in);
 
 // Peeks at the magic of `in` and decompresses when needed. `in` must outlive the result.

@@ -192,5 +192,40 @@ TEST(Compression, DetectsMagic) {
             "unknown compression \"lz4\" (want gzip, zstd or none)");
 }
 
+// A decompression bomb stops at the limits; data under them (or with them off) decodes.
+TEST(DecompressLimits, RefuseBombsAndKeepGenuineData) {
+  auto saved = decompress_limits();
+  std::string zeros(8 << 20, '\0');  // 8 MiB of zeros: gzip makes ~8 KiB of it (ratio ~1000)
+  for (auto c : {Compression::gzip, Compression::zstd}) {
+    std::string packed = compress(c, zeros, 1);
+    auto decode = [&]() -> Status {
+      StringReader in(packed);
+      auto r = KILN_TRY(make_decompressor(c, in));
+      std::string buf(1 << 16, '\0');
+      while (KILN_TRY(r->read(buf.data(), buf.size())) > 0) {
+      }
+      return {};
+    };
+    set_decompress_limits({.max_bytes = 0, .max_ratio = 100, .ratio_floor = 1 << 20});
+    auto st = decode();
+    ASSERT_FALSE(st) << compression_name(c);
+    EXPECT_EQ(st.error().code(), Errc::corrupt);
+    EXPECT_NE(st.error().message().find("decompressed size exceeds limit"), std::string::npos)
+        << st.error().message();
+    set_decompress_limits({.max_bytes = 4 << 20, .max_ratio = 0, .ratio_floor = 0});
+    st = decode();
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message().find("more than 4194304 bytes"), std::string::npos)
+        << st.error().message();
+    set_decompress_limits({.max_bytes = 0, .max_ratio = 100, .ratio_floor = 16 << 20});
+    EXPECT_TRUE(decode()) << "under the ratio floor";
+    set_decompress_limits({.max_bytes = 0, .max_ratio = 0, .ratio_floor = 0});
+    EXPECT_TRUE(decode()) << "no limits";
+  }
+  set_decompress_limits(saved);
+  EXPECT_EQ(decompress_limits().max_ratio, 100) << "the default ratio (docs/cli.md)";
+  EXPECT_EQ(decompress_limits().max_bytes, int64_t{64} << 30) << "the default size";
+}
+
 }  // namespace
 }  // namespace kiln::io

@@ -1,4 +1,5 @@
 #include "kiln/oci/codec.hpp"
+#include "kiln/base/json_depth.hpp"
 
 #include "kiln/oci/json_util.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -39,6 +40,7 @@ Result<std::vector<Descriptor>> descriptor_list(const json& j, std::string_view 
 }  // namespace
 
 std::string sniff_media_type(std::string_view text) {
+  if (!json_depth_ok(text)) return "";
   try {
     auto j = json::parse(text.begin(), text.end());
     if (j.is_object() && j.contains("mediaType") && j["mediaType"].is_string())

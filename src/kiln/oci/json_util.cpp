@@ -1,8 +1,10 @@
 #include "kiln/oci/json_util.hpp"
+#include "kiln/base/json_depth.hpp"
 
 namespace kiln::oci::detail {
 
 Result<json> parse_json(std::string_view text, std::string_view what) {
+  KILN_TRY(check_json_depth(text, what));
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {

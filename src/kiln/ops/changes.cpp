@@ -1,4 +1,5 @@
 #include "kiln/ops/changes.hpp"
+#include "kiln/base/json_depth.hpp"
 
 #include <algorithm>
 
@@ -13,7 +14,7 @@ namespace {
 // A JSON array of strings, or nullopt when the text is not one (then it is shell form).
 std::optional<std::vector<std::string>> json_array(std::string_view s) {
   s = trim(s);
-  if (!s.starts_with('[')) return std::nullopt;
+  if (!s.starts_with('[') || !json_depth_ok(s)) return std::nullopt;
   try {
     auto j = nlohmann::json::parse(s.begin(), s.end());
     if (!j.is_array()) return std::nullopt;

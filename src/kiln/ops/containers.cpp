@@ -1,4 +1,5 @@
 #include "kiln/ops/containers.hpp"
+#include "kiln/base/json_depth.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -40,6 +41,7 @@ json to_json(const ContainerRecord& c) {
 }
 
 Result<ContainerRecord> from_json(const std::string& text, const std::string& where) {
+  KILN_TRY(check_json_depth(text, where));
   try {
     auto j = json::parse(text);
     ContainerRecord c;

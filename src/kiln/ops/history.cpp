@@ -9,7 +9,12 @@ Result<std::vector<HistoryRow>> image_history(store::Store& store, const ImageVi
   std::vector<int64_t> layer_sizes;
   for (const auto& l : v.manifest.layers) {
     auto rec = KILN_TRY(store.layer(l.digest));
-    layer_sizes.push_back(rec && rec->uncompressed_size >= 0 ? rec->uncompressed_size : l.size);
+    // docker's layer size: the files' bytes; the tar's size for layers stored before kiln
+    // recorded that.
+    layer_sizes.push_back(!rec                          ? l.size
+                          : rec->content_size >= 0      ? rec->content_size
+                          : rec->uncompressed_size >= 0 ? rec->uncompressed_size
+                                                        : l.size);
   }
   std::vector<HistoryRow> rows;
   size_t layer = 0;

@@ -1,4 +1,5 @@
 #include "kiln/ops/inspect.hpp"
+#include "kiln/base/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -77,9 +78,11 @@ std::string inspect_json(const ImageView& v) {
   j["RepoDigests"] = digests;
   j["Parent"] = "";
   std::string comment;
-  if (auto it = v.config.extra.find("comment"); it != v.config.extra.end())
-    comment = nlohmann::json::parse(it->second).get<std::string>();
-  else if (!v.config.history.empty())
+  if (auto it = v.config.extra.find("comment"); it != v.config.extra.end()) {
+    // Raw JSON kept from the config, which may give any type: only a string is a comment.
+    auto c = parse_json_or_discarded<nlohmann::json>(it->second);
+    if (c.is_string()) comment = c.get<std::string>();
+  } else if (!v.config.history.empty())
     comment = v.config.history.back().comment;
   j["Comment"] = comment;
   j["Created"] = v.config.created;

@@ -27,9 +27,11 @@ Result<std::unique_ptr<LayerSink>> LayerSink::create(store::Store& store, store:
 
 Result<store::LayerRecord> LayerSink::commit() {
   KILN_TRY(m_compressor->close());
+  KILN_TRY(m_check.finish());
   store::LayerRecord rec;
   rec.diff_id = m_diff.digest();
   rec.uncompressed_size = m_diff.size();
+  rec.content_size = m_check.content_size();
   auto ref = KILN_TRY(m_blob->commit());
   rec.digest = ref.digest;
   rec.size = ref.size;

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "kiln/archive/tar_check.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/store/store.hpp"
 
@@ -15,7 +16,10 @@ class LayerSink final : public io::Writer {
   static Result<std::unique_ptr<LayerSink>> create(store::Store& store, store::Lease& lease,
                                                    io::Compression compression,
                                                    const io::CompressOptions& opts = {});
-  Status write(const void* buf, size_t size) override { return m_diff.write(buf, size); }
+  Status write(const void* buf, size_t size) override {
+    (void)m_check.write(buf, size);  // its error is sticky: commit() reports it
+    return m_diff.write(buf, size);
+  }
   // Finishes compression and stores the blob.
   Result<store::LayerRecord> commit();
 
@@ -27,6 +31,7 @@ class LayerSink final : public io::Writer {
   io::Compression m_compression;
   std::unique_ptr<io::Writer> m_compressor;
   io::HashingWriter m_diff;
+  archive::TarChecker m_check;  // the content size docker shows, and a last check of the tar
 };
 
 // The OCI media type of a layer compressed with c.

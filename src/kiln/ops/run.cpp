@@ -1,4 +1,5 @@
 #include "kiln/ops/run.hpp"
+#include "kiln/ops/volumes.hpp"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -187,6 +188,13 @@ Result<RunResult> run_container(store::Store& store, sandbox::Executor& executor
   }
   spec.rootfs = *rootfs;
   c.lowers = rootfs->lowers;
+  // The image's VOLUMEs first, so that a user's mount below one stays visible.
+  auto volumes = make_image_volumes(cfg.volumes, spec.mounts, spec.rootfs, dir);
+  if (!volumes) {
+    (void)remove_container(store, c, true);
+    return std::unexpected(volumes.error());
+  }
+  spec.mounts.insert(spec.mounts.begin(), volumes->begin(), volumes->end());
   spec.state_dir = dir + "/run";
   KILN_TRY(cleanup_on_error(mark_running(store, c)));
 

@@ -1,5 +1,6 @@
 #include "kiln/registry/client.hpp"
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/base/log.hpp"
 #include "kiln/registry/settings.hpp"
 
@@ -11,6 +12,7 @@
 
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
+#include "kiln/registry/json_fields.hpp"
 
 namespace kiln::registry {
 
@@ -38,11 +40,16 @@ const char* k_accept =
 
 // The error a registry's JSON error body describes, e.g. "MANIFEST_UNKNOWN: manifest unknown".
 std::string describe_error(const net::Response& r) {
-  json j = json::parse(r.body, nullptr, false);
+  json j = parse_json_or_discarded<json>(r.body);
   if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array() &&
       !j["errors"].empty() && j["errors"][0].is_object()) {
     const auto& e = j["errors"][0];
-    return fmt::format("HTTP {}: {}: {}", r.status, e.value("code", "?"), e.value("message", ""));
+    auto code = detail::opt_string(e, "code", "error body");
+    auto message = detail::opt_string(e, "message", "error body");
+    if (!code || !message)
+      return fmt::format("HTTP {} (unreadable error body: {})", r.status,
+                         (!code ? code.error() : message.error()).message());
+    return fmt::format("HTTP {}: {}: {}", r.status, code->empty() ? "?" : *code, *message);
   }
   return fmt::format("HTTP {}", r.status);
 }
@@ -210,13 +217,15 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
                    describe_error(resp));
     if (resp.status != 200)
       return failf(Errc::io, "registry {}: token server: {}", m_host, describe_error(resp));
-    json j = json::parse(resp.body, nullptr, false);
+    json j = parse_json_or_discarded<json>(resp.body);
     std::string token, offline;
+    const auto doc = fmt::format("registry {}: token server answer", m_host);
+    int64_t expires = 60;
     if (!j.is_discarded() && j.is_object()) {
-      token = j.value("token", j.value("access_token", ""));
-      std::string refresh = j.contains("refresh_token") && j["refresh_token"].is_string()
-                                ? j["refresh_token"].get<std::string>()
-                                : "";
+      token = KILN_TRY(detail::opt_string(j, "token", doc));
+      if (token.empty()) token = KILN_TRY(detail::opt_string(j, "access_token", doc));
+      std::string refresh = KILN_TRY(detail::opt_string(j, "refresh_token", doc));
+      expires = KILN_TRY(detail::opt_int(j, "expires_in", doc, 60));
       // A server may rotate the refresh token: the next renewal uses the new one.
       if (!m_refresh_token.empty() && !refresh.empty() && refresh != m_refresh_token) {
         m_refresh_token = refresh;
@@ -232,9 +241,6 @@ Status Registry::authorize(const std::string& scope, const net::Response& challe
     }
     if (token.empty())
       return failf(Errc::corrupt, "registry {}: the token server sent no token", m_host);
-    int64_t expires = j.is_object() && j.contains("expires_in") && j["expires_in"].is_number()
-                          ? j["expires_in"].get<int64_t>()
-                          : 60;
     std::lock_guard lk(m_mu);
     if (!offline.empty()) m_offline_token = std::move(offline);
     m_tokens[scope] =
@@ -508,7 +514,7 @@ Result<std::vector<std::string>> Registry::tags(const std::string& repo) {
     auto resp = KILN_TRY(send(req, repo_scope(repo, false)));
     if (resp.status != 200)
       return failf(errc_for(resp.status), "{}/{}: tags: {}", m_host, repo, describe_error(resp));
-    json j = json::parse(resp.body, nullptr, false);
+    json j = parse_json_or_discarded<json>(resp.body);
     if (j.is_discarded() || !j.is_object())
       return failf(Errc::corrupt, "{}/{}: tags: not a JSON object", m_host, repo);
     if (j.contains("tags") && j["tags"].is_array())

@@ -9,8 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/net/http.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/registry/json_fields.hpp"
 
 extern char** environ;
 
@@ -40,7 +42,7 @@ Result<json> read_config(const std::string& file) {
     if (raw.error().code() == Errc::not_found) return json::object();
     return std::unexpected(raw.error());
   }
-  json j = json::parse(*raw, nullptr, false);
+  json j = parse_json_or_discarded<json>(*raw);
   if (j.is_discarded() || !j.is_object())
     return failf(Errc::corrupt, "{}: not a JSON object", file);
   return j;
@@ -112,10 +114,13 @@ Result<std::optional<Credentials>> lookup_credentials(const std::string& file,
   if (auto helper = helper_for(cfg, key); !helper.empty()) {
     auto out = run_helper(helper, "get", key);
     if (!out) return std::optional<Credentials>{};  // the helper knows nothing of this registry
-    json j = json::parse(*out, nullptr, false);
+    json j = parse_json_or_discarded<json>(*out);
     if (j.is_discarded() || !j.is_object())
       return failf(Errc::corrupt, "credential helper {}: unreadable answer", helper);
-    return std::optional<Credentials>(Credentials{j.value("Username", ""), j.value("Secret", "")});
+    auto doc = fmt::format("credential helper {}: answer", helper);
+    auto user = KILN_TRY(detail::opt_string(j, "Username", doc));
+    auto secret = KILN_TRY(detail::opt_string(j, "Secret", doc));
+    return std::optional<Credentials>(Credentials{std::move(user), std::move(secret)});
   }
   if (!cfg.contains("auths") || !cfg["auths"].is_object()) return std::optional<Credentials>{};
   for (const auto& [k, v] : cfg["auths"].items()) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/os/dir.hpp"
 
 namespace kiln::registry {
@@ -51,7 +52,7 @@ Result<Settings> load_settings() {
     return std::unexpected(text.error());
   }
   s.path = path;
-  auto j = nlohmann::json::parse(*text, nullptr, false);
+  auto j = parse_json_or_discarded<nlohmann::json>(*text);
   if (!j.is_object()) return failf(Errc::invalid_argument, "{}: not a JSON object", path);
   if (j.contains("insecure-registries")) {
     const auto& list = j["insecure-registries"];

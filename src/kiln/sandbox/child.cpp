@@ -121,7 +121,7 @@ Status apply_rlimits(const SandboxSpec& spec) {
     report_and_exit(plan.error_fd, k_setup_failed, Errc::not_found,
                     fmt::format("chdir to working directory {:?}: {}", spec.cwd, strerror(errno)));
   if (auto st = set_identity(plan, user); !st) fail_with(plan, st.error());
-  exec_command(plan);
+  exec_command(plan, user);
 }
 
 Result<ResolvedUser> lookup_user(const std::string& spec_user) {
@@ -319,12 +319,19 @@ void run_shim(const ChildPlan& plan) {
   supervise(init);
 }
 
-void exec_command(const ChildPlan& plan) {
+void exec_command(const ChildPlan& plan, const ResolvedUser& user) {
   const auto& spec = *plan.spec;
   std::vector<char*> argv, envp;
   for (const auto& a : spec.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  bool has_home = false;
+  for (const auto& e : spec.env) {
+    envp.push_back(const_cast<char*>(e.c_str()));
+    has_home |= e.starts_with("HOME=");
+  }
+  // As runc does: HOME from the user's passwd entry ("/" without one) unless the image sets it.
+  std::string home = "HOME=" + user.home;
+  if (!has_home) envp.push_back(home.data());
   envp.push_back(nullptr);
   const std::string& cmd = spec.args.at(0);
   if (cmd.find('/') != std::string::npos) {

@@ -44,9 +44,10 @@ std::optional<Report> parse_report(const std::string& wire);
 // The shim (see linux_executor.hpp); never returns.
 [[noreturn]] void run_shim(const ChildPlan& plan);
 
-// Resolves args[0] against PATH from env and execs; on failure reports 126/127 with Docker's
-// wording. Used by the built-in executor's last child.
-[[noreturn]] void exec_command(const ChildPlan& plan);
+// Resolves args[0] against PATH from env and execs, with HOME set from `user` when env has
+// none (as runc does); on failure reports 126/127 with Docker's wording. Used by the built-in
+// executor's last child.
+[[noreturn]] void exec_command(const ChildPlan& plan, const ResolvedUser& user);
 
 // Passing a file descriptor over a unix socket (SCM_RIGHTS).
 Status send_fd(int socket, int fd);

@@ -46,13 +46,14 @@ CREATE TABLE IF NOT EXISTS index_children(
   child_digest TEXT NOT NULL,
   PRIMARY KEY(index_digest, child_digest));
 CREATE INDEX IF NOT EXISTS index_children_child ON index_children(child_digest);
+CREATE TABLE IF NOT EXISTS layer_content(diff_id TEXT PRIMARY KEY, size INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS build_cache(
   key TEXT PRIMARY KEY, layer_digest TEXT NOT NULL, created INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
 // Raised whenever k_schema gains a table or index.
-constexpr int k_schema_level = 3;
+constexpr int k_schema_level = 4;
 
 Result<Digest> column_digest(const Stmt& s, int col) {
   return with_context(Digest::parse(s.text(col)), "store metadata");
@@ -126,7 +127,10 @@ Status Metadata::put_image(const NewImage& img, int64_t now, const std::function
   auto tx = KILN_TRY(Transaction::begin(*m_db));
   KILN_TRY(check());
   int64_t size = 0;
-  for (const auto& l : img.layers) size += l.uncompressed_size >= 0 ? l.uncompressed_size : l.size;
+  for (const auto& l : img.layers)
+    size += l.content_size >= 0        ? l.content_size
+            : l.uncompressed_size >= 0 ? l.uncompressed_size
+                                       : l.size;
   if (!img.children.empty()) {
     // An index is as large as its images together.
     auto s = KILN_TRY(m_db->prepare("SELECT size FROM images WHERE manifest_digest = ?"));
@@ -157,7 +161,7 @@ Status Metadata::put_image(const NewImage& img, int64_t now, const std::function
       m_db->prepare("INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
                     "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO UPDATE SET uncompressed_size = "
                     "max(uncompressed_size, excluded.uncompressed_size)"));
-  for (const auto& l : img.layers)
+  for (const auto& l : img.layers) {
     KILN_TRY(layer.reset()
                  .bind(1, l.digest.str())
                  .bind(2, l.diff_id.str())
@@ -165,6 +169,8 @@ Status Metadata::put_image(const NewImage& img, int64_t now, const std::function
                  .bind(4, l.size)
                  .bind(5, l.uncompressed_size)
                  .run());
+    KILN_TRY(put_content_size(l));
+  }
   auto child = KILN_TRY(m_db->prepare(
       "INSERT OR IGNORE INTO index_children(index_digest, child_digest) VALUES(?,?)"));
   for (const auto& c : img.children)
@@ -263,8 +269,10 @@ Status Metadata::delete_image(const Digest& d) {
 }
 
 Result<std::optional<LayerRecord>> Metadata::layer(const Digest& d) {
-  auto s = KILN_TRY(m_db->prepare(
-      "SELECT diff_id, media_type, size, uncompressed_size FROM layers WHERE digest = ?"));
+  auto s =
+      KILN_TRY(m_db->prepare("SELECT layers.diff_id, media_type, layers.size, uncompressed_size, "
+                             "coalesce(layer_content.size, -1) FROM layers LEFT JOIN layer_content "
+                             "ON layer_content.diff_id = layers.diff_id WHERE digest = ?"));
   s.bind(1, d.str());
   if (!KILN_TRY(s.step())) return std::optional<LayerRecord>();
   LayerRecord r;
@@ -273,6 +281,7 @@ Result<std::optional<LayerRecord>> Metadata::layer(const Digest& d) {
   r.media_type = s.text(1);
   r.size = s.integer(2);
   r.uncompressed_size = s.integer(3);
+  r.content_size = s.integer(4);
   return std::optional(r);
 }
 
@@ -377,12 +386,20 @@ Status Metadata::put_layer(const LayerRecord& l) {
   auto s = KILN_TRY(
       m_db->prepare("INSERT INTO layers(digest, diff_id, media_type, size, uncompressed_size) "
                     "VALUES(?,?,?,?,?) ON CONFLICT(digest) DO NOTHING"));
-  return s.bind(1, l.digest.str())
-      .bind(2, l.diff_id.str())
-      .bind(3, l.media_type)
-      .bind(4, l.size)
-      .bind(5, l.uncompressed_size)
-      .run();
+  KILN_TRY(s.bind(1, l.digest.str())
+               .bind(2, l.diff_id.str())
+               .bind(3, l.media_type)
+               .bind(4, l.size)
+               .bind(5, l.uncompressed_size)
+               .run());
+  return put_content_size(l);
+}
+
+Status Metadata::put_content_size(const LayerRecord& l) {
+  if (l.content_size < 0) return {};
+  auto s =
+      KILN_TRY(m_db->prepare("INSERT OR IGNORE INTO layer_content(diff_id, size) VALUES(?,?)"));
+  return s.bind(1, l.diff_id.str()).bind(2, l.content_size).run();
 }
 
 Status Metadata::clear_cache() {

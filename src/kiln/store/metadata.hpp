@@ -67,6 +67,8 @@ class Metadata {
   Result<std::set<std::string>> live_diff_ids();
 
  private:
+  // Records l.content_size for its diffID (nothing when unknown).
+  Status put_content_size(const LayerRecord& l);
   // Whether img is recorded exactly as put_image() would record it.
   Result<bool> recorded_as(const NewImage& img);
   explicit Metadata(std::unique_ptr<Db> db) : m_db(std::move(db)) {}

@@ -27,6 +27,9 @@ struct LayerRecord {
   std::string media_type;
   int64_t size = 0;
   int64_t uncompressed_size = -1;  // -1 when unknown
+  // The size docker shows for the layer (files' bytes, archive::TarChecker::content_size);
+  // -1 when unknown (layers stored before kiln recorded it). Kept per diffID.
+  int64_t content_size = -1;
 };
 
 // Everything put_image records in one transaction.

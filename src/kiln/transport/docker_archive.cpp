@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/image/copy.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/oci/codec.hpp"
@@ -48,7 +49,8 @@ std::optional<std::string> claimed_hex(std::string_view path) {
 Result<std::vector<DockerArchiveEntry>> docker_archive_entries(FileSet& files) {
   auto where = files.describe();
   auto raw = KILN_TRY(files.read("manifest.json", image::k_max_manifest_bytes));
-  json j = json::parse(raw, nullptr, false);
+  KILN_TRY(check_json_depth(raw, fmt::format("{}: manifest.json", where)));
+  json j = parse_json_or_discarded<json>(raw);
   if (j.is_discarded() || !j.is_array())
     return failf(Errc::corrupt, "{}: manifest.json is not a JSON array", where);
   if (j.empty()) return failf(Errc::corrupt, "{}: manifest.json lists no images", where);

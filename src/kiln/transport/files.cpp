@@ -87,31 +87,23 @@ std::string temp_dir(const SpoolLimits& l) {
   return t && *t ? t : "/var/tmp";
 }
 
-// Counts input and output to refuse decompression bombs and archives larger than the disk.
+// Refuses archives larger than the free space of the temporary directory (the decompressor
+// itself refuses decompression bombs: io::decompress_limits()).
 class BoundedWriter final : public io::Writer {
  public:
-  BoundedWriter(io::Writer& out, const io::HashingReader* in, const SpoolLimits& l, int64_t max,
-                std::string what)
-      : m_out(out), m_in(in), m_limits(l), m_max(max), m_what(std::move(what)) {}
+  BoundedWriter(io::Writer& out, int64_t max, std::string what)
+      : m_out(out), m_max(max), m_what(std::move(what)) {}
   Status write(const void* buf, size_t size) override {
     m_size += static_cast<int64_t>(size);
     if (m_max >= 0 && m_size > m_max)
       return failf(Errc::no_space,
                    "{}: unpacking needs more than the {} bytes free in the temporary directory",
                    m_what, m_max);
-    if (m_in && m_size > m_limits.ratio_check_after && m_in->size() > 0 &&
-        m_size / m_in->size() > m_limits.max_ratio)
-      return failf(Errc::invalid_argument,
-                   "{}: refusing a decompression bomb: {} bytes from {} compressed (more than "
-                   "{}:1); decompress it yourself and load the plain tar if it is genuine",
-                   m_what, m_size, m_in->size(), m_limits.max_ratio);
     return m_out.write(buf, size);
   }
 
  private:
   io::Writer& m_out;
-  const io::HashingReader* m_in;
-  const SpoolLimits& m_limits;
   int64_t m_max;
   std::string m_what;
   int64_t m_size = 0;
@@ -129,12 +121,10 @@ Result<Fd> spool(int in_fd, const std::string& what, const SpoolLimits& limits) 
       max = static_cast<int64_t>(vfs.f_bavail) * static_cast<int64_t>(vfs.f_frsize);
   }
   io::FdReader raw(in_fd);
-  io::HashingReader counted(raw);
-  io::PeekReader peek(counted);
-  io::Compression c = io::Compression::none;
-  auto plain = KILN_TRY_CTX(io::auto_decompress(peek, &c), what);
+  io::PeekReader peek(raw);
+  auto plain = KILN_TRY_CTX(io::auto_decompress(peek), what);
   io::FdWriter file(tmp.get());
-  BoundedWriter bounded(file, c == io::Compression::none ? nullptr : &counted, limits, max, what);
+  BoundedWriter bounded(file, max, what);
   KILN_TRY_CTX(io::copy(*plain, bounded), what);
   return tmp;
 }

@@ -40,10 +40,8 @@ Result<std::unique_ptr<FileSet>> index_tar(Fd fd, std::string name);
 
 // Limits for unpacking a compressed or piped archive into a temporary file.
 struct SpoolLimits {
-  std::string temp_dir;                   // default: $TMPDIR or /var/tmp
-  int64_t max_ratio = 100;                // decompressed : compressed, checked past min_check
-  int64_t ratio_check_after = 256 << 20;  // bytes of output before the ratio is checked
-  int64_t max_bytes = -1;                 // default: the temp filesystem's free space
+  std::string temp_dir;    // default: $TMPDIR or /var/tmp
+  int64_t max_bytes = -1;  // default: the temp filesystem's free space
 };
 
 // Opens an image archive: a path, or "-" for stdin. A plain tar file is indexed in place;

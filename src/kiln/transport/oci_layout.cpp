@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/image/copy.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -27,7 +28,7 @@ namespace {
 constexpr std::string_view k_layout_file = R"({"imageLayoutVersion":"1.0.0"})";
 
 Status check_layout_version(std::string_view raw, std::string_view where) {
-  nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
+  nlohmann::json j = parse_json_or_discarded<nlohmann::json>(raw);
   if (j.is_discarded() || !j.is_object() || !j.contains("imageLayoutVersion") ||
       !j["imageLayoutVersion"].is_string())
     return failf(Errc::corrupt, "{}: oci-layout is not a valid layout file", where);

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "kiln/archive/tar_check.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/io/pipe.hpp"
 #include "kiln/oci/codec.hpp"
@@ -45,41 +46,25 @@ class StoreSource final : public image::Source {
   std::string m_ref;
 };
 
-// Checks a layer's uncompressed stream: the first block is a tar header (or the end marker),
-// and the digest and size are remembered for the config's diffID check.
+// Checks a layer's uncompressed stream as it passes: its tar structure (archive::TarChecker:
+// every header, not only the first), and its digest and size for the config's diffID check.
 class LayerProbe final : public io::Writer {
  public:
   Status write(const void* buf, size_t size) override {
-    auto* p = static_cast<const unsigned char*>(buf);
-    for (size_t i = 0; i < size && m_head.size() < 512; ++i)
-      m_head.push_back(static_cast<char>(p[i]));
+    KILN_TRY(m_check.write(buf, size));
     if (!m_known) m_hash.update(buf, size);
     m_size += static_cast<int64_t>(size);
     return {};
   }
   void set_digest(const Digest& d) { m_known = d; }
-  bool looks_like_tar() const {
-    if (m_size == 0) return true;
-    if (m_head.size() < 512) return false;
-    unsigned sum = 0;
-    bool zero = true;
-    for (int i = 0; i < 512; ++i) {
-      unsigned char c = static_cast<unsigned char>(m_head[i]);
-      zero &= c == 0;
-      sum += (i >= 148 && i < 156) ? ' ' : c;
-    }
-    if (zero) return true;
-    unsigned want = 0;
-    for (int i = 148; i < 156 && m_head[i]; ++i)
-      if (m_head[i] >= '0' && m_head[i] <= '7') want = want * 8 + (m_head[i] - '0');
-    return sum == want;
-  }
+  Status finish() { return m_check.finish(); }
+  int64_t content_size() const { return m_check.content_size(); }
   Digest digest() { return m_known ? *m_known : m_hash.finish(); }
   int64_t size() const { return m_size; }
 
  private:
+  archive::TarChecker m_check;
   std::optional<Digest> m_known;
-  std::string m_head;
   Sha256 m_hash;
   int64_t m_size = 0;
 };
@@ -124,7 +109,7 @@ struct Pending {
   oci::Descriptor want;
   std::optional<Digest> diff_id;  // of a layer, as computed
   int64_t uncompressed_size = -1;
-  bool tar = true;
+  int64_t content_size = -1;
 };
 
 class StoreSink final : public image::Sink {
@@ -169,17 +154,19 @@ Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
     // Store the bytes as they come; decompress a copy of them on the side to check the tar.
     auto comp = oci::mt::layer_compression(d.media_type);
     LayerProbe probe;
+    auto ctx = fmt::format("layer {}", d.digest);
     if (comp.empty()) {
       probe.set_digest(d.digest);  // a plain layer's diffID is its digest, verified by `data`
       io::TeeWriter both(*p.writer, probe);
-      KILN_TRY(io::copy_pipelined(data, both));
+      KILN_TRY_CTX(io::copy_pipelined(data, both), ctx);
     } else {
-      auto c = KILN_TRY(io::parse_compression(comp));
-      KILN_TRY(store_and_probe(data, d.size, c, *p.writer, probe));
+      auto c = KILN_TRY_CTX(io::parse_compression(comp), ctx);
+      KILN_TRY_CTX(store_and_probe(data, d.size, c, *p.writer, probe), ctx);
     }
-    p.tar = probe.looks_like_tar();
+    KILN_TRY_CTX(probe.finish(), ctx);
     p.diff_id = probe.digest();
     p.uncompressed_size = probe.size();
+    p.content_size = probe.content_size();
   }
   std::lock_guard lk(m_mu);
   m_pending.emplace(d.digest, std::move(p));
@@ -198,18 +185,19 @@ Status StoreSink::put_image(const image::ImageInfo& info) {
     store::LayerRecord rec{l.digest, diff_id, l.media_type, l.size, info.uncompressed_sizes[i]};
     if (auto it = m_pending.find(l.digest); it != m_pending.end()) {
       auto& p = it->second;
-      if (!p.tar) return failf(Errc::corrupt, "layer {} is not a tar archive", l.digest);
       if (p.diff_id && *p.diff_id != diff_id)
         return failf(Errc::corrupt,
                      "layer {}: its uncompressed digest {} is not the config's diffID {}", l.digest,
                      *p.diff_id, diff_id);
       rec.uncompressed_size = p.uncompressed_size;
+      rec.content_size = p.content_size;
     } else if (auto known = KILN_TRY(m_store.layer(l.digest))) {
       if (known->diff_id != diff_id)
         return failf(Errc::corrupt,
                      "layer {}: the store knows it with diffID {}, the config says {}", l.digest,
                      known->diff_id, diff_id);
       rec.uncompressed_size = known->uncompressed_size;
+      rec.content_size = known->content_size;
     }
     img.blobs.push_back(l.digest);
     img.layers.push_back(rec);

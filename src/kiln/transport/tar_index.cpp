@@ -11,12 +11,13 @@
 #include <optional>
 #include <vector>
 
+#include "kiln/archive/tar_header.hpp"
 #include "kiln/transport/files.hpp"
 
 namespace kiln::transport {
 namespace {
 
-constexpr int64_t k_block = 512;
+constexpr int64_t k_block = archive::k_tar_block;
 constexpr int k_max_link_depth = 40;
 
 struct Member {
@@ -25,62 +26,6 @@ struct Member {
   int64_t size = 0;
   std::string link;  // symlink target (raw) or hardlink target (cleaned)
 };
-
-Result<int64_t> parse_number(const unsigned char* p, size_t n, std::string_view field) {
-  if (p[0] & 0x80) {  // base-256
-    int64_t v = p[0] & 0x3f;
-    for (size_t i = 1; i < n; ++i) {
-      if (v > (INT64_MAX >> 8)) return failf(Errc::corrupt, "tar header: {} overflows", field);
-      v = (v << 8) | p[i];
-    }
-    return v;
-  }
-  int64_t v = 0;
-  size_t i = 0;
-  while (i < n && (p[i] == ' ' || p[i] == 0)) ++i;
-  for (; i < n && p[i] >= '0' && p[i] <= '7'; ++i) {
-    if (v > (INT64_MAX >> 3)) return failf(Errc::corrupt, "tar header: {} overflows", field);
-    v = v * 8 + (p[i] - '0');
-  }
-  for (; i < n; ++i)
-    if (p[i] != ' ' && p[i] != 0)
-      return failf(Errc::corrupt, "tar header: {} is not an octal number", field);
-  return v;
-}
-
-std::string field(const unsigned char* p, size_t n) {
-  const char* c = reinterpret_cast<const char*>(p);
-  return std::string(c, strnlen(c, n));
-}
-
-bool checksum_ok(const unsigned char* h) {
-  auto want = parse_number(h + 148, 8, "checksum");
-  if (!want) return false;
-  int64_t sum = 0;
-  for (int i = 0; i < k_block; ++i) sum += (i >= 148 && i < 156) ? ' ' : h[i];
-  return sum == *want;
-}
-
-// PAX records "LEN key=value\n".
-Status parse_pax(std::string_view data, std::map<std::string, std::string>& out) {
-  while (!data.empty()) {
-    size_t sp = data.find(' ');
-    if (sp == std::string_view::npos) return fail(Errc::corrupt, "tar: malformed PAX record");
-    size_t len = 0;
-    for (char c : data.substr(0, sp)) {
-      if (c < '0' || c > '9') return fail(Errc::corrupt, "tar: malformed PAX record length");
-      len = len * 10 + static_cast<size_t>(c - '0');
-      if (len > data.size()) return fail(Errc::corrupt, "tar: PAX record runs past its header");
-    }
-    if (len <= sp + 1) return fail(Errc::corrupt, "tar: malformed PAX record");
-    auto rec = data.substr(sp + 1, len - sp - 2);
-    size_t eq = rec.find('=');
-    if (eq == std::string_view::npos) return fail(Errc::corrupt, "tar: PAX record without '='");
-    out[std::string(rec.substr(0, eq))] = std::string(rec.substr(eq + 1));
-    data.remove_prefix(len);
-  }
-  return {};
-}
 
 // base + target with ".." applied; nullopt when it leaves the root or is absolute.
 std::optional<std::string> resolve_link(const std::string& base, const std::string& target) {
@@ -154,7 +99,8 @@ class TarIndex final : public FileSet {
 };
 
 Result<std::string> TarIndex::read_at(int64_t offset, int64_t size) {
-  if (size > (1 << 20)) return failf(Errc::corrupt, "{}: oversized tar extension header", m_name);
+  if (size > archive::k_max_tar_extension)
+    return failf(Errc::corrupt, "{}: oversized tar extension header", m_name);
   if (offset + size > m_file_size)
     return failf(Errc::corrupt, "{}: truncated archive (a header at {} runs past its end)", m_name,
                  offset);
@@ -201,18 +147,13 @@ Status TarIndex::scan() {
     auto raw = KILN_TRY(read_at(pos, k_block));
     auto* h = reinterpret_cast<const unsigned char*>(raw.data());
     if (std::all_of(raw.begin(), raw.end(), [](char c) { return c == 0; })) return {};
-    if (!checksum_ok(h))
+    if (!archive::tar_checksum_ok(h))
       return failf(Errc::corrupt, "{}: not a tar archive (bad header checksum at byte {})", m_name,
                    pos);
     char type = static_cast<char>(h[156]);
-    int64_t size = KILN_TRY_CTX(parse_number(h + 124, 12, "size"), m_name);
+    int64_t size = KILN_TRY_CTX(archive::parse_tar_number(h + 124, 12, "size"), m_name);
     if (auto it = pax.find("size"); it != pax.end()) {
-      char* end = nullptr;
-      errno = 0;
-      long long v = std::strtoll(it->second.c_str(), &end, 10);
-      if (it->second.empty() || *end || v < 0 || errno)
-        return failf(Errc::corrupt, "{}: bad PAX size \"{}\"", m_name, it->second);
-      size = v;
+      size = KILN_TRY_CTX(archive::parse_pax_size(it->second), m_name);
     }
     int64_t data = pos + k_block;
     if (size < 0 || data + size > m_file_size)
@@ -223,16 +164,17 @@ Status TarIndex::scan() {
     pos = data + (size + k_block - 1) / k_block * k_block;
     if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
       auto body = KILN_TRY(read_at(data, size));
-      if (type == 'x') KILN_TRY_CTX(parse_pax(body, pax), m_name);
+      if (type == 'x') KILN_TRY_CTX(archive::parse_pax_records(body, pax), m_name);
       if (type == 'L') long_name = std::string(body.c_str());
       if (type == 'K') long_link = std::string(body.c_str());
       continue;
     }
-    std::string name = field(h, 100);
-    if (std::memcmp(h + 257, "ustar", 5) == 0 && h[345]) name = field(h + 345, 155) + "/" + name;
+    std::string name = archive::tar_field(h, 100);
+    if (std::memcmp(h + 257, "ustar", 5) == 0 && h[345])
+      name = archive::tar_field(h + 345, 155) + "/" + name;
     if (long_name) name = *long_name;
     if (auto it = pax.find("path"); it != pax.end()) name = it->second;
-    std::string link = field(h + 157, 100);
+    std::string link = archive::tar_field(h + 157, 100);
     if (long_link) link = *long_link;
     if (auto it = pax.find("linkpath"); it != pax.end()) link = it->second;
     long_name.reset();

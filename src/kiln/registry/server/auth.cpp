@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/digest/digest.hpp"
 #include "kiln/os/dir.hpp"
@@ -134,10 +135,10 @@ class TokenAuth final : public Authenticator {
               {},
               unauthorized(challenge + ",error=\"invalid_token\"", Code::unauthorized,
                            claims_text.error().message())};
-    auto c = nlohmann::json::parse(*claims_text, nullptr, false);
+    auto c = parse_json_or_discarded<nlohmann::json>(*claims_text);
     if (!c.is_object())
       return {false, {}, unauthorized(challenge, Code::unauthorized, "malformed claims")};
-    std::string user = c.value("sub", "");
+    std::string user = json_string_or(c, "sub");
     int64_t now = ::time(nullptr);
     constexpr int64_t leeway = 60;
     auto num = [&](const char* k) -> std::optional<int64_t> {
@@ -145,7 +146,7 @@ class TokenAuth final : public Authenticator {
       return std::nullopt;
     };
     std::string problem;
-    if (c.value("iss", "") != m_cfg.issuer) problem = "wrong issuer";
+    if (json_string_or(c, "iss") != m_cfg.issuer) problem = "wrong issuer";
     bool aud_ok = false;
     if (c.contains("aud")) {
       if (c["aud"].is_string()) aud_ok = c["aud"] == m_cfg.service;
@@ -174,7 +175,8 @@ class TokenAuth final : public Authenticator {
   static bool granted(const nlohmann::json& claims, const Access& a, const std::string& action) {
     if (!claims.contains("access") || !claims["access"].is_array()) return false;
     for (const auto& e : claims["access"]) {
-      if (!e.is_object() || e.value("type", "") != a.type || e.value("name", "") != a.name)
+      if (!e.is_object() || json_string_or(e, "type") != a.type ||
+          json_string_or(e, "name") != a.name)
         continue;
       if (!e.contains("actions") || !e["actions"].is_array()) continue;
       for (const auto& x : e["actions"])

@@ -2,10 +2,12 @@
 // driver and the memory driver.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "kiln/os/temp_dir.hpp"
 #include "kiln/registry/server/driver.hpp"
+#include "kiln/registry/server/fault_driver.hpp"
 
 namespace kiln::registry::server {
 namespace {
@@ -15,6 +17,10 @@ class DriverSuite : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (GetParam() == "memory") {
       m_driver = memory_driver();
+    } else if (GetParam() == "faulty-without-faults") {
+      // The fault-injecting wrapper passes the whole suite when no fault is set.
+      m_inner = memory_driver();
+      m_driver = std::make_unique<FaultDriver>(*m_inner);
     } else {
       m_dir = std::make_unique<os::TempDir>(std::move(*os::TempDir::create("drivertest")));
       m_driver = std::move(*filesystem_driver(m_dir->path() + "/root"));
@@ -22,6 +28,7 @@ class DriverSuite : public ::testing::TestWithParam<std::string> {
   }
   Driver& d() { return *m_driver; }
   std::unique_ptr<os::TempDir> m_dir;
+  std::unique_ptr<Driver> m_inner;
   std::unique_ptr<Driver> m_driver;
 };
 
@@ -134,7 +141,29 @@ TEST_P(DriverSuite, ConcurrentPutsAreAtomic) {
   EXPECT_FALSE(torn);
 }
 
-INSTANTIATE_TEST_SUITE_P(Drivers, DriverSuite, ::testing::Values("filesystem", "memory"));
+INSTANTIATE_TEST_SUITE_P(Drivers, DriverSuite,
+                         ::testing::Values("filesystem", "memory", "faulty-without-faults"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+TEST(FaultDriver, FailsWhatItIsToldAndNothingElse) {
+  auto inner = memory_driver();
+  FaultDriver d(*inner);
+  ASSERT_TRUE(d.put("a/x", "1"));
+  ASSERT_TRUE(d.put("b/y", "2"));
+  d.fail({FaultDriver::Op::list, "a", Errc::io});
+  d.fail({FaultDriver::Op::get, "b/", Errc::no_space});
+  EXPECT_EQ(d.list("a").error().code(), Errc::io);
+  EXPECT_EQ(d.get("b/y").error().code(), Errc::no_space);
+  EXPECT_EQ(*d.get("a/x"), "1");
+  EXPECT_EQ(*d.list("b"), std::vector<std::string>{"y"});
+  EXPECT_EQ(d.faults(), 2);
+  d.clear();
+  EXPECT_EQ(*d.get("b/y"), "2");
+}
 
 TEST(FilesystemDriver, ReadersHaveAnFdForSendfile) {
   auto dir = os::TempDir::create("drivertest");

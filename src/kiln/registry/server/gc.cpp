@@ -2,8 +2,10 @@
 
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/service.hpp"
 
@@ -12,48 +14,199 @@ namespace {
 
 using json = nlohmann::json;
 
-std::vector<Digest> digests_in(Driver& d, const std::string& dir) {
+// The digests named in a directory of links. A listing error is an error: the mark phase must
+// see everything or stop (a name it cannot read could be what keeps a blob alive).
+Result<std::vector<Digest>> digests_in(Driver& d, const std::string& dir) {
+  auto names = KILN_TRY_CTX(d.list(dir), fmt::format("gc: list {}", dir));
   std::vector<Digest> out;
-  if (auto names = d.list(dir))
-    for (const auto& hex : *names)
-      if (auto dg = Digest::parse("sha256:" + hex)) out.push_back(*dg);
+  for (const auto& hex : names)
+    if (auto dg = Digest::parse("sha256:" + hex)) out.push_back(*dg);
   return out;
 }
 
+bool is_missing(const Error& e) {
+  return e.code() == Errc::not_found;
+}
+
+// True when key is older than cutoff. An error other than "missing" counts as young: what gc
+// cannot date, it keeps.
 bool older_than(Driver& d, const std::string& key, int64_t cutoff) {
   auto st = d.stat(key);
   return st && st->mtime <= cutoff;
+}
+
+std::optional<Digest> digest_of(const json& desc) {
+  if (!desc.is_object() || !desc.contains("digest") || !desc["digest"].is_string())
+    return std::nullopt;
+  auto dg = Digest::parse(desc["digest"].get<std::string>());
+  return dg ? std::optional<Digest>(*dg) : std::nullopt;
 }
 
 struct Marker {
   Driver& d;
   std::set<Digest> blobs;  // every digest reached, manifests included
 
-  // Marks manifest m of repo and what it reaches; returns the manifests reached.
-  void manifest(const std::string& repo, const Digest& m, std::set<Digest>& manifests) {
-    if (!manifests.insert(m).second) return;
+  // Marks manifest m of repo and what it reaches, adding the manifests reached to
+  // `manifests`. Fails on any read error and on a manifest it cannot parse: it cannot know
+  // what such a manifest references, so nothing may be swept.
+  Status manifest(const std::string& repo, const Digest& m, std::set<Digest>& manifests) {
+    if (!manifests.insert(m).second) return {};
     blobs.insert(m);
     auto body = d.get(layout::blob(m));
-    if (!body) return;
-    auto j = json::parse(*body, nullptr, false);
-    if (!j.is_object()) return;
-    auto digest_of = [](const json& desc) -> std::optional<Digest> {
-      if (!desc.is_object() || !desc.contains("digest") || !desc["digest"].is_string())
-        return std::nullopt;
-      auto dg = Digest::parse(desc["digest"].get<std::string>());
-      return dg ? std::optional<Digest>(*dg) : std::nullopt;
-    };
+    if (!body) {
+      if (is_missing(body.error())) return {};  // a link to a blob already gone
+      return failf(body.error().code(), "gc: read manifest {}@{}: {}", repo, m,
+                   body.error().message());
+    }
+    auto j = parse_json_or_discarded<json>(*body);
+    if (!j.is_object())
+      return failf(Errc::corrupt, "gc: manifest {}@{} is not a JSON object", repo, m);
     if (j.contains("manifests") && j["manifests"].is_array())
       for (const auto& c : j["manifests"])
-        if (auto dg = digest_of(c)) manifest(repo, *dg, manifests);
+        if (auto dg = digest_of(c)) KILN_TRY(manifest(repo, *dg, manifests));
     if (j.contains("config"))
       if (auto dg = digest_of(j["config"])) blobs.insert(*dg);
     if (j.contains("layers") && j["layers"].is_array())
       for (const auto& l : j["layers"])
         if (auto dg = digest_of(l)) blobs.insert(*dg);
     // Referrers of a kept manifest are kept.
-    for (const auto& r : digests_in(d, layout::referrers_of(repo, m))) manifest(repo, r, manifests);
+    for (const auto& r : KILN_TRY(digests_in(d, layout::referrers_of(repo, m))))
+      KILN_TRY(manifest(repo, r, manifests));
+    return {};
   }
+};
+
+struct RepoPlan {
+  std::string name;
+  std::vector<Digest> drop_revisions;
+  std::vector<Digest> drop_links;
+};
+
+// The roots of a repository: every manifest, or with delete_untagged what its tags name plus
+// manifests younger than the cutoff (an index's children may still be arriving).
+Result<std::vector<Digest>> roots_of(Driver& d, const std::string& repo,
+                                     const std::vector<Digest>& revisions, const GcRequest& req,
+                                     int64_t cutoff) {
+  if (!req.delete_untagged) return revisions;
+  std::vector<Digest> roots;
+  auto tags = KILN_TRY_CTX(d.list(layout::tags(repo)), fmt::format("gc: list tags of {}", repo));
+  for (const auto& t : tags) {
+    auto v = d.get(layout::tag(repo, t));
+    if (!v) {
+      if (is_missing(v.error())) continue;  // deleted since the listing
+      return failf(v.error().code(), "gc: read tag {}:{}: {}", repo, t, v.error().message());
+    }
+    auto dg = Digest::parse(*v);
+    if (!dg) return failf(Errc::corrupt, "gc: tag {}:{} holds no digest (a corrupt link)", repo, t);
+    roots.push_back(*dg);
+  }
+  for (const auto& r : revisions)
+    if (!older_than(d, layout::revision(repo, r), cutoff)) roots.push_back(r);
+  return roots;
+}
+
+// The mark phase: every blob reachable from the roots, and per repository what to drop.
+Result<std::vector<RepoPlan>> mark(Driver& d, const GcRequest& req, int64_t cutoff, Marker& m,
+                                   GcReport& rep) {
+  auto repos = KILN_TRY(layout::list_repositories(d));
+  std::vector<RepoPlan> plans;
+  for (const auto& repo : repos) {
+    std::set<Digest> kept;
+    auto revisions = KILN_TRY(digests_in(d, layout::revisions(repo)));
+    for (const auto& r : KILN_TRY(roots_of(d, repo, revisions, req, cutoff)))
+      KILN_TRY(m.manifest(repo, r, kept));
+    RepoPlan plan{repo, {}, {}};
+    for (const auto& r : revisions)
+      if (!kept.contains(r)) plan.drop_revisions.push_back(r);
+    rep.manifests_kept += static_cast<int64_t>(kept.size());
+    plans.push_back(std::move(plan));
+  }
+  for (auto& plan : plans)
+    for (const auto& l : KILN_TRY(digests_in(d, layout::layer_links(plan.name))))
+      if (!m.blobs.contains(l) && older_than(d, layout::layer_link(plan.name, l), cutoff))
+        plan.drop_links.push_back(l);
+  return plans;
+}
+
+class Sweeper {
+ public:
+  Sweeper(Driver& d, const GcRequest& req, int64_t cutoff, GcReport& rep)
+      : m_d(d), m_req(req), m_cutoff(cutoff), m_rep(rep) {}
+
+  Status repo(const RepoPlan& plan) {
+    for (const auto& r : plan.drop_revisions) {
+      if (touched(r)) continue;
+      // Tags pointing at it cannot exist (tagged manifests are roots); referrer links go.
+      KILN_TRY(act("delete manifest " + plan.name + "@" + r.str(), layout::revision(plan.name, r)));
+      ++m_rep.manifests_deleted;
+    }
+    for (const auto& l : plan.drop_links) {
+      if (touched(l)) continue;
+      KILN_TRY(act("unlink " + plan.name + " " + l.str(), layout::layer_link(plan.name, l)));
+      ++m_rep.links_deleted;
+    }
+    // Referrer entries whose referrer is gone (and only when it is known to be gone).
+    auto subjects = m_d.list(layout::referrers(plan.name));
+    if (!subjects) return {};
+    for (const auto& s : *subjects) {
+      auto subject = Digest::parse("sha256:" + s);
+      if (!subject) continue;
+      auto refs = digests_in(m_d, layout::referrers_of(plan.name, *subject));
+      if (!refs) continue;
+      for (const auto& r : *refs) {
+        auto st = m_d.stat(layout::revision(plan.name, r));
+        if (st || !is_missing(st.error()) || touched(r)) continue;
+        KILN_TRY(act("unlink referrer " + r.str(), layout::referrer(plan.name, *subject, r)));
+      }
+    }
+    return {};
+  }
+
+  Status blobs(const std::set<Digest>& marked) {
+    auto prefixes = m_d.list("blobs/sha256");
+    if (!prefixes) return {};  // nothing listed, nothing deleted
+    for (const auto& p : *prefixes) {
+      auto names = digests_in(m_d, "blobs/sha256/" + p);
+      if (!names) continue;
+      for (const auto& b : *names) {
+        auto st = m_d.stat(layout::blob(b));
+        if (marked.contains(b) || !st || st->mtime > m_cutoff || touched(b)) {
+          ++m_rep.blobs_kept;
+          continue;
+        }
+        KILN_TRY(act("delete blob " + b.str(), layout::blob(b)));
+        ++m_rep.blobs_deleted;
+        m_rep.bytes_freed += st->size;
+      }
+    }
+    return {};
+  }
+
+  Status uploads() {
+    auto uploads = m_d.list(layout::uploads());
+    if (!uploads) return {};
+    for (const auto& u : *uploads) {
+      auto st = m_d.stat(layout::upload_data(u));
+      if (!(st ? st->mtime <= m_cutoff : older_than(m_d, layout::upload(u), m_cutoff))) continue;
+      if (m_req.online && m_req.online->upload_active(u)) continue;
+      KILN_TRY(act("delete upload " + u, layout::upload(u)));
+      ++m_rep.uploads_deleted;
+    }
+    return {};
+  }
+
+ private:
+  bool touched(const Digest& dg) const { return m_req.online && m_req.online->gc_touched(dg); }
+  Status act(std::string what, const std::string& key) {
+    m_rep.actions.push_back(std::move(what));
+    if (m_req.dry_run) return {};
+    return m_d.remove(key);
+  }
+
+  Driver& m_d;
+  const GcRequest& m_req;
+  int64_t m_cutoff;
+  GcReport& m_rep;
 };
 
 }  // namespace
@@ -69,110 +222,16 @@ Result<GcReport> collect_garbage(Driver& d, const GcRequest& req) {
     }
   } end{req.online};
 
-  // Mark.
-  auto repos = layout::list_repositories(d);
-  if (!repos) return std::unexpected(repos.error());
-  Marker mark{d, {}};
-  struct RepoPlan {
-    std::string name;
-    std::vector<Digest> drop_revisions;
-    std::vector<Digest> drop_links;
-  };
-  std::vector<RepoPlan> plans;
-  for (const auto& repo : *repos) {
-    std::set<Digest> kept;
-    auto revisions = digests_in(d, layout::revisions(repo));
-    std::vector<Digest> roots;
-    if (req.delete_untagged) {
-      if (auto tags = d.list(layout::tags(repo)))
-        for (const auto& t : *tags)
-          if (auto v = d.get(layout::tag(repo, t)))
-            if (auto dg = Digest::parse(*v)) roots.push_back(*dg);
-      // Young manifests may be an index's children still being pushed.
-      for (const auto& r : revisions)
-        if (!older_than(d, layout::revision(repo, r), cutoff)) roots.push_back(r);
-    } else {
-      roots = revisions;
-    }
-    for (const auto& r : roots) mark.manifest(repo, r, kept);
-    RepoPlan plan{repo, {}, {}};
-    for (const auto& r : revisions)
-      if (!kept.contains(r)) plan.drop_revisions.push_back(r);
-    rep.manifests_kept += static_cast<int64_t>(kept.size());
-    plans.push_back(std::move(plan));
-  }
-  for (auto& plan : plans)
-    for (const auto& l : digests_in(d, layout::layer_links(plan.name)))
-      if (!mark.blobs.contains(l) && older_than(d, layout::layer_link(plan.name, l), cutoff))
-        plan.drop_links.push_back(l);
+  Marker marker{d, {}};
+  auto plans = KILN_TRY(mark(d, req, cutoff, marker, rep));
 
   // Sweep, holding the gc lock when online.
   std::unique_lock<std::shared_mutex> lock;
   if (req.online) lock = std::unique_lock(req.online->gc_mutex());
-  auto touched = [&](const Digest& dg) { return req.online && req.online->gc_touched(dg); };
-  auto act = [&](std::string what, auto&& fn) -> Status {
-    rep.actions.push_back(std::move(what));
-    if (req.dry_run) return {};
-    return fn();
-  };
-  for (const auto& plan : plans) {
-    for (const auto& r : plan.drop_revisions) {
-      if (touched(r)) continue;
-      // Tags pointing at it cannot exist (tagged manifests are roots); referrer links go.
-      if (auto st = act("delete manifest " + plan.name + "@" + r.str(),
-                        [&] { return d.remove(layout::revision(plan.name, r)); });
-          !st)
-        return std::unexpected(st.error());
-      ++rep.manifests_deleted;
-    }
-    for (const auto& l : plan.drop_links) {
-      if (touched(l)) continue;
-      if (auto st = act("unlink " + plan.name + " " + l.str(),
-                        [&] { return d.remove(layout::layer_link(plan.name, l)); });
-          !st)
-        return std::unexpected(st.error());
-      ++rep.links_deleted;
-    }
-    // Referrer entries whose referrer is gone.
-    if (auto subjects = d.list(layout::referrers(plan.name)))
-      for (const auto& s : *subjects)
-        if (auto subject = Digest::parse("sha256:" + s))
-          for (const auto& r : digests_in(d, layout::referrers_of(plan.name, *subject)))
-            if (!d.stat(layout::revision(plan.name, r)) && !touched(r))
-              if (auto st = act("unlink referrer " + r.str(),
-                                [&] { return d.remove(layout::referrer(plan.name, *subject, r)); });
-                  !st)
-                return std::unexpected(st.error());
-  }
-  if (auto prefixes = d.list("blobs/sha256")) {
-    for (const auto& p : *prefixes) {
-      for (const auto& b : digests_in(d, "blobs/sha256/" + p)) {
-        if (mark.blobs.contains(b)) {
-          ++rep.blobs_kept;
-          continue;
-        }
-        auto st = d.stat(layout::blob(b));
-        if (!st || st->mtime > cutoff || touched(b)) {
-          ++rep.blobs_kept;
-          continue;
-        }
-        if (auto r = act("delete blob " + b.str(), [&] { return d.remove(layout::blob(b)); }); !r)
-          return std::unexpected(r.error());
-        ++rep.blobs_deleted;
-        rep.bytes_freed += st->size;
-      }
-    }
-  }
-  if (auto uploads = d.list(layout::uploads()))
-    for (const auto& u : *uploads) {
-      auto st = d.stat(layout::upload_data(u));
-      if (st ? st->mtime <= cutoff : older_than(d, layout::upload(u), cutoff)) {
-        if (req.online && req.online->upload_active(u)) continue;
-        if (auto r = act("delete upload " + u, [&] { return d.remove(layout::upload(u)); }); !r)
-          return std::unexpected(r.error());
-        ++rep.uploads_deleted;
-      }
-    }
+  Sweeper sweep(d, req, cutoff, rep);
+  for (const auto& plan : plans) KILN_TRY(sweep.repo(plan));
+  KILN_TRY(sweep.blobs(marker.blobs));
+  KILN_TRY(sweep.uploads());
   return rep;
 }
 

@@ -305,6 +305,9 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
     } else if (!parser.is_done()) {
       keep = false;  // a body nobody wants: answer and close rather than read it
     }
+    // A response to HEAD has no body, whoever made it (errors included): a body would be
+    // read by the client as the start of the next response on the connection.
+    if (req.method == "HEAD") resp.head = true;
     bool ok = co_await write_response(stream, resp, keep, s.opt, version);
     if (s.observer) {
       Exchange ex{&req,

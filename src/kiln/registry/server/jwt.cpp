@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/registry/server/auth.hpp"
 
@@ -97,7 +98,7 @@ class Verifier final : public TokenVerifier {
     auto payload = base64_decode(jwt.substr(d1 + 1, d2 - d1 - 1), true);
     auto sig = base64_decode(jwt.substr(d2 + 1), true);
     if (!header || !payload || !sig) return fail(Errc::unauthorized, "malformed token encoding");
-    auto h = nlohmann::json::parse(*header, nullptr, false);
+    auto h = parse_json_or_discarded<nlohmann::json>(*header);
     if (!h.is_object() || !h.contains("alg") || !h["alg"].is_string())
       return fail(Errc::unauthorized, "malformed token header");
     std::string alg = h["alg"].get<std::string>();

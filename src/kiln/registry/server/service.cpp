@@ -1,5 +1,6 @@
 // Dispatch, blobs, and the helpers the handler files share.
 #include "kiln/registry/server/service.hpp"
+#include "kiln/base/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -204,7 +205,7 @@ Result<Service::Manifest> Service::load_manifest(const Digest& d) {
   if (Digest::of(*body) != d) return failf(Errc::corrupt, "stored manifest {} is corrupt", d.str());
   Manifest m;
   m.digest = d;
-  auto j = nlohmann::json::parse(*body, nullptr, false);
+  auto j = parse_json_or_discarded<nlohmann::json>(*body);
   if (j.is_object() && j.contains("mediaType") && j["mediaType"].is_string())
     m.media_type = j["mediaType"].get<std::string>();
   else if (j.is_object() && j.contains("manifests"))

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
@@ -89,7 +90,7 @@ Reply Service::referrers(const Route& rt, const Request& req) {
     if (!d) continue;
     auto m = load_manifest(*d);
     if (!m) continue;
-    auto j = json::parse(*m->body, nullptr, false);
+    auto j = parse_json_or_discarded<json>(*m->body);
     if (!j.is_object()) continue;
     json desc{{"mediaType", m->media_type},
               {"digest", d->str()},

@@ -1,6 +1,7 @@
 // Manifests: GET/HEAD by tag or digest, PUT (validated before it is stored), DELETE.
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
 #include "kiln/registry/server/service.hpp"
@@ -26,7 +27,7 @@ bool is_manifest_type(std::string_view t) {
 
 // Layers a registry need not hold (foreign or non-distributable, or fetched from urls).
 bool foreign(const json& desc) {
-  std::string mt = desc.value("mediaType", "");
+  std::string mt = json_string_or(desc, "mediaType");
   return mt.find("foreign") != std::string::npos ||
          mt.find("nondistributable") != std::string::npos || desc.contains("urls");
 }
@@ -68,8 +69,9 @@ Reply Service::manifest(const Route& rt, const Request& req) {
     return {error_response(Code::digest_invalid, "invalid digest " + rt.ref.substr(0, 100)),
             nullptr};
   } else {
-    return {error_response(Code::manifest_invalid, "invalid tag " + rt.ref.substr(0, 130)),
-            nullptr};
+    // No manifest can be stored under a name that is not a tag, so none is found there (the
+    // conformance suite's ".INVALID_MANIFEST_NAME"); a PUT under it is 400 MANIFEST_INVALID.
+    return {error_response(Code::manifest_unknown, "no tag " + rt.ref.substr(0, 130)), nullptr};
   }
   auto m = load_manifest(d);
   if (!m) return {error_response(Code::manifest_unknown, m.error().message()), nullptr};
@@ -145,7 +147,7 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   // Everything validated below stays until the references are written (gc.hpp).
   std::shared_lock gc_lock(m_gc_mu);
   touch(d);
-  auto j = json::parse(body, nullptr, false);
+  auto j = parse_json_or_discarded<json>(body);
   auto problem = [&]() -> std::optional<Problem> {
     if (auto want = Digest::parse(ref); want && *want != d)
       return Problem{Code::digest_invalid,
@@ -247,7 +249,7 @@ Reply Service::delete_manifest(const Route& rt, const Request&) {
       if (auto v = m_driver.get(layout::tag(rt.name, t)); v && *v == d->str())
         (void)m_driver.remove(layout::tag(rt.name, t));
   if (auto m = load_manifest(*d)) {
-    auto j = json::parse(*m->body, nullptr, false);
+    auto j = parse_json_or_discarded<json>(*m->body);
     if (j.is_object() && j.contains("subject"))
       if (auto s = descriptor(j["subject"], "subject"))
         (void)m_driver.remove(layout::referrer(rt.name, s->first, *d));

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "kiln/registry/server/fault_driver.hpp"
 #include "kiln/registry/server/gc.hpp"
 #include "kiln/registry/server/layout.hpp"
 
@@ -185,6 +187,140 @@ TEST(Gc, GraceKeepsYoungBlobs) {
   ASSERT_TRUE(rep);
   EXPECT_EQ(rep->blobs_deleted, 0);
   EXPECT_TRUE(d->stat(layout::blob(Digest::of("young"))));
+}
+
+// Hostile manifests: wrongly typed fields and deep nesting are 400s, never an exception (a
+// 500 from the HTTP layer's catch) and never a crash.
+TEST(Service, HostileManifestsAreRefusedWith400) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  push_blob(s, "r", "config");
+  auto m = nlohmann::json::parse(manifest_for("config", {}));
+  m["config"]["mediaType"] = 5;
+  m["layers"] = nlohmann::json::array({{{"mediaType", 7}, {"digest", 9}, {"size", "x"}}});
+  auto r = run(s, {"PUT", "/v2/r/manifests/typed", m.dump(), {}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  std::string deep =
+      "{\"schemaVersion\":2,\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  r = run(s, {"PUT", "/v2/r/manifests/deep", deep, {}});
+  EXPECT_EQ(r.status, 400) << r.body.substr(0, 200);
+  EXPECT_NE(r.body.find("MANIFEST_INVALID"), std::string::npos) << r.body.substr(0, 200);
+  // A manifest under a name that is not a tag is unknown to GET and HEAD (404), not 400.
+  r = run(s, {"GET", "/v2/r/manifests/.INVALID_MANIFEST_NAME", "", {}});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("MANIFEST_UNKNOWN"), std::string::npos) << r.body;
+  r = run(s, {"PUT", "/v2/r/manifests/.INVALID_MANIFEST_NAME", manifest_for("config", {}), {}});
+  EXPECT_EQ(r.status, 400);
+}
+
+// Every key and value of a driver, to compare before and after.
+std::map<std::string, std::string> snapshot(Driver& d, const std::string& prefix = "") {
+  std::map<std::string, std::string> out;
+  auto names = d.list(prefix);
+  if (!names) return out;
+  for (const auto& n : *names) {
+    std::string key = prefix.empty() ? n : prefix + "/" + n;
+    auto st = d.stat(key);
+    if (st && st->dir) {
+      out.merge(snapshot(d, key));
+    } else if (auto v = d.get(key)) {
+      out[key] = *v;
+    }
+  }
+  return out;
+}
+
+// A registry with a tagged image, an untagged one and an orphan blob: gc has work to do.
+struct GcFixture {
+  std::unique_ptr<Driver> inner = memory_driver();
+  FaultDriver d{*inner};
+  Service s{d, {}};
+  GcFixture() {
+    push_blob(s, "r", "config");
+    push_blob(s, "r", "layer");
+    push_blob(s, "r", "orphan");
+    push_blob(s, "r", "untagged layer");
+    EXPECT_EQ(run(s, {"PUT", "/v2/r/manifests/v1", manifest_for("config", {"layer"}), {}}).status,
+              201);
+    std::string m2 = manifest_for("config", {"untagged layer"});
+    EXPECT_EQ(run(s, {"PUT", "/v2/r/manifests/" + Digest::of(m2).str(), m2, {}}).status, 201);
+  }
+};
+
+// Fails closed: an error while marking (listing, reading a tag or a manifest, a corrupt link)
+// stops gc before it deletes anything.
+TEST(Gc, AnErrorWhileMarkingDeletesNothing) {
+  struct Case {
+    const char* what;
+    std::function<void(GcFixture&)> inject;
+    Errc code;
+    bool tags_only = false;  // tags are read only when untagged manifests are collected
+  };
+  std::vector<Case> cases = {
+      {"EIO listing the revisions",
+       [](GcFixture& f) {
+         f.d.fail({FaultDriver::Op::list, layout::revisions("r")});
+       },
+       Errc::io},
+      {"EMFILE listing the tags",
+       [](GcFixture& f) {
+         f.d.fail({FaultDriver::Op::list, layout::tags("r"), Errc::io,
+                   "injected fault: Too many open files"});
+       },
+       Errc::io, true},
+      {"EIO reading a tag",
+       [](GcFixture& f) {
+         f.d.fail({FaultDriver::Op::get, layout::tag("r", "v1")});
+       },
+       Errc::io, true},
+      {"EIO reading a manifest",
+       [](GcFixture& f) {
+         f.d.fail(
+             {FaultDriver::Op::get, layout::blob(Digest::of(manifest_for("config", {"layer"})))});
+       },
+       Errc::io},
+      {"EIO listing the repositories",
+       [](GcFixture& f) {
+         f.d.fail({FaultDriver::Op::list, layout::repos()});
+       },
+       Errc::io},
+      {"EIO listing a referrers directory",
+       [](GcFixture& f) {
+         f.d.fail({FaultDriver::Op::list, layout::referrers("r")});
+       },
+       Errc::io},
+      {"a corrupt tag link",
+       [](GcFixture& f) { ASSERT_TRUE(f.inner->put(layout::tag("r", "v1"), "garbage")); },
+       Errc::corrupt, true},
+      {"a manifest that is not JSON",
+       [](GcFixture& f) {
+         ASSERT_TRUE(f.inner->put(layout::blob(Digest::of(manifest_for("config", {"layer"}))),
+                                  "{not json"));
+       },
+       Errc::corrupt},
+  };
+  for (const auto& c : cases) {
+    for (bool untagged : {true, false}) {
+      if (c.tags_only && !untagged) continue;
+      GcFixture f;
+      c.inject(f);
+      auto before = snapshot(*f.inner);
+      auto rep = collect_garbage(f.d, GcRequest{false, untagged, 0, nullptr});
+      ASSERT_FALSE(rep) << c.what << ": gc went on";
+      EXPECT_EQ(rep.error().code(), c.code) << c.what << ": " << rep.error().message();
+      EXPECT_EQ(snapshot(*f.inner), before) << c.what << ": gc deleted something";
+    }
+  }
+}
+
+// The fixture of the test above does have garbage: without faults, gc deletes some.
+TEST(Gc, WithoutFaultsTheFixtureHasGarbage) {
+  GcFixture f;
+  auto rep = collect_garbage(f.d, GcRequest{false, true, 0, nullptr});
+  ASSERT_TRUE(rep) << rep.error().message();
+  EXPECT_EQ(rep->blobs_deleted, 3);  // orphan, untagged layer, the untagged manifest
+  EXPECT_EQ(rep->manifests_deleted, 1);
+  EXPECT_TRUE(f.d.stat(layout::blob(Digest::of("layer"))));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiln/base/json_depth.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
@@ -283,8 +284,8 @@ Reply Service::upload(const Route& rt, const Request& req) {
     return {error_response(Code::blob_upload_unknown, "no such upload"), nullptr};
   auto info = m_driver.get(layout::upload_info(uuid));
   if (!info) return {error_response(Code::blob_upload_unknown, "no such upload"), nullptr};
-  auto j = nlohmann::json::parse(*info, nullptr, false);
-  if (!j.is_object() || j.value("repo", "") != rt.name)
+  auto j = parse_json_or_discarded<nlohmann::json>(*info);
+  if (!j.is_object() || json_string_or(j, "repo") != rt.name)
     return {error_response(Code::blob_upload_unknown, "the upload belongs to another repository"),
             nullptr};
   auto st = m_driver.stat(layout::upload_data(uuid));
