@@ -137,11 +137,13 @@ pass "--no-cache starts every cache mount empty"
 printf 'caf?\n' >"$ctx/.dockerignore"
 printf 'FROM bb\nCOPY . /all/\n' >"$ctx/Dockerfile"
 "$KILN" build -q -t ign:1 "$ctx" >/dev/null
-[[ -z $(run_out ign:1 ls /all | grep caf) ]] || fail ".dockerignore caf? did not match café"
+[[ -z $(run_out ign:1 sh -c 'for f in /all/*; do echo "$f"; done' | grep caf) ]] ||
+  fail ".dockerignore caf? did not match café"
 : >"$ctx/.dockerignore"
 printf 'FROM bb\nCOPY caf? [^a]afé /one/\n' >"$ctx/Dockerfile"
 "$KILN" build -q -t utf:1 "$ctx" >/dev/null
-expect_eq "café" "$(run_out utf:1 ls /one)" "COPY caf? matches café (one character, two bytes)"
+expect_eq "/one/café" "$(run_out utf:1 sh -c 'for f in /one/*; do echo "$f"; done')" \
+  "COPY caf? matches café (one character, two bytes)"
 "$KILN" export utf:1 -o "$WORK/utf.tar"
 tar -tvf "$WORK/utf.tar" >"$WORK/tar.out" 2>"$WORK/tar.err"
 [[ ! -s "$WORK/tar.err" ]] || fail "GNU tar warns: $(cat "$WORK/tar.err")"

@@ -49,5 +49,5 @@ for helper in typed deep; do
   refused "$want" env PATH="$WORK/bin:$PATH" "$KILN" pull "$H/auth-basic/x:1"
 done
 echo '{"auths": {"'"$H"'": {"auth": 5}}, "credHelpers": {"'"$H"'": 7}}' >auth.json
-refused 'HTTP 401|unauthorized|authentication' "$KILN" pull "$H/auth-basic/x:1"
+refused 'wants credentials' "$KILN" pull "$H/auth-basic/x:1"
 pass "credential helpers and auth files with wrongly typed or deep answers: clear errors"

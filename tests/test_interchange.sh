@@ -134,3 +134,28 @@ done <cases
 "$KILN" system check >/dev/null
 ((n >= 20)) || fail "only $n bad-input cases ran"
 pass "$n kinds of bad input refused, store untouched"
+
+# --- decompression limits: the defaults refuse a bomb fast; a genuine layer loads with them off ---
+export KILN_ROOT=$WORK/store
+start=$(date +%s%N)
+expect_exit 5 "$KILN" copy oci:bad/layer-bomb kiln://bomb:1
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_contains "$ERR" "decompressed size exceeds limit"
+((ms < 5000)) || fail "the 10 GiB gzip bomb took ${ms} ms to refuse"
+mkdir -p "$WORK/zeros"
+head -c $((300 << 20)) /dev/zero >"$WORK/zeros/big"
+"$KILN" import -q "$WORK/zeros" zeros:1 >/dev/null
+"$KILN" copy -q kiln://zeros:1 "oci:$WORK/zeros-oci:zeros"  # the layer stays gzip-compressed
+export KILN_ROOT=$WORK/s-zeros
+expect_exit 5 "$KILN" copy "oci:$WORK/zeros-oci:zeros" kiln://zeros:1
+expect_contains "$ERR" "more than 100:1"
+expect_exit 0 "$KILN" --max-decompression-ratio 0 copy -q "oci:$WORK/zeros-oci:zeros" kiln://zeros:1
+expect_eq "$((300 << 20))" "$("$KILN" export zeros:1 | tar -tv | awk '$NF == "big" {print $3}')" \
+  "the 300 MiB file of a genuine high-ratio layer"
+"$KILN" rmi zeros:1 >/dev/null
+expect_exit 5 env KILN_MAX_DECOMPRESSED_SIZE=1M "$KILN" --max-decompression-ratio 0 copy \
+  "oci:$WORK/zeros-oci:zeros" kiln://zeros:1
+expect_contains "$ERR" "more than 1048576 bytes"
+expect_exit 2 "$KILN" --max-decompressed-size lots images
+export KILN_ROOT=$WORK/store
+pass "decompression limits: a 10 GiB bomb refused in ${ms} ms; --max-decompression-ratio 0 loads a genuine 300 MiB layer of zeros"

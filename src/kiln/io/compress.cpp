@@ -153,12 +153,15 @@ Status check_decompressed(int64_t out, int64_t in, std::string_view what) {
   return {};
 }
 
-Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in) {
+Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in, bool bounded) {
   switch (c) {
     case Compression::none:
       return std::make_unique<ReaderRef>(in);
     case Compression::gzip:
+      if (!bounded) return make_gzip_reader(in);
+      [[fallthrough]];
     case Compression::zstd: {
+      if (!bounded && c == Compression::zstd) return make_zstd_reader(in);
       auto r = std::make_unique<BoundedDecompressor>(c, in);
       KILN_TRY(r->init());
       return std::unique_ptr<Reader>(std::move(r));
@@ -169,11 +172,12 @@ Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in) {
   }
 }
 
-Result<std::unique_ptr<Reader>> auto_decompress(PeekReader& in, Compression* detected) {
+Result<std::unique_ptr<Reader>> auto_decompress(PeekReader& in, Compression* detected,
+                                               bool bounded) {
   auto head = KILN_TRY(in.peek(6));
   Compression c = detect_compression(head);
   if (detected) *detected = c;
-  return make_decompressor(c, in);
+  return make_decompressor(c, in, bounded);
 }
 
 }  // namespace kiln::io

@@ -45,12 +45,14 @@ void set_decompress_limits(const DecompressLimits& limits);
 // "WHAT: decompressed size exceeds limit: ...", when either limit is passed.
 Status check_decompressed(int64_t out, int64_t in, std::string_view what);
 
-// Returns a Reader of the decompressed bytes of `in`, within decompress_limits(). Errors
-// (truncated or corrupt input, a limit passed) are Errc::corrupt.
-Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in);
+// Returns a Reader of the decompressed bytes of `in`, within decompress_limits() unless
+// `bounded` is false (data kiln already checked on its way in: the store's own layers).
+// Errors (truncated or corrupt input, a limit passed) are Errc::corrupt.
+Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in, bool bounded = true);
 
 // Peeks at the magic of `in` and decompresses when needed. `in` must outlive the result.
-Result<std::unique_ptr<Reader>> auto_decompress(PeekReader& in, Compression* detected = nullptr);
+Result<std::unique_ptr<Reader>> auto_decompress(PeekReader& in, Compression* detected = nullptr,
+                                               bool bounded = true);
 
 int default_threads();
 

@@ -50,7 +50,8 @@ Result<int64_t> apply_one(store::Store& store, const oci::Descriptor& layer, con
                           const os::Dir& root, bool overlay) {
   auto blob = KILN_TRY(store.blob_reader(layer.digest));
   io::PeekReader peek(*blob);
-  auto plain = KILN_TRY(io::auto_decompress(peek));
+  // The store's layers were checked within the decompression limits when they entered it.
+  auto plain = KILN_TRY(io::auto_decompress(peek, nullptr, /*bounded=*/false));
   io::HashingReader hashed(*plain);
   auto tar = KILN_TRY(archive::TarReader::open(hashed));
   archive::ApplyOptions opts;
