@@ -118,41 +118,12 @@ Status Trees::with_mounted_source(
   }
   std::string mount_point = tree.scratch + "/merged";
   KILN_TRY(os::Dir::create(mount_point, 0755));
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe");
-  Fd rd(fds[0]), wr(fds[1]);
-  pid_t p = fork();
-  if (p < 0) return fail_errno("fork");
-  if (p == 0) {
-    rd.reset();
-    Status st = [&]() -> Status {
-      if (unshare(CLONE_NEWNS) != 0) return fail_errno("create a mount namespace");
-      KILN_TRY(sandbox::mount_rootfs(tree.rootfs, mount_point));
-      if (want_source) KILN_TRY(sandbox::mount_rootfs(source_fs, source_point));
-      auto root = KILN_TRY(os::Dir::open(mount_point));
-      return fn(root, source_point);
-    }();
-    if (!st) {
-      std::string wire =
-          fmt::format("{}\n{}", static_cast<int>(st.error().code()), st.error().message());
-      (void)os::write_all(wr.get(), wire.data(), wire.size());
-      _exit(1);
-    }
-    _exit(0);
-  }
-  wr.reset();
-  auto report = os::read_fd(rd.get());
-  int status = 0;
-  while (waitpid(p, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (report && !report->empty()) {
-    auto nl = report->find('\n');
-    int code = static_cast<int>(parse_int(report->substr(0, nl)).value_or(0));
-    return fail(static_cast<Errc>(code), report->substr(nl + 1));
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return fail(Errc::internal, "the file operation's process died");
-  return {};
+  return sandbox::in_private_mount_namespace([&]() -> Status {
+    KILN_TRY(sandbox::mount_rootfs(tree.rootfs, mount_point));
+    if (want_source) KILN_TRY(sandbox::mount_rootfs(source_fs, source_point));
+    auto root = KILN_TRY(os::Dir::open(mount_point));
+    return fn(root, source_point);
+  });
 }
 
 Result<std::optional<store::LayerRecord>> Trees::commit(WorkTree& tree, const CommitOptions& opts) {

@@ -35,40 +35,16 @@ Status copy_contents(int cwd_fd, const std::string& dest) {
 // volume path's content into its volume directory.
 Status seed(const sandbox::RootFs& rootfs, const std::string& mount_point,
             const std::vector<std::pair<std::string, std::string>>& volumes) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe");
-  Fd rd(fds[0]), wr(fds[1]);
-  pid_t p = fork();
-  if (p < 0) return fail_errno("fork");
-  if (p == 0) {
-    rd.reset();
-    Status st = [&]() -> Status {
-      if (unshare(CLONE_NEWNS) != 0) return fail_errno("create a mount namespace");
-      KILN_TRY(sandbox::mount_rootfs(rootfs, mount_point));
-      auto root = KILN_TRY(os::Dir::open(mount_point));
-      for (const auto& [target, dir] : volumes) {
-        auto fd = root.open_in_root(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (!fd) continue;  // not in the image (or not a directory): the volume starts empty
-        KILN_TRY(copy_contents(fd->get(), dir));
-      }
-      return {};
-    }();
-    if (!st) {
-      std::string msg = st.error().message();
-      (void)os::write_all(wr.get(), msg.data(), msg.size());
-      _exit(1);
+  return sandbox::in_private_mount_namespace([&]() -> Status {
+    KILN_TRY(sandbox::mount_rootfs(rootfs, mount_point));
+    auto root = KILN_TRY(os::Dir::open(mount_point));
+    for (const auto& [target, dir] : volumes) {
+      auto fd = root.open_in_root(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (!fd) continue;  // not in the image (or not a directory): the volume starts empty
+      KILN_TRY(copy_contents(fd->get(), dir));
     }
-    _exit(0);
-  }
-  wr.reset();
-  auto report = os::read_fd(rd.get());
-  int status = 0;
-  while (waitpid(p, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (report && !report->empty()) return fail(Errc::io, *report);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return fail(Errc::internal, "the volume seeding process died");
-  return {};
+    return {};
+  });
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kiln/base/strings.hpp"
@@ -211,6 +213,38 @@ Status loopback_up() {
   if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) return fail_errno("read loopback flags");
   ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
   if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) return fail_errno("bring loopback up");
+  return {};
+}
+
+Status in_private_mount_namespace(const std::function<Status()>& fn) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe");
+  Fd rd(fds[0]), wr(fds[1]);
+  pid_t p = fork();
+  if (p < 0) return fail_errno("fork");
+  if (p == 0) {
+    rd.reset();
+    Status st = unshare(CLONE_NEWNS) != 0 ? fail_errno("create a mount namespace") : fn();
+    if (!st) {
+      std::string wire =
+          fmt::format("{}\n{}", static_cast<int>(st.error().code()), st.error().message());
+      (void)os::write_all(wr.get(), wire.data(), wire.size());
+      _exit(1);
+    }
+    _exit(0);
+  }
+  wr.reset();
+  auto report = os::read_fd(rd.get());
+  int status = 0;
+  while (waitpid(p, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (report && !report->empty()) {
+    auto nl = report->find('\n');
+    int code = static_cast<int>(parse_int(report->substr(0, nl)).value_or(0));
+    return fail(static_cast<Errc>(code), nl == std::string::npos ? "" : report->substr(nl + 1));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return fail(Errc::internal, "the file operation's process died");
   return {};
 }
 

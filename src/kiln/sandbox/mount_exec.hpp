@@ -2,6 +2,7 @@
 // namespace (the child side of the executor), never in kiln's.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ Status execute_mounts(const std::string& root_path, const std::vector<MountOp>& 
 
 // pivot_root into new_root and detach the old root.
 Status enter_root(const std::string& new_root);
+
+// Runs fn in a forked child with a mount namespace of its own (so whatever fn mounts, e.g. a
+// root filesystem to read or write, is gone when it returns) and returns fn's result, error
+// code and message included. Blocks until the child exits.
+Status in_private_mount_namespace(const std::function<Status()>& fn);
 
 // Brings the loopback interface of the current network namespace up.
 Status loopback_up();
