@@ -173,7 +173,7 @@ Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in, boo
 }
 
 Result<std::unique_ptr<Reader>> auto_decompress(PeekReader& in, Compression* detected,
-                                               bool bounded) {
+                                                bool bounded) {
   auto head = KILN_TRY(in.peek(6));
   Compression c = detect_compression(head);
   if (detected) *detected = c;

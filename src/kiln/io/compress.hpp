@@ -52,7 +52,7 @@ Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in, boo
 
 // Peeks at the magic of `in` and decompresses when needed. `in` must outlive the result.
 Result<std::unique_ptr<Reader>> auto_decompress(PeekReader& in, Compression* detected = nullptr,
-                                               bool bounded = true);
+                                                bool bounded = true);
 
 int default_threads();
 
