@@ -181,6 +181,11 @@ head -c 63 /dev/zero | tr '\0' a >"$ctx/f63"
 printf 'FROM bb\nCOPY f63 /f63\n' >"$ctx/Dockerfile"
 "$KILN" build -q -t size:1 "$ctx" >/dev/null
 expect_eq "63B" "$("$KILN" history --format '{{.Size}}' size:1 | head -1)" "history size of a 63-byte COPY"
+base_size=$("$KILN" inspect --format '{{.Size}}' bb)
+expect_eq "$((base_size + 63))" "$("$KILN" inspect --format '{{.Size}}' size:1)" \
+  "inspect Size: the base's content plus 63 bytes"
+[[ $base_size -lt $(du -sb --apparent-size "$WORK/rootfs" | cut -f1) ]] ||
+  fail "the base's size $base_size is not its files' bytes"
 "$KILN" save -o "$WORK/size.tar" size:1
 KILN_ROOT=$WORK/store-size "$KILN" load -q -i "$WORK/size.tar" >/dev/null
 expect_eq "63B" "$(KILN_ROOT=$WORK/store-size "$KILN" history --format '{{.Size}}' size:1 | head -1)" \

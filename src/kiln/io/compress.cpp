@@ -154,22 +154,14 @@ Status check_decompressed(int64_t out, int64_t in, std::string_view what) {
 }
 
 Result<std::unique_ptr<Reader>> make_decompressor(Compression c, Reader& in, bool bounded) {
-  switch (c) {
-    case Compression::none:
-      return std::make_unique<ReaderRef>(in);
-    case Compression::gzip:
-      if (!bounded) return make_gzip_reader(in);
-      [[fallthrough]];
-    case Compression::zstd: {
-      if (!bounded && c == Compression::zstd) return make_zstd_reader(in);
-      auto r = std::make_unique<BoundedDecompressor>(c, in);
-      KILN_TRY(r->init());
-      return std::unique_ptr<Reader>(std::move(r));
-    }
-    default:
-      return failf(Errc::unsupported, "{}-compressed input is not supported (use gzip or zstd)",
-                   compression_name(c));
-  }
+  if (c == Compression::none) return std::make_unique<ReaderRef>(in);
+  if (c != Compression::gzip && c != Compression::zstd)
+    return failf(Errc::unsupported, "{}-compressed input is not supported (use gzip or zstd)",
+                 compression_name(c));
+  if (!bounded) return c == Compression::gzip ? make_gzip_reader(in) : make_zstd_reader(in);
+  auto r = std::make_unique<BoundedDecompressor>(c, in);
+  KILN_TRY(r->init());
+  return std::unique_ptr<Reader>(std::move(r));
 }
 
 Result<std::unique_ptr<Reader>> auto_decompress(PeekReader& in, Compression* detected,
