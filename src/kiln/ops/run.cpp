@@ -1,5 +1,4 @@
 #include "kiln/ops/run.hpp"
-#include "kiln/ops/volumes.hpp"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -10,6 +9,7 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/ops/snapshots.hpp"
+#include "kiln/ops/volumes.hpp"
 #include "kiln/sandbox/caps.hpp"
 
 namespace kiln::ops {
