@@ -54,6 +54,42 @@ class BuildSignals {
   int m_fd = -1;
 };
 
+// A stage's environment: the build's, over the store connection, lease and trees it runs on.
+BuildEnv stage_env(BuildEnv& env, store::Store& st, store::Lease& lease, Trees& trees) {
+  return BuildEnv{st,
+                  lease,
+                  env.executor,
+                  env.opts,
+                  env.progress,
+                  trees,
+                  env.context,
+                  env.context_path,
+                  env.dockerfile,
+                  env.plan,
+                  env.finished,
+                  env.ids,
+                  env.cancelled,
+                  0,
+                  {},
+                  env.now,
+                  env.target,
+                  env.cache_resets};
+}
+
+// The layers other connections made are protected by the build's own lease, before those
+// connections' leases go.
+Status hand_over_layers(BuildEnv& env, const std::vector<std::unique_ptr<Worker>>& workers) {
+  bool handed_over = false;
+  for (const auto& w : workers)
+    if (w->store)
+      for (const auto& l : env.finished.at(static_cast<size_t>(w->stage->index))->layers) {
+        env.lease.protect(l.digest);
+        handed_over = true;
+      }
+  if (handed_over) KILN_TRY(env.lease.sync());
+  return {};
+}
+
 }  // namespace
 
 Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex) {
@@ -91,24 +127,7 @@ Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex) {
     Worker* raw = w.get();
     workers.push_back(std::move(w));
     raw->thread = std::thread([&, raw, st, lease, trees] {
-      BuildEnv local{*st,
-                     *lease,
-                     env.executor,
-                     env.opts,
-                     env.progress,
-                     *trees,
-                     env.context,
-                     env.context_path,
-                     env.dockerfile,
-                     env.plan,
-                     env.finished,
-                     env.ids,
-                     env.cancelled,
-                     0,
-                     {},
-                     env.now,
-                     env.target,
-                     env.cache_resets};
+      BuildEnv local = stage_env(env, *st, *lease, *trees);
       Status r = build_stage(local, *raw->stage, lex);
       std::lock_guard lock(mu);
       raw->result = std::move(r);
@@ -157,19 +176,7 @@ Status build_stages(BuildEnv& env, const dockerfile::Lexer& lex) {
     if (w->thread.joinable()) w->thread.join();
   KILN_TRY(first_error);
   if (env.cancelled) return fail(Errc::cancelled, "interrupted");
-  // The layers other connections made are now protected by the build's own lease, before
-  // those connections' leases go.
-  bool handed_over = false;
-  for (auto& w : workers)
-    if (w->store)
-      for (const auto& ps : stages)
-        if (ps.index == w->stage->index)
-          for (const auto& l : env.finished.at(static_cast<size_t>(ps.index))->layers) {
-            env.lease.protect(l.digest);
-            handed_over = true;
-          }
-  if (handed_over) KILN_TRY(env.lease.sync());
-  return {};
+  return hand_over_layers(env, workers);
 }
 
 }  // namespace kiln::build

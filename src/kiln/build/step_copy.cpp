@@ -81,13 +81,10 @@ Result<std::vector<std::vector<std::string>>> expand_sources(
   return out;
 }
 
-}  // namespace
-
-Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
-  CopyParams p = params_of(cmd);
-  const auto& paths = *p.paths;
-  std::vector<std::string> local_sources, urls;
-  for (const auto& src : paths.sources) {
+// Splits COPY/ADD sources into local paths and URLs; refuses git sources and URLs in COPY.
+Status split_sources(const CopyParams& p, std::vector<std::string>& local,
+                     std::vector<std::string>& urls) {
+  for (const auto& src : p.paths->sources) {
     bool url = src.starts_with("http://") || src.starts_with("https://");
     if (src.starts_with("git@") || src.starts_with("git://") ||
         (url && src.find(".git") != std::string::npos && src.ends_with(".git")))
@@ -95,14 +92,14 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
                    src);
     if (url && !p.add)
       return failf(Errc::invalid_argument, "COPY {}: source can't be a URL (use ADD)", src);
-    (url ? urls : local_sources).push_back(src);
+    (url ? urls : local).push_back(src);
   }
-  std::optional<Digest> checksum;
-  if (!p.checksum.empty()) {
-    if (urls.size() != 1 || !local_sources.empty())
-      return fail(Errc::invalid_argument, "ADD --checksum needs exactly one http(s) source");
-    checksum = KILN_TRY_CTX(Digest::parse(p.checksum), "ADD --checksum");
-  }
+  return {};
+}
+
+// Where and how the sources go: destination, --chmod, --parents, unpacking, --exclude.
+Result<CopySpec> copy_spec(const StageState& s, const CopyParams& p) {
+  const auto& paths = *p.paths;
   CopySpec spec;
   spec.dest = absolute_dest(s, paths.dest);
   spec.mode = KILN_TRY(parse_chmod(p.chmod));
@@ -118,24 +115,49 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
                  "When using {} with more than one source file, the destination must be a "
                  "directory and end with a /",
                  p.keyword);
+  return spec;
+}
 
-  // Remote sources are downloaded first (their content is part of the key).
-  std::optional<SourceTree> downloads;
-  std::vector<std::string> download_names;
-  std::string url_key;
-  std::optional<os::TempDir> dl_dir;
-  if (!urls.empty()) {
-    std::string tmp_parent = env.store.root() + "/tmp";
-    KILN_TRY(os::Dir::create(tmp_parent, 0700));
-    dl_dir.emplace(KILN_TRY(os::TempDir::create("download", tmp_parent)));
-    auto dir = KILN_TRY(os::Dir::open(dl_dir->path()));
-    for (const auto& url : urls) {
-      auto f = KILN_TRY_CTX(fetch_url(url, dir, checksum), "ADD");
-      download_names.push_back(f.name);
-      url_key += fmt::format("url {} {}\n", url, f.digest);
-    }
-    downloads = KILN_TRY(SourceTree::open(dl_dir->path(), IgnoreMatcher{}, "download"));
+// ADD's remote sources, downloaded first (their content is part of the cache key).
+struct Downloads {
+  std::optional<os::TempDir> dir;
+  std::optional<SourceTree> tree;
+  std::vector<std::string> names;
+  std::string key;
+};
+
+Result<Downloads> download(BuildEnv& env, const std::vector<std::string>& urls,
+                           const std::optional<Digest>& checksum) {
+  Downloads d;
+  if (urls.empty()) return d;
+  std::string tmp_parent = env.store.root() + "/tmp";
+  KILN_TRY(os::Dir::create(tmp_parent, 0700));
+  d.dir.emplace(KILN_TRY(os::TempDir::create("download", tmp_parent)));
+  auto dir = KILN_TRY(os::Dir::open(d.dir->path()));
+  for (const auto& url : urls) {
+    auto f = KILN_TRY_CTX(fetch_url(url, dir, checksum), "ADD");
+    d.names.push_back(f.name);
+    d.key += fmt::format("url {} {}\n", url, f.digest);
   }
+  d.tree = KILN_TRY(SourceTree::open(d.dir->path(), IgnoreMatcher{}, "download"));
+  return d;
+}
+
+}  // namespace
+
+Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
+  CopyParams p = params_of(cmd);
+  const auto& paths = *p.paths;
+  std::vector<std::string> local_sources, urls;
+  KILN_TRY(split_sources(p, local_sources, urls));
+  std::optional<Digest> checksum;
+  if (!p.checksum.empty()) {
+    if (urls.size() != 1 || !local_sources.empty())
+      return fail(Errc::invalid_argument, "ADD --checksum needs exactly one http(s) source");
+    checksum = KILN_TRY_CTX(Digest::parse(p.checksum), "ADD --checksum");
+  }
+  CopySpec spec = KILN_TRY(copy_spec(s, p));
+  Downloads dl = KILN_TRY(download(env, urls, checksum));
 
   // The source tree and what identifies its content.
   std::optional<SourceTree> other;
@@ -155,7 +177,7 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
     source_key = "context " + KILN_TRY(src->content_key(all, spec.excludes));
   }
   for (const auto& h : paths.contents) source_key += "\nheredoc " + h.name + "\n" + h.content;
-  source_key += url_key;
+  source_key += dl.key;
 
   std::string shown = join(paths.sources, " ");
   for (const auto& h : paths.contents) shown += (shown.empty() ? "<<" : " <<") + h.name;
@@ -189,12 +211,12 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
       local.gid = gid;
     }
     for (const auto& e : expanded) KILN_TRY(copy_sources(*src, e, root, local));
-    if (downloads) {
+    if (dl.tree) {
       // Downloaded files are not unpacked, and are mode 0600 unless --chmod says otherwise.
       CopySpec remote = local;
       remote.unpack = false;
       if (!remote.mode) remote.mode = 0600;
-      KILN_TRY(copy_sources(*downloads, download_names, root, remote));
+      KILN_TRY(copy_sources(*dl.tree, dl.names, root, remote));
     }
     if (!paths.contents.empty()) KILN_TRY(copy_heredocs(paths.contents, root, local));
     return {};

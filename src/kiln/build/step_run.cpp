@@ -308,33 +308,29 @@ std::string run_command_string(const StageState& s, const std::vector<std::strin
   return join(parts, " ");
 }
 
-}  // namespace
-
-Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id) {
-  // The command line. Shell form with heredocs goes to the shell with the heredocs inline;
-  // a bare "RUN <<EOF" runs the heredoc as the script.
-  std::vector<std::string> args;
-  if (run.cmd.prepend_shell) {
-    std::string line = run.cmd.args.empty() ? "" : run.cmd.args[0];
-    std::string script = line;
-    if (!run.cmd.files.empty()) {
-      std::string bare = std::string(trim(line));
-      bool only_heredoc = run.cmd.files.size() == 1 && bare.starts_with("<<") &&
-                          bare.find(' ') == std::string::npos;
-      if (only_heredoc) {
-        script = run.cmd.files[0].content;
-      } else {
-        for (const auto& h : run.cmd.files) script += "\n" + h.content + h.name;
-      }
+// The command line. Shell form with heredocs goes to the shell with the heredocs inline;
+// a bare "RUN <<EOF" runs the heredoc as the script.
+std::vector<std::string> run_args(const StageState& s, const dockerfile::Run& run) {
+  if (!run.cmd.prepend_shell) return run.cmd.args;
+  std::string line = run.cmd.args.empty() ? "" : run.cmd.args[0];
+  std::string script = line;
+  if (!run.cmd.files.empty()) {
+    std::string bare = std::string(trim(line));
+    bool only_heredoc =
+        run.cmd.files.size() == 1 && bare.starts_with("<<") && bare.find(' ') == std::string::npos;
+    if (only_heredoc) {
+      script = run.cmd.files[0].content;
+    } else {
+      for (const auto& h : run.cmd.files) script += "\n" + h.content + h.name;
     }
-    args = s.shell;
-    args.push_back(script);
-  } else {
-    args = run.cmd.args;
   }
-  if (args.empty()) return fail(Errc::invalid_argument, "RUN has no command");
-  auto& cfg =
-      s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
+  std::vector<std::string> args = s.shell;
+  args.push_back(script);
+  return args;
+}
+
+// The process environment: the config's Env, ARGs it does not override, and a PATH.
+std::vector<std::string> run_env(const StageState& s, const oci::ContainerConfig& cfg) {
   std::vector<std::string> proc_env = cfg.env;
   auto envmap = config_env(s.config);
   for (const auto& [k, v] : s.args)
@@ -343,6 +339,17 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
                    [](const std::string& e) { return e.starts_with("PATH="); }))
     proc_env.insert(proc_env.begin(),
                     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  return proc_env;
+}
+
+}  // namespace
+
+Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id) {
+  std::vector<std::string> args = run_args(s, run);
+  if (args.empty()) return fail(Errc::invalid_argument, "RUN has no command");
+  auto& cfg =
+      s.config.config ? *s.config.config : (s.config.config = oci::ContainerConfig{}).value();
+  std::vector<std::string> proc_env = run_env(s, cfg);
   sandbox::Network network = env.opts.network;
   if (run.network == "none") network = sandbox::Network::none;
   if (run.network == "host") network = sandbox::Network::host;
