@@ -176,6 +176,115 @@ Response plain_error(int status, std::string_view text) {
   return r;
 }
 
+// The Request a handler sees, from a parsed header. The header functor reads the parser's
+// fields, so the request lives no longer than the parser.
+Request make_request(http::request_parser<http::buffer_body>& parser, const std::string& remote) {
+  auto& h = parser.get();
+  Request req;
+  req.method = std::string(sv(h.method_string()));
+  std::string_view target = sv(h.target());
+  size_t q = target.find('?');
+  req.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+  req.header = [&h](std::string_view name) {
+    return sv(h[beast::string_view(name.data(), name.size())]);
+  };
+  if (auto cl = parser.content_length()) req.content_length = static_cast<int64_t>(*cl);
+  req.chunked = parser.chunked();
+  req.remote = remote;
+  return req;
+}
+
+// The handler's reply; an exception from it is logged and answered 500.
+Reply call_handler(Shared& s, const Request& req) {
+  try {
+    return s.handler(req);
+  } catch (const std::exception& e) {
+    json_log(
+        "error",
+        {{"event", "exception"}, {"method", req.method}, {"path", req.path}, {"error", e.what()}});
+    return Reply{plain_error(500, "internal error"), nullptr};
+  }
+}
+
+// Feeds the request body to rep.sink and sets resp to the sink's answer. False when the client
+// went away (the connection is dropped); keep turns false when a refused body is left unread.
+template <class Stream>
+asio::awaitable<bool> feed_body(Stream& stream, beast::flat_buffer& buf,
+                                http::request_parser<http::buffer_body>& parser,
+                                std::vector<char>& chunk, const Request& req, Reply& rep,
+                                Response& resp, bool& keep, int64_t& bytes_in, Shared& s) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  auto& h = parser.get();
+  if (beast::iequals(h[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, h.version()};
+    lowest.expires_after(s.opt.io_timeout);
+    auto [e1, w1] = co_await http::async_write(stream, cont, nothrow);
+    if (e1) {
+      rep.sink->abort(Error(Errc::cancelled, "client gone"));
+      co_return false;
+    }
+  }
+  chunk.resize(k_chunk);
+  bool failed = false;
+  if (req.content_length && !req.chunked) {
+    // The common case, a Content-Length body, is read past Beast: first what came with
+    // the header, then straight from the socket in large reads.
+    int64_t remaining = *req.content_length;
+    auto pending = buf.data();
+    size_t take = std::min<size_t>(pending.size(), static_cast<size_t>(remaining));
+    if (take > 0) {
+      std::string head(static_cast<const char*>(pending.data()), take);
+      buf.consume(take);
+      remaining -= static_cast<int64_t>(take);
+      bytes_in += static_cast<int64_t>(take);
+      if (auto st = rep.sink->write(std::span<const char>(head.data(), head.size())); !st) {
+        resp = rep.sink->abort(st.error());
+        keep = false;
+        failed = true;
+      }
+    }
+    while (!failed && remaining > 0) {
+      size_t want = static_cast<size_t>(std::min<int64_t>(remaining, k_chunk));
+      size_t got = co_await read_direct(stream, chunk.data(), want, s.opt);
+      if (got == 0) {
+        rep.sink->abort(Error(Errc::cancelled, "the client went away mid-body"));
+        co_return false;
+      }
+      remaining -= static_cast<int64_t>(got);
+      bytes_in += static_cast<int64_t>(got);
+      if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
+        resp = rep.sink->abort(st.error());
+        keep = false;  // the rest of the body is not read
+        failed = true;
+      }
+    }
+  }
+  while (!failed && !parser.is_done() && !(req.content_length && !req.chunked)) {
+    h.body().data = chunk.data();
+    h.body().size = chunk.size();
+    lowest.expires_after(s.opt.io_timeout);
+    auto [e2, r2] = co_await http::async_read(stream, buf, parser, nothrow);
+    if (e2 == http::error::need_buffer) e2 = {};
+    size_t got = chunk.size() - h.body().size;
+    if (e2) {
+      rep.sink->abort(Error(Errc::cancelled, "the client went away: " + e2.message()));
+      co_return false;
+    }
+    bytes_in += static_cast<int64_t>(got);
+    if (got == 0) continue;
+    if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
+      resp = rep.sink->abort(st.error());
+      keep = false;  // the rest of the body is not read
+      failed = true;
+      break;
+    }
+  }
+  if (!failed) resp = rep.sink->finish();
+  rep.sink.reset();
+  co_return true;
+}
+
 template <class Stream>
 asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
   auto& lowest = beast::get_lowest_layer(stream);
@@ -208,100 +317,15 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
       co_return;
     }
     auto& h = parser.get();
-    Request req;
-    req.method = std::string(sv(h.method_string()));
-    std::string_view target = sv(h.target());
-    size_t q = target.find('?');
-    req.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-    req.header = [&h](std::string_view name) {
-      return sv(h[beast::string_view(name.data(), name.size())]);
-    };
-    if (auto cl = parser.content_length()) req.content_length = static_cast<int64_t>(*cl);
-    req.chunked = parser.chunked();
-    req.remote = remote;
+    Request req = make_request(parser, remote);
     bool keep = h.keep_alive();
     unsigned version = h.version();
-
-    Reply rep;
-    try {
-      rep = s.handler(req);
-    } catch (const std::exception& e) {
-      json_log("error", {{"event", "exception"},
-                         {"method", req.method},
-                         {"path", req.path},
-                         {"error", e.what()}});
-      rep = Reply{plain_error(500, "internal error"), nullptr};
-    }
+    Reply rep = call_handler(s, req);
     Response resp = std::move(rep.response);
     int64_t bytes_in = 0;
     if (rep.sink) {
-      if (beast::iequals(h[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, version};
-        lowest.expires_after(s.opt.io_timeout);
-        auto [e1, w1] = co_await http::async_write(stream, cont, nothrow);
-        if (e1) {
-          rep.sink->abort(Error(Errc::cancelled, "client gone"));
-          co_return;
-        }
-      }
-      chunk.resize(k_chunk);
-      bool failed = false;
-      if (req.content_length && !req.chunked) {
-        // The common case, a Content-Length body, is read past Beast: first what came with
-        // the header, then straight from the socket in large reads.
-        int64_t remaining = *req.content_length;
-        auto pending = buf.data();
-        size_t take = std::min<size_t>(pending.size(), static_cast<size_t>(remaining));
-        if (take > 0) {
-          std::string head(static_cast<const char*>(pending.data()), take);
-          buf.consume(take);
-          remaining -= static_cast<int64_t>(take);
-          bytes_in += static_cast<int64_t>(take);
-          if (auto st = rep.sink->write(std::span<const char>(head.data(), head.size())); !st) {
-            resp = rep.sink->abort(st.error());
-            keep = false;
-            failed = true;
-          }
-        }
-        while (!failed && remaining > 0) {
-          size_t want = static_cast<size_t>(std::min<int64_t>(remaining, k_chunk));
-          size_t got = co_await read_direct(stream, chunk.data(), want, s.opt);
-          if (got == 0) {
-            rep.sink->abort(Error(Errc::cancelled, "the client went away mid-body"));
-            co_return;
-          }
-          remaining -= static_cast<int64_t>(got);
-          bytes_in += static_cast<int64_t>(got);
-          if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
-            resp = rep.sink->abort(st.error());
-            keep = false;  // the rest of the body is not read
-            failed = true;
-          }
-        }
-      }
-      while (!failed && !parser.is_done() && !(req.content_length && !req.chunked)) {
-        h.body().data = chunk.data();
-        h.body().size = chunk.size();
-        lowest.expires_after(s.opt.io_timeout);
-        auto [e2, r2] = co_await http::async_read(stream, buf, parser, nothrow);
-        if (e2 == http::error::need_buffer) e2 = {};
-        size_t got = chunk.size() - h.body().size;
-        if (e2) {
-          rep.sink->abort(Error(Errc::cancelled, "the client went away: " + e2.message()));
-          co_return;
-        }
-        bytes_in += static_cast<int64_t>(got);
-        if (got == 0) continue;
-        if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
-          resp = rep.sink->abort(st.error());
-          keep = false;  // the rest of the body is not read
-          failed = true;
-          break;
-        }
-      }
-      if (!failed) resp = rep.sink->finish();
-      rep.sink.reset();
+      if (!co_await feed_body(stream, buf, parser, chunk, req, rep, resp, keep, bytes_in, s))
+        co_return;  // the client went away mid-body
     } else if (!parser.is_done()) {
       keep = false;  // a body nobody wants: answer and close rather than read it
     }
