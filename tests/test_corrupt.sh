@@ -27,9 +27,15 @@ expect_contains "$OUT" "1 errors"
 
 # Damage the config: every command that reads it fails with a clear error.
 chmod u+w "$blobs/$config"
+cp "$blobs/$config" "$WORK/config.orig"
 printf '{"broken' >"$blobs/$config"
 expect_exit 5 $KILN inspect victim
-expect_contains "$ERR" "kiln: image ${config:0:12}: read blob $id: blob $id: digest mismatch: got sha256:"
+expect_contains "$ERR" "kiln: image ${config:0:12}: blob $id: size mismatch: got 8 bytes, want "
+# Same size, other bytes: the digest says so.
+size=$(stat -c %s "$WORK/config.orig")
+head -c "$size" /dev/zero | tr '\0' ' ' >"$blobs/$config"
+expect_exit 5 $KILN inspect victim
+expect_contains "$ERR" "kiln: image ${config:0:12}: blob $id: digest mismatch: got sha256:"
 expect_exit 5 $KILN history victim
 expect_exit 5 $KILN system check
 expect_contains "$OUT" "error: blob $id is corrupt"

@@ -12,6 +12,7 @@
 #include "kiln/base/log.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/registry_server_cli.hpp"
+#include "kiln/os/dir.hpp"
 #include "kiln/registry/server/app.hpp"
 #include "kiln/registry/server/gc.hpp"
 

@@ -28,7 +28,7 @@ std::string first_line(const std::string& s) {
 }
 
 std::string label(const std::string& stage, int n, int total) {
-  return build::step_label(stage, n, total);
+  return builder::step_label(stage, n, total);
 }
 
 class PlainProgress final : public BuildProgress {

@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "kiln/build/build.hpp"
+#include "kiln/builder/build.hpp"
 
 namespace kiln::cli {
 
@@ -18,7 +18,7 @@ enum class ProgressMode { plain, tty, quiet };
 
 // The printer for `mode`. finish() (on the tty printer: the last redraw) happens on destruction
 // or when called.
-class BuildProgress : public build::Progress {
+class BuildProgress : public builder::Progress {
  public:
   virtual void finish() = 0;
 };

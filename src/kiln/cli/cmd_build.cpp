@@ -6,19 +6,20 @@
 #include <mutex>
 
 #include "kiln/base/strings.hpp"
-#include "kiln/build/build.hpp"
-#include "kiln/build/cache_io.hpp"
+#include "kiln/builder/build.hpp"
+#include "kiln/builder/cache_io.hpp"
 #include "kiln/cli/build_progress.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
 namespace {
 
 struct Args {
-  build::BuildOptions opts;
+  builder::BuildOptions opts;
   std::vector<std::string> build_args, labels, secrets;
   std::string progress = "auto", output, network = "host", compression = "gzip", iidfile;
   std::string cache_from, cache_to;
@@ -61,7 +62,7 @@ Status prepare(Args& a) {
   }
   for (const auto& s : a.secrets) {
     auto kv = KILN_TRY(parse_csv(s, "--secret"));
-    build::Secret sec;
+    builder::Secret sec;
     sec.id = kv["id"];
     sec.file = kv.contains("src") ? kv["src"] : kv["source"];
     sec.env = kv["env"];
@@ -99,15 +100,15 @@ Status prepare(Args& a) {
     std::string type = kv["type"];
     o.output.dest = kv["dest"];
     if (type == "kiln" || type == "image")
-      o.output.type = build::Output::Type::kiln;
+      o.output.type = builder::Output::Type::kiln;
     else if (type == "tar")
-      o.output.type = build::Output::Type::tar;
+      o.output.type = builder::Output::Type::tar;
     else if (type == "local")
-      o.output.type = build::Output::Type::local;
+      o.output.type = builder::Output::Type::local;
     else if (type == "oci")
-      o.output.type = build::Output::Type::oci;
+      o.output.type = builder::Output::Type::oci;
     else if (type == "docker")
-      o.output.type = build::Output::Type::docker;
+      o.output.type = builder::Output::Type::docker;
     else
       return failf(Errc::invalid_argument,
                    "--output type={:?}: want kiln, tar, local, oci or docker", type);
@@ -118,9 +119,9 @@ Status prepare(Args& a) {
     }
   }
   if (!a.cache_from.empty())
-    o.cache_from = KILN_TRY(build::parse_cache_spec(a.cache_from, "src", "--cache-from"));
+    o.cache_from = KILN_TRY(builder::parse_cache_spec(a.cache_from, "src", "--cache-from"));
   if (!a.cache_to.empty())
-    o.cache_to = KILN_TRY(build::parse_cache_spec(a.cache_to, "dest", "--cache-to"));
+    o.cache_to = KILN_TRY(builder::parse_cache_spec(a.cache_to, "dest", "--cache-to"));
   return {};
 }
 
@@ -141,7 +142,7 @@ void run(Context& ctx, Args& a) {
               fmt::format("--progress {:?}: want auto, plain, tty or quiet", a.progress)));
   auto progress_ptr = make_build_progress(mode);
   auto& progress = *progress_ptr;
-  auto result = build::build_image(**store, **executor, a.opts, progress);
+  auto result = builder::build_image(**store, **executor, a.opts, progress);
   progress.finish();
   if (!result) {
     fmt::print(stderr, "ERROR: ");

@@ -4,16 +4,16 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/rows.hpp"
+#include "kiln/container/commit.hpp"
+#include "kiln/container/containers.hpp"
 #include "kiln/oci/reference.hpp"
-#include "kiln/ops/commit.hpp"
-#include "kiln/ops/containers.hpp"
 #include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
 namespace {
 
-std::string status_text(const ops::ContainerRecord& c, int64_t now) {
+std::string status_text(const container::ContainerRecord& c, int64_t now) {
   if (c.status == "running") {
     std::string ago = human_ago(c.created, now);
     return "Up " + ago.substr(0, ago.rfind(" ago"));
@@ -36,7 +36,7 @@ struct PsArgs {
   std::string format;
 };
 
-std::string ps_row_json(const ops::ContainerRecord& c, int64_t now, bool no_trunc) {
+std::string ps_row_json(const container::ContainerRecord& c, int64_t now, bool no_trunc) {
   return nlohmann::json{{"ID", no_trunc ? c.id : short_id(c.id)},
                         {"Image", c.image},
                         {"Command", command_text(c.command, true)},
@@ -51,15 +51,15 @@ std::string ps_row_json(const ops::ContainerRecord& c, int64_t now, bool no_trun
 
 Status ps(Context& ctx, const PsArgs& a) {
   auto* st = KILN_TRY(ctx.store());
-  auto all = KILN_TRY(ops::list_containers(*st));
-  std::erase_if(all,
-                [&](const ops::ContainerRecord& c) { return !a.all && c.status != "running"; });
+  auto all = KILN_TRY(container::list_containers(*st));
+  std::erase_if(
+      all, [&](const container::ContainerRecord& c) { return !a.all && c.status != "running"; });
   int64_t now = store::now_seconds();
   if (a.quiet) {
     for (const auto& c : all) fmt::print("{}\n", a.no_trunc ? c.id : short_id(c.id));
     return {};
   }
-  if (auto done = print_formatted(a.format, all, [&](const ops::ContainerRecord& c) {
+  if (auto done = print_formatted(a.format, all, [&](const container::ContainerRecord& c) {
         return ps_row_json(c, now, a.no_trunc);
       }))
     return *done;
@@ -76,8 +76,9 @@ Status ps(Context& ctx, const PsArgs& a) {
 Status rm(Context& ctx, const std::vector<std::string>& ids, bool force) {
   auto* st = KILN_TRY(ctx.store());
   for (const auto& id : ids) {
-    auto c = ops::find_container(*st, id);
-    auto done = c ? ops::remove_container(*st, *c, force) : Status(std::unexpected(c.error()));
+    auto c = container::find_container(*st, id);
+    auto done =
+        c ? container::remove_container(*st, *c, force) : Status(std::unexpected(c.error()));
     if (!done) {
       ctx.report(done.error());
       continue;
@@ -94,13 +95,13 @@ struct CommitArgs {
 
 Status commit(Context& ctx, const CommitArgs& a) {
   auto* st = KILN_TRY(ctx.store());
-  ops::CommitOptions o;
+  container::CommitOptions o;
   o.container = a.container;
   if (!a.ref.empty()) o.ref = KILN_TRY(oci::Reference::parse(a.ref));
   o.message = a.message;
   o.author = a.author;
   o.changes = a.changes;
-  auto rec = KILN_TRY(ops::commit_container(*st, o));
+  auto rec = KILN_TRY(container::commit_container(*st, o));
   fmt::print("{}\n", rec.config_digest.str());
   return {};
 }

@@ -3,8 +3,9 @@
 #include <unistd.h>
 
 #include "kiln/cli/context.hpp"
-#include "kiln/ops/export.hpp"
+#include "kiln/container/export.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
@@ -15,11 +16,11 @@ Status run(Context& ctx, const std::string& ref, const std::string& output) {
     return fail(Errc::invalid_argument,
                 "export: refusing to write a tar archive to a terminal (use -o FILE or a pipe)");
   auto* st = KILN_TRY(ctx.store());
-  auto image = KILN_TRY(ops::load_image(*st, ref));
+  auto image = KILN_TRY(store::load_image(*st, ref));
   auto ctx_msg = fmt::format("export {}", ref);
   if (output.empty()) {
     io::FdWriter out(1);
-    return with_context(ops::export_rootfs(*st, image, out), ctx_msg);
+    return with_context(container::export_rootfs(*st, image, out), ctx_msg);
   }
   // Written next to the target and renamed into place only when complete.
   std::string dir =
@@ -30,7 +31,7 @@ Status run(Context& ctx, const std::string& ref, const std::string& output) {
   std::string tmp = ".kiln-export-" + std::to_string(getpid()) + "-" + name;
   auto fd = KILN_TRY_CTX(d.open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644), ctx_msg);
   io::FdWriter out(fd.get());
-  auto done = ops::export_rootfs(*st, image, out);
+  auto done = container::export_rootfs(*st, image, out);
   if (done && ::fsync(fd.get()) != 0) done = fail_errno("fsync " + output);
   if (done) done = d.rename(tmp, d, name);
   if (!done) {

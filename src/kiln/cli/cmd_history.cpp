@@ -1,7 +1,7 @@
 // kiln history IMAGE
 #include "kiln/base/strings.hpp"
+#include "kiln/cli/image_views.hpp"
 #include "kiln/cli/rows.hpp"
-#include "kiln/ops/inspect.hpp"
 
 namespace kiln::cli {
 
@@ -21,18 +21,18 @@ std::string ellipsis(std::string s, size_t max) {
 
 Status run(Context& ctx, const HistoryArgs& a) {
   auto* st = KILN_TRY(ctx.store());
-  auto v = KILN_TRY(ops::load_image(*st, a.ref));
-  auto rows = KILN_TRY(ops::image_history(*st, v));
+  auto v = KILN_TRY(store::load_image(*st, a.ref));
+  auto rows = KILN_TRY(image_history(*st, v));
   int64_t now = store::now_seconds();
-  auto id_of = [&](const ops::HistoryRow& r) {
+  auto id_of = [&](const HistoryRow& r) {
     return a.no_trunc || r.id == "<missing>" ? r.id : short_id(r.id);
   };
   if (a.quiet) {
     for (const auto& r : rows) fmt::print("{}\n", id_of(r));
     return {};
   }
-  if (auto st = print_formatted(
-          a.format, rows, [&](const auto& r) { return ops::history_row_json(r, a.human, now); }))
+  if (auto st = print_formatted(a.format, rows,
+                                [&](const auto& r) { return history_row_json(r, a.human, now); }))
     return *st;
   std::vector<std::vector<std::string>> table{
       {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"}};

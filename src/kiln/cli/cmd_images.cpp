@@ -1,7 +1,7 @@
 // kiln images [REPOSITORY[:TAG]]
 #include "kiln/base/strings.hpp"
+#include "kiln/cli/image_views.hpp"
 #include "kiln/cli/rows.hpp"
-#include "kiln/ops/inspect.hpp"
 #include "kiln/store/store.hpp"
 
 namespace kiln::cli {
@@ -15,15 +15,15 @@ struct ImagesArgs {
 
 Status run(Context& ctx, const ImagesArgs& a) {
   auto* st = KILN_TRY(ctx.store());
-  auto rows = KILN_TRY(ops::list_images(*st, a.filter));
+  auto rows = KILN_TRY(list_images(*st, a.filter));
   int64_t now = store::now_seconds();
-  auto id_of = [&](const ops::ImageRow& r) { return a.no_trunc ? r.id : short_id(r.id); };
+  auto id_of = [&](const ImageRow& r) { return a.no_trunc ? r.id : short_id(r.id); };
   if (a.quiet) {
     for (const auto& r : rows) fmt::print("{}\n", id_of(r));
     return {};
   }
-  if (auto st = print_formatted(a.format, rows,
-                                [&](const auto& r) { return ops::image_row_json(r, now); }))
+  if (auto st =
+          print_formatted(a.format, rows, [&](const auto& r) { return image_row_json(r, now); }))
     return *st;
   std::vector<std::vector<std::string>> table;
   if (a.digests)

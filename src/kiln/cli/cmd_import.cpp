@@ -4,8 +4,9 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/context.hpp"
+#include "kiln/container/import.hpp"
 #include "kiln/oci/platform.hpp"
-#include "kiln/ops/import.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
@@ -33,7 +34,7 @@ std::function<void(int64_t)> progress_printer(bool enabled) {
 }
 
 Status run(Context& ctx, const ImportArgs& a) {
-  ops::ImportOptions o;
+  container::ImportOptions o;
   o.source = a.source;
   o.changes = a.changes;
   o.message = a.message;
@@ -50,7 +51,7 @@ Status run(Context& ctx, const ImportArgs& a) {
   bool show = !a.quiet && stderr_is_terminal();
   o.progress = progress_printer(show);
   auto* st = KILN_TRY(ctx.store());
-  auto rec = ops::import_rootfs(*st, o);
+  auto rec = container::import_rootfs(*st, o);
   if (show) fmt::print(stderr, "\r\033[K");
   if (!rec) return std::unexpected(rec.error());
   fmt::print("{}\n", rec->config_digest.str());

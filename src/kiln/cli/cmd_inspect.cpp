@@ -1,8 +1,9 @@
 // kiln inspect IMAGE...
 #include "kiln/cli/context.hpp"
+#include "kiln/cli/image_views.hpp"
 #include "kiln/cli/transfer.hpp"
-#include "kiln/ops/inspect.hpp"
-#include "kiln/template/template.hpp"
+#include "kiln/gotemplate/template.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
@@ -15,27 +16,27 @@ struct InspectArgs {
 };
 
 void run(Context& ctx, const InspectArgs& a) {
-  std::optional<tmpl::Template> t;
+  std::optional<gotemplate::Template> t;
   if (!a.format.empty() && a.format != "json") {
-    auto parsed = tmpl::Template::parse(a.format);
+    auto parsed = gotemplate::Template::parse(a.format);
     if (!parsed) return ctx.report(parsed.error());
     t = std::move(*parsed);
   }
   std::vector<std::string> docs;
   for (const auto& r : a.refs) {
-    Result<ops::ImageView> v = fail(Errc::internal, "");
+    Result<store::ImageView> v = fail(Errc::internal, "");
     if (r.starts_with("docker://")) {
       v = remote_image_view(r, a.reg);  // read from the registry, not pulled
     } else {
       auto st = ctx.store();
       if (!st) return ctx.report(st.error());
-      v = ops::load_image(**st, r);
+      v = store::load_image(**st, r);
     }
     if (!v) {
       ctx.report(v.error());
       continue;
     }
-    std::string doc = ops::inspect_json(*v);
+    std::string doc = inspect_json(*v);
     if (!t) {
       docs.push_back(doc);
       continue;

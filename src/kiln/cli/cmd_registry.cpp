@@ -106,7 +106,7 @@ struct LoginArgs {
 };
 
 Status login(const LoginArgs& a) {
-  registry::Credentials c{a.user, a.password};
+  registry::client::Credentials c{a.user, a.password};
   if (a.password_stdin) {
     if (!a.password.empty())
       return fail(Errc::invalid_argument,
@@ -121,18 +121,18 @@ Status login(const LoginArgs& a) {
   opts.creds = c;
   opts.offline_token = true;
   std::string host = strip_docker(a.host);
-  auto reg = KILN_TRY(registry::Registry::open(host, opts));
+  auto reg = KILN_TRY(registry::client::Registry::open(host, opts));
   KILN_TRY_CTX(reg->ping(), fmt::format("login {}", host));
   // A token server that hands out refresh tokens gets that stored instead of the password.
-  KILN_TRY(registry::store_credentials(registry::auth_file_path(a.reg.authfile), host, c,
-                                       reg->identity_token()));
+  KILN_TRY(registry::client::store_credentials(registry::client::auth_file_path(a.reg.authfile),
+                                               host, c, reg->identity_token()));
   fmt::print("Login Succeeded\n");
   return {};
 }
 
 Status logout(const std::string& host, const RegistryFlags& f) {
-  if (!KILN_TRY(
-          registry::erase_credentials(registry::auth_file_path(f.authfile), strip_docker(host))))
+  if (!KILN_TRY(registry::client::erase_credentials(registry::client::auth_file_path(f.authfile),
+                                                    strip_docker(host))))
     return failf(Errc::not_found, "not logged in to {}", host);
   fmt::print("Removed login credentials for {}\n", host);
   return {};
@@ -143,12 +143,13 @@ struct RemoteArgs {
   RegistryFlags reg;
 };
 
-Result<std::unique_ptr<registry::Registry>> open_remote(const RemoteArgs& a, oci::Reference* ref,
-                                                        bool default_tag = true) {
+Result<std::unique_ptr<registry::client::Registry>> open_remote(const RemoteArgs& a,
+                                                                oci::Reference* ref,
+                                                                bool default_tag = true) {
   if (!a.ref.starts_with("docker://"))
     return failf(Errc::invalid_argument, "{}: give a docker://HOST/REPO reference", a.ref);
   *ref = KILN_TRY(oci::Reference::parse(strip_docker(a.ref), default_tag));
-  return registry::Registry::open(ref->domain, KILN_TRY(registry_options(a.reg)));
+  return registry::client::Registry::open(ref->domain, KILN_TRY(registry_options(a.reg)));
 }
 
 Status tags(const RemoteArgs& a) {

@@ -1,6 +1,7 @@
 // kiln rmi [-f] IMAGE...
 #include "kiln/cli/context.hpp"
-#include "kiln/ops/inspect.hpp"
+#include "kiln/store/remove.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
@@ -16,7 +17,7 @@ void add_rmi(CLI::App& app, Context& ctx) {
     if (!st) return ctx.report(st.error());
     bool deleted = false;
     for (const auto& r : *refs) {
-      auto out = ops::remove_image(**st, r, *force);
+      auto out = store::remove_image(**st, r, *force);
       if (!out) {
         ctx.report(out.error().context(fmt::format("rmi {}", r)));
         continue;

@@ -3,14 +3,15 @@
 
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
-#include "kiln/ops/run.hpp"
+#include "kiln/container/run.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
 namespace {
 
 struct Args {
-  ops::RunOptions opts;
+  container::RunOptions opts;
   std::string entrypoint;
   bool entrypoint_set = false;
   std::string network = "none";
@@ -50,7 +51,7 @@ void run(Context& ctx, Args& a, std::vector<std::string> rest) {
   auto executor = make_executor(a.opts.runtime);
   if (!executor) return fail_run(executor.error());
   a.opts.runtime = std::string((*executor)->name());
-  auto result = ops::run_container(**st, **executor, a.opts);
+  auto result = container::run_container(**st, **executor, a.opts);
   if (!result) return fail_run(result.error());
   if (!result->outcome.exec_error.empty())
     fmt::print(stderr, "kiln: {}\n", result->outcome.exec_error);

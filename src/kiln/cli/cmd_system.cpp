@@ -7,11 +7,12 @@
 
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/context.hpp"
-#include "kiln/ops/containers.hpp"
-#include "kiln/ops/inspect.hpp"
-#include "kiln/ops/snapshots.hpp"
+#include "kiln/cli/image_views.hpp"
+#include "kiln/container/containers.hpp"
+#include "kiln/container/snapshots.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/metadata.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 
@@ -97,11 +98,11 @@ void prune(Context& ctx, bool force, bool dry_run, bool build_cache) {
              human_size(gc->bytes_removed));
   if (dry_run) return;
   // Unpacked layers no image has and no container uses.
-  auto containers = ops::list_containers(**st);
+  auto containers = container::list_containers(**st);
   if (!containers) return ctx.report(containers.error());
   std::vector<std::string> in_use;
   for (const auto& c : *containers) in_use.insert(in_use.end(), c.lowers.begin(), c.lowers.end());
-  auto freed = ops::prune_snapshots(**st, in_use);
+  auto freed = container::prune_snapshots(**st, in_use);
   if (!freed) return ctx.report(freed.error());
   if (*freed > 0) fmt::print("Removed unpacked layers, {} reclaimed\n", human_size(*freed));
 }

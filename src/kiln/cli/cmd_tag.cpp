@@ -1,5 +1,6 @@
 // kiln tag SOURCE TARGET
 #include "kiln/cli/context.hpp"
+#include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 

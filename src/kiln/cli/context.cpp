@@ -9,14 +9,8 @@
 #include "kiln/base/log.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/io/compress.hpp"
-#include "kiln/store/paths.hpp"
 
 namespace kiln::cli {
-
-Result<store::Store*> Context::store() {
-  if (!store_ptr) store_ptr = KILN_TRY(store::Store::open(root));
-  return store_ptr.get();
-}
 
 namespace {
 
@@ -60,9 +54,9 @@ void add_limit_options(CLI::App& app) {
 
 }  // namespace
 
-void add_global_options(CLI::App& app, Context& ctx) {
+void add_global_options(CLI::App& app, Context& ctx, const std::string& default_root) {
   const char* env_root = std::getenv("KILN_ROOT");
-  ctx.root = env_root && *env_root ? env_root : store::paths::default_root();
+  ctx.root = env_root && *env_root ? env_root : default_root;
   app.add_option("--root", ctx.root, "Store directory (default: $KILN_ROOT, /var/lib/kiln as root)")
       ->capture_default_str();
   ctx.debug = std::getenv("KILN_DEBUG") != nullptr;

@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "kiln/base/error.hpp"
-#include "kiln/store/store.hpp"
+
+namespace kiln::store {
+class Store;
+}
 
 namespace kiln::cli {
 
@@ -17,16 +20,21 @@ struct Context {
   std::vector<std::string> argv;  // the command line as given (handed on to helpers)
   bool debug = false;             // --debug / KILN_DEBUG
   int exit_code = 0;
-  std::unique_ptr<store::Store> store_ptr;
+  std::shared_ptr<store::Store> store_ptr;
 
+  // Opens the store at `root` on first use (cli/context_store.cpp: linked into kiln, not into
+  // kiln-registry, which has no local store).
   Result<store::Store*> store();
   // Prints "kiln: <message>" to stderr and sets the exit code for the error's class.
   void report(const Error& e);
 };
 
 // The global options (--root, --debug) of kiln and of kiln-registry, which must parse the same
-// command line when kiln hands `kiln registry` over.
-void add_global_options(CLI::App& app, Context& ctx);
+// command line when kiln hands `kiln registry` over. `default_root` is what --root shows and
+// means when neither it nor $KILN_ROOT is given.
+void add_global_options(CLI::App& app, Context& ctx, const std::string& default_root = "");
+// The store's default place (store::paths::default_root; cli/context_store.cpp).
+std::string default_store_root();
 // Parses argv and runs the chosen command; returns the process's exit code.
 int run(CLI::App& app, Context& ctx, int argc, char** argv);
 

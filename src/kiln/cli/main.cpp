@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app{"kiln: build, keep, move, serve and secure container images", "kiln"};
   app.require_subcommand(1);
   app.fallthrough();
-  cli::add_global_options(app, ctx);
+  cli::add_global_options(app, ctx, cli::default_store_root());
 
   cli::add_import(app, ctx);
   cli::add_images(app, ctx);

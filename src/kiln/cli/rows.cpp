@@ -4,7 +4,7 @@
 #include <regex>
 
 #include "kiln/base/strings.hpp"
-#include "kiln/template/template.hpp"
+#include "kiln/gotemplate/template.hpp"
 
 namespace kiln::cli {
 
@@ -49,7 +49,7 @@ Status print_rows(const RowFormat& f, const std::vector<std::string>& rows) {
     for (const auto& r : rows) fmt::print("{}\n", r);
     return {};
   }
-  auto t = KILN_TRY(tmpl::Template::parse(f.text));
+  auto t = KILN_TRY(gotemplate::Template::parse(f.text));
   std::vector<std::vector<std::string>> table;
   bool is_table = f.header;
   if (is_table) table.push_back(split(header_for(f.text), '\t'));

@@ -1,5 +1,7 @@
 #include "kiln/cli/transfer.hpp"
 
+#include "kiln/store/store.hpp"
+
 #include <sys/resource.h>
 
 #include <chrono>
@@ -7,6 +9,7 @@
 #include <mutex>
 
 #include "kiln/base/strings.hpp"
+#include "kiln/image/load.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/oci/platform.hpp"
@@ -143,8 +146,8 @@ void add_registry_flags(CLI::App* c, RegistryFlags& f) {
                 "Credentials file (default $REGISTRY_AUTH_FILE, ~/.docker/config.json)");
 }
 
-Result<registry::Options> registry_options(const RegistryFlags& f) {
-  registry::Options o;
+Result<registry::client::Options> registry_options(const RegistryFlags& f) {
+  registry::client::Options o;
   if (f.tls_verify == "false")
     o.tls_verify = false;
   else if (f.tls_verify == "true")
@@ -155,29 +158,23 @@ Result<registry::Options> registry_options(const RegistryFlags& f) {
     auto colon = f.creds.find(':');
     if (colon == std::string::npos)
       return fail(Errc::invalid_argument, "--creds: want USER:PASSWORD");
-    o.creds = registry::Credentials{f.creds.substr(0, colon), f.creds.substr(colon + 1)};
+    o.creds = registry::client::Credentials{f.creds.substr(0, colon), f.creds.substr(colon + 1)};
   }
   o.authfile = f.authfile;
   return o;
 }
 
-Result<ops::ImageView> remote_image_view(const std::string& text, const RegistryFlags& f) {
+Result<store::ImageView> remote_image_view(const std::string& text, const RegistryFlags& f) {
   auto ref = KILN_TRY(oci::Reference::parse(text.substr(9)));
   auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(f))));
-  auto root = KILN_TRY(src->root());
-  if (oci::mt::is_index(root.media_type)) {
-    auto d =
-        KILN_TRY(oci::select_platform(KILN_TRY(oci::parse_index(root.raw)), oci::host_platform()));
-    root = image::Document{KILN_TRY(image::read_blob(*src, d, image::k_max_manifest_bytes)),
-                           d.media_type, d.digest};
-  }
-  ops::ImageView v;
-  v.raw_manifest = root.raw;
-  v.manifest = KILN_TRY(oci::parse_manifest(root.raw));
-  v.raw_config = KILN_TRY(image::read_blob(*src, v.manifest.config, image::k_max_config_bytes));
-  v.config = KILN_TRY(oci::parse_config(v.raw_config));
-  v.record.manifest_digest = root.digest;
-  v.record.media_type = root.media_type;
+  auto loaded = KILN_TRY(image::load(*src));
+  store::ImageView v;
+  v.raw_manifest = std::move(loaded.manifest.raw);
+  v.manifest = std::move(loaded.parsed);
+  v.raw_config = std::move(loaded.raw_config);
+  v.config = std::move(loaded.config);
+  v.record.manifest_digest = loaded.manifest.digest;
+  v.record.media_type = loaded.manifest.media_type;
   v.record.config_digest = v.manifest.config.digest;
   for (const auto& l : v.manifest.layers) v.record.size += l.size;
   if (!ref.tag.empty()) v.record.names.push_back(ref.str());

@@ -3,7 +3,7 @@
 
 #include "kiln/cli/context.hpp"
 #include "kiln/image/copy.hpp"
-#include "kiln/ops/image_view.hpp"
+#include "kiln/store/image_view.hpp"
 #include "kiln/transport/transport.hpp"
 
 namespace kiln::cli {
@@ -22,10 +22,10 @@ struct RegistryFlags {
   int max_concurrent = 6;
 };
 void add_registry_flags(CLI::App* c, RegistryFlags& f);
-Result<registry::Options> registry_options(const RegistryFlags& f);
+Result<registry::client::Options> registry_options(const RegistryFlags& f);
 
 // An image in a registry (docker://REF; an index resolves to this host's platform) read without
 // pulling it, as the store's views are, for `kiln inspect docker://REF`.
-Result<ops::ImageView> remote_image_view(const std::string& ref, const RegistryFlags& f);
+Result<store::ImageView> remote_image_view(const std::string& ref, const RegistryFlags& f);
 
 }  // namespace kiln::cli

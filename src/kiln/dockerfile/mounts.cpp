@@ -105,100 +105,116 @@ std::string_view mount_type_name(Mount::Type t) {
   return "?";
 }
 
-Result<Mount> parse_mount(std::string_view spec) {
-  Mount m;
-  m.spec = std::string(spec);
-  auto fields = KILN_TRY(csv_fields(spec));
-  // The type decides which keys are allowed, wherever it appears.
+namespace {
+
+// The type decides which keys are allowed, wherever it appears among the fields.
+Result<Mount::Type> mount_type(const std::vector<std::string>& fields) {
+  Mount::Type type = Mount::Type::bind;
   for (const auto& f : fields) {
     size_t eq = f.find('=');
     if (eq == std::string::npos || to_lower(f.substr(0, eq)) != "type") continue;
     std::string t = to_lower(f.substr(eq + 1));
     if (t == "bind")
-      m.type = Mount::Type::bind;
+      type = Mount::Type::bind;
     else if (t == "cache")
-      m.type = Mount::Type::cache;
+      type = Mount::Type::cache;
     else if (t == "tmpfs")
-      m.type = Mount::Type::tmpfs;
+      type = Mount::Type::tmpfs;
     else if (t == "secret")
-      m.type = Mount::Type::secret;
+      type = Mount::Type::secret;
     else if (t == "ssh")
-      m.type = Mount::Type::ssh;
+      type = Mount::Type::ssh;
     else
       return failf(Errc::invalid_argument, "unsupported mount type \"{}\"{}", f.substr(eq + 1),
                    detail::suggest(t, {"bind", "cache", "tmpfs", "secret", "ssh"}));
   }
-  std::string type(mount_type_name(m.type));
-  bool ro_auto = true;
-  bool secretish = m.type == Mount::Type::secret || m.type == Mount::Type::ssh;
-  auto bad_value = [](std::string_view k, std::string_view v) {
-    return failf(Errc::invalid_argument, "invalid value for {}: {}", k, v);
-  };
-  for (const auto& field : fields) {
-    size_t eq = field.find('=');
-    std::string key = to_lower(field.substr(0, eq));
-    if (eq == std::string::npos) {
-      if (key == "readonly" || key == "ro")
-        m.readonly = true, ro_auto = false;
-      else if (key == "readwrite" || key == "rw")
-        m.readonly = false, ro_auto = false;
-      else if (key == "required" && secretish)
-        m.required = true;
-      else if (key == "required")
-        return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key, type);
-      else
-        return failf(Errc::invalid_argument, "invalid field '{}' must be a key=value pair", field);
-      continue;
-    }
-    std::string value = field.substr(eq + 1);
-    if (key == "type") continue;
-    if (key == "from")
-      m.from = value;
-    else if (key == "source" || key == "src")
-      m.source = value;
-    else if (key == "target" || key == "dst" || key == "destination" || key == "dest")
-      m.target = value;
-    else if (key == "readonly" || key == "ro" || key == "readwrite" || key == "rw") {
-      auto b = go_bool(value);
-      if (!b) return bad_value(key, value);
-      m.readonly = (key == "readonly" || key == "ro") ? *b : !*b;
-      ro_auto = false;
-    } else if (key == "required") {
-      if (!secretish)
-        return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key, type);
-      auto b = go_bool(value);
-      if (!b) return bad_value(key, value);
-      m.required = *b;
-    } else if (key == "size") {
-      if (m.type != Mount::Type::tmpfs)
-        return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key, type);
-      auto sz = ram_in_bytes(value);
-      if (!sz) return bad_value(key, value);
-      m.size = *sz;
-    } else if (key == "id")
-      m.id = value;
-    else if (key == "sharing") {
-      if (m.type != Mount::Type::cache)
-        return failf(Errc::invalid_argument, "invalid cache sharing set for {} mount", type);
-      m.sharing = to_lower(value);
-      if (m.sharing != "shared" && m.sharing != "private" && m.sharing != "locked")
-        return failf(Errc::invalid_argument, "unsupported sharing value \"{}\"", value);
-    } else if (key == "mode" || key == "uid" || key == "gid") {
-      char* end = nullptr;
-      unsigned long v = std::strtoul(value.c_str(), &end, key == "mode" ? 8 : 10);
-      if (value.empty() || *end || v > 0xffffffffUL)
-        return failf(Errc::invalid_argument, "invalid value {} for {}", value, key);
-      (key == "mode" ? m.mode : key == "uid" ? m.uid : m.gid) = static_cast<uint32_t>(v);
-    } else if (key == "env") {
-      if (m.type != Mount::Type::secret)
-        return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key, type);
-      m.env = value;
-    } else {
-      return failf(Errc::invalid_argument, "unexpected key '{}' in '{}'{}", key, field,
-                   detail::suggest(key, k_mount_keys));
-    }
+  return type;
+}
+
+bool secretish(const Mount& m) {
+  return m.type == Mount::Type::secret || m.type == Mount::Type::ssh;
+}
+
+std::unexpected<Error> unexpected_key(std::string_view key, const Mount& m) {
+  return failf(Errc::invalid_argument, "unexpected key '{}' for mount type '{}'", key,
+               mount_type_name(m.type));
+}
+
+std::unexpected<Error> bad_value(std::string_view k, std::string_view v) {
+  return failf(Errc::invalid_argument, "invalid value for {}: {}", k, v);
+}
+
+// A field without '=': a flag. `ro_auto` becomes false when it sets read-only or read-write.
+Status mount_flag(const std::string& field, Mount& m, bool& ro_auto) {
+  std::string key = to_lower(field);
+  if (key == "readonly" || key == "ro")
+    m.readonly = true, ro_auto = false;
+  else if (key == "readwrite" || key == "rw")
+    m.readonly = false, ro_auto = false;
+  else if (key == "required" && secretish(m))
+    m.required = true;
+  else if (key == "required")
+    return unexpected_key(key, m);
+  else
+    return failf(Errc::invalid_argument, "invalid field '{}' must be a key=value pair", field);
+  return {};
+}
+
+// key=value, with the checks BuildKit makes for each key.
+Status mount_field(const std::string& field, size_t eq, Mount& m, bool& ro_auto) {
+  std::string key = to_lower(field.substr(0, eq));
+  std::string value = field.substr(eq + 1);
+  if (key == "type") return {};
+  if (key == "from") {
+    m.from = value;
+  } else if (key == "source" || key == "src") {
+    m.source = value;
+  } else if (key == "target" || key == "dst" || key == "destination" || key == "dest") {
+    m.target = value;
+  } else if (key == "readonly" || key == "ro" || key == "readwrite" || key == "rw") {
+    auto b = go_bool(value);
+    if (!b) return bad_value(key, value);
+    m.readonly = (key == "readonly" || key == "ro") ? *b : !*b;
+    ro_auto = false;
+  } else if (key == "required") {
+    if (!secretish(m)) return unexpected_key(key, m);
+    auto b = go_bool(value);
+    if (!b) return bad_value(key, value);
+    m.required = *b;
+  } else if (key == "size") {
+    if (m.type != Mount::Type::tmpfs) return unexpected_key(key, m);
+    auto sz = ram_in_bytes(value);
+    if (!sz) return bad_value(key, value);
+    m.size = *sz;
+  } else if (key == "id") {
+    m.id = value;
+  } else if (key == "sharing") {
+    if (m.type != Mount::Type::cache)
+      return failf(Errc::invalid_argument, "invalid cache sharing set for {} mount",
+                   mount_type_name(m.type));
+    m.sharing = to_lower(value);
+    if (m.sharing != "shared" && m.sharing != "private" && m.sharing != "locked")
+      return failf(Errc::invalid_argument, "unsupported sharing value \"{}\"", value);
+  } else if (key == "mode" || key == "uid" || key == "gid") {
+    char* end = nullptr;
+    unsigned long v = std::strtoul(value.c_str(), &end, key == "mode" ? 8 : 10);
+    if (value.empty() || *end || v > 0xffffffffUL)
+      return failf(Errc::invalid_argument, "invalid value {} for {}", value, key);
+    (key == "mode" ? m.mode : key == "uid" ? m.uid : m.gid) = static_cast<uint32_t>(v);
+  } else if (key == "env") {
+    if (m.type != Mount::Type::secret) return unexpected_key(key, m);
+    m.env = value;
+  } else {
+    return failf(Errc::invalid_argument, "unexpected key '{}' in '{}'{}", key, field,
+                 detail::suggest(key, k_mount_keys));
   }
-  bool file_info = secretish || m.type == Mount::Type::cache;
+  return {};
+}
+
+// What only the whole mount can say: file options, secrets' sources, a target.
+Status check_mount(Mount& m, bool ro_auto) {
+  std::string type(mount_type_name(m.type));
+  bool file_info = secretish(m) || m.type == Mount::Type::cache;
   if (!file_info && (m.mode || m.uid || m.gid))
     return failf(Errc::invalid_argument, "{} not allowed for \"{}\" type mounts",
                  m.mode  ? "mode"
@@ -213,8 +229,27 @@ Result<Mount> parse_mount(std::string_view spec) {
     if (!m.source.empty() && !m.id.empty())
       return fail(Errc::invalid_argument, "both source and id can't be set");
   }
-  if (!secretish && m.target.empty())
+  if (!secretish(m) && m.target.empty())
     return failf(Errc::invalid_argument, "mount type \"{}\" needs a target (target=/path)", type);
+  return {};
+}
+
+}  // namespace
+
+Result<Mount> parse_mount(std::string_view spec) {
+  Mount m;
+  m.spec = std::string(spec);
+  auto fields = KILN_TRY(csv_fields(spec));
+  m.type = KILN_TRY(mount_type(fields));
+  bool ro_auto = true;
+  for (const auto& field : fields) {
+    size_t eq = field.find('=');
+    if (eq == std::string::npos)
+      KILN_TRY(mount_flag(field, m, ro_auto));
+    else
+      KILN_TRY(mount_field(field, eq, m, ro_auto));
+  }
+  KILN_TRY(check_mount(m, ro_auto));
   return m;
 }
 

@@ -67,11 +67,11 @@ Result<int> resolve_stage_ref(const Dockerfile& df, std::string_view ref) {
   return -1;
 }
 
-Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
-  Plan plan;
-  Lexer lex(df.escape);
-  std::set<std::string> declared;
-  // Global scope: automatic platform ARGs, then the ARGs before the first FROM.
+namespace {
+
+// Global scope: automatic platform ARGs, then the ARGs before the first FROM.
+Status plan_meta_args(const Dockerfile& df, const PlanOptions& opts, const Lexer& lex, Plan& plan,
+                      std::set<std::string>& declared) {
   plan.meta_args = platform_args(opts.platforms);
   for (const auto& ins : df.meta_args) {
     for (const auto& def : std::get<Arg>(ins.command).args) {
@@ -85,50 +85,47 @@ Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
       }
     }
   }
-  // FROM lines and the stage graph.
-  std::vector<PlannedStage> all;
-  for (const auto& s : df.stages) {
-    PlannedStage p;
-    p.index = s.index;
-    p.name = stage_display_name(s);
-    auto base = lex.process_word(s.from.base, plan.meta_args);
-    if (!base) return at(df, s.line, s.column, base.error());
-    if (base->empty())
-      return at(df, s.line, s.column,
-                Error(Errc::invalid_argument,
-                      fmt::format("base name ({}) should not be blank", s.from.base)));
-    p.base = *base;
-    auto plat = lex.process_word(s.from.platform, plan.meta_args);
-    if (!plat) return at(df, s.line, s.column, plat.error());
-    p.platform = *plat;
-    // FROM resolves a stage name only among earlier stages (so FROM cannot form a cycle).
-    std::string lower = to_lower(p.base);
-    for (int j = 0; j < s.index; ++j)
-      if (df.stages[static_cast<size_t>(j)].from.name == lower) {
-        p.base_stage = j;
-        break;
-      }
-    std::set<int> deps;
-    if (p.base_stage >= 0) deps.insert(p.base_stage);
-    for (const auto& [ref, ins] : stage_refs(s)) {
-      auto expanded = lex.process_word(ref, plan.meta_args);
-      if (!expanded) return at(df, ins->line, ins->column, expanded.error());
-      auto idx = resolve_stage_ref(df, *expanded);
-      if (!idx) return at(df, ins->line, ins->column, idx.error());
-      if (*idx >= 0) deps.insert(*idx);
+  return {};
+}
+
+// One stage's FROM (base and platform expanded) and the stages it depends on.
+Result<PlannedStage> plan_stage(const Dockerfile& df, const Stage& s, const Lexer& lex,
+                                const Vars& meta) {
+  PlannedStage p;
+  p.index = s.index;
+  p.name = stage_display_name(s);
+  auto base = lex.process_word(s.from.base, meta);
+  if (!base) return at(df, s.line, s.column, base.error());
+  if (base->empty())
+    return at(df, s.line, s.column,
+              Error(Errc::invalid_argument,
+                    fmt::format("base name ({}) should not be blank", s.from.base)));
+  p.base = *base;
+  auto plat = lex.process_word(s.from.platform, meta);
+  if (!plat) return at(df, s.line, s.column, plat.error());
+  p.platform = *plat;
+  // FROM resolves a stage name only among earlier stages (so FROM cannot form a cycle).
+  std::string lower = to_lower(p.base);
+  for (int j = 0; j < s.index; ++j)
+    if (df.stages[static_cast<size_t>(j)].from.name == lower) {
+      p.base_stage = j;
+      break;
     }
-    p.deps.assign(deps.begin(), deps.end());
-    all.push_back(std::move(p));
+  std::set<int> deps;
+  if (p.base_stage >= 0) deps.insert(p.base_stage);
+  for (const auto& [ref, ins] : stage_refs(s)) {
+    auto expanded = lex.process_word(ref, meta);
+    if (!expanded) return at(df, ins->line, ins->column, expanded.error());
+    auto idx = resolve_stage_ref(df, *expanded);
+    if (!idx) return at(df, ins->line, ins->column, idx.error());
+    if (*idx >= 0) deps.insert(*idx);
   }
-  // Target.
-  plan.target = static_cast<int>(df.stages.size()) - 1;
-  if (!opts.target.empty()) {
-    auto idx = resolve_stage_ref(df, opts.target);
-    if (!idx || *idx < 0)
-      return failf(Errc::invalid_argument, "target stage \"{}\" could not be found", opts.target);
-    plan.target = *idx;
-  }
-  // Cycles (DFS with the current path), reported on the first stage that closes one.
+  p.deps.assign(deps.begin(), deps.end());
+  return p;
+}
+
+// Cycles (DFS with the current path), reported on the first stage that closes one.
+Status check_cycles(const Dockerfile& df, const std::vector<PlannedStage>& all) {
   std::vector<int> state(all.size(), 0);  // 0 new, 1 on path, 2 done
   std::function<int(int)> visit = [&](int i) -> int {
     state[static_cast<size_t>(i)] = 1;
@@ -148,31 +145,62 @@ Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
                   Error(Errc::invalid_argument, "circular dependency detected on stage: " +
                                                     all[static_cast<size_t>(c)].name));
       }
-  // Reachable stages from the target.
+  return {};
+}
+
+// The stages the target needs: itself and everything it depends on.
+std::vector<bool> reachable(const std::vector<PlannedStage>& all, int target) {
   std::vector<bool> reach(all.size(), false);
   std::function<void(int)> mark = [&](int i) {
     if (reach[static_cast<size_t>(i)]) return;
     reach[static_cast<size_t>(i)] = true;
     for (int d : all[static_cast<size_t>(i)].deps) mark(d);
   };
-  mark(plan.target);
-  // Syntax of everything that will be expanded (unterminated quotes, bad ${...}), checked now
-  // with unset variables left alone, so only what the build itself would reject fails here.
+  mark(target);
+  return reach;
+}
+
+// Syntax of everything a stage will expand (unterminated quotes, bad ${...}), checked now
+// with unset variables left alone, so only what the build itself would reject fails here.
+Status check_stage_syntax(const Dockerfile& df, const Stage& stage,
+                          std::set<std::string>& declared) {
   Lexer check(df.escape);
   check.skip_unset = true;
+  for (const auto& ins : stage.commands) {
+    if (auto st = expand(ins.command, {}, check); !st)
+      return at(df, ins.line, ins.column, st.error());
+    if (auto* a = std::get_if<Arg>(&ins.command))
+      for (const auto& def : a->args) {
+        declared.insert(def.key);
+        if (def.value)
+          if (auto st = check.process(*def.value, {}); !st)
+            return at(df, ins.line, ins.column, st.error());
+      }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Plan> make_plan(const Dockerfile& df, const PlanOptions& opts) {
+  Plan plan;
+  Lexer lex(df.escape);
+  std::set<std::string> declared;
+  KILN_TRY(plan_meta_args(df, opts, lex, plan, declared));
+  std::vector<PlannedStage> all;
+  for (const auto& s : df.stages) all.push_back(KILN_TRY(plan_stage(df, s, lex, plan.meta_args)));
+  plan.target = static_cast<int>(df.stages.size()) - 1;
+  if (!opts.target.empty()) {
+    auto idx = resolve_stage_ref(df, opts.target);
+    if (!idx || *idx < 0)
+      return failf(Errc::invalid_argument, "target stage \"{}\" could not be found", opts.target);
+    plan.target = *idx;
+  }
+  KILN_TRY(check_cycles(df, all));
+  auto reach = reachable(all, plan.target);
   for (size_t i = 0; i < all.size(); ++i) {
     if (!reach[i]) continue;
-    for (const auto& ins : df.stages[i].commands) {
-      if (auto st = expand(ins.command, {}, check); !st)
-        return at(df, ins.line, ins.column, st.error());
-      if (auto* a = std::get_if<Arg>(&ins.command))
-        for (const auto& def : a->args) {
-          declared.insert(def.key);
-          if (def.value)
-            if (auto st = check.process(*def.value, {}); !st)
-              return at(df, ins.line, ins.column, st.error());
-        }
-    }
+    KILN_TRY(check_stage_syntax(df, df.stages[i], declared));
     plan.stages.push_back(std::move(all[i]));
   }
   for (const auto& [k, v] : opts.build_args) {

@@ -14,7 +14,9 @@ Result<std::string> read_blob(Source& src, const oci::Descriptor& d, int64_t lim
   if (d.size > limit)
     return failf(Errc::invalid_argument, "blob {} is {} bytes, more than the limit of {}", d.digest,
                  d.size, limit);
-  auto in = KILN_TRY(BlobStream::open(src, d));
+  // A document is small: verified even from a trusted source (a damaged config in the store
+  // is then reported as corrupt, not as bad JSON).
+  auto in = KILN_TRY(BlobStream::open(src, d, {}, true));
   io::LimitReader bounded(in.reader(), limit, fmt::format("blob {}", d.digest));
   return io::read_all(bounded, limit);
 }
@@ -118,15 +120,16 @@ Result<std::vector<LayerOutcome>> Copier::transfer_layers(const std::vector<Laye
   std::vector<std::optional<Result<LayerOutcome>>> out(plans.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  std::vector<std::thread> pool;
-  for (size_t w = 0; w < workers; ++w)
-    pool.emplace_back([&] {
-      for (size_t i; !failed && (i = next++) < plans.size();) {
-        out[i] = transfer_layer(m_src, m_dst, plans[i], m_opts);
-        if (!*out[i]) failed = true;
-      }
-    });
-  for (auto& t : pool) t.join();
+  {
+    std::vector<std::jthread> pool;  // joined at the end of this block
+    for (size_t w = 0; w < workers; ++w)
+      pool.emplace_back([&] {
+        for (size_t i; !failed && (i = next++) < plans.size();) {
+          out[i] = transfer_layer(m_src, m_dst, plans[i], m_opts);
+          if (!*out[i]) failed = true;
+        }
+      });
+  }
   for (auto& r : out)
     if (r && !*r) return std::unexpected(r->error());
   std::vector<LayerOutcome> done;
@@ -171,9 +174,9 @@ Result<Document> Copier::manifest(const Document& doc) {
     return with_context(m_dst.put_blob(out.config, cfg), fmt::format("{}: config", ctx));
   };
   std::optional<Status> config_put;
-  std::thread config_thread;
+  std::jthread config_thread;
   if (m_dst.concurrent() && !plans.empty())
-    config_thread = std::thread([&] { config_put = put_config(); });
+    config_thread = std::jthread([&] { config_put = put_config(); });
   auto moved = transfer_layers(plans);
   if (config_thread.joinable()) config_thread.join();
   if (!moved) return std::unexpected(moved.error());

@@ -55,6 +55,9 @@ struct ImageInfo {
   oci::ImageConfig config;
   // Uncompressed sizes of the layers as they were written (-1 when unknown).
   std::vector<int64_t> uncompressed_sizes;
+  // The bytes of the files in each layer, as docker shows a layer's size (empty or -1 when
+  // unknown: a sink that wants it measures the layers it receives).
+  std::vector<int64_t> content_sizes;
 };
 
 // How a sink wants layers.

@@ -38,11 +38,11 @@ class ProgressReader final : public io::Reader {
 }  // namespace
 
 Result<BlobStream> BlobStream::open(Source& src, const oci::Descriptor& d,
-                                    std::function<void(int64_t)> progress) {
+                                    std::function<void(int64_t)> progress, bool always_verify) {
   BlobStream s;
   s.m_raw = KILN_TRY(src.open_blob(d));
   if (progress) s.m_raw = std::make_unique<ProgressReader>(std::move(s.m_raw), std::move(progress));
-  if (!src.trusted())
+  if (always_verify || !src.trusted())
     s.m_verify = std::make_unique<io::VerifyingReader>(*s.m_raw, d.digest, d.size,
                                                        fmt::format("blob {}", d.digest));
   return s;

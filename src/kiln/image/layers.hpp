@@ -23,12 +23,14 @@ struct LayerOutcome {
 Result<LayerOutcome> transfer_layer(Source& src, Sink& dst, const LayerPlan& plan,
                                     const CopyOptions& opts);
 
-// A reader of the source's blob, verified unless the source is trusted.
+// A reader of the source's blob, verified unless the source is trusted (and `always_verify`
+// is false: small documents are verified wherever they come from).
 class BlobStream {
  public:
   // progress, when set, is called with the bytes read so far (every 256 KiB at most).
   static Result<BlobStream> open(Source& src, const oci::Descriptor& d,
-                                 std::function<void(int64_t)> progress = {});
+                                 std::function<void(int64_t)> progress = {},
+                                 bool always_verify = false);
   io::Reader& reader() { return m_verify ? *m_verify : *m_raw; }
 
  private:

@@ -55,7 +55,7 @@ void writer_loop(Ring& r, Writer& dst) {
 
 Result<int64_t> copy_pipelined(Reader& src, Writer& dst) {
   Ring r;
-  std::thread writer([&] { writer_loop(r, dst); });
+  std::jthread writer([&] { writer_loop(r, dst); });
   int64_t total = 0;
   std::optional<Error> read_error;
   while (true) {

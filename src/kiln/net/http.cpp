@@ -61,15 +61,9 @@ const Curl& curl() {
 }  // namespace
 
 void preload() {
-  struct Loader {
-    std::thread thread;
-    ~Loader() {
-      if (thread.joinable()) thread.join();
-    }
-  };
-  static Loader loader;
+  static std::jthread loader;  // joined at exit
   static std::once_flag once;
-  std::call_once(once, [] { loader.thread = std::thread([] { (void)curl(); }); });
+  std::call_once(once, [] { loader = std::jthread([] { (void)curl(); }); });
 }
 
 namespace {
@@ -156,6 +150,50 @@ Client::~Client() {
   if (m_handle) curl().cleanup(static_cast<CURL*>(m_handle));
 }
 
+namespace {
+
+// Timeouts, buffers, TLS and callbacks: the same for every request of a Client.
+void set_transfer_options(const Curl& c, CURL* h, const ClientOptions& opts, Transfer& t) {
+  c.setopt(h, CURLOPT_NOSIGNAL, 1L);
+  c.setopt(h, CURLOPT_USERAGENT, "kiln/0.1");
+  // Blobs move in large pieces: 16 KB reads and 64 KB uploads cost a callback (and a hand-over
+  // to the thread that stores the bytes) per piece.
+  c.setopt(h, CURLOPT_BUFFERSIZE, 512L << 10);
+  c.setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+  c.setopt(h, CURLOPT_HEADERDATA, &t);
+  c.setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+  c.setopt(h, CURLOPT_WRITEDATA, &t);
+  c.setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(opts.connect_timeout_s));
+  c.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  c.setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(opts.stall_timeout_s));
+  c.setopt(h, CURLOPT_SSL_VERIFYPEER, opts.tls_verify ? 1L : 0L);
+  c.setopt(h, CURLOPT_SSL_VERIFYHOST, opts.tls_verify ? 2L : 0L);
+  if (!opts.ca_file.empty()) c.setopt(h, CURLOPT_CAINFO, opts.ca_file.c_str());
+  if (!opts.client_cert.empty()) c.setopt(h, CURLOPT_SSLCERT, opts.client_cert.c_str());
+  if (!opts.client_key.empty()) c.setopt(h, CURLOPT_SSLKEY, opts.client_key.c_str());
+}
+
+// The method, and the request body (streamed from req.body) or an empty one.
+void set_method(const Curl& c, CURL* h, const Request& req, Transfer& t) {
+  if (req.method == "HEAD") {
+    c.setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (req.method != "GET") {
+    c.setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
+  if (req.body) {
+    c.setopt(h, CURLOPT_UPLOAD, 1L);
+    c.setopt(h, CURLOPT_READFUNCTION, &on_read);
+    c.setopt(h, CURLOPT_READDATA, &t);
+    if (req.body_size >= 0)
+      c.setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body_size));
+  } else if (req.method == "PUT" || req.method == "POST" || req.method == "PATCH") {
+    c.setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+    c.setopt(h, CURLOPT_POSTFIELDS, "");
+  }
+}
+
+}  // namespace
+
 Result<Response> Client::perform(const Request& in) {
   Request req_copy;
   std::optional<io::StringReader> data;
@@ -181,38 +219,8 @@ Result<Response> Client::perform(const Request& in) {
   if (req.body) hdrs = c.slist_append(hdrs, "Expect:");  // no 100-continue round trip
   c.setopt(h, CURLOPT_URL, req.url.c_str());
   c.setopt(h, CURLOPT_HTTPHEADER, hdrs);
-  c.setopt(h, CURLOPT_NOSIGNAL, 1L);
-  c.setopt(h, CURLOPT_USERAGENT, "kiln/0.1");
-  // Blobs move in large pieces: 16 KB reads and 64 KB uploads cost a callback (and a hand-over
-  // to the thread that stores the bytes) per piece.
-  c.setopt(h, CURLOPT_BUFFERSIZE, 512L << 10);
-  c.setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
-  c.setopt(h, CURLOPT_HEADERDATA, &t);
-  c.setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  c.setopt(h, CURLOPT_WRITEDATA, &t);
-  c.setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(m_opts.connect_timeout_s));
-  c.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  c.setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(m_opts.stall_timeout_s));
-  c.setopt(h, CURLOPT_SSL_VERIFYPEER, m_opts.tls_verify ? 1L : 0L);
-  c.setopt(h, CURLOPT_SSL_VERIFYHOST, m_opts.tls_verify ? 2L : 0L);
-  if (!m_opts.ca_file.empty()) c.setopt(h, CURLOPT_CAINFO, m_opts.ca_file.c_str());
-  if (!m_opts.client_cert.empty()) c.setopt(h, CURLOPT_SSLCERT, m_opts.client_cert.c_str());
-  if (!m_opts.client_key.empty()) c.setopt(h, CURLOPT_SSLKEY, m_opts.client_key.c_str());
-  if (req.method == "HEAD") {
-    c.setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (req.method != "GET") {
-    c.setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-  }
-  if (req.body) {
-    c.setopt(h, CURLOPT_UPLOAD, 1L);
-    c.setopt(h, CURLOPT_READFUNCTION, &on_read);
-    c.setopt(h, CURLOPT_READDATA, &t);
-    if (req.body_size >= 0)
-      c.setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body_size));
-  } else if (req.method == "PUT" || req.method == "POST" || req.method == "PATCH") {
-    c.setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-    c.setopt(h, CURLOPT_POSTFIELDS, "");
-  }
+  set_transfer_options(c, h, m_opts, t);
+  set_method(c, h, req, t);
   // The status is known once the headers are in: on_body needs it.
   c.setopt(
       h, CURLOPT_HEADERFUNCTION, +[](char* d, size_t s, size_t n, void* u) -> size_t {

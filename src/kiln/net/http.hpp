@@ -1,10 +1,15 @@
-// A small HTTP/1.1 client over libcurl (http.cpp is the only file that knows it; the library is
-// loaded on first use, so commands that never talk HTTP do not pay for its start-up). One Client
-// keeps its connections alive between requests; it is not thread-safe (one per thread).
-// Redirects are not followed here: the registry client decides where its credentials may go.
+// HTTP for kiln's clients. HttpTransport is the seam: the registry client and ADD <url> send
+// their requests through one, so tests hand them an in-process server instead of sockets
+// (registry/server/inproc_transport.hpp). curl_transport() is the real one: a pool of Clients
+// over libcurl (http.cpp is the only file that knows it; the library is loaded on first use, so
+// commands that never talk HTTP do not pay for its start-up). A Client keeps its connection
+// alive between requests and is not thread-safe (one per thread). Redirects are not followed
+// here: the registry client decides where its credentials may go.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +76,17 @@ class Client {
   ClientOptions m_opts;
   void* m_handle = nullptr;
 };
+
+// Sends requests. Thread-safe: perform may be called from several threads at once. Errors as
+// Client::perform's; an HTTP error status is a Response, not an Error.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  virtual Result<Response> perform(const Request& req) = 0;
+};
+
+// The real transport: a pool of Clients (kept-alive connections), one per concurrent request.
+std::shared_ptr<HttpTransport> curl_transport(ClientOptions opts);
 
 // "Basic realm=x", "Bearer realm="...",service="...",scope="..."": the scheme and parameters.
 struct Challenge {

@@ -19,26 +19,24 @@ namespace {
 // The download runs in its own thread and hands its bytes over through a pipe sized by the blob.
 class BlobDownload final : public io::Reader {
  public:
-  BlobDownload(registry::Registry& reg, std::string repo, oci::Descriptor d) : m_pipe(d.size) {
-    m_thread = std::thread([this, &reg, repo = std::move(repo), d = std::move(d)] {
+  BlobDownload(registry::client::Registry& reg, std::string repo, oci::Descriptor d)
+      : m_pipe(d.size) {
+    m_thread = std::jthread([this, &reg, repo = std::move(repo), d = std::move(d)] {
       auto st = reg.get_blob(repo, d, m_pipe);
       m_pipe.close_write(st ? std::nullopt : std::optional<Error>(st.error()));
     });
   }
-  ~BlobDownload() override {
-    m_pipe.close_read();
-    m_thread.join();
-  }
+  ~BlobDownload() override { m_pipe.close_read(); }  // then m_thread joins
   Result<size_t> read(void* buf, size_t size) override { return m_pipe.read(buf, size); }
 
  private:
   io::Pipe m_pipe;
-  std::thread m_thread;
+  std::jthread m_thread;  // declared after m_pipe: joins before the pipe goes
 };
 
 class RegistrySource final : public image::Source {
  public:
-  RegistrySource(std::unique_ptr<registry::Registry> r, oci::Reference ref)
+  RegistrySource(std::unique_ptr<registry::client::Registry> r, oci::Reference ref)
       : m_reg(std::move(r)), m_ref(std::move(ref)) {}
   std::string describe() const override { return "docker://" + m_ref.str(); }
   bool concurrent() const override { return true; }
@@ -60,13 +58,14 @@ class RegistrySource final : public image::Source {
   }
 
  private:
-  std::unique_ptr<registry::Registry> m_reg;
+  std::unique_ptr<registry::client::Registry> m_reg;
   oci::Reference m_ref;
 };
 
 class RegistrySink final : public image::Sink {
  public:
-  RegistrySink(std::unique_ptr<registry::Registry> r, oci::Reference ref, std::string mount_from)
+  RegistrySink(std::unique_ptr<registry::client::Registry> r, oci::Reference ref,
+               std::string mount_from)
       : m_reg(std::move(r)), m_ref(std::move(ref)), m_mount_from(std::move(mount_from)) {}
   std::string describe() const override { return "docker://" + m_ref.str(); }
   bool accepts_index() const override { return true; }
@@ -106,7 +105,7 @@ class RegistrySink final : public image::Sink {
   static bool is_document(const oci::Descriptor& d) {
     return oci::mt::is_manifest(d.media_type) || oci::mt::is_index(d.media_type);
   }
-  std::unique_ptr<registry::Registry> m_reg;
+  std::unique_ptr<registry::client::Registry> m_reg;
   oci::Reference m_ref;
   std::string m_mount_from;
   std::mutex m_mu;
@@ -116,15 +115,15 @@ class RegistrySink final : public image::Sink {
 }  // namespace
 
 Result<std::unique_ptr<image::Source>> registry_source(const oci::Reference& ref,
-                                                       const registry::Options& opts) {
-  auto reg = KILN_TRY(registry::Registry::open(ref.domain, opts));
+                                                       const registry::client::Options& opts) {
+  auto reg = KILN_TRY(registry::client::Registry::open(ref.domain, opts));
   return std::unique_ptr<image::Source>(new RegistrySource(std::move(reg), ref));
 }
 
 Result<std::unique_ptr<image::Sink>> registry_sink(const oci::Reference& ref,
-                                                   const registry::Options& opts,
+                                                   const registry::client::Options& opts,
                                                    std::string mount_from) {
-  auto reg = KILN_TRY(registry::Registry::open(ref.domain, opts));
+  auto reg = KILN_TRY(registry::client::Registry::open(ref.domain, opts));
   return std::unique_ptr<image::Sink>(new RegistrySink(std::move(reg), ref, std::move(mount_from)));
 }
 

@@ -9,15 +9,15 @@
 
 #include "kiln/image/image.hpp"
 #include "kiln/oci/reference.hpp"
-#include "kiln/registry/client.hpp"
+#include "kiln/registry/client/client.hpp"
 
 namespace kiln::transport {
 
 Result<std::unique_ptr<image::Source>> registry_source(const oci::Reference& ref,
-                                                       const registry::Options& opts);
+                                                       const registry::client::Options& opts);
 // mount_from: a repository on the same registry whose blobs may be mounted ("" for none).
 Result<std::unique_ptr<image::Sink>> registry_sink(const oci::Reference& ref,
-                                                   const registry::Options& opts,
+                                                   const registry::client::Options& opts,
                                                    std::string mount_from = "");
 
 // The repository path the registry API uses ("library/busybox").

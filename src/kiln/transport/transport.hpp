@@ -8,7 +8,7 @@
 #include <string>
 
 #include "kiln/image/image.hpp"
-#include "kiln/registry/client.hpp"
+#include "kiln/registry/client/client.hpp"
 #include "kiln/store/store.hpp"
 #include "kiln/transport/files.hpp"
 
@@ -30,8 +30,8 @@ struct OpenOptions {
   store::Store* store = nullptr;  // for kiln:// (opened by the caller)
   std::string temp_dir;           // scratch space for archives
   SpoolLimits limits;
-  registry::Options registry;  // for docker://
-  std::string mount_from;      // docker:// sink: a repository of the same registry to mount from
+  registry::client::Options registry;  // for docker://
+  std::string mount_from;  // docker:// sink: a repository of the same registry to mount from
 };
 
 Result<std::unique_ptr<image::Source>> open_source(const Location& at, const OpenOptions& opts);

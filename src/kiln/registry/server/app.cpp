@@ -9,6 +9,7 @@
 #include "kiln/base/log.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/registry/server/auth.hpp"
+#include "kiln/registry/server/dispatch.hpp"
 #include "kiln/registry/server/gc.hpp"
 #include "kiln/registry/server/json_log.hpp"
 #include "kiln/registry/server/metrics.hpp"
@@ -57,16 +58,15 @@ class Impl final : public App {
   std::string address() const override { return m_http->address(); }
 
   Status run() override {
-    std::thread gc;
-    if (m_cfg.gc.interval > 0) gc = std::thread([this] { gc_loop(); });
+    std::jthread gc;
+    if (m_cfg.gc.interval > 0) gc = std::jthread([this] { gc_loop(); });
     auto st = m_http->run();
     {
       std::lock_guard lock(m_mu);
       m_stopping = true;
     }
     m_cv.notify_all();
-    if (gc.joinable()) gc.join();
-    return st;
+    return st;  // gc joins here
   }
 
  private:
@@ -85,15 +85,7 @@ class Impl final : public App {
       r.set("Content-Type", "text/plain; version=0.0.4");
       return {std::move(r), nullptr};
     }
-    if (rt.kind == RouteKind::not_found) {
-      Response r = error_response(Code::unsupported, "no such endpoint " + req.path.substr(0, 200));
-      r.status = 404;
-      return {std::move(r), nullptr};
-    }
-    auto outcome = m_auth->check(req, required_access(rt, req));
-    req.user = outcome.user;
-    if (!outcome.allowed) return {std::move(outcome.challenge), nullptr};
-    return m_service->handle(rt, req);
+    return dispatch(*m_service, *m_auth, rt, req);
   }
 
   void observe(const Exchange& e) {

@@ -39,6 +39,92 @@ struct ConfigReader {
   }
 };
 
+// Each section: its keys checked, its values read (a wrong type is kept in r.error).
+Status read_storage(ConfigReader& r, const YAML::Node& st, Config& c) {
+  if (!r.known(st, "storage", {"filesystem", "inmemory", "delete", "maintenance", "cache"}))
+    return fail(Errc::invalid_argument, r.error);
+  if (st && st["filesystem"]) r.get(st["filesystem"], "rootdirectory", c.root);
+  if (st && st["inmemory"]) c.in_memory = true;
+  if (st && st["delete"]) r.get(st["delete"], "enabled", c.service.delete_enabled);
+  if (st && st["maintenance"] && st["maintenance"]["readonly"])
+    r.get(st["maintenance"]["readonly"], "enabled", c.service.read_only);
+  return {};
+}
+
+Status read_http(ConfigReader& r, const YAML::Node& http, Config& c) {
+  if (!r.known(http, "http", {"addr", "tls", "host", "secret", "headers"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(http, "addr", c.http.listen);
+  if (http && http["tls"]) {
+    auto tls = http["tls"];
+    r.get(tls, "certificate", c.http.tls_cert);
+    r.get(tls, "key", c.http.tls_key);
+    if (tls["clientcas"] && tls["clientcas"].IsSequence() && tls["clientcas"].size() > 0)
+      c.http.tls_client_ca = tls["clientcas"][0].as<std::string>();
+  }
+  return {};
+}
+
+Status read_auth(ConfigReader& r, const YAML::Node& auth, Config& c) {
+  if (!r.known(auth, "auth", {"htpasswd", "token"})) return fail(Errc::invalid_argument, r.error);
+  if (auth && auth["htpasswd"]) {
+    c.auth = Config::Auth::htpasswd;
+    r.get(auth["htpasswd"], "realm", c.htpasswd_realm);
+    r.get(auth["htpasswd"], "path", c.htpasswd_path);
+  } else if (auth && auth["token"]) {
+    c.auth = Config::Auth::token;
+    auto t = auth["token"];
+    r.get(t, "realm", c.token.realm);
+    r.get(t, "service", c.token.service);
+    r.get(t, "issuer", c.token.issuer);
+    r.get(t, "rootcertbundle", c.token.rootcertbundle);
+    c.service.auto_mount = false;
+  }
+  return {};
+}
+
+Status read_log(ConfigReader& r, const YAML::Node& log, Config& c) {
+  if (!r.known(log, "log", {"level", "accesslog", "formatter", "fields"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(log, "level", c.log_level);
+  if (log && log["accesslog"]) {
+    bool disabled = false;
+    r.get(log["accesslog"], "disabled", disabled);
+    c.access_log = !disabled;
+  }
+  return {};
+}
+
+Status read_limits(ConfigReader& r, const YAML::Node& lim, Config& c) {
+  if (!r.known(lim, "limits",
+               {"manifest_bytes", "blob_bytes", "header_bytes", "connections", "threads",
+                "header_timeout", "idle_timeout", "io_timeout"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(lim, "manifest_bytes", c.service.max_manifest_bytes);
+  r.get(lim, "blob_bytes", c.service.max_blob_bytes);
+  r.get(lim, "header_bytes", c.http.header_limit);
+  r.get(lim, "connections", c.http.max_connections);
+  r.get(lim, "threads", c.http.threads);
+  auto seconds = [&](const char* key, std::chrono::seconds& out) {
+    int64_t secs = -1;
+    r.get(lim, key, secs);
+    if (secs > 0) out = std::chrono::seconds(secs);
+  };
+  seconds("header_timeout", c.http.header_timeout);
+  seconds("idle_timeout", c.http.idle_timeout);
+  seconds("io_timeout", c.http.io_timeout);
+  return {};
+}
+
+Status read_gc(ConfigReader& r, const YAML::Node& gc, Config& c) {
+  if (!r.known(gc, "gc", {"interval", "grace", "delete_untagged"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(gc, "interval", c.gc.interval);
+  r.get(gc, "grace", c.gc.grace);
+  r.get(gc, "delete_untagged", c.gc.delete_untagged);
+  return {};
+}
+
 }  // namespace
 
 Result<Config> load_config(const std::string& path) {
@@ -55,79 +141,12 @@ Result<Config> load_config(const std::string& path) {
   if (!y.IsDefined() || y.IsNull()) return c;
   if (!r.known(y, "top level", {"version", "storage", "http", "auth", "log", "limits", "gc"}))
     return fail(Errc::invalid_argument, r.error);
-  auto st = y["storage"];
-  if (!r.known(st, "storage", {"filesystem", "inmemory", "delete", "maintenance", "cache"}))
-    return fail(Errc::invalid_argument, r.error);
-  if (st && st["filesystem"]) r.get(st["filesystem"], "rootdirectory", c.root);
-  if (st && st["inmemory"]) c.in_memory = true;
-  if (st && st["delete"]) r.get(st["delete"], "enabled", c.service.delete_enabled);
-  if (st && st["maintenance"] && st["maintenance"]["readonly"])
-    r.get(st["maintenance"]["readonly"], "enabled", c.service.read_only);
-
-  auto http = y["http"];
-  if (!r.known(http, "http", {"addr", "tls", "host", "secret", "headers"}))
-    return fail(Errc::invalid_argument, r.error);
-  r.get(http, "addr", c.http.listen);
-  if (http && http["tls"]) {
-    auto tls = http["tls"];
-    r.get(tls, "certificate", c.http.tls_cert);
-    r.get(tls, "key", c.http.tls_key);
-    if (tls["clientcas"] && tls["clientcas"].IsSequence() && tls["clientcas"].size() > 0)
-      c.http.tls_client_ca = tls["clientcas"][0].as<std::string>();
-  }
-
-  auto auth = y["auth"];
-  if (!r.known(auth, "auth", {"htpasswd", "token"})) return fail(Errc::invalid_argument, r.error);
-  if (auth && auth["htpasswd"]) {
-    c.auth = Config::Auth::htpasswd;
-    r.get(auth["htpasswd"], "realm", c.htpasswd_realm);
-    r.get(auth["htpasswd"], "path", c.htpasswd_path);
-  } else if (auth && auth["token"]) {
-    c.auth = Config::Auth::token;
-    auto t = auth["token"];
-    r.get(t, "realm", c.token.realm);
-    r.get(t, "service", c.token.service);
-    r.get(t, "issuer", c.token.issuer);
-    r.get(t, "rootcertbundle", c.token.rootcertbundle);
-    c.service.auto_mount = false;
-  }
-
-  auto log = y["log"];
-  if (!r.known(log, "log", {"level", "accesslog", "formatter", "fields"}))
-    return fail(Errc::invalid_argument, r.error);
-  r.get(log, "level", c.log_level);
-  if (log && log["accesslog"]) {
-    bool disabled = false;
-    r.get(log["accesslog"], "disabled", disabled);
-    c.access_log = !disabled;
-  }
-
-  auto lim = y["limits"];
-  if (!r.known(lim, "limits",
-               {"manifest_bytes", "blob_bytes", "header_bytes", "connections", "threads",
-                "header_timeout", "idle_timeout", "io_timeout"}))
-    return fail(Errc::invalid_argument, r.error);
-  r.get(lim, "manifest_bytes", c.service.max_manifest_bytes);
-  r.get(lim, "blob_bytes", c.service.max_blob_bytes);
-  r.get(lim, "header_bytes", c.http.header_limit);
-  r.get(lim, "connections", c.http.max_connections);
-  r.get(lim, "threads", c.http.threads);
-  int64_t secs = -1;
-  r.get(lim, "header_timeout", secs);
-  if (secs > 0) c.http.header_timeout = std::chrono::seconds(secs);
-  secs = -1;
-  r.get(lim, "idle_timeout", secs);
-  if (secs > 0) c.http.idle_timeout = std::chrono::seconds(secs);
-  secs = -1;
-  r.get(lim, "io_timeout", secs);
-  if (secs > 0) c.http.io_timeout = std::chrono::seconds(secs);
-
-  auto gc = y["gc"];
-  if (!r.known(gc, "gc", {"interval", "grace", "delete_untagged"}))
-    return fail(Errc::invalid_argument, r.error);
-  r.get(gc, "interval", c.gc.interval);
-  r.get(gc, "grace", c.gc.grace);
-  r.get(gc, "delete_untagged", c.gc.delete_untagged);
+  KILN_TRY(read_storage(r, y["storage"], c));
+  KILN_TRY(read_http(r, y["http"], c));
+  KILN_TRY(read_auth(r, y["auth"], c));
+  KILN_TRY(read_log(r, y["log"], c));
+  KILN_TRY(read_limits(r, y["limits"], c));
+  KILN_TRY(read_gc(r, y["gc"], c));
   if (!r.error.empty()) return fail(Errc::invalid_argument, r.error);
   return c;
 }

@@ -468,11 +468,10 @@ class Server final : public HttpServer {
       if (!ec) stop();
     });
     asio::co_spawn(m_ioc, accept_loop(), log_exception);
-    std::vector<std::thread> pool;
+    std::vector<std::jthread> pool;
     for (int i = 1; i < m_threads; ++i) pool.emplace_back([this] { m_ioc.run(); });
     m_ioc.run();
-    for (auto& t : pool) t.join();
-    return {};
+    return {};  // the pool joins here
   }
 
   void stop() override {

@@ -1,0 +1,214 @@
+#include "kiln/builder/worktree.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kiln/archive/tar.hpp"
+#include "kiln/archive/walk.hpp"
+#include "kiln/base/strings.hpp"
+#include "kiln/sandbox/mount_exec.hpp"
+#include "kiln/store/layer_sink.hpp"
+#include "kiln/store/metadata.hpp"
+#include "kiln/store/paths.hpp"
+
+namespace kiln::builder {
+
+OpenTree::~OpenTree() {
+  if (m_trees) m_trees->close(m_tree);
+}
+
+// Trees::commit closes the tree when it succeeds; when it fails, the destructor does (close
+// is idempotent).
+Result<std::optional<store::LayerRecord>> OpenTree::commit(const CommitOptions& opts) {
+  return m_trees->commit(m_tree, opts);
+}
+
+namespace {
+
+// Counts what goes into the tar, so an empty diff is recognised.
+class CountingTar final : public archive::TarWriter {
+ public:
+  explicit CountingTar(archive::TarWriter& inner) : m_inner(inner) {}
+  Status add(const archive::Entry& e) override {
+    ++m_entries;
+    return m_inner.add(e);
+  }
+  Status write_data(const void* buf, size_t size) override { return m_inner.write_data(buf, size); }
+  Status finish() override { return m_inner.finish(); }
+  int64_t entries() const { return m_entries; }
+
+ private:
+  archive::TarWriter& m_inner;
+  int64_t m_entries = 0;
+};
+
+}  // namespace
+
+Status copy_tree(const std::string& from, const std::string& to) {
+  pid_t p = fork();
+  if (p < 0) return fail_errno("fork");
+  if (p == 0) {
+    execlp("cp", "cp", "-a", "--reflink=auto", from.c_str(), to.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(p, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return failf(Errc::io, "copy {} to {} failed", from, to);
+  return {};
+}
+
+std::vector<oci::Descriptor> descriptors(const std::vector<store::LayerRecord>& layers) {
+  std::vector<oci::Descriptor> out;
+  for (const auto& l : layers) {
+    oci::Descriptor d;
+    d.media_type = l.media_type;
+    d.digest = l.digest;
+    d.size = l.size;
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::vector<Digest> diff_ids(const std::vector<store::LayerRecord>& layers) {
+  std::vector<Digest> out;
+  for (const auto& l : layers) out.push_back(l.diff_id);
+  return out;
+}
+
+Result<OpenTree> Trees::open(const std::vector<store::LayerRecord>& layers) {
+  KILN_TRY(os::Dir::create(m_scratch_root, 0700));
+  WorkTree t;
+  t.scratch = fmt::format("{}/step-{}-{}", m_scratch_root, getpid(), ++m_seq);
+  auto dir = KILN_TRY(os::Dir::create(t.scratch, 0700));
+  if (m_mode == container::Snapshotter::copy) {
+    std::string base = KILN_TRY(materialize(layers));
+    KILN_TRY(copy_tree(base, t.scratch + "/fs"));
+    t.base = base;
+    t.rootfs.dir = t.scratch + "/fs";
+    return OpenTree(*this, std::move(t));
+  }
+  t.rootfs.lowers =
+      KILN_TRY(container::layer_snapshots(m_store, descriptors(layers), diff_ids(layers)));
+  t.rootfs.lowers.push_back(KILN_TRY(container::mount_points_snapshot(m_store)));
+  KILN_TRY(dir.make_dir("upper", 0755));
+  KILN_TRY(dir.make_dir("work", 0700));
+  t.rootfs.upper = t.scratch + "/upper";
+  t.rootfs.work = t.scratch + "/work";
+  return OpenTree(*this, std::move(t));
+}
+
+Status Trees::with_mounted(const WorkTree& tree, const std::function<Status(const os::Dir&)>& fn) {
+  return with_mounted_source(tree, {},
+                             [&](const os::Dir& root, const std::string&) { return fn(root); });
+}
+
+Status Trees::with_mounted_source(
+    const WorkTree& tree, const std::vector<store::LayerRecord>& source_layers,
+    const std::function<Status(const os::Dir& root, const std::string& source_root)>& fn) {
+  bool want_source = !source_layers.empty();
+  if (!tree.rootfs.overlay()) {
+    auto root = KILN_TRY(os::Dir::open(tree.rootfs.dir));
+    std::string source = want_source ? KILN_TRY(materialize(source_layers)) : "";
+    return fn(root, source);
+  }
+  sandbox::RootFs source_fs;
+  std::string source_point;
+  if (want_source) {
+    // Read-only overlay of the source's layers (the mount points' dir makes a second lower
+    // dir, which a lower-only overlay needs).
+    source_fs.lowers = KILN_TRY(
+        container::layer_snapshots(m_store, descriptors(source_layers), diff_ids(source_layers)));
+    source_fs.lowers.push_back(KILN_TRY(container::mount_points_snapshot(m_store)));
+    source_point = tree.scratch + "/source";
+    KILN_TRY(os::Dir::create(source_point, 0755));
+  }
+  std::string mount_point = tree.scratch + "/merged";
+  KILN_TRY(os::Dir::create(mount_point, 0755));
+  return sandbox::in_private_mount_namespace([&]() -> Status {
+    KILN_TRY(sandbox::mount_rootfs(tree.rootfs, mount_point));
+    if (want_source) KILN_TRY(sandbox::mount_rootfs(source_fs, source_point));
+    auto root = KILN_TRY(os::Dir::open(mount_point));
+    return fn(root, source_point);
+  });
+}
+
+Result<std::optional<store::LayerRecord>> Trees::commit(WorkTree& tree, const CommitOptions& opts) {
+  auto sink = KILN_TRY(store::LayerSink::create(m_store, m_lease, opts.compression));
+  auto tar = KILN_TRY(archive::TarWriter::open(*sink));
+  CountingTar counted(*tar);
+  archive::WalkOptions wo;
+  wo.clamp_mtime = opts.clamp_mtime;
+  std::optional<os::Dir> base;
+  if (tree.rootfs.overlay()) {
+    wo.overlay_whiteouts = true;
+    auto upper = KILN_TRY(os::Dir::open(tree.upper()));
+    KILN_TRY(archive::write_tree(upper, counted, wo));
+  } else {
+    base = KILN_TRY(os::Dir::open(tree.base));
+    wo.base = &*base;
+    auto fs = KILN_TRY(os::Dir::open(tree.rootfs.dir));
+    KILN_TRY(archive::write_tree(fs, counted, wo));
+  }
+  KILN_TRY(counted.finish());
+  if (counted.entries() == 0) {
+    close(tree);
+    return std::optional<store::LayerRecord>();
+  }
+  auto layer = KILN_TRY(sink->commit());
+  if (tree.rootfs.overlay()) {
+    // The upper dir is this layer's snapshot already (same whiteout form): keep it.
+    std::string snaps = m_store.root() + "/" + std::string(store::paths::snapshots_dir);
+    std::string dest = snaps + "/" + layer.diff_id.hex();
+    auto sdir = KILN_TRY(os::Dir::open(snaps));
+    if (!sdir.exists(layer.diff_id.hex())) {
+      auto holder = fmt::format("{}/unpack.{}-{}", snaps, getpid(), m_seq);
+      if (::mkdir(holder.c_str(), 0700) == 0 &&
+          ::rename(tree.upper().c_str(), (holder + "/fs").c_str()) == 0 &&
+          ::rename(holder.c_str(), dest.c_str()) == 0) {
+        (void)m_store.metadata().put_unpacked(
+            {layer.diff_id.str(),
+             std::string(store::paths::snapshots_dir) + "/" + layer.diff_id.hex(),
+             layer.uncompressed_size, store::now_seconds()});
+      } else {
+        (void)sdir.remove_all(holder.substr(snaps.size() + 1));
+      }
+    }
+  }
+  close(tree);
+  return std::optional(layer);
+}
+
+void Trees::close(WorkTree& tree) {
+  if (tree.scratch.empty()) return;
+  auto parent = os::Dir::open(m_scratch_root);
+  if (parent) (void)parent->remove_all(tree.scratch.substr(m_scratch_root.size() + 1));
+  tree.scratch.clear();
+}
+
+Result<std::string> Trees::materialize(const std::vector<store::LayerRecord>& layers) {
+  std::string key;
+  for (const auto& l : layers) key += l.diff_id.hex();
+  for (const auto& [k, dir] : m_materialized)
+    if (k == key) return dir;
+  KILN_TRY(os::Dir::create(m_scratch_root, 0700));
+  std::string dir = fmt::format("{}/rootfs-{}-{}", m_scratch_root, getpid(), ++m_seq);
+  auto root = KILN_TRY(os::Dir::create(dir, 0755));
+  KILN_TRY(container::apply_layers(m_store, descriptors(layers), diff_ids(layers), root));
+  KILN_TRY(container::make_mount_points(root));
+  m_materialized.emplace_back(key, dir);
+  return dir;
+}
+
+Trees::~Trees() {
+  auto parent = os::Dir::open(m_scratch_root);
+  if (!parent) return;
+  for (const auto& [k, dir] : m_materialized)
+    (void)parent->remove_all(dir.substr(m_scratch_root.size() + 1));
+}
+
+}  // namespace kiln::builder

@@ -1,0 +1,50 @@
+#include <gtest/gtest.h>
+
+#include "kiln/cli/image_views.hpp"
+#include "kiln/container/import.hpp"
+#include "kiln/os/temp_dir.hpp"
+#include "kiln/store/image_view.hpp"
+
+namespace kiln::cli {
+namespace {
+
+using container::import_rootfs;
+using container::ImportOptions;
+using store::load_image;
+
+// A store with one image imported from a one-file root filesystem.
+class ImageViewsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp = std::make_unique<os::TempDir>(*os::TempDir::create("views"));
+    store = std::move(*store::Store::open(*tmp / "store"));
+    auto root = os::Dir::create(*tmp / "rootfs/bin");
+    ASSERT_TRUE(os::write_file_atomic(*root, "hello", "#!/bin/sh\necho hello\n", 0755));
+  }
+  std::unique_ptr<os::TempDir> tmp;
+  std::unique_ptr<store::Store> store;
+};
+
+TEST_F(ImageViewsTest, HistoryAndListRows) {
+  ImportOptions o;
+  o.source = *tmp / "rootfs";
+  o.ref = *oci::Reference::parse("localhost:5000/team/app:v1");
+  auto rec = import_rootfs(*store, o);
+  auto v = load_image(*store, *rec);
+  auto rows = image_history(*store, *v);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].id, rec->config_digest.str());
+  EXPECT_GT((*rows)[0].size, 0);
+  auto list = list_images(*store, "localhost:5000/team/*");
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].repository, "localhost:5000/team/app");
+  EXPECT_EQ((*list)[0].tag, "v1");
+  EXPECT_TRUE(list_images(*store, "other")->empty());
+  EXPECT_EQ(list_images(*store, "*/team/app:v*")->size(), 1u);
+  std::string j = inspect_json(*v);
+  EXPECT_NE(j.find("\"RepoTags\": [\n        \"localhost:5000/team/app:v1\""), std::string::npos)
+      << j;
+}
+
+}  // namespace
+}  // namespace kiln::cli
