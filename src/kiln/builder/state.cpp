@@ -3,8 +3,10 @@
 #include "kiln/base/strings.hpp"
 #include "kiln/builder/history_text.hpp"
 #include "kiln/builder/state.hpp"
+
 #include "kiln/digest/digest.hpp"
 #include "kiln/dockerfile/source.hpp"
+#include "kiln/image/mutate.hpp"
 #include "kiln/store/image_view.hpp"
 #include "kiln/store/metadata.hpp"
 
@@ -68,8 +70,8 @@ void set_env(oci::ContainerConfig& c, const std::string& key, const std::string&
   c.env.push_back(kv);
 }
 
-void add_history(StageState& s, const BuildEnv& env, std::string created_by, bool empty_layer,
-                 int64_t created) {
+void add_history(StageState& s, const BuildEnv& env, std::string created_by,
+                 const std::optional<store::LayerRecord>& layer, int64_t created) {
   oci::History h;
   // created 0: no time known yet (a metadata step on scratch, or on a base without a time,
   // before any step with one). The entry has none (the field is optional) rather than a clock
@@ -78,8 +80,9 @@ void add_history(StageState& s, const BuildEnv& env, std::string created_by, boo
     h.created = rfc3339(env.opts.source_date_epoch.value_or(created));
   h.created_by = std::move(created_by);
   h.comment = "buildkit.dockerfile.v0";
-  h.empty_layer = empty_layer;
-  s.config.history.push_back(std::move(h));
+  if (!layer) return image::append_empty(s.config, std::move(h));
+  s.layers.push_back(*layer);
+  image::append_layer(s.config, layer->diff_id, std::move(h));
 }
 
 namespace {
@@ -201,7 +204,7 @@ Status apply_metadata(StageState& s, BuildEnv& env, const Command& cmd, const Le
     by = KILN_TRY(set_commands(s, cmd));
   if (!by) return fail(Errc::internal, "not a metadata instruction");
   s.key = chain_key(s.key, *by);
-  add_history(s, env, *by, true, s.last_created);
+  add_history(s, env, *by, std::nullopt, s.last_created);
   return {};
 }
 
@@ -232,11 +235,7 @@ Result<bool> take_from_cache(StageState& s, BuildEnv& env, const std::string& ke
     if (!layer) return false;
     env.lease.protect(*d);  // recorded before any step does real work (use_cache)
   }
-  if (layer) {
-    s.layers.push_back(*layer);
-    s.config.rootfs.diff_ids.push_back(layer->diff_id);
-  }
-  add_history(s, env, std::move(created_by), !layer.has_value(), hit->created);
+  add_history(s, env, std::move(created_by), layer, hit->created);
   s.last_created = std::max(s.last_created, hit->created);
   s.key = key;
   env.used_keys.push_back(key);
@@ -257,12 +256,8 @@ Result<bool> use_cache(StageState& s, BuildEnv& env, const std::string& key, std
 
 Status record_step(StageState& s, BuildEnv& env, const std::string& key,
                    const std::optional<store::LayerRecord>& layer, std::string created_by) {
-  if (layer) {
-    s.layers.push_back(*layer);
-    s.config.rootfs.diff_ids.push_back(layer->diff_id);
-  }
   int64_t now = store::now_seconds();
-  add_history(s, env, std::move(created_by), !layer.has_value(), now);
+  add_history(s, env, std::move(created_by), layer, now);
   s.last_created = std::max(s.last_created, now);
   s.key = key;
   if (layer) KILN_TRY(env.store.metadata().put_layer(*layer));

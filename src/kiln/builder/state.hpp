@@ -66,9 +66,10 @@ dockerfile::Vars expansion_env(const StageState& s);
 dockerfile::Vars config_env(const oci::ImageConfig& c);
 void set_env(oci::ContainerConfig& c, const std::string& key, const std::string& value);
 
-// A history entry as BuildKit writes it ("buildkit.dockerfile.v0").
-void add_history(StageState& s, const BuildEnv& env, std::string created_by, bool empty_layer,
-                 int64_t created);
+// A history entry as BuildKit writes it ("buildkit.dockerfile.v0"), with the step's layer
+// (appended to the stage's layers and diffIDs) or none (an empty_layer entry).
+void add_history(StageState& s, const BuildEnv& env, std::string created_by,
+                 const std::optional<store::LayerRecord>& layer, int64_t created);
 
 // Metadata instructions (config only): ENV, LABEL, EXPOSE, VOLUME, USER, WORKDIR's config part,
 // ENTRYPOINT, CMD, HEALTHCHECK, STOPSIGNAL, SHELL, ONBUILD, MAINTAINER, ARG.

@@ -250,7 +250,7 @@ Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int i
   std::string created_by = "WORKDIR " + wd;
   if (wd == "/") {
     s.key = chain_key(s.key, created_by);
-    add_history(s, env, created_by, true, s.last_created);
+    add_history(s, env, created_by, std::nullopt, s.last_created);
     return {};
   }
   std::string key = chain_key(s.key, created_by + "\nuser " + cfg.user);

@@ -6,6 +6,7 @@
 #include "kiln/container/containers.hpp"
 #include "kiln/container/snapshots.hpp"
 #include "kiln/dockerfile/changes.hpp"
+#include "kiln/image/mutate.hpp"
 #include "kiln/os/temp_dir.hpp"
 #include "kiln/store/image_view.hpp"
 #include "kiln/store/layer_sink.hpp"
@@ -56,17 +57,16 @@ Result<store::ImageRecord> commit_container(store::Store& store, const CommitOpt
   img.config = image.config;
   oci::ContainerConfig cc = image.config.config.value_or(oci::ContainerConfig{});
   for (const auto& ch : opts.changes) KILN_TRY_CTX(dockerfile::apply_change(cc, ch), ctx);
-  img.config.config = cc;
+  image::set_container_config(img.config, std::move(cc));
   int64_t now = store::now_seconds();
   img.config.created = rfc3339(now);
   if (!opts.author.empty()) img.config.author = opts.author;
-  img.config.rootfs.diff_ids.push_back(layer.diff_id);
   oci::History h;
   h.created = img.config.created;
   h.created_by = join(c.command, " ");
   h.author = opts.author;
   h.comment = opts.message;
-  img.config.history.push_back(h);
+  image::append_layer(img.config, layer.diff_id, std::move(h));
   img.layers = KILN_TRY_CTX(store::layer_records(store, image), ctx);
   img.layers.push_back(layer);
   if (opts.ref) img.names = {opts.ref->str()};

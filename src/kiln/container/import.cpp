@@ -7,6 +7,7 @@
 #include "kiln/archive/walk.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/dockerfile/changes.hpp"
+#include "kiln/image/mutate.hpp"
 #include "kiln/oci/platform.hpp"
 #include "kiln/store/image_view.hpp"
 #include "kiln/store/layer_sink.hpp"
@@ -88,12 +89,11 @@ Result<store::ImageRecord> import_rootfs(store::Store& store, const ImportOption
   img.config.architecture = p.architecture;
   img.config.os = p.os;
   img.config.variant = p.variant;
-  img.config.config = cc;
-  img.config.rootfs.diff_ids = {layer.diff_id};
+  image::set_container_config(img.config, std::move(cc));
   oci::History h;
   h.created = img.config.created;
   h.comment = opts.message.empty() ? "Imported from " + opts.source : opts.message;
-  img.config.history = {h};
+  image::append_layer(img.config, layer.diff_id, std::move(h));
   img.layers = {layer};
   if (opts.ref) img.names = {opts.ref->str()};
   return with_context(store::store_image(store, lease, img), ctx);

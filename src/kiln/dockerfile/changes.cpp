@@ -1,38 +1,17 @@
 #include "kiln/dockerfile/changes.hpp"
-#include "kiln/base/json_depth.hpp"
 
 #include <algorithm>
-
-#include <nlohmann/json.hpp>
+#include <set>
 
 #include "kiln/base/strings.hpp"
+#include "kiln/dockerfile/ast.hpp"
+#include "kiln/dockerfile/instructions.hpp"
+#include "kiln/dockerfile/lexer.hpp"
+#include "kiln/dockerfile/plan.hpp"
 
 namespace kiln::dockerfile {
 
 namespace {
-
-// A JSON array of strings, or nullopt when the text is not one (then it is shell form).
-std::optional<std::vector<std::string>> json_array(std::string_view s) {
-  s = trim(s);
-  if (!s.starts_with('[') || !json_depth_ok(s)) return std::nullopt;
-  try {
-    auto j = nlohmann::json::parse(s.begin(), s.end());
-    if (!j.is_array()) return std::nullopt;
-    std::vector<std::string> out;
-    for (const auto& v : j) {
-      if (!v.is_string()) return std::nullopt;
-      out.push_back(v.get<std::string>());
-    }
-    return out;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-std::vector<std::string> command(std::string_view rest) {
-  if (auto arr = json_array(rest)) return *arr;
-  return {"/bin/sh", "-c", std::string(trim(rest))};
-}
 
 void set_env(oci::ContainerConfig& c, const std::string& key, const std::string& value) {
   std::string entry = key + "=" + value;
@@ -49,125 +28,88 @@ void add_unique_sorted(std::vector<std::string>& v, std::string item) {
   std::sort(v.begin(), v.end());
 }
 
-// KEY=VALUE pairs, or the legacy "KEY VALUE" form.
-Result<std::vector<std::pair<std::string, std::string>>> pairs(std::string_view rest,
-                                                               std::string_view what) {
-  auto words = KILN_TRY(split_words(rest));
-  std::vector<std::pair<std::string, std::string>> out;
-  if (words.empty()) return failf(Errc::invalid_argument, "{} needs at least one argument", what);
-  if (words[0].find('=') == std::string::npos) {
-    if (words.size() < 2)
-      return failf(Errc::invalid_argument, "{} {}: missing value (want KEY=VALUE)", what, words[0]);
-    std::string_view r = trim(rest);
-    std::string value(trim(r.substr(r.find_first_of(" \t"))));
-    auto unq = KILN_TRY(split_words(value));
-    out.emplace_back(words[0], join(unq, " "));
-    return out;
+std::vector<std::string> command_of(const CommandLine& cl) {
+  if (!cl.prepend_shell) return cl.args;
+  return {"/bin/sh", "-c", cl.args.empty() ? std::string() : cl.args[0]};
+}
+
+Status add_ports(oci::ContainerConfig& c, const std::vector<std::string>& ports) {
+  for (const auto& p : ports) {
+    std::string port = p.find('/') == std::string::npos ? p + "/tcp" : to_lower(p);
+    std::string num = port.substr(0, port.find('/'));
+    std::string proto = port.substr(port.find('/') + 1);
+    auto n = parse_int(num.substr(0, num.find('-')));
+    if (!n || *n < 0 || *n > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp"))
+      return failf(Errc::invalid_argument, "invalid port \"{}\"", p);
+    add_unique_sorted(c.exposed_ports, port);
   }
-  for (const auto& w : words) {
-    size_t eq = w.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return failf(Errc::invalid_argument, "{}: \"{}\" is not KEY=VALUE", what, w);
-    out.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+  return {};
+}
+
+// One typed instruction (as the Dockerfile parser made it) applied to a container config.
+Status apply_command(oci::ContainerConfig& c, const Command& cmd) {
+  if (auto* e = std::get_if<Env>(&cmd)) {
+    for (const auto& kv : e->vars) set_env(c, kv.key, kv.value);
+  } else if (auto* l = std::get_if<Label>(&cmd)) {
+    for (const auto& kv : l->labels) c.labels[kv.key] = kv.value;
+  } else if (auto* x = std::get_if<Expose>(&cmd)) {
+    KILN_TRY(add_ports(c, x->ports));
+  } else if (auto* v = std::get_if<Volume>(&cmd)) {
+    for (const auto& p : v->paths) {
+      if (p.empty())
+        return fail(Errc::invalid_argument, "VOLUME specified can not be an empty string");
+      add_unique_sorted(c.volumes, p);
+    }
+  } else if (auto* u = std::get_if<User>(&cmd)) {
+    c.user = u->user;
+  } else if (auto* sig = std::get_if<StopSignal>(&cmd)) {
+    c.stop_signal = sig->signal;
+  } else if (auto* w = std::get_if<Workdir>(&cmd)) {
+    c.working_dir = w->path.starts_with('/')
+                        ? w->path
+                        : (c.working_dir.empty() ? "/" : c.working_dir + "/") + w->path;
+  } else if (auto* cm = std::get_if<Cmd>(&cmd)) {
+    c.cmd = command_of(cm->cmd);
+  } else if (auto* ep = std::get_if<Entrypoint>(&cmd)) {
+    c.entrypoint = command_of(ep->cmd);
+    if (!ep->cmd.prepend_shell && ep->cmd.args.empty()) c.entrypoint.reset();
+  } else if (auto* ob = std::get_if<Onbuild>(&cmd)) {
+    if (!c.on_build) c.on_build.emplace();
+    c.on_build->push_back(ob->expression);
   }
-  return out;
+  return {};
 }
 
 }  // namespace
 
-Result<std::vector<std::string>> split_words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool in_word = false;
-  char quote = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (quote) {
-      if (c == quote)
-        quote = 0;
-      else if (c == '\\' && quote == '"' && i + 1 < s.size())
-        cur += s[++i];
-      else
-        cur += c;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      quote = c;
-      in_word = true;
-    } else if (c == '\\' && i + 1 < s.size()) {
-      cur += s[++i];
-      in_word = true;
-    } else if (c == ' ' || c == '\t') {
-      if (in_word) out.push_back(std::move(cur));
-      cur.clear();
-      in_word = false;
-    } else {
-      cur += c;
-      in_word = true;
-    }
-  }
-  if (quote) return failf(Errc::invalid_argument, "unterminated {} quote in \"{}\"", quote, s);
-  if (in_word) out.push_back(std::move(cur));
-  return out;
-}
-
+// The line goes through the Dockerfile parser (parse, then parse_command) and its words through
+// the Dockerfile's shell lexer, as docker's --change does: quoting, JSON arrays, each
+// instruction's arguments and $VARIABLES (from the config's Env) follow a Dockerfile's rules.
 Status apply_change(oci::ContainerConfig& c, std::string_view instruction) {
+  static const std::set<std::string, std::less<>> allowed = {
+      "cmd",     "entrypoint", "env",  "expose", "label",
+      "onbuild", "stopsignal", "user", "volume", "workdir"};
   std::string_view line = trim(instruction);
-  size_t sp = line.find_first_of(" \t");
-  std::string kw = to_lower(line.substr(0, sp));
-  std::string_view rest = sp == std::string_view::npos ? "" : trim(line.substr(sp));
   auto ctx = fmt::format("change \"{}\"", line);
-  if (kw.empty()) return fail(Errc::invalid_argument, "empty change instruction");
-  if (kw == "cmd") {
-    c.cmd = command(rest);
-  } else if (kw == "entrypoint") {
-    c.entrypoint = command(rest);
-    if (auto arr = json_array(rest); arr && arr->empty()) c.entrypoint.reset();
-  } else if (kw == "env") {
-    for (auto& [k, v] : KILN_TRY_CTX(pairs(rest, "ENV"), ctx)) set_env(c, k, v);
-  } else if (kw == "label") {
-    for (auto& [k, v] : KILN_TRY_CTX(pairs(rest, "LABEL"), ctx)) c.labels[k] = v;
-  } else if (kw == "expose") {
-    for (auto& p : KILN_TRY_CTX(split_words(rest), ctx)) {
-      std::string port = p.find('/') == std::string::npos ? p + "/tcp" : to_lower(p);
-      std::string num = port.substr(0, port.find('/'));
-      std::string proto = port.substr(port.find('/') + 1);
-      auto n = parse_int(num.substr(0, num.find('-')));
-      if (!n || *n < 0 || *n > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp"))
-        return failf(Errc::invalid_argument, "{}: invalid port \"{}\"", ctx, p);
-      add_unique_sorted(c.exposed_ports, port);
-    }
-  } else if (kw == "volume") {
-    auto vols = json_array(rest);
-    std::vector<std::string> list = vols ? *vols : KILN_TRY_CTX(split_words(rest), ctx);
-    if (list.empty()) return failf(Errc::invalid_argument, "{}: VOLUME needs a path", ctx);
-    for (auto& v : list) add_unique_sorted(c.volumes, v);
-  } else if (kw == "user" || kw == "workdir" || kw == "stopsignal") {
-    auto words = KILN_TRY_CTX(split_words(rest), ctx);
-    if (words.size() != 1)
-      return failf(Errc::invalid_argument, "{}: {} takes exactly one argument", ctx,
-                   to_lower(kw) == "user" ? "USER"
-                   : kw == "workdir"      ? "WORKDIR"
-                                          : "STOPSIGNAL");
-    if (kw == "user")
-      c.user = words[0];
-    else if (kw == "stopsignal")
-      c.stop_signal = words[0];
-    else if (words[0].starts_with('/'))
-      c.working_dir = words[0];
-    else
-      c.working_dir = (c.working_dir.empty() ? "/" : c.working_dir + "/") + words[0];
-  } else if (kw == "onbuild") {
-    if (rest.empty()) return failf(Errc::invalid_argument, "{}: ONBUILD needs an instruction", ctx);
-    if (!c.on_build) c.on_build.emplace();
-    c.on_build->push_back(std::string(rest));
-  } else {
+  if (line.empty()) return fail(Errc::invalid_argument, "empty change instruction");
+  auto ast = KILN_TRY_CTX(parse(std::string(line) + "\n", "--change"), ctx);
+  if (ast.nodes.size() != 1)
+    return failf(Errc::invalid_argument, "{}: one instruction per --change", ctx);
+  const Node& n = ast.nodes[0];
+  if (!allowed.contains(n.instruction))
     return failf(Errc::invalid_argument,
                  "{}: \"{}\" cannot be changed here (allowed: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "
                  "ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)",
-                 ctx, line.substr(0, sp));
+                 ctx, n.keyword);
+  auto cmd = KILN_TRY_CTX(parse_command(n), ctx);
+  // Words are processed as a Dockerfile's are (quotes, escapes), against the config's Env.
+  Vars env;
+  for (const auto& e : c.env) {
+    auto eq = e.find('=');
+    env[e.substr(0, eq)] = eq == std::string::npos ? "" : e.substr(eq + 1);
   }
-  return {};
+  auto expanded = KILN_TRY_CTX(expand(cmd, env, Lexer(ast.escape)), ctx);
+  return with_context(apply_command(c, expanded), ctx);
 }
 
 }  // namespace kiln::dockerfile

@@ -32,12 +32,34 @@ TEST(Changes, RejectsWithReasons) {
             "EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)");
   EXPECT_EQ(apply_change(c, "EXPOSE 99999").error().message(),
             "change \"EXPOSE 99999\": invalid port \"99999\"");
+  // The Dockerfile parser's and lexer's own messages, as BuildKit words them.
   EXPECT_EQ(apply_change(c, "ENV =x").error().message(),
-            "change \"ENV =x\": ENV: \"=x\" is not KEY=VALUE");
+            "change \"ENV =x\": ENV names can not be blank");
   EXPECT_EQ(apply_change(c, "ENV A=\"x").error().message(),
-            "change \"ENV A=\"x\": unterminated \" quote in \"A=\"x\"");
-  EXPECT_EQ(apply_change(c, "USER a b").error().message(),
-            "change \"USER a b\": USER takes exactly one argument");
+            "change \"ENV A=\"x\": failed to process \"\\\"x\": unexpected end of statement while "
+            "looking for matching double-quote");
+  EXPECT_EQ(apply_change(c, "").error().message(), "empty change instruction");
+  EXPECT_EQ(apply_change(c, "LABEL").error().message(),
+            "change \"LABEL\": LABEL requires at least one argument");
+}
+
+TEST(Changes, FollowTheDockerfilesRules) {
+  oci::ContainerConfig c;
+  c.env = {"APP=/srv/app"};
+  ASSERT_TRUE(apply_change(c, "WORKDIR $APP"));
+  EXPECT_EQ(c.working_dir, "/srv/app") << "variables expand against the config's Env";
+  ASSERT_TRUE(apply_change(c, R"(ENV DIR="${APP}/data" 'Q'='single $APP')"));
+  EXPECT_EQ(c.env,
+            (std::vector<std::string>{"APP=/srv/app", "DIR=/srv/app/data", "Q=single $APP"}));
+  ASSERT_TRUE(apply_change(c, "USER a b"));
+  EXPECT_EQ(c.user, "a b") << "USER takes the rest of the line, as in a Dockerfile";
+  ASSERT_TRUE(apply_change(c, R"(CMD ["echo", "$APP"])"));
+  EXPECT_EQ(*c.cmd, (std::vector<std::string>{"echo", "$APP"})) << "exec form is not expanded";
+  ASSERT_TRUE(apply_change(c, "ENTRYPOINT []"));
+  EXPECT_FALSE(c.entrypoint) << "an empty exec-form ENTRYPOINT clears it";
+  ASSERT_TRUE(apply_change(c, R"(CMD [ "not json)"));
+  EXPECT_EQ(*c.cmd, (std::vector<std::string>{"/bin/sh", "-c", R"([ "not json)"}))
+      << "what is not a JSON array is shell form";
 }
 
 }  // namespace

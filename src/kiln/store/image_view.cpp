@@ -1,6 +1,7 @@
 #include "kiln/store/image_view.hpp"
 
 #include "kiln/image/load.hpp"
+#include "kiln/image/mutate.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/store/image_sink.hpp"
@@ -46,24 +47,20 @@ oci::Descriptor descriptor(std::string media_type, const Digest& d, int64_t size
 // its names in one transaction at finish().
 Result<store::ImageRecord> store_image(store::Store& store, store::Lease& lease,
                                        const Assembled& image) {
-  if (image.config.rootfs.diff_ids.size() != image.layers.size())
-    return failf(Errc::internal, "store image: {} layers but {} diffIDs", image.layers.size(),
-                 image.config.rootfs.diff_ids.size());
+  std::vector<oci::Descriptor> layers;
+  for (const auto& l : image.layers) layers.push_back(descriptor(l.media_type, l.digest, l.size));
+  auto made = KILN_TRY_CTX(image::new_manifest(image.config, layers), "store image");
   image::ImageInfo info;
-  info.raw_config = oci::serialize(image.config);
+  info.raw_config = std::move(made.raw_config);
   info.config = image.config;
-  oci::Manifest& m = info.parsed;
-  m.media_type = oci::mt::oci_manifest;
-  m.config.media_type = oci::mt::oci_config;
-  m.config.digest = Digest::of(info.raw_config);
-  m.config.size = static_cast<int64_t>(info.raw_config.size());
+  info.parsed = std::move(made.manifest);
+  info.manifest = std::move(made.document);
   for (const auto& l : image.layers) {
-    m.layers.push_back(descriptor(l.media_type, l.digest, l.size));
     info.uncompressed_sizes.push_back(l.uncompressed_size);
     info.content_sizes.push_back(l.content_size);
   }
-  std::string raw = oci::serialize(m);
-  info.manifest = image::Document{raw, m.media_type, Digest::of(raw)};
+  const oci::Manifest& m = info.parsed;
+  const std::string& raw = info.manifest.raw;
   auto sink = image_sink(store, lease);
   // A blob the store has already (a rebuilt config or manifest) is only leased, not written
   // again: a fully cached rebuild changes nothing in the store (put_image checks the blobs
@@ -77,8 +74,8 @@ Result<store::ImageRecord> store_image(store::Store& store, store::Lease& lease,
     return sink->put_blob(d, in);
   };
   KILN_TRY(put(m.config, info.raw_config));
-  KILN_TRY(put(descriptor(m.media_type, info.manifest.digest, static_cast<int64_t>(raw.size())),
-               raw));
+  KILN_TRY(
+      put(descriptor(m.media_type, info.manifest.digest, static_cast<int64_t>(raw.size())), raw));
   KILN_TRY(sink->put_image(info));
   KILN_TRY(sink->commit(info.manifest, image.names));
   KILN_TRY(sink->finish());
