@@ -143,6 +143,15 @@ Result<Downloads> download(BuildEnv& env, const std::vector<std::string>& urls,
   return d;
 }
 
+// What a COPY/ADD's cache key covers besides its parent: the instruction, what identifies
+// its sources' content, and every option that changes the result.
+std::string copy_key_text(const CopyParams& p, const std::string& source_key,
+                          const std::string& dest) {
+  return fmt::format("{}\n{}\nsrc {}\ndest {}\nchown {}\nchmod {}\nparents {}\nexclude {}\n{}",
+                     p.keyword, join(p.paths->sources, "\n"), source_key, dest, p.chown, p.chmod,
+                     p.parents, join(p.excludes, ","), p.add ? "unpack" : "");
+}
+
 // ADD --checksum: the digest its one URL source must have.
 Result<std::optional<Digest>> checksum_of(const CopyParams& p,
                                           const std::vector<std::string>& local_sources,
@@ -198,10 +207,7 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
   source_key += dl.key;
 
   std::string created_by = copy_created_by(p);
-  std::string key = chain_key(
-      s.key, fmt::format("{}\n{}\nsrc {}\ndest {}\nchown {}\nchmod {}\nparents {}\nexclude {}\n{}",
-                         p.keyword, join(paths.sources, "\n"), source_key, spec.dest, p.chown,
-                         p.chmod, p.parents, join(p.excludes, ","), p.add ? "unpack" : ""));
+  std::string key = chain_key(s.key, copy_key_text(p, source_key, spec.dest));
   if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
 
   auto tree = KILN_TRY(env.trees.open(s.layers));

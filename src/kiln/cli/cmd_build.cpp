@@ -50,6 +50,49 @@ Result<std::map<std::string, std::string>> parse_csv(const std::string& s, std::
   return out;
 }
 
+// --secret id=ID[,src=PATH|,env=VAR]
+Result<builder::Secret> parse_secret(const std::string& s) {
+  auto kv = KILN_TRY(parse_csv(s, "--secret"));
+  builder::Secret sec;
+  sec.id = kv["id"];
+  sec.file = kv.contains("src") ? kv["src"] : kv["source"];
+  sec.env = kv["env"];
+  if (sec.id.empty()) return fail(Errc::invalid_argument, "--secret needs id=");
+  if (sec.file.empty() && sec.env.empty()) {
+    if (!getenv(sec.id.c_str()))
+      return failf(Errc::invalid_argument, "--secret id={}: give src=PATH or env=VAR", sec.id);
+    sec.env = sec.id;
+  }
+  return sec;
+}
+
+// --output type=kiln|tar|local|oci|docker[,dest=PATH][,tar=true|false]
+Result<builder::Output> parse_output(const std::string& text) {
+  builder::Output out;
+  auto kv = KILN_TRY(parse_csv(text, "--output"));
+  std::string type = kv["type"];
+  out.dest = kv["dest"];
+  if (type == "kiln" || type == "image")
+    out.type = builder::Output::Type::kiln;
+  else if (type == "tar")
+    out.type = builder::Output::Type::tar;
+  else if (type == "local")
+    out.type = builder::Output::Type::local;
+  else if (type == "oci")
+    out.type = builder::Output::Type::oci;
+  else if (type == "docker")
+    out.type = builder::Output::Type::docker;
+  else
+    return failf(Errc::invalid_argument, "--output type={:?}: want kiln, tar, local, oci or docker",
+                 type);
+  if (kv.contains("tar")) {
+    if (type != "oci" || (kv["tar"] != "true" && kv["tar"] != "false"))
+      return failf(Errc::invalid_argument, "--output: tar=true|false goes with type=oci");
+    out.as_tar = kv["tar"] == "true";
+  }
+  return out;
+}
+
 Status prepare(Args& a) {
   auto& o = a.opts;
   for (const auto& b : a.build_args) {
@@ -60,21 +103,7 @@ Status prepare(Args& a) {
     auto [k, v] = KILN_TRY(key_value(l, "--label"));
     o.labels[k] = v == "\x01" ? "" : v;
   }
-  for (const auto& s : a.secrets) {
-    auto kv = KILN_TRY(parse_csv(s, "--secret"));
-    builder::Secret sec;
-    sec.id = kv["id"];
-    sec.file = kv.contains("src") ? kv["src"] : kv["source"];
-    sec.env = kv["env"];
-    if (sec.id.empty()) return fail(Errc::invalid_argument, "--secret needs id=");
-    if (sec.file.empty() && sec.env.empty()) {
-      if (getenv(sec.id.c_str()))
-        sec.env = sec.id;
-      else
-        return failf(Errc::invalid_argument, "--secret id={}: give src=PATH or env=VAR", sec.id);
-    }
-    o.secrets.push_back(sec);
-  }
+  for (const auto& s : a.secrets) o.secrets.push_back(KILN_TRY(parse_secret(s)));
   if (a.network == "none")
     o.network = sandbox::Network::none;
   else if (a.network == "host" || a.network == "default")
@@ -95,29 +124,7 @@ Status prepare(Args& a) {
       return failf(Errc::invalid_argument, "SOURCE_DATE_EPOCH={:?} is not a number", e);
     o.source_date_epoch = *v;
   }
-  if (!a.output.empty()) {
-    auto kv = KILN_TRY(parse_csv(a.output, "--output"));
-    std::string type = kv["type"];
-    o.output.dest = kv["dest"];
-    if (type == "kiln" || type == "image")
-      o.output.type = builder::Output::Type::kiln;
-    else if (type == "tar")
-      o.output.type = builder::Output::Type::tar;
-    else if (type == "local")
-      o.output.type = builder::Output::Type::local;
-    else if (type == "oci")
-      o.output.type = builder::Output::Type::oci;
-    else if (type == "docker")
-      o.output.type = builder::Output::Type::docker;
-    else
-      return failf(Errc::invalid_argument,
-                   "--output type={:?}: want kiln, tar, local, oci or docker", type);
-    if (kv.contains("tar")) {
-      if (type != "oci" || (kv["tar"] != "true" && kv["tar"] != "false"))
-        return failf(Errc::invalid_argument, "--output: tar=true|false goes with type=oci");
-      o.output.as_tar = kv["tar"] == "true";
-    }
-  }
+  if (!a.output.empty()) o.output = KILN_TRY(parse_output(a.output));
   if (!a.cache_from.empty())
     o.cache_from = KILN_TRY(builder::parse_cache_spec(a.cache_from, "src", "--cache-from"));
   if (!a.cache_to.empty())

@@ -236,6 +236,48 @@ Result<Command> parse_onbuild(const Node& n) {
 
 }  // namespace
 
+namespace {
+
+// ENV and LABEL: KEY=VALUE pairs (or ENV's legacy "KEY value").
+Result<Command> parse_pairs(const Node& n) {
+  const std::string& i = n.instruction;
+  if (n.args.empty()) return at_least_one(i == "env" ? "ENV" : "LABEL");
+  auto kv = pairs(n);
+  for (const auto& p : kv)
+    if (p.key.empty())
+      return failf(Errc::invalid_argument, "{} names can not be blank",
+                   i == "env" ? "ENV" : "LABEL");
+  if (i == "env") return Env{kv};
+  return Label{kv};
+}
+
+Result<Command> parse_volume(const Node& n) {
+  if (n.args.empty()) return at_least_one("VOLUME");
+  Volume v;
+  for (const auto& a : n.args) {
+    std::string t(trim(a));
+    if (t.empty())
+      return fail(Errc::invalid_argument, "VOLUME specified can not be an empty string");
+    v.paths.push_back(t);
+  }
+  return v;
+}
+
+Result<Command> parse_arg(const Node& n) {
+  if (n.args.empty()) return at_least_one("ARG");
+  Arg a;
+  for (const auto& w : n.args) {
+    size_t eq = w.find('=');
+    ArgDef d{w.substr(0, eq), std::nullopt};
+    if (eq != std::string::npos) d.value = w.substr(eq + 1);
+    if (d.key.empty()) return fail(Errc::invalid_argument, "ARG names can not be blank");
+    a.args.push_back(std::move(d));
+  }
+  return a;
+}
+
+}  // namespace
+
 Result<Command> parse_command(const Node& n) {
   const std::string& i = n.instruction;
   if (i == "run") return parse_run(n);
@@ -246,16 +288,7 @@ Result<Command> parse_command(const Node& n) {
   KILN_TRY(no_flags(n));
   if (i == "cmd") return Cmd{command_line(n)};
   if (i == "entrypoint") return Entrypoint{command_line(n)};
-  if (i == "env" || i == "label") {
-    if (n.args.empty()) return at_least_one(i == "env" ? "ENV" : "LABEL");
-    auto kv = pairs(n);
-    for (const auto& p : kv)
-      if (p.key.empty())
-        return failf(Errc::invalid_argument, "{} names can not be blank",
-                     i == "env" ? "ENV" : "LABEL");
-    if (i == "env") return Env{kv};
-    return Label{kv};
-  }
+  if (i == "env" || i == "label") return parse_pairs(n);
   if (i == "maintainer") {
     if (n.args.size() != 1) return exactly_one("MAINTAINER");
     return Maintainer{n.args[0]};
@@ -266,17 +299,7 @@ Result<Command> parse_command(const Node& n) {
     std::sort(ports.begin(), ports.end());
     return Expose{ports};
   }
-  if (i == "volume") {
-    if (n.args.empty()) return at_least_one("VOLUME");
-    Volume v;
-    for (const auto& a : n.args) {
-      std::string t(trim(a));
-      if (t.empty())
-        return fail(Errc::invalid_argument, "VOLUME specified can not be an empty string");
-      v.paths.push_back(t);
-    }
-    return v;
-  }
+  if (i == "volume") return parse_volume(n);
   if (i == "user") {
     if (n.args.size() != 1) return exactly_one("USER");
     return User{n.args[0]};
@@ -289,18 +312,7 @@ Result<Command> parse_command(const Node& n) {
     if (n.args.size() != 1) return exactly_one("STOPSIGNAL");
     return StopSignal{n.args[0]};
   }
-  if (i == "arg") {
-    if (n.args.empty()) return at_least_one("ARG");
-    Arg a;
-    for (const auto& w : n.args) {
-      size_t eq = w.find('=');
-      ArgDef d{w.substr(0, eq), std::nullopt};
-      if (eq != std::string::npos) d.value = w.substr(eq + 1);
-      if (d.key.empty()) return fail(Errc::invalid_argument, "ARG names can not be blank");
-      a.args.push_back(std::move(d));
-    }
-    return a;
-  }
+  if (i == "arg") return parse_arg(n);
   if (i == "shell") {
     if (n.args.empty() || (n.json && n.args.empty())) return at_least_one("SHELL");
     if (!n.json)

@@ -130,6 +130,36 @@ std::string Heredoc::text() const {
   return out;
 }
 
+namespace {
+
+// A comment line: kept for the next instruction (an empty comment starts the list again).
+void note_comment(std::string_view line, std::vector<std::string>& comments) {
+  std::string c(trim_left(line.substr(1)));
+  while (!c.empty() && is_whitespace(c.back())) c.pop_back();
+  if (c.empty())
+    comments.clear();
+  else
+    comments.push_back(c);
+}
+
+// A heredoc's body: the lines from i up to the one that names it (tabs stripped for <<-),
+// which is consumed too.
+template <class Lines>
+Status read_heredoc(const Lines& lines, size_t& i, Heredoc& h) {
+  while (i < lines.size()) {
+    std::string_view candidate = lines[i].text;
+    if (h.chomp)
+      while (candidate.starts_with('\t')) candidate.remove_prefix(1);
+    ++i;
+    if (candidate == h.name) return {};
+    h.content += lines[i - 1].raw;
+  }
+  return failf(Errc::invalid_argument,
+               "unterminated heredoc: no line \"{}\" ends the heredoc started here", h.name);
+}
+
+}  // namespace
+
 Result<Ast> parse(std::string_view text, std::string filename) {
   Ast ast;
   auto src = std::make_shared<Source>(Source::from_text(text, filename));
@@ -144,14 +174,7 @@ Result<Ast> parse(std::string_view text, std::string filename) {
   while (i < lines.size()) {
     std::string_view first = trim_left(lines[i].text);
     int start_line = static_cast<int>(i) + 1;
-    if (first.starts_with('#')) {
-      std::string c(trim_left(first.substr(1)));
-      while (!c.empty() && is_whitespace(c.back())) c.pop_back();
-      if (c.empty())
-        comments.clear();
-      else
-        comments.push_back(c);
-    }
+    if (first.starts_with('#')) note_comment(first, comments);
     if (auto st = directives.line(first, start_line, ast); !st)
       return err(start_line, 1, st.error().message());
     int column = static_cast<int>(lines[i].text.size() - first.size()) + 1;
@@ -187,23 +210,8 @@ Result<Ast> parse(std::string_view text, std::string filename) {
       auto docs = detail::heredocs_from_line(line);
       if (!docs) return err(start_line, column, docs.error().message());
       for (auto& h : *docs) {
-        bool terminated = false;
-        while (i < lines.size()) {
-          std::string_view candidate = lines[i].text;
-          if (h.chomp)
-            while (candidate.starts_with('\t')) candidate.remove_prefix(1);
-          ++i;
-          if (candidate == h.name) {
-            terminated = true;
-            break;
-          }
-          h.content += lines[i - 1].raw;
-        }
-        if (!terminated)
-          return err(
-              start_line, column,
-              fmt::format("unterminated heredoc: no line \"{}\" ends the heredoc started here",
-                          h.name));
+        if (auto st = read_heredoc(lines, i, h); !st)
+          return err(start_line, column, st.error().message());
         node->heredocs.push_back(std::move(h));
       }
       node->end_line = static_cast<int>(i);

@@ -67,9 +67,11 @@ const std::vector<std::string>& readonly_paths() {
   return paths;
 }
 
-Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
-  std::vector<MountOp> ops;
-  ops.push_back(fs("proc", "/proc", k_nosuid_nodev_noexec));
+namespace {
+
+// /dev as a container sees it: a tmpfs with the standard device nodes, devpts, shm, mqueue
+// and the usual links.
+void add_dev(std::vector<MountOp>& ops) {
   ops.push_back(fs("tmpfs", "/dev", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
   struct Dev {
     const char* name;
@@ -102,6 +104,33 @@ Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
     op.source = to;
     ops.push_back(op);
   }
+}
+
+// A volume or --tmpfs the user asked for.
+Status add_user_mount(std::vector<MountOp>& ops, const Mount& m) {
+  if (m.kind == Mount::Kind::tmpfs) {
+    KILN_TRY(check_target(m.target, "--tmpfs"));
+    std::string data = m.options.empty() ? "mode=1777" : m.options;
+    ops.push_back(
+        fs("tmpfs", m.target, k_nosuid_nodev_noexec | (m.readonly ? MS_RDONLY : 0), data));
+    return {};
+  }
+  KILN_TRY(check_target(m.target, "volume"));
+  if (m.source.empty() || m.source[0] != '/')
+    return failf(Errc::invalid_argument, "volume {:?}: the host path must be absolute", m.source);
+  struct stat st {};
+  bool file = ::stat(m.source.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+  ops.push_back(bind(m.source, m.target, file));
+  if (m.readonly) ops.push_back(on(MountOp::Kind::remount_ro, m.target));
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
+  std::vector<MountOp> ops;
+  ops.push_back(fs("proc", "/proc", k_nosuid_nodev_noexec));
+  add_dev(ops);
   // sysfs may only be mounted by the owner of the network namespace; with the host's network,
   // fall back to a read-only bind of the host's /sys.
   auto sys = fs("sysfs", "/sys", k_nosuid_nodev_noexec | MS_RDONLY);
@@ -119,22 +148,7 @@ Result<std::vector<MountOp>> plan_mounts(const SandboxSpec& spec) {
     if (!spec.resolv_conf.empty())
       ops.push_back(bind(spec.state_dir + "/resolv.conf", "/etc/resolv.conf", true));
   }
-  for (const auto& m : spec.mounts) {
-    if (m.kind == Mount::Kind::tmpfs) {
-      KILN_TRY(check_target(m.target, "--tmpfs"));
-      std::string data = m.options.empty() ? "mode=1777" : m.options;
-      ops.push_back(
-          fs("tmpfs", m.target, k_nosuid_nodev_noexec | (m.readonly ? MS_RDONLY : 0), data));
-      continue;
-    }
-    KILN_TRY(check_target(m.target, "volume"));
-    if (m.source.empty() || m.source[0] != '/')
-      return failf(Errc::invalid_argument, "volume {:?}: the host path must be absolute", m.source);
-    struct stat st {};
-    bool file = ::stat(m.source.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
-    ops.push_back(bind(m.source, m.target, file));
-    if (m.readonly) ops.push_back(on(MountOp::Kind::remount_ro, m.target));
-  }
+  for (const auto& m : spec.mounts) KILN_TRY(add_user_mount(ops, m));
   for (const auto& p : masked_paths()) ops.push_back(on(MountOp::Kind::mask, p, true));
   for (const auto& p : readonly_paths()) ops.push_back(on(MountOp::Kind::readonly, p, true));
   if (spec.readonly_rootfs) ops.push_back(on(MountOp::Kind::remount_ro, "/"));

@@ -128,6 +128,33 @@ Result<GcReport> Store::gc(bool dry_run) {
   return report;
 }
 
+namespace {
+
+// Hashes every blob file on all cores; mismatches go into the report.
+void verify_blob_files(const os::Dir& dir, const std::vector<std::string>& blobs,
+                       CheckReport& report) {
+  int threads = std::max(1, io::default_threads());
+  std::vector<std::future<std::pair<std::vector<std::string>, int64_t>>> parts;
+  for (int t = 0; t < threads; ++t) {
+    parts.push_back(std::async(std::launch::async, [&, t] {
+      std::vector<std::string> errs;
+      int64_t bytes = 0;
+      for (size_t i = static_cast<size_t>(t); i < blobs.size(); i += static_cast<size_t>(threads)) {
+        std::string e = verify_blob_file(dir, blobs[i], &bytes);
+        if (!e.empty()) errs.push_back(std::move(e));
+      }
+      return std::make_pair(std::move(errs), bytes);
+    }));
+  }
+  for (auto& p : parts) {
+    auto [errs, bytes] = p.get();
+    report.errors.insert(report.errors.end(), errs.begin(), errs.end());
+    report.bytes_checked += bytes;
+  }
+}
+
+}  // namespace
+
 Result<CheckReport> Store::check() {
   CheckReport report;
   {
@@ -147,24 +174,7 @@ Result<CheckReport> Store::check() {
     }
     blobs.push_back(n);
   }
-  int threads = std::max(1, io::default_threads());
-  std::vector<std::future<std::pair<std::vector<std::string>, int64_t>>> parts;
-  for (int t = 0; t < threads; ++t) {
-    parts.push_back(std::async(std::launch::async, [&, t] {
-      std::vector<std::string> errs;
-      int64_t bytes = 0;
-      for (size_t i = static_cast<size_t>(t); i < blobs.size(); i += static_cast<size_t>(threads)) {
-        std::string e = verify_blob_file(m_blobs, blobs[i], &bytes);
-        if (!e.empty()) errs.push_back(std::move(e));
-      }
-      return std::make_pair(std::move(errs), bytes);
-    }));
-  }
-  for (auto& p : parts) {
-    auto [errs, bytes] = p.get();
-    report.errors.insert(report.errors.end(), errs.begin(), errs.end());
-    report.bytes_checked += bytes;
-  }
+  verify_blob_files(m_blobs, blobs, report);
   report.blobs_checked = static_cast<int64_t>(blobs.size());
   // Pass 2: every image's graph is present and recorded.
   auto imgs = KILN_TRY(m_meta->images());

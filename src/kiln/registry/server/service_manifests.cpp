@@ -141,6 +141,75 @@ Reply Service::put_manifest(const Route& rt, const Request& req) {
           std::make_unique<ManifestSink>(*this, rt.name, rt.ref, type, m_opt.max_manifest_bytes)};
 }
 
+namespace {
+
+using Check = std::optional<Problem>;
+
+// What the document says it is, checked against the request: its digest, the JSON,
+// schemaVersion, and a media type that agrees with Content-Type. Sets `type`.
+Check check_document(const json& j, const Digest& d, const std::string& ref,
+                     std::string_view content_type, std::string& type) {
+  if (auto want = Digest::parse(ref); want && *want != d)
+    return Problem{Code::digest_invalid,
+                   fmt::format("the manifest's digest is {}, not {}", d.str(), want->str())};
+  if (j.is_discarded() || !j.is_object())
+    return Problem{Code::manifest_invalid, "the manifest is not a JSON object"};
+  if (!j.contains("schemaVersion") || j["schemaVersion"] != 2)
+    return Problem{Code::manifest_invalid, "schemaVersion must be 2 (schema 1 is not accepted)"};
+  type = j.contains("mediaType") && j["mediaType"].is_string() ? j["mediaType"].get<std::string>()
+                                                               : std::string(content_type);
+  if (j.contains("mediaType") && !content_type.empty() && type != content_type)
+    return Problem{Code::manifest_invalid,
+                   fmt::format("Content-Type {} does not match the manifest's mediaType {}",
+                               content_type, type)};
+  if (type.empty()) type = j.contains("manifests") ? k_oci_index : k_oci_manifest;
+  if (!is_index_type(type) && !is_manifest_type(type))
+    return Problem{Code::manifest_invalid, "unsupported manifest media type " + type};
+  return std::nullopt;
+}
+
+// Every manifest an index names is in the repository.
+Check check_index(Service& svc, const std::string& name, const json& j) {
+  if (!j.contains("manifests") || !j["manifests"].is_array())
+    return Problem{Code::manifest_invalid, "an index needs a manifests array"};
+  for (const auto& m : j["manifests"]) {
+    auto desc = descriptor(m, "manifests[]");
+    if (!desc) return Problem{Code::manifest_invalid, desc.error().message()};
+    svc.touch(desc->first);
+    if (!svc.linked(layout::revision(name, desc->first)))
+      return Problem{Code::manifest_blob_unknown,
+                     "the index references " + desc->first.str() + ", unknown here"};
+  }
+  return std::nullopt;
+}
+
+// The config and every layer are in the repository, with the sizes the manifest says.
+Check check_image(Service& svc, const std::string& name, const json& j) {
+  if (!j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
+    return Problem{Code::manifest_invalid, "an image manifest needs config and layers"};
+  std::vector<const json*> blobs{&j["config"]};
+  for (const auto& l : j["layers"]) blobs.push_back(&l);
+  for (const json* b : blobs) {
+    auto desc = descriptor(*b, b == blobs[0] ? "config" : "layers[]");
+    if (!desc) return Problem{Code::manifest_invalid, desc.error().message()};
+    if (foreign(*b)) continue;
+    svc.touch(desc->first);
+    auto st = svc.linked(layout::layer_link(name, desc->first))
+                  ? svc.driver().stat(layout::blob(desc->first))
+                  : Result<Stat>(fail(Errc::not_found, ""));
+    if (!st)
+      return Problem{Code::manifest_blob_unknown,
+                     "the manifest references blob " + desc->first.str() + ", unknown here"};
+    if (st->size != desc->second)
+      return Problem{Code::manifest_invalid,
+                     fmt::format("blob {} has {} bytes, the manifest says {}", desc->first.str(),
+                                 st->size, desc->second)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<Response> Service::store_manifest(const std::string& name, const std::string& ref,
                                          std::string body, std::string_view content_type) {
   Digest d = Digest::of(body);
@@ -148,59 +217,10 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   std::shared_lock gc_lock(m_gc_mu);
   touch(d);
   auto j = parse_json_or_discarded<json>(body);
-  auto problem = [&]() -> std::optional<Problem> {
-    if (auto want = Digest::parse(ref); want && *want != d)
-      return Problem{Code::digest_invalid,
-                     fmt::format("the manifest's digest is {}, not {}", d.str(), want->str())};
-    if (j.is_discarded() || !j.is_object())
-      return Problem{Code::manifest_invalid, "the manifest is not a JSON object"};
-    if (!j.contains("schemaVersion") || j["schemaVersion"] != 2)
-      return Problem{Code::manifest_invalid, "schemaVersion must be 2 (schema 1 is not accepted)"};
-    std::string type = j.contains("mediaType") && j["mediaType"].is_string()
-                           ? j["mediaType"].get<std::string>()
-                           : std::string(content_type);
-    if (j.contains("mediaType") && !content_type.empty() && type != content_type)
-      return Problem{Code::manifest_invalid,
-                     fmt::format("Content-Type {} does not match the manifest's mediaType {}",
-                                 content_type, type)};
-    if (type.empty()) type = j.contains("manifests") ? k_oci_index : k_oci_manifest;
-    if (!is_index_type(type) && !is_manifest_type(type))
-      return Problem{Code::manifest_invalid, "unsupported manifest media type " + type};
-    if (is_index_type(type)) {
-      if (!j.contains("manifests") || !j["manifests"].is_array())
-        return Problem{Code::manifest_invalid, "an index needs a manifests array"};
-      for (const auto& m : j["manifests"]) {
-        auto desc = descriptor(m, "manifests[]");
-        if (!desc) return Problem{Code::manifest_invalid, desc.error().message()};
-        touch(desc->first);
-        if (!linked(layout::revision(name, desc->first)))
-          return Problem{Code::manifest_blob_unknown,
-                         "the index references " + desc->first.str() + ", unknown here"};
-      }
-    } else {
-      if (!j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
-        return Problem{Code::manifest_invalid, "an image manifest needs config and layers"};
-      std::vector<const json*> blobs{&j["config"]};
-      for (const auto& l : j["layers"]) blobs.push_back(&l);
-      for (const json* b : blobs) {
-        auto desc = descriptor(*b, b == blobs[0] ? "config" : "layers[]");
-        if (!desc) return Problem{Code::manifest_invalid, desc.error().message()};
-        if (foreign(*b)) continue;
-        touch(desc->first);
-        auto st = linked(layout::layer_link(name, desc->first))
-                      ? m_driver.stat(layout::blob(desc->first))
-                      : Result<Stat>(fail(Errc::not_found, ""));
-        if (!st)
-          return Problem{Code::manifest_blob_unknown,
-                         "the manifest references blob " + desc->first.str() + ", unknown here"};
-        if (st->size != desc->second)
-          return Problem{Code::manifest_invalid,
-                         fmt::format("blob {} has {} bytes, the manifest says {}",
-                                     desc->first.str(), st->size, desc->second)};
-      }
-    }
-    return std::nullopt;
-  }();
+  std::string type;
+  auto problem = check_document(j, d, ref, content_type, type);
+  if (!problem)
+    problem = is_index_type(type) ? check_index(*this, name, j) : check_image(*this, name, j);
   if (problem) return error_response(problem->code, problem->detail);
 
   std::optional<Digest> subject;
