@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <mutex>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,8 @@
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/os/temp_dir.hpp"
+#include "kiln/registry/server/inproc_transport.hpp"
+#include "kiln/transport/registry_transport.hpp"
 #include "kiln/transport/tar_out.hpp"
 #include "kiln/transport/transport.hpp"
 
@@ -112,6 +115,71 @@ TEST_P(TransportSuite, WritesWhatItsSourceReadsBack) {
     ASSERT_TRUE(layer) << layer.error().message();
     EXPECT_EQ(Digest::of(*layer), m->layers[i].digest);
   }
+}
+
+// docker:// against the real registry Service (memory driver) through the in-process HTTP
+// transport: a push and a pull keep every digest, and a copy to a second repository of the
+// same registry mounts the blobs instead of uploading them again.
+TEST(RegistryTransport, PushPullAndCrossRepositoryMount) {
+  auto tmp = os::TempDir::create("kiln-registry-transport");
+  auto driver = registry::server::memory_driver();
+  registry::server::Service service(*driver, {});
+  auto auth = registry::server::no_auth();
+  struct Counting final : net::HttpTransport {
+    std::shared_ptr<net::HttpTransport> inner;
+    std::mutex mu;
+    std::vector<std::string> calls;
+    Result<net::Response> perform(const net::Request& r) override {
+      {
+        std::lock_guard lk(mu);
+        calls.push_back(r.method + " " + r.url.substr(r.url.find("/v2/")));
+      }
+      return inner->perform(r);
+    }
+  };
+  auto counting = std::make_shared<Counting>();
+  counting->inner = registry::server::in_process_transport(service, *auth);
+  registry::client::Options opts;
+  opts.transport = counting;
+  opts.authfile = tmp->path() + "/auth.json";
+
+  MemSource src;
+  auto ref = *oci::Reference::parse("localhost:5000/team/mem:v1");
+  auto sink = registry_sink(ref, opts);
+  ASSERT_TRUE(sink) << sink.error().message();
+  auto pushed = image::copy_image(src, **sink, {});
+  ASSERT_TRUE(pushed) << pushed.error().message();
+  ASSERT_TRUE((*sink)->finish());
+  EXPECT_EQ(pushed->root.digest, src.m_root.digest);
+
+  auto back = registry_source(ref, opts);
+  ASSERT_TRUE(back) << back.error().message();
+  auto root = (*back)->root();
+  ASSERT_TRUE(root) << root.error().message();
+  EXPECT_EQ(root->raw, src.m_root.raw);
+  for (const auto& [digest, bytes] : src.blobs) {
+    oci::Descriptor d;
+    d.digest = digest;
+    d.size = static_cast<int64_t>(bytes.size());
+    auto got = image::read_blob(**back, d, 1 << 20);
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(*got, bytes);
+  }
+
+  counting->calls.clear();
+  auto other = *oci::Reference::parse("localhost:5000/team/other:v1");
+  auto sink2 = registry_sink(other, opts, "team/mem");
+  ASSERT_TRUE(sink2);
+  ASSERT_TRUE(image::copy_image(src, **sink2, {}));
+  ASSERT_TRUE((*sink2)->finish());
+  int mounts = 0, uploads = 0;
+  for (const auto& c : counting->calls) {
+    mounts += c.find("?mount=") != std::string::npos;
+    uploads += c.starts_with("PUT /v2/team/other/blobs/uploads/") ||
+               c.starts_with("PATCH /v2/team/other/blobs/uploads/");
+  }
+  EXPECT_EQ(mounts, 3) << "the config and both layers are mounted";
+  EXPECT_EQ(uploads, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(All, TransportSuite,
