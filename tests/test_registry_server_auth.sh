@@ -39,6 +39,10 @@ for alg in RS256 ES256; do
   python3 "$KILN_SRC/tests/tools/token_server.py" "$tport" "$d/key" "$d/cert" kiln-test kiln-issuer 300 bob:pw "$alg" >"$d/log" 2>&1 &
   tpid=$!
   cleanup_hooks+=("kill $tpid 2>/dev/null")
+  # The token server must answer before kiln asks it (python's start-up is slow on a busy
+  # machine: CI saw "Couldn't connect to server" here once).
+  for i in $(seq 100); do curl -s "http://127.0.0.1:$tport/token" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -s "http://127.0.0.1:$tport/token" >/dev/null 2>&1 || fail "the token server did not start: $(cat "$d/log")"
   mkdir -p "$WORK/kreg-$alg"
   cat >"$WORK/kreg-$alg/config.yml" <<CFG
 auth:
@@ -75,7 +79,7 @@ CFG
   oport=$(free_port)
   python3 "$KILN_SRC/tests/tools/token_server.py" "$oport" "$other/key" "$other/cert" kiln-test kiln-issuer 300 bob:pw >"$other/log" 2>&1 &
   cleanup_hooks+=("kill $! 2>/dev/null")
-  for i in $(seq 50); do curl -s "http://127.0.0.1:$oport/token" >/dev/null 2>&1 && break; sleep 0.1; done
+  for i in $(seq 100); do curl -s "http://127.0.0.1:$oport/token" >/dev/null 2>&1 && break; sleep 0.1; done
   evil=$(curl -s -u bob:pw "http://127.0.0.1:$oport/token?service=kiln-test&scope=repository:team/base:pull" | jq_ 'd["token"]')
   expect_eq 401 "$(code -H "Authorization: Bearer $evil" "http://$KREG/v2/team/base/manifests/1")" "a token signed by an untrusted certificate"
   pass "token auth ($alg): challenge with scope, push with credentials, anonymous pull only, per-repository and catalog scopes, forged tokens refused"
