@@ -175,71 +175,86 @@ std::string copy_created_by(const CopyParams& p) {
   return fmt::format("{} {}{} {} # buildkit", p.keyword, flags, shown, paths.dest);
 }
 
+// What a COPY reads, and the text that identifies its content for the cache key.
+struct CopySources {
+  std::string key;
+  std::vector<std::vector<std::string>> expanded;  // context sources, by source argument
+  std::vector<store::LayerRecord> from_layers;     // --from: the other stage's or image's layers
+};
+
+Result<CopySources> identify_sources(BuildEnv& env, const CopyParams& p,
+                                     const std::vector<std::string>& local_sources,
+                                     const CopySpec& spec, const Downloads& dl) {
+  CopySources out;
+  if (!p.from.empty()) {
+    // Another stage or an image: its identity is the key; its tree is mounted only on a miss.
+    auto ref = KILN_TRY(resolve_from(env, p.from));
+    out.from_layers = std::move(ref.layers);
+    out.key = ref.key;
+  } else {
+    out.expanded = KILN_TRY(expand_sources(env.context, local_sources, p.keyword));
+    std::vector<std::string> all;
+    for (const auto& e : out.expanded) all.insert(all.end(), e.begin(), e.end());
+    out.key = "context " + KILN_TRY(env.context.content_key(all, spec.excludes));
+  }
+  for (const auto& h : p.paths->contents) out.key += "\nheredoc " + h.name + "\n" + h.content;
+  out.key += dl.key;
+  return out;
+}
+
+// Writes the sources, downloads and heredocs into root. source_root is the other stage's (or
+// image's) tree, mounted read-only next to ours, for COPY --from.
+Status write_copy(const CopyParams& p, const CopySpec& spec, CopySources& srcs, const Downloads& dl,
+                  const SourceTree& context, const os::Dir& root, const std::string& source_root) {
+  std::optional<SourceTree> other;
+  const SourceTree* src = &context;
+  if (!p.from.empty()) {
+    other = KILN_TRY(SourceTree::open(source_root, IgnoreMatcher{}, p.from));
+    src = &*other;
+    srcs.expanded = KILN_TRY(expand_sources(*src, p.paths->sources, p.keyword));
+  }
+  CopySpec local = spec;
+  local.keep_owner = !p.from.empty();  // files of another stage or image keep uid and gid
+  if (!p.chown.empty()) {
+    auto [uid, gid] =
+        KILN_TRY_CTX(resolve_chown(root, p.chown), fmt::format("--chown={}", p.chown));
+    local.uid = uid;
+    local.gid = gid;
+  }
+  for (const auto& e : srcs.expanded) KILN_TRY(copy_sources(*src, e, root, local));
+  if (dl.tree) {
+    // Downloaded files are not unpacked, and are mode 0600 unless --chmod says otherwise.
+    CopySpec remote = local;
+    remote.unpack = false;
+    if (!remote.mode) remote.mode = 0600;
+    KILN_TRY(copy_sources(*dl.tree, dl.names, root, remote));
+  }
+  if (!p.paths->contents.empty()) KILN_TRY(copy_heredocs(p.paths->contents, root, local));
+  return {};
+}
+
 }  // namespace
 
 Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
   CopyParams p = params_of(cmd);
-  const auto& paths = *p.paths;
   std::vector<std::string> local_sources, urls;
   KILN_TRY(split_sources(p, local_sources, urls));
   auto checksum = KILN_TRY(checksum_of(p, local_sources, urls));
   CopySpec spec = KILN_TRY(copy_spec(s, p));
   Downloads dl = KILN_TRY(download(env, urls, checksum));
-
-  // The source tree and what identifies its content.
-  std::optional<SourceTree> other;
-  const SourceTree* src = &env.context;
-  std::string source_key;
-  std::vector<std::vector<std::string>> expanded;
-  std::vector<store::LayerRecord> from_layers;
-  if (!p.from.empty()) {
-    // Another stage or an image: its identity is the key; its tree is mounted only on a miss.
-    auto ref = KILN_TRY(resolve_from(env, p.from));
-    from_layers = std::move(ref.layers);
-    source_key = ref.key;
-  } else {
-    expanded = KILN_TRY(expand_sources(*src, local_sources, p.keyword));
-    std::vector<std::string> all;
-    for (const auto& e : expanded) all.insert(all.end(), e.begin(), e.end());
-    source_key = "context " + KILN_TRY(src->content_key(all, spec.excludes));
-  }
-  for (const auto& h : paths.contents) source_key += "\nheredoc " + h.name + "\n" + h.content;
-  source_key += dl.key;
+  CopySources srcs = KILN_TRY(identify_sources(env, p, local_sources, spec, dl));
 
   std::string created_by = copy_created_by(p);
-  std::string key = chain_key(s.key, copy_key_text(p, source_key, spec.dest));
+  std::string key = chain_key(s.key, copy_key_text(p, srcs.key, spec.dest));
   if (KILN_TRY(use_cache(s, env, key, created_by, id))) return {};
 
   auto tree = KILN_TRY(env.trees.open(s.layers));
-  auto work = [&](const os::Dir& root, const std::string& source_root) -> Status {
-    if (!p.from.empty()) {
-      // The other stage's (or image's) tree, mounted read-only next to ours.
-      other = KILN_TRY(SourceTree::open(source_root, IgnoreMatcher{}, p.from));
-      src = &*other;
-      expanded = KILN_TRY(expand_sources(*src, paths.sources, p.keyword));
-    }
-    CopySpec local = spec;
-    local.keep_owner = !p.from.empty();  // files of another stage or image keep uid and gid
-    if (!p.chown.empty()) {
-      auto [uid, gid] =
-          KILN_TRY_CTX(resolve_chown(root, p.chown), fmt::format("--chown={}", p.chown));
-      local.uid = uid;
-      local.gid = gid;
-    }
-    for (const auto& e : expanded) KILN_TRY(copy_sources(*src, e, root, local));
-    if (dl.tree) {
-      // Downloaded files are not unpacked, and are mode 0600 unless --chmod says otherwise.
-      CopySpec remote = local;
-      remote.unpack = false;
-      if (!remote.mode) remote.mode = 0600;
-      KILN_TRY(copy_sources(*dl.tree, dl.names, root, remote));
-    }
-    if (!paths.contents.empty()) KILN_TRY(copy_heredocs(paths.contents, root, local));
-    return {};
+  auto work = [&](const os::Dir& root, const std::string& source_root) {
+    return write_copy(p, spec, srcs, dl, env.context, root, source_root);
   };
   auto st = p.from.empty() ? env.trees.with_mounted(
                                  tree.get(), [&](const os::Dir& root) { return work(root, ""); })
-                           : env.trees.with_mounted_source(tree.get(), from_layers, work);
+                           : env.trees.with_mounted_source(tree.get(), srcs.from_layers, work);
   if (!st) return with_context(std::move(st), p.keyword);
   CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
   auto layer = KILN_TRY(tree.commit(co));

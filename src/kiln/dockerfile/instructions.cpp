@@ -326,6 +326,43 @@ Result<Command> parse_command(const Node& n) {
                detail::suggest(n.keyword, k_instructions));
 }
 
+namespace {
+
+// A FROM line as a new stage of df: its base, platform and name. Errors are unlocated.
+Result<Stage> parse_from(const Node& n, Dockerfile& df) {
+  Flags f(n.flags);
+  auto& platform = f.add_string("platform");
+  KILN_TRY(f.parse());
+  Stage s;
+  s.index = static_cast<int>(df.stages.size());
+  s.line = n.start_line, s.column = n.column, s.original = n.original;
+  s.from.platform = platform;
+  if (n.args.size() == 3 && to_lower(n.args[1]) == "as") {
+    s.from.name = to_lower(n.args[2]);
+    if (!valid_stage_name(s.from.name))
+      return failf(Errc::invalid_argument,
+                   "invalid name for build stage: \"{}\", name can't start with a number or "
+                   "contain symbols",
+                   n.args[2]);
+  } else if (n.args.size() != 1) {
+    return fail(Errc::invalid_argument, "FROM requires either one or three arguments");
+  }
+  s.from.base = n.args[0];
+  for (const auto& other : df.stages)
+    if (!s.from.name.empty() && other.from.name == s.from.name) {
+      // BuildKit accepts this (its linter warns): references resolve to the first stage.
+      df.warnings.push_back(
+          {fmt::format("duplicate stage name \"{}\" (first used on line {}); references "
+                       "resolve to the first",
+                       s.from.name, other.line),
+           n.start_line});
+      break;
+    }
+  return s;
+}
+
+}  // namespace
+
 Result<Dockerfile> parse_instructions(const Ast& ast) {
   Dockerfile df;
   df.source = ast.source;
@@ -338,36 +375,9 @@ Result<Dockerfile> parse_instructions(const Ast& ast) {
       return std::unexpected(located(*ast.source, n.start_line, col, e.message()));
     };
     if (n.instruction == "from") {
-      Flags f(n.flags);
-      auto& platform = f.add_string("platform");
-      if (auto st = f.parse(); !st) return located_err(st.error());
-      Stage s;
-      s.index = static_cast<int>(df.stages.size());
-      s.line = n.start_line, s.column = n.column, s.original = n.original;
-      s.from.platform = platform;
-      if (n.args.size() == 3 && to_lower(n.args[1]) == "as") {
-        s.from.name = to_lower(n.args[2]);
-        if (!valid_stage_name(s.from.name))
-          return located_err(Error(Errc::invalid_argument,
-                                   fmt::format("invalid name for build stage: \"{}\", name can't "
-                                               "start with a number or contain symbols",
-                                               n.args[2])));
-      } else if (n.args.size() != 1) {
-        return located_err(
-            Error(Errc::invalid_argument, "FROM requires either one or three arguments"));
-      }
-      s.from.base = n.args[0];
-      for (const auto& other : df.stages)
-        if (!s.from.name.empty() && other.from.name == s.from.name) {
-          // BuildKit accepts this (its linter warns): references resolve to the first stage.
-          df.warnings.push_back(
-              {fmt::format("duplicate stage name \"{}\" (first used on line {}); references "
-                           "resolve to the first",
-                           s.from.name, other.line),
-               n.start_line});
-          break;
-        }
-      df.stages.push_back(std::move(s));
+      auto s = parse_from(n, df);
+      if (!s) return located_err(s.error());
+      df.stages.push_back(std::move(*s));
       continue;
     }
     auto cmd = parse_command(n);

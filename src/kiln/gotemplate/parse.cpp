@@ -78,6 +78,14 @@ class Lexer {
     return out;
   }
 
+  // Advances past letters, digits and `also`, and returns what it passed.
+  std::string_view word(size_t start, char also) {
+    while (m_i < m_s.size() &&
+           (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == also))
+      ++m_i;
+    return m_s.substr(start, m_i - start);
+  }
+
   Result<Arg> arg(std::string_view src) {
     Arg a;
     char c = m_s[m_i];
@@ -88,61 +96,58 @@ class Lexer {
     }
     if (c == '$') {
       size_t start = m_i++;
-      while (m_i < m_s.size() &&
-             (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
-        ++m_i;
       a.kind = Arg::variable;
-      a.text = std::string(m_s.substr(start, m_i - start));
+      a.text = std::string(word(start, '_'));
       a.chain = chain();
       return a;
     }
     if (c == '"' || c == '`') return string_lit(src);
-    if (c == '(') {
-      int depth = 0;
-      size_t start = m_i;
-      for (; m_i < m_s.size(); ++m_i) {
-        if (m_s[m_i] == '(') ++depth;
-        if (m_s[m_i] == ')' && --depth == 0) break;
-      }
-      if (m_i >= m_s.size())
-        return failf(Errc::invalid_argument, "unclosed \"(\" in {{{{{}}}}}", src);
-      std::string inner(m_s.substr(start + 1, m_i - start - 1));
-      ++m_i;
-      size_t save_i = m_i;
-      std::string_view save_s = m_s;
-      Lexer sub(inner);
-      a.kind = Arg::sub;
-      a.pipe = std::make_shared<Pipeline>(KILN_TRY(sub.pipeline(inner)));
-      m_s = save_s;
-      m_i = save_i;
-      a.chain = chain();
-      return a;
-    }
-    if (std::isdigit(static_cast<unsigned char>(c)) || c == '-') {
-      size_t start = m_i++;
-      while (m_i < m_s.size() &&
-             (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '.'))
-        ++m_i;
-      std::string t(m_s.substr(start, m_i - start));
-      char* end = nullptr;
-      a.kind = Arg::number;
-      a.num = std::strtod(t.c_str(), &end);
-      a.is_int = t.find_first_of(".eE") == std::string::npos;
-      if (*end) return failf(Errc::invalid_argument, "bad number \"{}\" in {{{{{}}}}}", t, src);
-      return a;
-    }
+    if (c == '(') return sub_pipeline(src);
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '-') return number(src);
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      size_t start = m_i;
-      while (m_i < m_s.size() &&
-             (std::isalnum(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '_'))
-        ++m_i;
-      a.text = std::string(m_s.substr(start, m_i - start));
+      a.text = std::string(word(m_i, '_'));
       a.kind = a.text == "true" || a.text == "false" ? Arg::boolean
                : a.text == "nil"                     ? Arg::nil
                                                      : Arg::ident;
       return a;
     }
     return failf(Errc::invalid_argument, "unexpected \"{}\" in {{{{{}}}}}", c, src);
+  }
+
+  // "(pipeline)", then any field chain on its value.
+  Result<Arg> sub_pipeline(std::string_view src) {
+    Arg a;
+    int depth = 0;
+    size_t start = m_i;
+    for (; m_i < m_s.size(); ++m_i) {
+      if (m_s[m_i] == '(') ++depth;
+      if (m_s[m_i] == ')' && --depth == 0) break;
+    }
+    if (m_i >= m_s.size())
+      return failf(Errc::invalid_argument, "unclosed \"(\" in {{{{{}}}}}", src);
+    std::string inner(m_s.substr(start + 1, m_i - start - 1));
+    ++m_i;
+    size_t save_i = m_i;
+    std::string_view save_s = m_s;
+    Lexer sub(inner);
+    a.kind = Arg::sub;
+    a.pipe = std::make_shared<Pipeline>(KILN_TRY(sub.pipeline(inner)));
+    m_s = save_s;
+    m_i = save_i;
+    a.chain = chain();
+    return a;
+  }
+
+  Result<Arg> number(std::string_view src) {
+    Arg a;
+    size_t start = m_i++;
+    std::string t(word(start, '.'));
+    char* end = nullptr;
+    a.kind = Arg::number;
+    a.num = std::strtod(t.c_str(), &end);
+    a.is_int = t.find_first_of(".eE") == std::string::npos;
+    if (*end) return failf(Errc::invalid_argument, "bad number \"{}\" in {{{{{}}}}}", t, src);
+    return a;
   }
 
   Result<Arg> string_lit(std::string_view src) {

@@ -65,6 +65,10 @@ class Copier {
 
  private:
   Result<std::vector<LayerOutcome>> transfer_layers(const std::vector<LayerPlan>& plans);
+  Result<std::vector<LayerOutcome>> transfer_blobs(const oci::Descriptor& config,
+                                                   const std::string& raw_config,
+                                                   const std::vector<LayerPlan>& plans,
+                                                   const std::string& ctx);
   Result<std::vector<LayerPlan>> plan_layers(const oci::Manifest& m, const oci::ImageConfig& c,
                                              oci::Format to);
   Status check_preserve(std::string_view what) {
@@ -140,6 +144,28 @@ Result<std::vector<LayerOutcome>> Copier::transfer_layers(const std::vector<Laye
   return done;
 }
 
+// The config goes alongside the layers when the sink takes blobs in parallel: to a registry
+// it is three round trips (HEAD, POST, PUT) that would otherwise follow the last layer.
+Result<std::vector<LayerOutcome>> Copier::transfer_blobs(const oci::Descriptor& config,
+                                                         const std::string& raw_config,
+                                                         const std::vector<LayerPlan>& plans,
+                                                         const std::string& ctx) {
+  auto put_config = [&]() -> Status {
+    if (KILN_TRY(m_dst.has_blob(config))) return {};
+    io::StringReader cfg(raw_config);
+    return with_context(m_dst.put_blob(config, cfg), fmt::format("{}: config", ctx));
+  };
+  std::optional<Status> config_put;
+  std::jthread config_thread;
+  if (m_dst.concurrent() && !plans.empty())
+    config_thread = std::jthread([&] { config_put = put_config(); });
+  auto moved = transfer_layers(plans);
+  if (config_thread.joinable()) config_thread.join();
+  if (!moved) return std::unexpected(moved.error());
+  KILN_TRY(config_put ? *config_put : put_config());
+  return moved;
+}
+
 Result<Document> Copier::manifest(const Document& doc) {
   auto ctx = fmt::format("manifest {}", doc.digest);
   auto m = KILN_TRY_CTX(oci::parse_manifest(doc.raw), ctx);
@@ -166,23 +192,9 @@ Result<Document> Copier::manifest(const Document& doc) {
                           : m.config.media_type == oci::mt::docker_config
                               ? std::string(oci::mt::oci_config)
                               : m.config.media_type;
-  // The config goes alongside the layers when the sink takes blobs in parallel: to a registry
-  // it is three round trips (HEAD, POST, PUT) that would otherwise follow the last layer.
-  auto put_config = [&]() -> Status {
-    if (KILN_TRY(m_dst.has_blob(out.config))) return {};
-    io::StringReader cfg(raw_config);
-    return with_context(m_dst.put_blob(out.config, cfg), fmt::format("{}: config", ctx));
-  };
-  std::optional<Status> config_put;
-  std::jthread config_thread;
-  if (m_dst.concurrent() && !plans.empty())
-    config_thread = std::jthread([&] { config_put = put_config(); });
-  auto moved = transfer_layers(plans);
-  if (config_thread.joinable()) config_thread.join();
-  if (!moved) return std::unexpected(moved.error());
-  KILN_TRY(config_put ? *config_put : put_config());
+  auto moved = KILN_TRY(transfer_blobs(out.config, raw_config, plans, ctx));
   for (size_t i = 0; i < plans.size(); ++i) {
-    auto& got = (*moved)[i];
+    auto& got = moved[i];
     if (got.to.digest != m.layers[i].digest || got.to.media_type != m.layers[i].media_type)
       changed = true;
     auto& l = out.layers[i];

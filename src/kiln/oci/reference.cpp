@@ -93,6 +93,20 @@ bool valid_tag(std::string_view t) {
   return true;
 }
 
+// The repository path (after the domain): lowercase components with single separators.
+Status check_path(std::string_view path, std::string_view ref) {
+  if (to_lower(path) != path)
+    return failf(Errc::invalid_argument,
+                 "invalid reference \"{}\": repository name must be lowercase", ref);
+  for (const auto& comp : split(path, '/'))
+    if (!valid_path_component(comp))
+      return failf(Errc::invalid_argument,
+                   "invalid reference \"{}\": bad path component \"{}\" (want lowercase letters, "
+                   "digits and single separators . _ __ -)",
+                   ref, comp);
+  return {};
+}
+
 }  // namespace
 
 bool looks_like_id(std::string_view s) {
@@ -140,15 +154,7 @@ Result<Reference> Reference::parse(std::string_view s, bool default_tag) {
   if (r.domain == "index.docker.io") r.domain = k_default_domain;
   if (remainder.empty())
     return failf(Errc::invalid_argument, "invalid reference \"{}\": empty repository path", s);
-  if (to_lower(remainder) != remainder)
-    return failf(Errc::invalid_argument,
-                 "invalid reference \"{}\": repository name must be lowercase", s);
-  for (const auto& comp : split(remainder, '/'))
-    if (!valid_path_component(comp))
-      return failf(Errc::invalid_argument,
-                   "invalid reference \"{}\": bad path component \"{}\" (want lowercase letters, "
-                   "digits and single separators . _ __ -)",
-                   s, comp);
+  KILN_TRY(check_path(remainder, s));
   if (r.domain == k_default_domain && remainder.find('/') == std::string_view::npos)
     r.path = "library/" + std::string(remainder);
   else

@@ -207,60 +207,58 @@ Reply call_handler(Shared& s, const Request& req) {
   }
 }
 
-// Feeds the request body to rep.sink and sets resp to the sink's answer. False when the client
-// went away (the connection is dropped); keep turns false when a refused body is left unread.
+// How feeding a body ended: all of it reached the sink, the sink refused it (the rest is left
+// unread and resp holds the sink's answer), or the client went away.
+enum class Fed { all, refused, gone };
+
+// Hands bytes to rep.sink; on a refusal, resp becomes the sink's answer.
+Fed give(Reply& rep, Response& resp, const char* data, size_t n) {
+  if (auto st = rep.sink->write(std::span<const char>(data, n)); !st) {
+    resp = rep.sink->abort(st.error());
+    return Fed::refused;
+  }
+  return Fed::all;
+}
+
+// The common case, a Content-Length body, is read past Beast: first what came with the
+// header, then straight from the socket in large reads.
 template <class Stream>
-asio::awaitable<bool> feed_body(Stream& stream, beast::flat_buffer& buf,
-                                http::request_parser<http::buffer_body>& parser,
-                                std::vector<char>& chunk, const Request& req, Reply& rep,
-                                Response& resp, bool& keep, int64_t& bytes_in, Shared& s) {
+asio::awaitable<Fed> feed_sized_body(Stream& stream, beast::flat_buffer& buf,
+                                     std::vector<char>& chunk, const Request& req, Reply& rep,
+                                     Response& resp, int64_t& bytes_in, Shared& s) {
+  int64_t remaining = *req.content_length;
+  auto pending = buf.data();
+  size_t take = std::min<size_t>(pending.size(), static_cast<size_t>(remaining));
+  if (take > 0) {
+    std::string head(static_cast<const char*>(pending.data()), take);
+    buf.consume(take);
+    remaining -= static_cast<int64_t>(take);
+    bytes_in += static_cast<int64_t>(take);
+    if (give(rep, resp, head.data(), head.size()) == Fed::refused) co_return Fed::refused;
+  }
+  while (remaining > 0) {
+    size_t want = static_cast<size_t>(std::min<int64_t>(remaining, k_chunk));
+    size_t got = co_await read_direct(stream, chunk.data(), want, s.opt);
+    if (got == 0) {
+      rep.sink->abort(Error(Errc::cancelled, "the client went away mid-body"));
+      co_return Fed::gone;
+    }
+    remaining -= static_cast<int64_t>(got);
+    bytes_in += static_cast<int64_t>(got);
+    if (give(rep, resp, chunk.data(), got) == Fed::refused) co_return Fed::refused;
+  }
+  co_return Fed::all;
+}
+
+// A chunked body (or one without a length) goes through Beast's parser, a chunk at a time.
+template <class Stream>
+asio::awaitable<Fed> feed_parsed_body(Stream& stream, beast::flat_buffer& buf,
+                                      http::request_parser<http::buffer_body>& parser,
+                                      std::vector<char>& chunk, Reply& rep, Response& resp,
+                                      int64_t& bytes_in, Shared& s) {
   auto& lowest = beast::get_lowest_layer(stream);
   auto& h = parser.get();
-  if (beast::iequals(h[http::field::expect], "100-continue")) {
-    http::response<http::empty_body> cont{http::status::continue_, h.version()};
-    lowest.expires_after(s.opt.io_timeout);
-    auto [e1, w1] = co_await http::async_write(stream, cont, nothrow);
-    if (e1) {
-      rep.sink->abort(Error(Errc::cancelled, "client gone"));
-      co_return false;
-    }
-  }
-  chunk.resize(k_chunk);
-  bool failed = false;
-  if (req.content_length && !req.chunked) {
-    // The common case, a Content-Length body, is read past Beast: first what came with
-    // the header, then straight from the socket in large reads.
-    int64_t remaining = *req.content_length;
-    auto pending = buf.data();
-    size_t take = std::min<size_t>(pending.size(), static_cast<size_t>(remaining));
-    if (take > 0) {
-      std::string head(static_cast<const char*>(pending.data()), take);
-      buf.consume(take);
-      remaining -= static_cast<int64_t>(take);
-      bytes_in += static_cast<int64_t>(take);
-      if (auto st = rep.sink->write(std::span<const char>(head.data(), head.size())); !st) {
-        resp = rep.sink->abort(st.error());
-        keep = false;
-        failed = true;
-      }
-    }
-    while (!failed && remaining > 0) {
-      size_t want = static_cast<size_t>(std::min<int64_t>(remaining, k_chunk));
-      size_t got = co_await read_direct(stream, chunk.data(), want, s.opt);
-      if (got == 0) {
-        rep.sink->abort(Error(Errc::cancelled, "the client went away mid-body"));
-        co_return false;
-      }
-      remaining -= static_cast<int64_t>(got);
-      bytes_in += static_cast<int64_t>(got);
-      if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
-        resp = rep.sink->abort(st.error());
-        keep = false;  // the rest of the body is not read
-        failed = true;
-      }
-    }
-  }
-  while (!failed && !parser.is_done() && !(req.content_length && !req.chunked)) {
+  while (!parser.is_done()) {
     h.body().data = chunk.data();
     h.body().size = chunk.size();
     lowest.expires_after(s.opt.io_timeout);
@@ -269,18 +267,41 @@ asio::awaitable<bool> feed_body(Stream& stream, beast::flat_buffer& buf,
     size_t got = chunk.size() - h.body().size;
     if (e2) {
       rep.sink->abort(Error(Errc::cancelled, "the client went away: " + e2.message()));
-      co_return false;
+      co_return Fed::gone;
     }
     bytes_in += static_cast<int64_t>(got);
     if (got == 0) continue;
-    if (auto st = rep.sink->write(std::span<const char>(chunk.data(), got)); !st) {
-      resp = rep.sink->abort(st.error());
-      keep = false;  // the rest of the body is not read
-      failed = true;
-      break;
+    if (give(rep, resp, chunk.data(), got) == Fed::refused) co_return Fed::refused;
+  }
+  co_return Fed::all;
+}
+
+// Feeds the request body to rep.sink and sets resp to the sink's answer. False when the client
+// went away (the connection is dropped); keep turns false when a refused body is left unread.
+template <class Stream>
+asio::awaitable<bool> feed_body(Stream& stream, beast::flat_buffer& buf,
+                                http::request_parser<http::buffer_body>& parser,
+                                std::vector<char>& chunk, const Request& req, Reply& rep,
+                                Response& resp, bool& keep, int64_t& bytes_in, Shared& s) {
+  auto& h = parser.get();
+  if (beast::iequals(h[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, h.version()};
+    beast::get_lowest_layer(stream).expires_after(s.opt.io_timeout);
+    auto [e1, w1] = co_await http::async_write(stream, cont, nothrow);
+    if (e1) {
+      rep.sink->abort(Error(Errc::cancelled, "client gone"));
+      co_return false;
     }
   }
-  if (!failed) resp = rep.sink->finish();
+  chunk.resize(k_chunk);
+  Fed fed = req.content_length && !req.chunked
+                ? co_await feed_sized_body(stream, buf, chunk, req, rep, resp, bytes_in, s)
+                : co_await feed_parsed_body(stream, buf, parser, chunk, rep, resp, bytes_in, s);
+  if (fed == Fed::gone) co_return false;
+  if (fed == Fed::refused)
+    keep = false;  // the rest of the body is not read
+  else
+    resp = rep.sink->finish();
   rep.sink.reset();
   co_return true;
 }
