@@ -25,4 +25,11 @@ sed -i '2d' "$WORK/src/kiln/registry/client/client.cpp"
 sed -i '1a #include <nlohmann/json.hpp>' "$WORK/src/kiln/image/copy.cpp"
 if python3 "$KILN_SRC/scripts/check-layers" "$layers" "$WORK/src" >"$WORK/out"; then fail "nlohmann include passed"; fi
 grep -q '^src/kiln/image/copy.cpp:2: includes nlohmann/json.hpp outside the JSON codec files' "$WORK/out" || fail "$(cat "$WORK/out")"
+sed -i '2d' "$WORK/src/kiln/image/copy.cpp"
+# ... the CLI included: its JSON goes through cli/json_output.
+sed -i '1a #include <nlohmann/json.hpp>' "$WORK/src/kiln/cli/cmd_images.cpp"
+if python3 "$KILN_SRC/scripts/check-layers" "$layers" "$WORK/src" >"$WORK/out"; then fail "nlohmann include in the CLI passed"; fi
+grep -q '^src/kiln/cli/cmd_images.cpp:2: includes nlohmann/json.hpp outside the JSON codec files' "$WORK/out" || fail "$(cat "$WORK/out")"
+sed -i '2d' "$WORK/src/kiln/cli/cmd_images.cpp"
+python3 "$KILN_SRC/scripts/check-layers" "$layers" "$WORK/src" >"$WORK/out" || fail "restored tree refused: $(cat "$WORK/out")"
 pass "layering check"

@@ -5,7 +5,6 @@
 #include <sys/file.h>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <csignal>
 
@@ -15,6 +14,7 @@
 #include "kiln/os/dir.hpp"
 #include "kiln/registry/server/app.hpp"
 #include "kiln/registry/server/gc.hpp"
+#include "kiln/registry/server/json_codec.hpp"
 
 namespace kiln::cli {
 namespace {
@@ -101,16 +101,7 @@ Status gc(const GcArgs& a) {
   auto rep = rs::collect_garbage(**driver, req);
   if (!rep) return std::unexpected(rep.error().context("gc"));
   if (a.format == "json") {
-    nlohmann::json j{{"dry_run", a.dry_run},
-                     {"manifests_kept", rep->manifests_kept},
-                     {"blobs_kept", rep->blobs_kept},
-                     {"manifests_deleted", rep->manifests_deleted},
-                     {"blobs_deleted", rep->blobs_deleted},
-                     {"bytes_freed", rep->bytes_freed},
-                     {"links_deleted", rep->links_deleted},
-                     {"uploads_deleted", rep->uploads_deleted},
-                     {"actions", rep->actions}};
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", rs::gc_report_json(*rep, a.dry_run));
     return {};
   }
   if (!a.format.empty()) return failf(Errc::invalid_argument, "--format {}: want json", a.format);

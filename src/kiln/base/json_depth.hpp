@@ -7,7 +7,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "kiln/base/error.hpp"
 
@@ -37,6 +44,41 @@ std::string json_string_or(const Json& j, const char* key, std::string fallback 
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return fallback;
   return it->template get<std::string>();
+}
+
+// The member `key` of `j` as a T (std::string, bool, an integer type, or a vector of strings),
+// or nullopt when j is not an object, the member is absent, of another type, or an integer out
+// of T's range. Never throws, unlike nlohmann's at() and get().
+template <class T, class Json>
+std::optional<T> json_member(const Json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  const Json& v = *it;
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (v.is_string()) return v.template get<std::string>();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (v.is_boolean()) return v.template get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    if (v.is_number_unsigned()) {
+      auto u = v.template get<uint64_t>();
+      if (u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+    } else if (v.is_number_integer()) {
+      auto i = v.template get<int64_t>();
+      if (std::in_range<T>(i)) return static_cast<T>(i);
+    }
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    if (!v.is_array()) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& e : v) {
+      if (!e.is_string()) return std::nullopt;
+      out.push_back(e.template get<std::string>());
+    }
+    return out;
+  } else {
+    static_assert(sizeof(T) == 0, "json_member: unsupported type");
+  }
+  return std::nullopt;
 }
 
 }  // namespace kiln

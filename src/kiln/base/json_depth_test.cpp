@@ -30,5 +30,25 @@ TEST(JsonDepth, HalfAMillionLevelsIsAnErrorNotACrash) {
   EXPECT_EQ(parse_json_or_discarded<nlohmann::json>(R"({"a":[1]})")["a"][0], 1);
 }
 
+TEST(JsonMember, TypedReadsNeverThrow) {
+  auto j = nlohmann::json::parse(
+      R"({"s": "x", "i": -3, "u": 18446744073709551615, "b": true, "f": 1.5,
+          "list": ["a", "b"], "mixed": ["a", 1], "null": null})");
+  EXPECT_EQ(json_member<std::string>(j, "s"), "x");
+  EXPECT_EQ(json_member<int64_t>(j, "i"), -3);
+  EXPECT_EQ(json_member<bool>(j, "b"), true);
+  EXPECT_EQ(json_member<std::vector<std::string>>(j, "list"), (std::vector<std::string>{"a", "b"}));
+  // Wrong types, out of range, absent: nullopt, where get<>() would throw or wrap.
+  EXPECT_FALSE(json_member<std::string>(j, "i"));
+  EXPECT_FALSE(json_member<int64_t>(j, "s"));
+  EXPECT_FALSE(json_member<int64_t>(j, "u")) << "beyond int64";
+  EXPECT_FALSE(json_member<uint32_t>(j, "i")) << "negative for an unsigned type";
+  EXPECT_FALSE(json_member<int>(j, "f")) << "a float is not an integer";
+  EXPECT_FALSE(json_member<bool>(j, "null"));
+  EXPECT_FALSE(json_member<std::vector<std::string>>(j, "mixed"));
+  EXPECT_FALSE(json_member<std::string>(j, "absent"));
+  EXPECT_FALSE(json_member<std::string>(nlohmann::json::array({1}), "s")) << "not an object";
+}
+
 }  // namespace
 }  // namespace kiln

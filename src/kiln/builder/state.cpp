@@ -7,6 +7,7 @@
 #include "kiln/digest/digest.hpp"
 #include "kiln/dockerfile/source.hpp"
 #include "kiln/image/mutate.hpp"
+#include "kiln/oci/env.hpp"
 #include "kiln/store/image_view.hpp"
 #include "kiln/store/metadata.hpp"
 
@@ -44,13 +45,8 @@ std::string chain_key(const std::string& prev, std::string_view text) {
 }
 
 dockerfile::Vars config_env(const oci::ImageConfig& c) {
-  dockerfile::Vars v;
-  if (!c.config) return v;
-  for (const auto& e : c.config->env) {
-    auto eq = e.find('=');
-    v[e.substr(0, eq)] = eq == std::string::npos ? "" : e.substr(eq + 1);
-  }
-  return v;
+  if (!c.config) return {};
+  return oci::env_map(c.config->env);
 }
 
 dockerfile::Vars expansion_env(const StageState& s) {
@@ -58,16 +54,6 @@ dockerfile::Vars expansion_env(const StageState& s) {
   for (const auto& [k, val] : s.args) v[k] = val;
   for (const auto& [k, val] : config_env(s.config)) v[k] = val;
   return v;
-}
-
-void set_env(oci::ContainerConfig& c, const std::string& key, const std::string& value) {
-  std::string kv = key + "=" + value;
-  for (auto& e : c.env)
-    if (e.substr(0, e.find('=')) == key) {
-      e = kv;
-      return;
-    }
-  c.env.push_back(kv);
 }
 
 void add_history(StageState& s, const BuildEnv& env, std::string created_by,
@@ -94,7 +80,7 @@ Result<std::optional<std::string>> set_config(StageState& s, const Command& cmd)
   auto& c = cc(s);
   if (auto* e = std::get_if<Env>(&cmd)) {
     for (const auto& kv : e->vars) {
-      set_env(c, kv.key, kv.value);
+      oci::set_env(c, kv.key, kv.value);
       by += (by.empty() ? "" : " ") + kv.key + "=" + kv.value;
     }
     by = "ENV " + by;

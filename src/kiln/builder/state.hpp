@@ -64,7 +64,6 @@ std::string chain_key(const std::string& prev, std::string_view text);
 dockerfile::Vars expansion_env(const StageState& s);
 // config Env as a map.
 dockerfile::Vars config_env(const oci::ImageConfig& c);
-void set_env(oci::ContainerConfig& c, const std::string& key, const std::string& value);
 
 // A history entry as BuildKit writes it ("buildkit.dockerfile.v0"), with the step's layer
 // (appended to the stage's layers and diffIDs) or none (an empty_layer entry).

@@ -1,8 +1,8 @@
 // kiln ps, kiln rm, kiln commit
-#include <nlohmann/json.hpp>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/context.hpp"
+#include "kiln/cli/json_output.hpp"
 #include "kiln/cli/rows.hpp"
 #include "kiln/container/commit.hpp"
 #include "kiln/container/containers.hpp"
@@ -37,15 +37,17 @@ struct PsArgs {
 };
 
 std::string ps_row_json(const container::ContainerRecord& c, int64_t now, bool no_trunc) {
-  return nlohmann::json{{"ID", no_trunc ? c.id : short_id(c.id)},
-                        {"Image", c.image},
-                        {"Command", command_text(c.command, true)},
-                        {"CreatedAt", rfc3339(c.created)},
-                        {"RunningFor", human_ago(c.created, now)},
-                        {"Status", status_text(c, now)},
-                        {"State", c.status},
-                        {"ExitCode", c.exit_code},
-                        {"Runtime", c.runtime}}
+  // Members sorted by name, as docker prints them.
+  return JsonObject()
+      .add("Command", command_text(c.command, true))
+      .add("CreatedAt", rfc3339(c.created))
+      .add("ExitCode", c.exit_code)
+      .add("ID", no_trunc ? c.id : short_id(c.id))
+      .add("Image", c.image)
+      .add("RunningFor", human_ago(c.created, now))
+      .add("Runtime", c.runtime)
+      .add("State", c.status)
+      .add("Status", status_text(c, now))
       .dump();
 }
 

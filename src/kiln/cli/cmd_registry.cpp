@@ -3,8 +3,7 @@
 
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
+#include "kiln/cli/json_output.hpp"
 #include "kiln/cli/transfer.hpp"
 #include "kiln/net/http.hpp"
 #include "kiln/oci/codec.hpp"
@@ -155,9 +154,8 @@ Result<std::unique_ptr<registry::client::Registry>> open_remote(const RemoteArgs
 Status tags(const RemoteArgs& a) {
   oci::Reference ref;
   auto reg = KILN_TRY(open_remote(a, &ref, false));
-  nlohmann::json j = {{"Repository", ref.name()},
-                      {"Tags", KILN_TRY(reg->tags(transport::api_repo(ref)))}};
-  fmt::print("{}\n", j.dump(4));
+  auto tags = KILN_TRY(reg->tags(transport::api_repo(ref)));
+  fmt::print("{}\n", JsonObject().add("Repository", ref.name()).add("Tags", tags).dump(4));
   return {};
 }
 

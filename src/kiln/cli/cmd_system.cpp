@@ -3,11 +3,10 @@
 
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/image_views.hpp"
+#include "kiln/cli/json_output.hpp"
 #include "kiln/container/containers.hpp"
 #include "kiln/container/snapshots.hpp"
 #include "kiln/os/dir.hpp"
@@ -24,12 +23,13 @@ void check(Context& ctx, bool json) {
   auto r = (*st)->check();
   if (!r) return ctx.report(r.error());
   if (json) {
-    nlohmann::ordered_json j{{"BlobsChecked", r->blobs_checked},
-                             {"BytesChecked", r->bytes_checked},
-                             {"ImagesChecked", r->images_checked},
-                             {"Errors", r->errors},
-                             {"Warnings", r->warnings}};
-    fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n", JsonObject()
+                           .add("BlobsChecked", int64_t{r->blobs_checked})
+                           .add("BytesChecked", int64_t{r->bytes_checked})
+                           .add("ImagesChecked", int64_t{r->images_checked})
+                           .add("Errors", r->errors)
+                           .add("Warnings", r->warnings)
+                           .dump());
   } else {
     for (const auto& e : r->errors) fmt::print("error: {}\n", e);
     for (const auto& w : r->warnings) fmt::print("warning: {}\n", w);
@@ -46,14 +46,15 @@ void df(Context& ctx, bool json) {
   auto du = (*st)->disk_usage();
   if (!du) return ctx.report(du.error());
   if (json) {
-    nlohmann::ordered_json j{{"Images", du->images},
-                             {"DanglingImages", du->dangling_images},
-                             {"Blobs", du->blobs},
-                             {"BlobBytes", du->blob_bytes},
-                             {"ReclaimableBytes", du->reclaimable_bytes},
-                             {"Snapshots", du->snapshots},
-                             {"SnapshotBytes", du->snapshot_bytes}};
-    fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n", JsonObject()
+                           .add("Images", int64_t{du->images})
+                           .add("DanglingImages", int64_t{du->dangling_images})
+                           .add("Blobs", int64_t{du->blobs})
+                           .add("BlobBytes", int64_t{du->blob_bytes})
+                           .add("ReclaimableBytes", int64_t{du->reclaimable_bytes})
+                           .add("Snapshots", int64_t{du->snapshots})
+                           .add("SnapshotBytes", int64_t{du->snapshot_bytes})
+                           .dump());
     return;
   }
   print_table(

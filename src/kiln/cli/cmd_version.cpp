@@ -1,7 +1,7 @@
 // kiln version
-#include <nlohmann/json.hpp>
 
 #include "kiln/cli/context.hpp"
+#include "kiln/cli/json_output.hpp"
 #include "kiln/oci/platform.hpp"
 
 namespace kiln::cli {
@@ -13,8 +13,8 @@ void add_version(CLI::App& app, Context& ctx) {
   c->callback([&ctx, format] {
     std::string platform = oci::platform_string(oci::host_platform());
     if (*format == "json") {
-      nlohmann::ordered_json j{{"Version", KILN_VERSION}, {"Platform", platform}};
-      fmt::print("{}\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      fmt::print("{}\n",
+                 JsonObject().add("Version", KILN_VERSION).add("Platform", platform).dump());
     } else if (format->empty()) {
       fmt::print("kiln version {} ({})\n", KILN_VERSION, platform);
     } else {

@@ -1,7 +1,7 @@
-#include <nlohmann/json.hpp>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/image_views.hpp"
+#include "kiln/cli/json_output.hpp"
 
 namespace kiln::cli {
 
@@ -45,14 +45,14 @@ Result<std::vector<HistoryRow>> image_history(store::Store& store, const store::
 }
 
 std::string history_row_json(const HistoryRow& r, bool human, int64_t now) {
-  nlohmann::ordered_json j;
-  j["Comment"] = r.comment;
-  j["CreatedAt"] = r.created;
-  j["CreatedBy"] = r.created_by;
-  j["CreatedSince"] = r.created_unix ? human_ago(r.created_unix, now) : "N/A";
-  j["ID"] = r.id;
-  j["Size"] = human ? human_size(r.size) : std::to_string(r.size);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonObject()
+      .add("Comment", r.comment)
+      .add("CreatedAt", r.created)
+      .add("CreatedBy", r.created_by)
+      .add("CreatedSince", r.created_unix ? human_ago(r.created_unix, now) : "N/A")
+      .add("ID", r.id)
+      .add("Size", human ? human_size(r.size) : std::to_string(r.size))
+      .dump();
 }
 
 }  // namespace kiln::cli

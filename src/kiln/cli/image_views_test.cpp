@@ -2,7 +2,7 @@
 
 #include "kiln/cli/image_views.hpp"
 #include "kiln/container/import.hpp"
-#include "kiln/os/temp_dir.hpp"
+#include "kiln/container/rootfs_fixture.hpp"
 #include "kiln/store/image_view.hpp"
 
 namespace kiln::cli {
@@ -12,18 +12,7 @@ using container::import_rootfs;
 using container::ImportOptions;
 using store::load_image;
 
-// A store with one image imported from a one-file root filesystem.
-class ImageViewsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    tmp = std::make_unique<os::TempDir>(*os::TempDir::create("views"));
-    store = std::move(*store::Store::open(*tmp / "store"));
-    auto root = os::Dir::create(*tmp / "rootfs/bin");
-    ASSERT_TRUE(os::write_file_atomic(*root, "hello", "#!/bin/sh\necho hello\n", 0755));
-  }
-  std::unique_ptr<os::TempDir> tmp;
-  std::unique_ptr<store::Store> store;
-};
+using ImageViewsTest = container::RootfsStoreTest;
 
 TEST_F(ImageViewsTest, HistoryAndListRows) {
   ImportOptions o;

@@ -1,9 +1,8 @@
 #include <fnmatch.h>
 
-#include <nlohmann/json.hpp>
-
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/image_views.hpp"
+#include "kiln/cli/json_output.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/oci/reference.hpp"
@@ -83,19 +82,19 @@ Result<std::vector<ImageRow>> list_images(store::Store& store, std::string_view 
 }
 
 std::string image_row_json(const ImageRow& r, int64_t now) {
-  nlohmann::ordered_json j;
-  j["Containers"] = "N/A";
-  j["CreatedAt"] = r.created;
-  j["CreatedSince"] = r.created_unix ? human_ago(r.created_unix, now) : "N/A";
-  j["Digest"] = r.digest;
-  j["ID"] = short_id(r.id);
-  j["Repository"] = r.repository;
-  j["SharedSize"] = "N/A";
-  j["Size"] = human_size(r.size);
-  j["Tag"] = r.tag;
-  j["UniqueSize"] = "N/A";
-  j["VirtualSize"] = human_size(r.size);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonObject()
+      .add("Containers", "N/A")
+      .add("CreatedAt", r.created)
+      .add("CreatedSince", r.created_unix ? human_ago(r.created_unix, now) : "N/A")
+      .add("Digest", r.digest)
+      .add("ID", short_id(r.id))
+      .add("Repository", r.repository)
+      .add("SharedSize", "N/A")
+      .add("Size", human_size(r.size))
+      .add("Tag", r.tag)
+      .add("UniqueSize", "N/A")
+      .add("VirtualSize", human_size(r.size))
+      .dump();
 }
 
 }  // namespace kiln::cli

@@ -1,15 +1,14 @@
 #include "kiln/container/containers.hpp"
-#include "kiln/base/json_depth.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "kiln/base/strings.hpp"
+#include "kiln/container/record_json.hpp"
 #include "kiln/sandbox/runtime_executor.hpp"
 #include "kiln/store/paths.hpp"
 
@@ -17,58 +16,14 @@ namespace kiln::container {
 
 namespace {
 
-using json = nlohmann::json;
-
 std::string containers_root(const store::Store& store) {
   return store.root() + "/" + std::string(store::paths::containers_dir);
-}
-
-json to_json(const ContainerRecord& c) {
-  return {{"id", c.id},
-          {"image", c.image},
-          {"image_id", c.image_id},
-          {"command", c.command},
-          {"created", c.created},
-          {"status", c.status},
-          {"exit_code", c.exit_code},
-          {"finished", c.finished},
-          {"pid", c.pid},
-          {"pid_start", c.pid_start},
-          {"auto_remove", c.auto_remove},
-          {"runtime", c.runtime},
-          {"snapshotter", c.snapshotter},
-          {"lowers", c.lowers}};
-}
-
-Result<ContainerRecord> from_json(const std::string& text, const std::string& where) {
-  KILN_TRY(check_json_depth(text, where));
-  try {
-    auto j = json::parse(text);
-    ContainerRecord c;
-    c.id = j.at("id").get<std::string>();
-    c.image = j.at("image").get<std::string>();
-    c.image_id = j.at("image_id").get<std::string>();
-    c.command = j.at("command").get<std::vector<std::string>>();
-    c.created = j.at("created").get<int64_t>();
-    c.status = j.at("status").get<std::string>();
-    c.exit_code = j.at("exit_code").get<int>();
-    c.finished = j.value("finished", int64_t{0});
-    c.pid = j.at("pid").get<int64_t>();
-    c.pid_start = j.at("pid_start").get<int64_t>();
-    c.auto_remove = j.at("auto_remove").get<bool>();
-    c.runtime = j.at("runtime").get<std::string>();
-    c.snapshotter = j.value("snapshotter", std::string("overlay"));
-    c.lowers = j.value("lowers", std::vector<std::string>{});
-    return c;
-  } catch (const std::exception& e) {
-    return failf(Errc::corrupt, "{}: {}", where, e.what());
-  }
 }
 
 Result<ContainerRecord> load(const store::Store& store, const std::string& id) {
   std::string path = container_dir(store, id) + "/state.json";
   auto text = KILN_TRY(os::read_file(path));
-  return from_json(text, path);
+  return parse_record(text, path);
 }
 
 bool alive(const ContainerRecord& c) {
@@ -102,7 +57,7 @@ std::string container_dir(const store::Store& store, std::string_view id) {
 Status save_container(store::Store& store, const ContainerRecord& c) {
   auto dir = KILN_TRY(os::Dir::create(container_dir(store, c.id), 0700));
   // Not fsynced: after a crash the sweep corrects whatever state the file was left in.
-  return os::write_file_atomic(dir, "state.json", to_json(c).dump(2), 0600, false);
+  return os::write_file_atomic(dir, "state.json", serialize_record(c), 0600, false);
 }
 
 Status mark_running(store::Store& store, ContainerRecord& c) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "kiln/container/import.hpp"
+#include "kiln/container/rootfs_fixture.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/platform.hpp"
@@ -16,14 +17,8 @@
 namespace kiln::container {
 namespace {
 
-class ImportTest : public ::testing::Test {
+class ImportTest : public RootfsStoreTest {
  protected:
-  void SetUp() override {
-    tmp = std::make_unique<os::TempDir>(*os::TempDir::create("import"));
-    store = std::move(*store::Store::open(*tmp / "store"));
-    auto root = os::Dir::create(*tmp / "rootfs/bin");
-    ASSERT_TRUE(os::write_file_atomic(*root, "hello", "#!/bin/sh\necho hello\n", 0755));
-  }
   std::string tar_of_rootfs(io::Compression c) {
     std::string out = *tmp / "rootfs.tar";
     std::string cmd = fmt::format("tar -C {} -cf - . {} > {}", *tmp / "rootfs",
@@ -34,8 +29,6 @@ class ImportTest : public ::testing::Test {
     EXPECT_EQ(system(cmd.c_str()), 0);
     return out;
   }
-  std::unique_ptr<os::TempDir> tmp;
-  std::unique_ptr<store::Store> store;
 };
 
 TEST_F(ImportTest, TarballDiffIdIsTheHashOfTheTar) {

@@ -8,20 +8,11 @@
 #include "kiln/dockerfile/instructions.hpp"
 #include "kiln/dockerfile/lexer.hpp"
 #include "kiln/dockerfile/plan.hpp"
+#include "kiln/oci/env.hpp"
 
 namespace kiln::dockerfile {
 
 namespace {
-
-void set_env(oci::ContainerConfig& c, const std::string& key, const std::string& value) {
-  std::string entry = key + "=" + value;
-  for (auto& e : c.env)
-    if (e.starts_with(key + "=")) {
-      e = entry;
-      return;
-    }
-  c.env.push_back(entry);
-}
 
 void add_unique_sorted(std::vector<std::string>& v, std::string item) {
   if (std::find(v.begin(), v.end(), item) == v.end()) v.push_back(std::move(item));
@@ -49,7 +40,7 @@ Status add_ports(oci::ContainerConfig& c, const std::vector<std::string>& ports)
 // One typed instruction (as the Dockerfile parser made it) applied to a container config.
 Status apply_command(oci::ContainerConfig& c, const Command& cmd) {
   if (auto* e = std::get_if<Env>(&cmd)) {
-    for (const auto& kv : e->vars) set_env(c, kv.key, kv.value);
+    for (const auto& kv : e->vars) oci::set_env(c, kv.key, kv.value);
   } else if (auto* l = std::get_if<Label>(&cmd)) {
     for (const auto& kv : l->labels) c.labels[kv.key] = kv.value;
   } else if (auto* x = std::get_if<Expose>(&cmd)) {
@@ -103,12 +94,7 @@ Status apply_change(oci::ContainerConfig& c, std::string_view instruction) {
                  ctx, n.keyword);
   auto cmd = KILN_TRY_CTX(parse_command(n), ctx);
   // Words are processed as a Dockerfile's are (quotes, escapes), against the config's Env.
-  Vars env;
-  for (const auto& e : c.env) {
-    auto eq = e.find('=');
-    env[e.substr(0, eq)] = eq == std::string::npos ? "" : e.substr(eq + 1);
-  }
-  auto expanded = KILN_TRY_CTX(expand(cmd, env, Lexer(ast.escape)), ctx);
+  auto expanded = KILN_TRY_CTX(expand(cmd, oci::env_map(c.env), Lexer(ast.escape)), ctx);
   return with_context(apply_command(c, expanded), ctx);
 }
 

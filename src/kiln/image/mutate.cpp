@@ -29,16 +29,6 @@ Status check_diff_ids(const oci::ImageConfig& config, const std::vector<oci::Des
   return {};
 }
 
-Status check_history(const oci::ImageConfig& config, const std::vector<oci::Descriptor>& layers) {
-  if (config.history.empty()) return {};
-  auto with_layer = std::count_if(config.history.begin(), config.history.end(),
-                                  [](const oci::History& h) { return !h.empty_layer; });
-  if (static_cast<size_t>(with_layer) != layers.size())
-    return failf(Errc::invalid_argument, "the config's history has {} layer entries for {} layers",
-                 with_layer, layers.size());
-  return {};
-}
-
 Result<NewImage> new_manifest(const oci::ImageConfig& config,
                               const std::vector<oci::Descriptor>& layers) {
   KILN_TRY(check_diff_ids(config, layers));

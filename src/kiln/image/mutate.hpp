@@ -22,9 +22,6 @@ void set_container_config(oci::ImageConfig& config, oci::ContainerConfig cc);
 
 // As many diffIDs in the config as layers (what every image must have).
 Status check_diff_ids(const oci::ImageConfig& config, const std::vector<oci::Descriptor>& layers);
-// As many non-empty history entries as layers, when the config has a history at all. Images
-// from elsewhere do not always hold to it, so only images made here are held to it (tests).
-Status check_history(const oci::ImageConfig& config, const std::vector<oci::Descriptor>& layers);
 
 // An OCI image manifest for the config and layers (check_diff_ids first), both serialized.
 struct NewImage {

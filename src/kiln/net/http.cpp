@@ -101,21 +101,10 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t len = size * n;
-  t->resp->body_bytes += static_cast<int64_t>(len);
-  if (t->req->sink && t->resp->status >= 200 && t->resp->status < 300) {
-    auto st = t->req->sink->write(data, len);
-    if (!st) {
-      t->error = st.error();
-      return 0;
-    }
-    return len;
-  }
-  if (static_cast<int64_t>(t->resp->body.size() + len) > t->req->max_body) {
-    t->error = Error(Errc::invalid_argument, fmt::format("{}: response body larger than {} bytes",
-                                                         t->req->url, t->req->max_body));
+  if (auto st = take_body(*t->req, *t->resp, std::string_view(data, len)); !st) {
+    t->error = st.error();
     return 0;
   }
-  t->resp->body.append(data, len);
   return len;
 }
 
@@ -142,6 +131,17 @@ std::vector<std::string> Headers::all(std::string_view name) const {
   for (const auto& [k, v] : list)
     if (iequals(k, name)) out.push_back(v);
   return out;
+}
+
+Status take_body(const Request& req, Response& resp, std::string_view data) {
+  resp.body_bytes += static_cast<int64_t>(data.size());
+  if (req.sink && resp.status >= 200 && resp.status < 300)
+    return req.sink->write(data.data(), data.size());
+  if (static_cast<int64_t>(resp.body.size() + data.size()) > req.max_body)
+    return failf(Errc::invalid_argument, "{}: response body larger than {} bytes", req.url,
+                 req.max_body);
+  resp.body.append(data);
+  return {};
 }
 
 Client::Client(ClientOptions opts) : m_opts(std::move(opts)) {}

@@ -85,6 +85,11 @@ class HttpTransport {
   virtual Result<Response> perform(const Request& req) = 0;
 };
 
+// Takes the next `data` of a response body, as every transport must: to req.sink when the
+// status is 2xx, else into resp.body up to req.max_body (Errc::invalid_argument beyond it).
+// Counts resp.body_bytes either way.
+Status take_body(const Request& req, Response& resp, std::string_view data);
+
 // The real transport: a pool of Clients (kept-alive connections), one per concurrent request.
 std::shared_ptr<HttpTransport> curl_transport(ClientOptions opts);
 

@@ -13,8 +13,8 @@
 #include "kiln/sandbox/child.hpp"
 #include "kiln/sandbox/linux_executor.hpp"
 #include "kiln/sandbox/mount_exec.hpp"
-#include "kiln/sandbox/oci_bundle.hpp"
 #include "kiln/sandbox/relay.hpp"
+#include "kiln/sandbox/runtime_config_json.hpp"
 
 namespace kiln::sandbox {
 

@@ -147,6 +147,14 @@ class StoreSink final : public image::Sink {
 };
 
 Status StoreSink::put_blob(const oci::Descriptor& d, io::Reader& data) {
+  // A config or manifest the store has already (a rebuilt one) is only leased, not written
+  // again: a fully cached rebuild changes nothing in the store (put_image checks the blobs
+  // again inside its transaction). Layers always pass the probe, which makes their records.
+  if (!oci::mt::is_layer(d.media_type) && m_store.has_blob(d.digest)) {
+    std::lock_guard lk(m_mu);
+    m_lease.protect(d.digest);
+    return {};
+  }
   Pending p;
   p.want = d;
   {

@@ -62,14 +62,8 @@ Result<store::ImageRecord> store_image(store::Store& store, store::Lease& lease,
   const oci::Manifest& m = info.parsed;
   const std::string& raw = info.manifest.raw;
   auto sink = image_sink(store, lease);
-  // A blob the store has already (a rebuilt config or manifest) is only leased, not written
-  // again: a fully cached rebuild changes nothing in the store (put_image checks the blobs
-  // again inside its transaction).
-  auto put = [&](const oci::Descriptor& d, const std::string& bytes) -> Status {
-    if (store.has_blob(d.digest)) {
-      lease.protect(d.digest);
-      return {};
-    }
+  // The sink leases a config or manifest the store has already instead of writing it again.
+  auto put = [&](const oci::Descriptor& d, const std::string& bytes) {
     io::StringReader in(bytes);
     return sink->put_blob(d, in);
   };

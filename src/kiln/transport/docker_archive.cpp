@@ -3,35 +3,20 @@
 #include <map>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
-#include "kiln/base/json_depth.hpp"
 #include "kiln/image/copy.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
 #include "kiln/oci/reference.hpp"
 #include "kiln/transport/archive_sink.hpp"
+#include "kiln/transport/json_codec.hpp"
 #include "kiln/transport/oci_layout.hpp"
 #include "kiln/transport/out_file.hpp"
 #include "kiln/transport/tar_out.hpp"
 
 namespace kiln::transport {
 
-using nlohmann::json;
-
 namespace {
-
-Result<std::vector<std::string>> strings_of(const json& j, std::string_view what) {
-  std::vector<std::string> out;
-  if (j.is_null()) return out;
-  if (!j.is_array()) return failf(Errc::corrupt, "{} is not an array", what);
-  for (const auto& e : j) {
-    if (!e.is_string()) return failf(Errc::corrupt, "{} has a member that is not a string", what);
-    out.push_back(e.get<std::string>());
-  }
-  return out;
-}
 
 // The digest a path's name claims: "<hex>.json", "<hex>/layer.tar", "blobs/sha256/<hex>".
 std::optional<std::string> claimed_hex(std::string_view path) {
@@ -49,23 +34,18 @@ std::optional<std::string> claimed_hex(std::string_view path) {
 Result<std::vector<DockerArchiveEntry>> docker_archive_entries(FileSet& files) {
   auto where = files.describe();
   auto raw = KILN_TRY(files.read("manifest.json", image::k_max_manifest_bytes));
-  KILN_TRY(check_json_depth(raw, fmt::format("{}: manifest.json", where)));
-  json j = parse_json_or_discarded<json>(raw);
-  if (j.is_discarded() || !j.is_array())
-    return failf(Errc::corrupt, "{}: manifest.json is not a JSON array", where);
+  auto j = KILN_TRY(parse_archive_manifest(raw, where));
   if (j.empty()) return failf(Errc::corrupt, "{}: manifest.json lists no images", where);
   std::vector<DockerArchiveEntry> out;
   std::map<std::string, std::string> tag_owner;
   for (size_t i = 0; i < j.size(); ++i) {
     auto ctx = fmt::format("{}: manifest.json[{}]", where, i);
     const auto& e = j[i];
-    if (!e.is_object() || !e.contains("Config") || !e["Config"].is_string())
-      return failf(Errc::corrupt, "{}: no Config", ctx);
     DockerArchiveEntry d;
-    d.config = KILN_TRY_CTX(clean_path(e["Config"].get<std::string>()), ctx);
-    d.layers = KILN_TRY_CTX(strings_of(e.value("Layers", json()), "Layers"), ctx);
+    d.config = KILN_TRY_CTX(clean_path(e.config), ctx);
+    d.layers = e.layers;
     for (auto& l : d.layers) l = KILN_TRY_CTX(clean_path(l), ctx);
-    for (const auto& t : KILN_TRY_CTX(strings_of(e.value("RepoTags", json()), "RepoTags"), ctx)) {
+    for (const auto& t : e.repo_tags) {
       auto r = KILN_TRY_CTX(oci::Reference::parse(t), fmt::format("{}: RepoTags", ctx));
       auto [it, fresh] = tag_owner.emplace(r.str(), d.config);
       if (!fresh && it->second != d.config)
@@ -261,11 +241,11 @@ class DockerArchiveSink final : public ArchiveSink {
 };
 
 Status DockerArchiveSink::finish() {
-  json manifest = json::array();
+  std::vector<ArchiveManifestEntry> manifest;
   oci::Index index;
   index.media_type = oci::mt::oci_index;
   for (const auto& e : m_entries) {
-    json tags = json::array();
+    std::vector<std::string> tags;
     oci::Descriptor d;
     d.media_type = e.manifest.media_type;
     d.digest = e.manifest.digest;
@@ -280,14 +260,12 @@ Status DockerArchiveSink::finish() {
       index.manifests.push_back(std::move(named));
     }
     if (tags.empty()) index.manifests.push_back(d);
-    json layers = json::array();
+    std::vector<std::string> layers;
     for (const auto& l : e.layers) layers.push_back(blob_path(l));
-    manifest.push_back({{"Config", blob_path(e.config)},
-                        {"RepoTags", tags.empty() ? json(nullptr) : tags},
-                        {"Layers", layers}});
+    manifest.push_back({blob_path(e.config), std::move(layers), std::move(tags)});
   }
   return close({{"index.json", oci::serialize(index)},
-                {"manifest.json", manifest.dump()},
+                {"manifest.json", serialize_archive_manifest(manifest)},
                 {"oci-layout", R"({"imageLayoutVersion":"1.0.0"})"}});
 }
 

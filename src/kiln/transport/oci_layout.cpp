@@ -1,13 +1,12 @@
 #include "kiln/transport/oci_layout.hpp"
 
+#include "kiln/transport/json_codec.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include <set>
 
-#include <nlohmann/json.hpp>
-
-#include "kiln/base/json_depth.hpp"
 #include "kiln/image/copy.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -28,11 +27,7 @@ namespace {
 constexpr std::string_view k_layout_file = R"({"imageLayoutVersion":"1.0.0"})";
 
 Status check_layout_version(std::string_view raw, std::string_view where) {
-  nlohmann::json j = parse_json_or_discarded<nlohmann::json>(raw);
-  if (j.is_discarded() || !j.is_object() || !j.contains("imageLayoutVersion") ||
-      !j["imageLayoutVersion"].is_string())
-    return failf(Errc::corrupt, "{}: oci-layout is not a valid layout file", where);
-  auto v = j["imageLayoutVersion"].get<std::string>();
+  auto v = KILN_TRY(parse_layout_version(raw, where));
   if (!v.starts_with("1.0."))
     return failf(Errc::unsupported, "{}: imageLayoutVersion {} is not supported (kiln reads 1.0.x)",
                  where, v);

@@ -1,6 +1,5 @@
 #include "kiln/registry/client/client.hpp"
 
-#include "kiln/base/json_depth.hpp"
 #include "kiln/base/log.hpp"
 #include "kiln/registry/client/settings.hpp"
 
@@ -8,15 +7,11 @@
 
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
-#include "kiln/registry/client/json_fields.hpp"
+#include "kiln/registry/client/json_codec.hpp"
 
 namespace kiln::registry::client {
-
-using nlohmann::json;
 
 std::string repo_scope(const std::string& repo, bool push) {
   return fmt::format("repository:{}:{}", repo, push ? "pull,push" : "pull");
@@ -40,18 +35,11 @@ const char* k_accept =
 
 // The error a registry's JSON error body describes, e.g. "MANIFEST_UNKNOWN: manifest unknown".
 std::string describe_error(const net::Response& r) {
-  json j = parse_json_or_discarded<json>(r.body);
-  if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array() &&
-      !j["errors"].empty() && j["errors"][0].is_object()) {
-    const auto& e = j["errors"][0];
-    auto code = detail::opt_string(e, "code", "error body");
-    auto message = detail::opt_string(e, "message", "error body");
-    if (!code || !message)
-      return fmt::format("HTTP {} (unreadable error body: {})", r.status,
-                         (!code ? code.error() : message.error()).message());
-    return fmt::format("HTTP {}: {}: {}", r.status, code->empty() ? "?" : *code, *message);
-  }
-  return fmt::format("HTTP {}", r.status);
+  auto e = codec::parse_error_body(r.body);
+  if (!e) return fmt::format("HTTP {} (unreadable error body: {})", r.status, e.error().message());
+  if (!*e) return fmt::format("HTTP {}", r.status);
+  return fmt::format("HTTP {}: {}: {}", r.status, (*e)->code.empty() ? "?" : (*e)->code,
+                     (*e)->message);
 }
 
 Errc errc_for(long status) {
@@ -235,15 +223,13 @@ Status Registry::fetch_token(const std::string& scope, const net::Challenge& c) 
 // The token server's answer: the access token (kept for `scope` until shortly before it
 // expires), and a refresh token when one was asked for or the server rotated ours.
 Status Registry::take_token(const std::string& scope, const net::Response& resp) {
-  json j = parse_json_or_discarded<json>(resp.body);
   std::string token, offline;
   const auto doc = fmt::format("registry {}: token server answer", m_host);
   int64_t expires = 60;
-  if (!j.is_discarded() && j.is_object()) {
-    token = KILN_TRY(detail::opt_string(j, "token", doc));
-    if (token.empty()) token = KILN_TRY(detail::opt_string(j, "access_token", doc));
-    std::string refresh = KILN_TRY(detail::opt_string(j, "refresh_token", doc));
-    expires = KILN_TRY(detail::opt_int(j, "expires_in", doc, 60));
+  if (auto a = KILN_TRY(codec::parse_token_answer(resp.body, doc))) {
+    token = a->token;
+    const std::string& refresh = a->refresh_token;
+    expires = a->expires_in;
     // A server may rotate the refresh token: the next renewal uses the new one.
     if (!m_refresh_token.empty() && !refresh.empty() && refresh != m_refresh_token) {
       m_refresh_token = refresh;
@@ -528,12 +514,9 @@ Result<std::vector<std::string>> Registry::tags(const std::string& repo) {
     auto resp = KILN_TRY(send(req, repo_scope(repo, false)));
     if (resp.status != 200)
       return failf(errc_for(resp.status), "{}/{}: tags: {}", m_host, repo, describe_error(resp));
-    json j = parse_json_or_discarded<json>(resp.body);
-    if (j.is_discarded() || !j.is_object())
-      return failf(Errc::corrupt, "{}/{}: tags: not a JSON object", m_host, repo);
-    if (j.contains("tags") && j["tags"].is_array())
-      for (const auto& t : j["tags"])
-        if (t.is_string()) out.push_back(t.get<std::string>());
+    auto page =
+        KILN_TRY(codec::parse_tag_list(resp.body, fmt::format("{}/{}: tags", m_host, repo)));
+    out.insert(out.end(), page.begin(), page.end());
     next.clear();
     if (auto link = resp.headers.get("Link")) {  // <url>; rel="next"
       auto a = link->find('<'), b = link->find('>');

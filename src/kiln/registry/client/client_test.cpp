@@ -81,6 +81,12 @@ class Harness {
   std::unique_ptr<Registry> open(Options o) {
     return std::move(*Registry::open("localhost:5000", o));
   }
+  // A client of user alice with `password`.
+  std::unique_ptr<Registry> open_as_alice(const std::string& password) {
+    auto o = options();
+    o.creds = Credentials{"alice", password};
+    return open(o);
+  }
 
   TestAuth auth;
   os::FakeClock clock;
@@ -212,9 +218,7 @@ TEST(RegistryClient, PushPullListDelete) {
 TEST(RegistryClient, BearerTokenIsFetchedOnceAndRenewedWhenItExpires) {
   Harness h;
   h.auth.mode = TestAuth::Mode::bearer;
-  auto o = h.options();
-  o.creds = Credentials{"alice", "secret"};
-  auto reg = h.open(o);
+  auto reg = h.open_as_alice("secret");
   push_image(*reg, "team/app", "v1", "layer");
   EXPECT_EQ(h.token_requests, 1) << "one token for every request of the push's scope";
   // Pulls have a scope of their own (repository:team/app:pull): one more token, then reuse.
@@ -236,9 +240,7 @@ TEST(RegistryClient, AnonymousTokenAndRefusedCredentials) {
   h.auth.mode = TestAuth::Mode::bearer;
   auto reg = h.open(h.options());  // anonymous: the token server gives one to anyone
   ASSERT_TRUE(reg->ping());
-  auto o = h.options();
-  o.creds = Credentials{"alice", "wrong"};
-  auto bad = h.open(o)->get_manifest("team/app", "v1");
+  auto bad = h.open_as_alice("wrong")->get_manifest("team/app", "v1");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code(), Errc::unauthorized);
   EXPECT_NE(bad.error().message().find("the token server refused the credentials"),
@@ -249,14 +251,11 @@ TEST(RegistryClient, AnonymousTokenAndRefusedCredentials) {
 TEST(RegistryClient, BasicAuth) {
   Harness h;
   h.auth.mode = TestAuth::Mode::basic;
-  auto o = h.options();
-  o.creds = Credentials{"alice", "secret"};
-  auto reg = h.open(o);
+  auto reg = h.open_as_alice("secret");
   push_image(*reg, "team/app", "v1", "layer");
   ASSERT_TRUE(reg->get_manifest("team/app", "v1"));
 
-  o.creds = Credentials{"alice", "wrong"};
-  auto bad = h.open(o)->get_manifest("team/app", "v1");
+  auto bad = h.open_as_alice("wrong")->get_manifest("team/app", "v1");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code(), Errc::unauthorized);
   EXPECT_NE(bad.error().message().find("wrong credentials?"), std::string::npos)

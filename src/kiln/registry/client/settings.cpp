@@ -3,10 +3,9 @@
 #include <arpa/inet.h>
 
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
-#include "kiln/base/json_depth.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/registry/client/json_codec.hpp"
 
 namespace kiln::registry::client {
 namespace {
@@ -52,18 +51,7 @@ Result<Settings> load_settings() {
     return std::unexpected(text.error());
   }
   s.path = path;
-  auto j = parse_json_or_discarded<nlohmann::json>(*text);
-  if (!j.is_object()) return failf(Errc::invalid_argument, "{}: not a JSON object", path);
-  if (j.contains("insecure-registries")) {
-    const auto& list = j["insecure-registries"];
-    if (!list.is_array())
-      return failf(Errc::invalid_argument, "{}: insecure-registries must be a list", path);
-    for (const auto& e : list) {
-      if (!e.is_string())
-        return failf(Errc::invalid_argument, "{}: insecure-registries holds a non-string", path);
-      s.insecure_registries.push_back(e.get<std::string>());
-    }
-  }
+  s.insecure_registries = KILN_TRY(codec::parse_insecure_registries(*text, path));
   return s;
 }
 

@@ -3,7 +3,6 @@
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "kiln/base/log.hpp"
@@ -93,15 +92,15 @@ class Impl final : public App {
     RouteKind kind = route(req.path).kind;
     m_metrics.record(kind, req.method, e.status, e.bytes_in, e.bytes_out, e.seconds);
     if (!m_cfg.access_log) return;
-    nlohmann::json line{{"time", rfc3339(::time(nullptr))},
-                        {"remote", req.remote},
-                        {"method", req.method},
-                        {"path", req.path},
-                        {"status", e.status},
-                        {"in", e.bytes_in},
-                        {"out", e.bytes_out},
-                        {"ms", static_cast<int64_t>(e.seconds * 1000 + 0.5)}};
-    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::string text = log_line({{"time", rfc3339(::time(nullptr))},
+                                 {"remote", req.remote},
+                                 {"method", req.method},
+                                 {"path", req.path},
+                                 {"status", int64_t{e.status}},
+                                 {"in", e.bytes_in},
+                                 {"out", e.bytes_out},
+                                 {"ms", static_cast<int64_t>(e.seconds * 1000 + 0.5)}}) +
+                       "\n";
     std::fwrite(text.data(), 1, text.size(), stderr);
   }
 
@@ -126,13 +125,13 @@ class Impl final : public App {
       if (!rep) {
         log::warn("registry: gc: {}", rep.error().message());
       } else {
-        nlohmann::json line{{"time", rfc3339(::time(nullptr))},
-                            {"event", "gc"},
-                            {"blobs_deleted", rep->blobs_deleted},
-                            {"bytes_freed", rep->bytes_freed},
-                            {"manifests_deleted", rep->manifests_deleted},
-                            {"uploads_deleted", rep->uploads_deleted}};
-        std::string text = line.dump() + "\n";
+        std::string text = log_line({{"time", rfc3339(::time(nullptr))},
+                                     {"event", std::string("gc")},
+                                     {"blobs_deleted", rep->blobs_deleted},
+                                     {"bytes_freed", rep->bytes_freed},
+                                     {"manifests_deleted", rep->manifests_deleted},
+                                     {"uploads_deleted", rep->uploads_deleted}}) +
+                           "\n";
         std::fwrite(text.data(), 1, text.size(), stderr);
       }
       lock.lock();

@@ -2,15 +2,15 @@
 
 #include <crypt.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
-#include "kiln/base/json_depth.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/digest/digest.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/service.hpp"
 
 namespace kiln::registry::server {
@@ -135,34 +135,23 @@ class TokenAuth final : public Authenticator {
               {},
               unauthorized(challenge + ",error=\"invalid_token\"", Code::unauthorized,
                            claims_text.error().message())};
-    auto c = parse_json_or_discarded<nlohmann::json>(*claims_text);
-    if (!c.is_object())
-      return {false, {}, unauthorized(challenge, Code::unauthorized, "malformed claims")};
-    std::string user = json_string_or(c, "sub");
+    auto c = parse_claims(*claims_text);
+    if (!c) return {false, {}, unauthorized(challenge, Code::unauthorized, "malformed claims")};
+    std::string user = c->sub;
     int64_t now = ::time(nullptr);
     constexpr int64_t leeway = 60;
-    auto num = [&](const char* k) -> std::optional<int64_t> {
-      if (c.contains(k) && c[k].is_number()) return c[k].get<int64_t>();
-      return std::nullopt;
-    };
     std::string problem;
-    if (json_string_or(c, "iss") != m_cfg.issuer) problem = "wrong issuer";
-    bool aud_ok = false;
-    if (c.contains("aud")) {
-      if (c["aud"].is_string()) aud_ok = c["aud"] == m_cfg.service;
-      if (c["aud"].is_array())
-        for (const auto& a : c["aud"]) aud_ok = aud_ok || a == m_cfg.service;
-    }
+    if (c->iss != m_cfg.issuer) problem = "wrong issuer";
+    bool aud_ok = std::find(c->aud.begin(), c->aud.end(), m_cfg.service) != c->aud.end();
     if (problem.empty() && !aud_ok) problem = "wrong audience";
-    if (problem.empty() && (!num("exp") || *num("exp") + leeway < now)) problem = "token expired";
-    if (problem.empty() && num("nbf") && *num("nbf") - leeway > now)
-      problem = "token not yet valid";
+    if (problem.empty() && (!c->exp || *c->exp + leeway < now)) problem = "token expired";
+    if (problem.empty() && c->nbf && *c->nbf - leeway > now) problem = "token not yet valid";
     if (!problem.empty())
       return {false, user,
               unauthorized(challenge + ",error=\"invalid_token\"", Code::unauthorized, problem)};
     for (const auto& a : need) {
       for (const auto& action : a.actions) {
-        if (!granted(c, a, action))
+        if (!granted(*c, a, action))
           return {false, user,
                   unauthorized(challenge + ",error=\"insufficient_scope\"", Code::denied,
                                fmt::format("{}:{}:{} not granted", a.type, a.name, action))};
@@ -172,14 +161,10 @@ class TokenAuth final : public Authenticator {
   }
 
  private:
-  static bool granted(const nlohmann::json& claims, const Access& a, const std::string& action) {
-    if (!claims.contains("access") || !claims["access"].is_array()) return false;
-    for (const auto& e : claims["access"]) {
-      if (!e.is_object() || json_string_or(e, "type") != a.type ||
-          json_string_or(e, "name") != a.name)
-        continue;
-      if (!e.contains("actions") || !e["actions"].is_array()) continue;
-      for (const auto& x : e["actions"])
+  static bool granted(const Claims& claims, const Access& a, const std::string& action) {
+    for (const auto& g : claims.access) {
+      if (g.type != a.type || g.name != a.name) continue;
+      for (const auto& x : g.actions)
         if (x == action || x == "*") return true;
     }
     return false;

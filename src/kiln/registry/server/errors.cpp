@@ -1,7 +1,8 @@
 #include "kiln/registry/server/errors.hpp"
 
+#include "kiln/registry/server/json_codec.hpp"
+
 #include <array>
-#include <nlohmann/json.hpp>
 
 namespace kiln::registry::server {
 
@@ -33,11 +34,7 @@ const CodeInfo& code_info(Code c) {
 
 std::string error_body(Code c, std::string_view detail) {
   const auto& info = code_info(c);
-  nlohmann::json e{{"code", info.name}, {"message", info.message}};
-  if (!detail.empty()) e["detail"] = std::string(detail);
-  return nlohmann::json{{"errors", nlohmann::json::array({e})}}.dump(
-             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-         "\n";
+  return error_json(info.name, info.message, detail);
 }
 
 }  // namespace kiln::registry::server

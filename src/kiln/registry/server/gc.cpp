@@ -1,18 +1,15 @@
 #include "kiln/registry/server/gc.hpp"
 
 #include <ctime>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 
-#include "kiln/base/json_depth.hpp"
+#include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/service.hpp"
 
 namespace kiln::registry::server {
 namespace {
-
-using json = nlohmann::json;
 
 // The digests named in a directory of links. A listing error is an error: the mark phase must
 // see everything or stop (a name it cannot read could be what keeps a blob alive).
@@ -35,13 +32,6 @@ bool older_than(Driver& d, const std::string& key, int64_t cutoff) {
   return st && st->mtime <= cutoff;
 }
 
-std::optional<Digest> digest_of(const json& desc) {
-  if (!desc.is_object() || !desc.contains("digest") || !desc["digest"].is_string())
-    return std::nullopt;
-  auto dg = Digest::parse(desc["digest"].get<std::string>());
-  return dg ? std::optional<Digest>(*dg) : std::nullopt;
-}
-
 struct Marker {
   Driver& d;
   std::set<Digest> blobs;  // every digest reached, manifests included
@@ -58,17 +48,15 @@ struct Marker {
       return failf(body.error().code(), "gc: read manifest {}@{}: {}", repo, m,
                    body.error().message());
     }
-    auto j = parse_json_or_discarded<json>(*body);
-    if (!j.is_object())
-      return failf(Errc::corrupt, "gc: manifest {}@{} is not a JSON object", repo, m);
-    if (j.contains("manifests") && j["manifests"].is_array())
-      for (const auto& c : j["manifests"])
-        if (auto dg = digest_of(c)) KILN_TRY(manifest(repo, *dg, manifests));
-    if (j.contains("config"))
-      if (auto dg = digest_of(j["config"])) blobs.insert(*dg);
-    if (j.contains("layers") && j["layers"].is_array())
-      for (const auto& l : j["layers"])
-        if (auto dg = digest_of(l)) blobs.insert(*dg);
+    auto v = view_manifest(*body);
+    if (!v) return failf(Errc::corrupt, "gc: manifest {}@{} is not a JSON object", repo, m);
+    if (v->manifests)
+      for (const auto& c : *v->manifests)
+        if (c.digest) KILN_TRY(manifest(repo, *c.digest, manifests));
+    if (v->config && v->config->digest) blobs.insert(*v->config->digest);
+    if (v->layers)
+      for (const auto& l : *v->layers)
+        if (l.digest) blobs.insert(*l.digest);
     // Referrers of a kept manifest are kept.
     for (const auto& r : KILN_TRY(digests_in(d, layout::referrers_of(repo, m))))
       KILN_TRY(manifest(repo, r, manifests));

@@ -75,17 +75,6 @@ Response feed_body(const net::Request& in, BodySink& sink) {
 
 // The reply's body, where the client would put it: the request's sink for a 2xx, else the
 // response (bounded by max_body).
-Status deliver(const net::Request& in, net::Response& out, std::string_view data) {
-  out.body_bytes += static_cast<int64_t>(data.size());
-  if (in.sink && out.status >= 200 && out.status < 300)
-    return in.sink->write(data.data(), data.size());
-  if (static_cast<int64_t>(out.body.size() + data.size()) > in.max_body)
-    return failf(Errc::invalid_argument, "{}: response body larger than {} bytes", in.url,
-                 in.max_body);
-  out.body.append(data);
-  return {};
-}
-
 Result<net::Response> translate(const net::Request& in, const Response& r) {
   net::Response out;
   out.status = r.status;
@@ -95,7 +84,7 @@ Result<net::Response> translate(const net::Request& in, const Response& r) {
   bool send_body = in.method != "HEAD" && !r.head && r.status != 204 && r.status != 304;
   if (!send_body) return out;
   if (!r.file) {
-    KILN_TRY(deliver(in, out, r.body));
+    KILN_TRY(net::take_body(in, out, r.body));
     return out;
   }
   std::vector<char> buf(1 << 16);
@@ -105,7 +94,7 @@ Result<net::Response> translate(const net::Request& in, const Response& r) {
     auto n = r.file->read_at(off, std::span<char>(buf.data(), want));
     if (!n) return std::unexpected(n.error());
     if (*n == 0) return failf(Errc::io, "{}: the blob ended early", in.url);
-    KILN_TRY(deliver(in, out, std::string_view(buf.data(), *n)));
+    KILN_TRY(net::take_body(in, out, std::string_view(buf.data(), *n)));
     off += static_cast<int64_t>(*n);
   }
   return out;

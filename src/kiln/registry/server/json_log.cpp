@@ -8,10 +8,10 @@
 
 namespace kiln::registry::server {
 
-void json_log(std::string_view level, nlohmann::json fields) {
-  fields["time"] = rfc3339(::time(nullptr));
-  fields["level"] = std::string(level);
-  std::string line = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+void json_log(std::string_view level, LogFields fields) {
+  fields.emplace_back("time", rfc3339(::time(nullptr)));
+  fields.emplace_back("level", std::string(level));
+  std::string line = log_line(fields) + "\n";
   // One write(2) per line: lines from concurrent requests never interleave.
   size_t off = 0;
   while (off < line.size()) {

@@ -2,12 +2,12 @@
 // runs), so log shippers need no parser of their own.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string_view>
+#include "kiln/registry/server/json_codec.hpp"
 
 namespace kiln::registry::server {
 
 // Adds "time" and "level" to fields and writes the line atomically (one write).
-void json_log(std::string_view level, nlohmann::json fields);
+void json_log(std::string_view level, LogFields fields);
 
 }  // namespace kiln::registry::server

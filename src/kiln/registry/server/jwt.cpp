@@ -9,11 +9,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <nlohmann/json.hpp>
-
-#include "kiln/base/json_depth.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/registry/server/auth.hpp"
+#include "kiln/registry/server/json_codec.hpp"
 
 namespace kiln::registry::server {
 namespace {
@@ -98,17 +96,16 @@ class Verifier final : public TokenVerifier {
     auto payload = base64_decode(jwt.substr(d1 + 1, d2 - d1 - 1), true);
     auto sig = base64_decode(jwt.substr(d2 + 1), true);
     if (!header || !payload || !sig) return fail(Errc::unauthorized, "malformed token encoding");
-    auto h = parse_json_or_discarded<nlohmann::json>(*header);
-    if (!h.is_object() || !h.contains("alg") || !h["alg"].is_string())
-      return fail(Errc::unauthorized, "malformed token header");
-    std::string alg = h["alg"].get<std::string>();
+    auto h = parse_jwt_header(*header);
+    if (!h) return fail(Errc::unauthorized, "malformed token header");
+    const std::string& alg = h->alg;
     std::string_view input = jwt.substr(0, d2);
 
-    if (h.contains("x5c") && h["x5c"].is_array() && !h["x5c"].empty()) {
+    if (h->x5c_malformed) return fail(Errc::unauthorized, "malformed x5c");
+    if (!h->x5c.empty()) {
       std::vector<X509Ptr> chain;
-      for (const auto& c : h["x5c"]) {
-        if (!c.is_string()) return fail(Errc::unauthorized, "malformed x5c");
-        auto der = base64_decode(c.get<std::string>(), false);
+      for (const auto& c : h->x5c) {
+        auto der = base64_decode(c, false);
         if (!der) return fail(Errc::unauthorized, "malformed x5c");
         auto x = parse_der(*der);
         if (!x) return fail(Errc::unauthorized, "malformed x5c certificate");

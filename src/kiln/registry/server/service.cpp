@@ -1,8 +1,6 @@
 // Dispatch, blobs, and the helpers the handler files share.
 #include "kiln/registry/server/service.hpp"
-#include "kiln/base/json_depth.hpp"
-
-#include <nlohmann/json.hpp>
+#include "kiln/registry/server/json_codec.hpp"
 
 #include "kiln/base/strings.hpp"
 #include "kiln/registry/server/layout.hpp"
@@ -205,10 +203,10 @@ Result<Service::Manifest> Service::load_manifest(const Digest& d) {
   if (Digest::of(*body) != d) return failf(Errc::corrupt, "stored manifest {} is corrupt", d.str());
   Manifest m;
   m.digest = d;
-  auto j = parse_json_or_discarded<nlohmann::json>(*body);
-  if (j.is_object() && j.contains("mediaType") && j["mediaType"].is_string())
-    m.media_type = j["mediaType"].get<std::string>();
-  else if (j.is_object() && j.contains("manifests"))
+  auto v = view_manifest(*body);
+  if (v && v->media_type)
+    m.media_type = *v->media_type;
+  else if (v && v->has_manifests)
     m.media_type = "application/vnd.oci.image.index.v1+json";
   else
     m.media_type = "application/vnd.oci.image.manifest.v1+json";

@@ -1,18 +1,15 @@
 // Content discovery: tag lists and the catalog (both paginated with n/last and a Link
 // header), and the referrers API.
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
-#include "kiln/base/json_depth.hpp"
 #include "kiln/base/strings.hpp"
+#include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
 #include "kiln/registry/server/service.hpp"
 
 namespace kiln::registry::server {
 namespace {
-
-using json = nlohmann::json;
 
 // Applies ?n=&last= to a sorted list. Returns the page, or an error response for a bad n.
 struct Page {
@@ -45,9 +42,9 @@ void link_next(Response& r, const std::string& path, const Page& p) {
   r.set("Link", fmt::format("<{}?n={}&last={}>; rel=\"next\"", path, p.n, p.items.back()));
 }
 
-Response json_response(const json& j, std::string_view type = "application/json") {
+Response json_response(std::string body, std::string_view type = "application/json") {
   Response r;
-  r.body = j.dump();
+  r.body = std::move(body);
   r.set("Content-Type", std::string(type));
   return r;
 }
@@ -61,7 +58,7 @@ Reply Service::tags(const Route& rt, const Request& req) {
   if (!all) return {error_response(Code::internal, all.error().message()), nullptr};
   auto page = paginate(*all, req);
   if (!page) return {error_response(Code::unsupported, page.error().message()), nullptr};
-  Response r = json_response(json{{"name", rt.name}, {"tags", page->items}});
+  Response r = json_response(tag_list_json(rt.name, page->items));
   link_next(r, "/v2/" + rt.name + "/tags/list", *page);
   return {std::move(r), nullptr};
 }
@@ -71,7 +68,7 @@ Reply Service::catalog(const Request& req) {
   if (!names) return {error_response(Code::internal, names.error().message()), nullptr};
   auto page = paginate(*names, req);
   if (!page) return {error_response(Code::unsupported, page.error().message()), nullptr};
-  Response r = json_response(json{{"repositories", page->items}});
+  Response r = json_response(catalog_json(page->items));
   link_next(r, "/v2/_catalog", *page);
   return {std::move(r), nullptr};
 }
@@ -84,33 +81,19 @@ Reply Service::referrers(const Route& rt, const Request& req) {
   std::string filter = req.param("artifactType");
   auto hexes = m_driver.list(layout::referrers_of(rt.name, *subject));
   if (!hexes) return {error_response(Code::internal, hexes.error().message()), nullptr};
-  json list = json::array();
+  std::vector<ReferrerEntry> list;
   for (const auto& hex : *hexes) {
     auto d = Digest::parse("sha256:" + hex);
     if (!d) continue;
     auto m = load_manifest(*d);
     if (!m) continue;
-    auto j = parse_json_or_discarded<json>(*m->body);
-    if (!j.is_object()) continue;
-    json desc{{"mediaType", m->media_type},
-              {"digest", d->str()},
-              {"size", static_cast<int64_t>(m->body->size())}};
-    std::string artifact;
-    if (j.contains("artifactType") && j["artifactType"].is_string())
-      artifact = j["artifactType"].get<std::string>();
-    else if (j.contains("config") && j["config"].is_object() && j["config"].contains("mediaType") &&
-             j["config"]["mediaType"].is_string())
-      artifact = j["config"]["mediaType"].get<std::string>();
-    if (!artifact.empty()) desc["artifactType"] = artifact;
-    if (j.contains("annotations") && j["annotations"].is_object())
-      desc["annotations"] = j["annotations"];
-    if (!filter.empty() && artifact != filter) continue;
-    list.push_back(std::move(desc));
+    auto v = view_manifest(*m->body);
+    if (!v) continue;
+    if (!filter.empty() && v->artifact_type != filter) continue;
+    list.push_back({m->media_type, *d, static_cast<int64_t>(m->body->size()), v->artifact_type,
+                    v->annotations});
   }
-  Response r = json_response(json{{"schemaVersion", 2},
-                                  {"mediaType", "application/vnd.oci.image.index.v1+json"},
-                                  {"manifests", list}},
-                             "application/vnd.oci.image.index.v1+json");
+  Response r = json_response(referrers_index_json(list), "application/vnd.oci.image.index.v1+json");
   if (!filter.empty()) r.set("OCI-Filters-Applied", "artifactType");
   return {std::move(r), nullptr};
 }

@@ -1,15 +1,12 @@
 // Manifests: GET/HEAD by tag or digest, PUT (validated before it is stored), DELETE.
-#include <nlohmann/json.hpp>
 
-#include "kiln/base/json_depth.hpp"
+#include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
 #include "kiln/registry/server/service.hpp"
 
 namespace kiln::registry::server {
 namespace {
-
-using json = nlohmann::json;
 
 constexpr std::string_view k_oci_manifest = "application/vnd.oci.image.manifest.v1+json";
 constexpr std::string_view k_oci_index = "application/vnd.oci.image.index.v1+json";
@@ -23,27 +20,6 @@ bool is_index_type(std::string_view t) {
 }
 bool is_manifest_type(std::string_view t) {
   return t == k_oci_manifest || t == k_docker_manifest;
-}
-
-// Layers a registry need not hold (foreign or non-distributable, or fetched from urls).
-bool foreign(const json& desc) {
-  std::string mt = json_string_or(desc, "mediaType");
-  return mt.find("foreign") != std::string::npos ||
-         mt.find("nondistributable") != std::string::npos || desc.contains("urls");
-}
-
-// A descriptor's digest and size, checked for form.
-Result<std::pair<Digest, int64_t>> descriptor(const json& d, std::string_view where) {
-  if (!d.is_object()) return failf(Errc::invalid_argument, "{}: not a descriptor", where);
-  if (!d.contains("mediaType") || !d["mediaType"].is_string())
-    return failf(Errc::invalid_argument, "{}: mediaType missing", where);
-  if (!d.contains("digest") || !d["digest"].is_string())
-    return failf(Errc::invalid_argument, "{}: digest missing", where);
-  auto dg = Digest::parse(d["digest"].get<std::string>());
-  if (!dg) return failf(Errc::invalid_argument, "{}: {}", where, dg.error().message());
-  if (!d.contains("size") || !d["size"].is_number_integer() || d["size"].get<int64_t>() < 0)
-    return failf(Errc::invalid_argument, "{}: size missing or negative", where);
-  return std::make_pair(*dg, d["size"].get<int64_t>());
 }
 
 struct Problem {
@@ -147,63 +123,58 @@ using Check = std::optional<Problem>;
 
 // What the document says it is, checked against the request: its digest, the JSON,
 // schemaVersion, and a media type that agrees with Content-Type. Sets `type`.
-Check check_document(const json& j, const Digest& d, const std::string& ref,
+Check check_document(const std::optional<ManifestView>& v, const Digest& d, const std::string& ref,
                      std::string_view content_type, std::string& type) {
   if (auto want = Digest::parse(ref); want && *want != d)
     return Problem{Code::digest_invalid,
                    fmt::format("the manifest's digest is {}, not {}", d.str(), want->str())};
-  if (j.is_discarded() || !j.is_object())
-    return Problem{Code::manifest_invalid, "the manifest is not a JSON object"};
-  if (!j.contains("schemaVersion") || j["schemaVersion"] != 2)
+  if (!v) return Problem{Code::manifest_invalid, "the manifest is not a JSON object"};
+  if (!v->schema_v2)
     return Problem{Code::manifest_invalid, "schemaVersion must be 2 (schema 1 is not accepted)"};
-  type = j.contains("mediaType") && j["mediaType"].is_string() ? j["mediaType"].get<std::string>()
-                                                               : std::string(content_type);
-  if (j.contains("mediaType") && !content_type.empty() && type != content_type)
+  type = v->media_type.value_or(std::string(content_type));
+  if (v->has_media_type && !content_type.empty() && type != content_type)
     return Problem{Code::manifest_invalid,
                    fmt::format("Content-Type {} does not match the manifest's mediaType {}",
                                content_type, type)};
-  if (type.empty()) type = j.contains("manifests") ? k_oci_index : k_oci_manifest;
+  if (type.empty()) type = v->has_manifests ? k_oci_index : k_oci_manifest;
   if (!is_index_type(type) && !is_manifest_type(type))
     return Problem{Code::manifest_invalid, "unsupported manifest media type " + type};
   return std::nullopt;
 }
 
 // Every manifest an index names is in the repository.
-Check check_index(Service& svc, const std::string& name, const json& j) {
-  if (!j.contains("manifests") || !j["manifests"].is_array())
-    return Problem{Code::manifest_invalid, "an index needs a manifests array"};
-  for (const auto& m : j["manifests"]) {
-    auto desc = descriptor(m, "manifests[]");
-    if (!desc) return Problem{Code::manifest_invalid, desc.error().message()};
-    svc.touch(desc->first);
-    if (!svc.linked(layout::revision(name, desc->first)))
+Check check_index(Service& svc, const std::string& name, const ManifestView& v) {
+  if (!v.manifests) return Problem{Code::manifest_invalid, "an index needs a manifests array"};
+  for (const auto& m : *v.manifests) {
+    if (!m.problem.empty()) return Problem{Code::manifest_invalid, m.problem};
+    svc.touch(*m.digest);
+    if (!svc.linked(layout::revision(name, *m.digest)))
       return Problem{Code::manifest_blob_unknown,
-                     "the index references " + desc->first.str() + ", unknown here"};
+                     "the index references " + m.digest->str() + ", unknown here"};
   }
   return std::nullopt;
 }
 
 // The config and every layer are in the repository, with the sizes the manifest says.
-Check check_image(Service& svc, const std::string& name, const json& j) {
-  if (!j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
+Check check_image(Service& svc, const std::string& name, const ManifestView& v) {
+  if (!v.config || !v.layers)
     return Problem{Code::manifest_invalid, "an image manifest needs config and layers"};
-  std::vector<const json*> blobs{&j["config"]};
-  for (const auto& l : j["layers"]) blobs.push_back(&l);
-  for (const json* b : blobs) {
-    auto desc = descriptor(*b, b == blobs[0] ? "config" : "layers[]");
-    if (!desc) return Problem{Code::manifest_invalid, desc.error().message()};
-    if (foreign(*b)) continue;
-    svc.touch(desc->first);
-    auto st = svc.linked(layout::layer_link(name, desc->first))
-                  ? svc.driver().stat(layout::blob(desc->first))
-                  : Result<Stat>(fail(Errc::not_found, ""));
+  std::vector<const DescriptorView*> blobs{&*v.config};
+  for (const auto& l : *v.layers) blobs.push_back(&l);
+  for (const DescriptorView* b : blobs) {
+    if (!b->problem.empty()) return Problem{Code::manifest_invalid, b->problem};
+    if (b->foreign) continue;
+    const Digest& dg = *b->digest;
+    svc.touch(dg);
+    auto st = svc.linked(layout::layer_link(name, dg)) ? svc.driver().stat(layout::blob(dg))
+                                                       : Result<Stat>(fail(Errc::not_found, ""));
     if (!st)
       return Problem{Code::manifest_blob_unknown,
-                     "the manifest references blob " + desc->first.str() + ", unknown here"};
-    if (st->size != desc->second)
-      return Problem{Code::manifest_invalid,
-                     fmt::format("blob {} has {} bytes, the manifest says {}", desc->first.str(),
-                                 st->size, desc->second)};
+                     "the manifest references blob " + dg.str() + ", unknown here"};
+    if (st->size != b->size)
+      return Problem{
+          Code::manifest_invalid,
+          fmt::format("blob {} has {} bytes, the manifest says {}", dg.str(), st->size, b->size)};
   }
   return std::nullopt;
 }
@@ -216,18 +187,18 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   // Everything validated below stays until the references are written (gc.hpp).
   std::shared_lock gc_lock(m_gc_mu);
   touch(d);
-  auto j = parse_json_or_discarded<json>(body);
+  auto v = view_manifest(body);
   std::string type;
-  auto problem = check_document(j, d, ref, content_type, type);
+  auto problem = check_document(v, d, ref, content_type, type);
   if (!problem)
-    problem = is_index_type(type) ? check_index(*this, name, j) : check_image(*this, name, j);
+    problem = is_index_type(type) ? check_index(*this, name, *v) : check_image(*this, name, *v);
   if (problem) return error_response(problem->code, problem->detail);
 
   std::optional<Digest> subject;
-  if (j.contains("subject")) {
-    auto s = descriptor(j["subject"], "subject");
-    if (!s) return error_response(Code::manifest_invalid, s.error().message());
-    subject = s->first;
+  if (v->subject) {
+    if (!v->subject->problem.empty())
+      return error_response(Code::manifest_invalid, v->subject->problem);
+    subject = v->subject->digest;
   }
   std::string blob = layout::blob(d);
   if (!linked(blob))
@@ -269,10 +240,9 @@ Reply Service::delete_manifest(const Route& rt, const Request&) {
       if (auto v = m_driver.get(layout::tag(rt.name, t)); v && *v == d->str())
         (void)m_driver.remove(layout::tag(rt.name, t));
   if (auto m = load_manifest(*d)) {
-    auto j = parse_json_or_discarded<json>(*m->body);
-    if (j.is_object() && j.contains("subject"))
-      if (auto s = descriptor(j["subject"], "subject"))
-        (void)m_driver.remove(layout::referrer(rt.name, s->first, *d));
+    auto v = view_manifest(*m->body);
+    if (v && v->subject && v->subject->problem.empty())
+      (void)m_driver.remove(layout::referrer(rt.name, *v->subject->digest, *d));
   }
   if (auto st = m_driver.remove(rev); !st)
     return {error_response(Code::internal, st.error().message()), nullptr};

@@ -8,10 +8,8 @@
 
 #include <atomic>
 
-#include <nlohmann/json.hpp>
-
-#include "kiln/base/json_depth.hpp"
 #include "kiln/base/strings.hpp"
+#include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
 #include "kiln/registry/server/service.hpp"
@@ -150,9 +148,9 @@ Response Service::upload_status(const std::string& name, const std::string& uuid
 
 Result<std::string> Service::new_upload(const std::string& name) {
   std::string uuid = random_id();
-  nlohmann::json info{{"repo", name}, {"started", static_cast<int64_t>(::time(nullptr))}};
+  std::string info = upload_info_json(name, static_cast<int64_t>(::time(nullptr)));
   // Not durable: a crash before the first byte arrives loses only an empty session.
-  if (auto st = m_driver.put_volatile(layout::upload_info(uuid), info.dump()); !st)
+  if (auto st = m_driver.put_volatile(layout::upload_info(uuid), info); !st)
     return std::unexpected(st.error());
   auto out = m_driver.append(layout::upload_data(uuid));
   if (!out) return std::unexpected(out.error());
@@ -284,8 +282,7 @@ Reply Service::upload(const Route& rt, const Request& req) {
     return {error_response(Code::blob_upload_unknown, "no such upload"), nullptr};
   auto info = m_driver.get(layout::upload_info(uuid));
   if (!info) return {error_response(Code::blob_upload_unknown, "no such upload"), nullptr};
-  auto j = parse_json_or_discarded<nlohmann::json>(*info);
-  if (!j.is_object() || json_string_or(j, "repo") != rt.name)
+  if (upload_info_repo(*info) != rt.name)
     return {error_response(Code::blob_upload_unknown, "the upload belongs to another repository"),
             nullptr};
   auto st = m_driver.stat(layout::upload_data(uuid));

@@ -1,4 +1,4 @@
-#include "kiln/sandbox/oci_bundle.hpp"
+#include "kiln/sandbox/runtime_config_json.hpp"
 
 #include <sys/resource.h>
 
