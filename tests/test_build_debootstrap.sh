@@ -16,6 +16,20 @@ if ! debootstrap --variant=minbase bookworm "$WORK/deb" "$mirror" >"$WORK/deboot
 fi
 tar -C "$WORK/deb" -cf "$WORK/deb.tar" .
 "$KILN" import -q -c 'CMD ["bash"]' "$WORK/deb.tar" deb >/dev/null
+# kiln sbom lists what dpkg itself says is installed: name, version, source and its version.
+dpkg-query --admindir="$WORK/deb/var/lib/dpkg" -W \
+  -f='${db:Status-Abbrev}|${Package}|${Version}|${source:Package}|${source:Version}|${Architecture}\n' |
+  awk -F'|' '$1 ~ /^ii/ {print $2"|"$3"|"$4"|"$5"|"$6}' | sort >"$WORK/dpkg.list"
+"$KILN" sbom --format json deb >"$WORK/sbom.json"
+python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+assert d["distro"]["id"] == "debian" and d["distro"]["versionId"] == "12", d["distro"]
+for p in sorted(d["packages"], key=lambda p: p["name"]):
+    assert p["layer"]["index"] == 0 and p["purl"].startswith("pkg:deb/debian/"), p
+    print("|".join([p["name"], p["version"], p["sourceName"], p["sourceVersion"], p["arch"]]))' \
+  "$WORK/sbom.json" | sort >"$WORK/sbom.list"
+diff "$WORK/dpkg.list" "$WORK/sbom.list" >&2 || fail "kiln sbom disagrees with dpkg-query"
+[[ $(wc -l <"$WORK/sbom.list") -gt 50 ]] || fail "too few packages: $(wc -l <"$WORK/sbom.list")"
 B=(buildah --root "$WORK/buildah/root" --runroot "$WORK/buildah/run" --storage-driver overlay)
 cleanup_hooks+=("${B[*]} rm -a >/dev/null 2>&1; umount -R $WORK/buildah/root/overlay 2>/dev/null")
 c=$("${B[@]}" from scratch)

@@ -74,5 +74,6 @@ void add_load(CLI::App& app, Context& ctx);
 void add_copy(CLI::App& app, Context& ctx);
 void add_registry_commands(CLI::App& app, Context& ctx);
 void add_registry_server(CLI::App& app, Context& ctx);
+void add_sbom(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

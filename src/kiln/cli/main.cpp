@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cli::add_save(app, ctx);
   cli::add_load(app, ctx);
   cli::add_copy(app, ctx);
+  cli::add_sbom(app, ctx);
   cli::add_registry_commands(app, ctx);
   cli::add_registry_server(app, ctx);
   cli::add_build(app, ctx);

@@ -1,5 +1,7 @@
 #include "kiln/net/http.hpp"
 
+#include "kiln/base/percent.hpp"
+
 #include <curl/curl.h>
 #include <dlfcn.h>
 
@@ -348,14 +350,7 @@ Result<std::string> base64_decode(std::string_view in) {
 }
 
 std::string url_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-      out += static_cast<char>(c);
-    else
-      out += fmt::format("%{:02X}", c);
-  }
-  return out;
+  return percent_encode(s);
 }
 
 }  // namespace kiln::net

@@ -1,0 +1,189 @@
+#include "kiln/scan/catalog.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "kiln/archive/path.hpp"
+#include "kiln/archive/tar.hpp"
+#include "kiln/image/layers.hpp"
+#include "kiln/io/compress.hpp"
+#include "kiln/oci/media_types.hpp"
+#include "kiln/scan/databases.hpp"
+#include "kiln/scan/os_release.hpp"
+
+namespace kiln::scan {
+
+namespace {
+
+constexpr std::string_view k_dpkg_status = "var/lib/dpkg/status";
+constexpr std::string_view k_dpkg_status_d = "var/lib/dpkg/status.d/";
+constexpr std::string_view k_apk_installed = "lib/apk/db/installed";
+constexpr std::string_view k_os_release = "etc/os-release";
+constexpr std::string_view k_os_release_lib = "usr/lib/os-release";
+
+bool tracked(std::string_view p) {
+  return p == k_dpkg_status || p == k_apk_installed || p == k_os_release || p == k_os_release_lib ||
+         (p.starts_with(k_dpkg_status_d) && p.size() > k_dpkg_status_d.size() &&
+          p.substr(k_dpkg_status_d.size()).find('/') == std::string_view::npos);
+}
+
+bool is_db(std::string_view p) {
+  return p == k_dpkg_status || p == k_apk_installed || p.starts_with(k_dpkg_status_d);
+}
+
+// The tracked files of the image as it stands after some layers: path -> content. A symlink
+// is kept as "->TARGET".
+using Files = std::map<std::string, std::string, std::less<>>;
+
+// Removes `path` and everything under it.
+bool remove_under(Files& files, const std::string& path) {
+  bool any = false;
+  for (auto it = files.lower_bound(path); it != files.end() && it->first.starts_with(path);) {
+    if (it->first.size() == path.size() || it->first[path.size()] == '/' || path.ends_with('/')) {
+      it = files.erase(it);
+      any = true;
+    } else {
+      ++it;
+    }
+  }
+  return any;
+}
+
+io::Compression compression_of(std::string_view media_type) {
+  auto c = oci::mt::layer_compression(media_type);
+  if (c == "gzip") return io::Compression::gzip;
+  if (c == "zstd") return io::Compression::zstd;
+  return io::Compression::none;
+}
+
+// Applies one layer to `files`. True when a package database changed.
+Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& files,
+                         const CatalogOptions& opts, std::vector<std::string>& warnings) {
+  auto blob = KILN_TRY(image::BlobStream::open(src, d));
+  auto plain = KILN_TRY(io::make_decompressor(compression_of(d.media_type), blob.reader()));
+  auto tar = KILN_TRY(archive::TarReader::open(*plain));
+  bool changed = false;
+  while (auto e = KILN_TRY(tar->next())) {
+    std::string path = archive::clean_path(e->path);
+    if (path.empty() || archive::escapes_root(e->path)) continue;
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (base == ".wh..wh..opq") {  // the directory's lower content is hidden
+      changed |= remove_under(files, dir);
+      continue;
+    }
+    if (base.starts_with(".wh.")) {
+      std::string gone = dir + base.substr(4);
+      bool db = is_db(gone) || is_db(gone + "/");
+      changed |= remove_under(files, gone) && db;
+      continue;
+    }
+    // An entry replaces whatever was at its path (a directory replacing a file, too).
+    if (e->type != archive::EntryType::dir) changed |= remove_under(files, path) && is_db(path);
+    if (!tracked(path)) continue;
+    if (e->type == archive::EntryType::symlink) {
+      files[path] = "->" + e->linkname;
+    } else if (e->type == archive::EntryType::file) {
+      if (e->size > opts.max_db_bytes) {
+        warnings.push_back(fmt::format("layer {}: {}: {} bytes, over the limit of {}; skipped",
+                                       d.digest.short_hex(), path, e->size, opts.max_db_bytes));
+        continue;
+      }
+      std::string content(static_cast<size_t>(e->size), '\0');
+      size_t got = 0;
+      while (got < content.size()) {
+        size_t n = KILN_TRY(tar->read(content.data() + got, content.size() - got));
+        if (n == 0) break;
+        got += n;
+      }
+      content.resize(got);
+      files[path] = std::move(content);
+    } else {
+      continue;
+    }
+    changed |= is_db(path);
+  }
+  return changed;
+}
+
+// Every package the databases in `files` list.
+std::vector<Package> packages_of(const Files& files, std::vector<std::string>& warnings) {
+  std::vector<Package> out;
+  for (const auto& [path, content] : files) {
+    if (!is_db(path) || content.starts_with("->")) continue;  // a symlinked one: not followed
+    std::vector<Package> got;
+    if (path == k_dpkg_status)
+      got = parse_dpkg(content, "/" + path, true, warnings);
+    else if (path.starts_with(k_dpkg_status_d))
+      got = parse_dpkg(content, "/" + path, false, warnings);
+    else if (path == k_apk_installed)
+      got = parse_apk(content, "/" + path, warnings);
+    if (got.empty() && content.find_first_not_of(" \t\r\n") != std::string::npos)
+      warnings.push_back(fmt::format("/{}: no package could be read from it (corrupt?)", path));
+    out.insert(out.end(), std::make_move_iterator(got.begin()), std::make_move_iterator(got.end()));
+  }
+  return out;
+}
+
+std::optional<Distro> distro_of(const Files& files) {
+  for (auto name : {k_os_release, k_os_release_lib}) {
+    auto it = files.find(name);
+    if (it == files.end()) continue;
+    std::string_view content = it->second;
+    if (content.starts_with("->")) {
+      // Usually etc/os-release -> ../usr/lib/os-release: the other name is read next.
+      continue;
+    }
+    if (auto d = parse_os_release(content)) return d;
+  }
+  return std::nullopt;
+}
+
+using Key = std::tuple<std::string, std::string, std::string>;  // type, name, arch
+
+}  // namespace
+
+Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
+                              const CatalogOptions& opts) {
+  Catalog cat;
+  const auto& layers = img.parsed.layers;
+  // The history lines of the layers, in order: the entries that are not empty_layer.
+  std::vector<std::string> created_by;
+  for (const auto& h : img.config.history)
+    if (!h.empty_layer) created_by.push_back(h.created_by);
+  if (!created_by.empty() && created_by.size() != layers.size()) created_by.clear();
+
+  Files files;
+  std::map<Key, Package> current;  // as listed after the layers read so far
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (opts.on_layer) opts.on_layer(i, layers.size());
+    bool changed = KILN_TRY_CTX(apply_layer(src, layers[i], files, opts, cat.warnings),
+                                fmt::format("layer {} ({})", i, layers[i].digest));
+    if (!changed) continue;
+    std::vector<std::string> ignored;  // reported once, for the final image, below
+    std::map<Key, Package> now;
+    for (auto& p : packages_of(files, ignored)) {
+      Key k{p.type, p.name, p.arch};
+      auto before = current.find(k);
+      // Listed before with the same version: it keeps the layer that added it.
+      bool same = before != current.end() && before->second.version == p.version;
+      p.layer = same ? before->second.layer : static_cast<int>(i);
+      now[k] = std::move(p);
+    }
+    current = std::move(now);
+  }
+  packages_of(files, cat.warnings);  // the databases as the final image has them
+  cat.distro = distro_of(files);
+  for (auto& [k, p] : current) {
+    p.layer_digest = layers[static_cast<size_t>(p.layer)].digest;
+    if (!created_by.empty()) p.created_by = created_by[static_cast<size_t>(p.layer)];
+    cat.packages.push_back(std::move(p));
+  }
+  return cat;
+}
+
+}  // namespace kiln::scan

@@ -1,0 +1,25 @@
+// The package databases kiln reads, as text: dpkg's status file (and distroless's status.d/
+// files, one or more stanzas each), and apk's installed file.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiln/scan/package.hpp"
+
+namespace kiln::scan {
+
+// Stanzas of "Field: value" lines (continuation lines start with a space), separated by blank
+// lines. With `installed_only` (the status file), a stanza counts only when its Status is
+// "install ok installed"; status.d files have no Status. A stanza without Package or Version
+// is skipped with a warning naming `db` and the stanza's line.
+std::vector<Package> parse_dpkg(std::string_view text, const std::string& db, bool installed_only,
+                                std::vector<std::string>& warnings);
+
+// Records of "X:value" lines separated by blank lines: P name, V version, A arch, o origin,
+// L license.
+std::vector<Package> parse_apk(std::string_view text, const std::string& db,
+                               std::vector<std::string>& warnings);
+
+}  // namespace kiln::scan

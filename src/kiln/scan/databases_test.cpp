@@ -1,0 +1,128 @@
+#include "kiln/scan/databases.hpp"
+
+#include <gtest/gtest.h>
+
+#include "kiln/scan/os_release.hpp"
+
+namespace kiln::scan {
+namespace {
+
+TEST(Dpkg, StatusFileKeepsInstalledPackagesOnly) {
+  std::vector<std::string> w;
+  auto got = parse_dpkg(R"(Package: libc6
+Status: install ok installed
+Priority: optional
+Architecture: amd64
+Multi-Arch: same
+Source: glibc
+Version: 2.36-9+deb12u4
+Description: GNU C Library: Shared libraries
+ Contains the standard libraries that are used by nearly all programs on
+ the system.
+
+Package: old-thing
+Status: deinstall ok config-files
+Architecture: amd64
+Version: 1.0
+
+Package: libssl3
+Status: install ok installed
+Architecture: amd64
+Source: openssl (3.0.11-1~deb12u2)
+Version: 3.0.11-1~deb12u2+b1
+
+Package: broken
+Status: install ok installed
+)",
+                        "/var/lib/dpkg/status", true, w);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].name, "libc6");
+  EXPECT_EQ(got[0].version, "2.36-9+deb12u4");
+  EXPECT_EQ(got[0].source_name, "glibc");
+  EXPECT_EQ(got[0].source_version, "2.36-9+deb12u4") << "no version in Source: the binary's";
+  EXPECT_EQ(got[0].arch, "amd64");
+  EXPECT_EQ(got[1].source_name, "openssl");
+  EXPECT_EQ(got[1].source_version, "3.0.11-1~deb12u2");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "/var/lib/dpkg/status:23: a package without Package or Version");
+}
+
+TEST(Dpkg, StatusDFilesHaveNoStatusField) {
+  std::vector<std::string> w;
+  auto got = parse_dpkg("Package: tzdata\r\nVersion: 2024a-0+deb12u1\r\nArchitecture: all\r\n",
+                        "/var/lib/dpkg/status.d/tzdata", false, w);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].version, "2024a-0+deb12u1") << "CRLF endings are trimmed";
+  EXPECT_EQ(got[0].source_name, "tzdata");
+  EXPECT_TRUE(w.empty());
+  EXPECT_TRUE(parse_dpkg("garbage\n\n\x01\x02", "x", true, w).empty());
+}
+
+TEST(Apk, InstalledDatabase) {
+  std::vector<std::string> w;
+  auto got = parse_apk(R"(C:Q1abc=
+P:musl
+V:1.2.4_git20230717-r4
+A:x86_64
+S:383152
+L:MIT
+o:musl
+F:lib
+R:ld-musl-x86_64.so.1
+
+P:busybox-binsh
+V:1.36.1-r15
+A:x86_64
+L:GPL-2.0-only
+o:busybox
+
+V:1.0
+)",
+                       "/lib/apk/db/installed", w);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].name, "musl");
+  EXPECT_EQ(got[0].version, "1.2.4_git20230717-r4");
+  EXPECT_EQ(got[0].license, "MIT");
+  EXPECT_EQ(got[1].source_name, "busybox");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "/lib/apk/db/installed:17: a package without P or V");
+}
+
+TEST(OsRelease, QuotedAndBareValues) {
+  auto d = parse_os_release(R"OS(PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+# a comment
+ID=debian
+HOME_URL='https://www.debian.org/'
+)OS");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->id, "debian");
+  EXPECT_EQ(d->version_id, "12");
+  EXPECT_EQ(d->pretty_name, "Debian GNU/Linux 12 (bookworm)");
+  EXPECT_EQ(
+      parse_os_release("ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME=\"Alpine \\\"Linux\\\" v3.19\"")
+          ->pretty_name,
+      "Alpine \"Linux\" v3.19");
+  EXPECT_FALSE(parse_os_release("NAME=nothing\n"));
+}
+
+TEST(Purl, DebAndApk) {
+  Package p;
+  p.type = "deb";
+  p.name = "libssl3";
+  p.version = "1:3.0.11-1~deb12u2+b1";
+  p.arch = "amd64";
+  EXPECT_EQ(p.purl(Distro{"debian", "12", ""}),
+            "pkg:deb/debian/libssl3@1%3A3.0.11-1~deb12u2%2Bb1?arch=amd64&distro=debian-12");
+  p.type = "apk";
+  p.name = "musl";
+  p.version = "1.2.4-r4";
+  p.arch = "x86_64";
+  EXPECT_EQ(p.purl(Distro{"alpine", "3.19.1", ""}),
+            "pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64&distro=3.19.1");
+  EXPECT_EQ(p.purl(std::nullopt), "pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64");
+}
+
+}  // namespace
+}  // namespace kiln::scan

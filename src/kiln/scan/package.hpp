@@ -1,0 +1,42 @@
+// What `kiln sbom` (and later `kiln scan`) knows of an image: its distribution and the
+// packages installed in it, each with the layer that put it there.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/digest/digest.hpp"
+
+namespace kiln::scan {
+
+// From etc/os-release (or usr/lib/os-release).
+struct Distro {
+  std::string id;          // "debian", "ubuntu", "alpine", ...
+  std::string version_id;  // "12", "22.04", "3.19.1"
+  std::string pretty_name;
+};
+
+struct Package {
+  std::string type;  // "deb" or "apk" (the purl type)
+  std::string name, version, arch;
+  // The source package (deb "Source:", apk origin): advisories name these.
+  std::string source_name, source_version;
+  std::string license;  // as the database states it, "" when it does not
+  std::string db;       // the database file it is listed in
+  // The layer that added it (or last changed its version): index in the manifest, digest,
+  // and the history line that made that layer ("" when the config has no history for it).
+  int layer = -1;
+  Digest layer_digest;
+  std::string created_by;
+
+  std::string purl(const std::optional<Distro>& distro) const;
+};
+
+struct Catalog {
+  std::optional<Distro> distro;
+  std::vector<Package> packages;      // sorted by type, name, arch
+  std::vector<std::string> warnings;  // unreadable databases, skipped layers: "WHERE: WHY"
+};
+
+}  // namespace kiln::scan

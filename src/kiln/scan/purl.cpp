@@ -1,0 +1,34 @@
+// Package URLs (github.com/package-url/purl-spec):
+// pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12
+#include <fmt/format.h>
+
+#include "kiln/base/percent.hpp"
+#include "kiln/scan/package.hpp"
+
+namespace kiln::scan {
+
+namespace {
+
+// The spec percent-encodes all but the unreserved characters in names, versions and
+// qualifier values.
+std::string encode(std::string_view s) {
+  return percent_encode(s);
+}
+
+}  // namespace
+
+std::string Package::purl(const std::optional<Distro>& distro) const {
+  // The namespace is the distribution (debian, ubuntu, alpine, ...): the same name and version
+  // are different packages in each.
+  std::string ns = distro ? distro->id : (type == "apk" ? "alpine" : "debian");
+  std::string out = fmt::format("pkg:{}/{}/{}@{}", type, encode(ns), encode(name), encode(version));
+  std::vector<std::string> q;  // sorted by key, as the spec's canonical form has them
+  if (!arch.empty()) q.push_back("arch=" + encode(arch));
+  if (distro && !distro->version_id.empty())
+    q.push_back("distro=" +
+                encode(type == "apk" ? distro->version_id : distro->id + "-" + distro->version_id));
+  for (size_t i = 0; i < q.size(); ++i) out += (i ? "&" : "?") + q[i];
+  return out;
+}
+
+}  // namespace kiln::scan
