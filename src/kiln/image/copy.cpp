@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "kiln/image/layer_codec.hpp"
 #include "kiln/image/layers.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
@@ -39,13 +40,6 @@ Result<std::string> layer_media_type(oci::Format f, io::Compression c, std::stri
 }
 
 namespace {
-
-io::Compression compression_of(std::string_view media_type) {
-  auto c = oci::mt::layer_compression(media_type);
-  if (c == "gzip") return io::Compression::gzip;
-  if (c == "zstd") return io::Compression::zstd;
-  return io::Compression::none;
-}
 
 oci::Format format_of(std::string_view media_type) {
   return media_type == oci::mt::docker_manifest || media_type == oci::mt::docker_manifest_list
@@ -99,7 +93,7 @@ Result<std::vector<LayerPlan>> Copier::plan_layers(const oci::Manifest& m,
     LayerPlan p;
     p.from = d;
     p.diff_id = c.rootfs.diff_ids[i];
-    p.have = compression_of(d.media_type);
+    p.have = layer_codec(d.media_type);
     p.want = m_dst.layer_form() == LayerForm::uncompressed ? io::Compression::none
              : m_opts.compress                             ? *m_opts.compress
                                                            : p.have;

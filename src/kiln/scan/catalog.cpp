@@ -8,9 +8,9 @@
 
 #include "kiln/archive/path.hpp"
 #include "kiln/archive/tar.hpp"
+#include "kiln/image/layer_codec.hpp"
 #include "kiln/image/layers.hpp"
 #include "kiln/io/compress.hpp"
-#include "kiln/oci/media_types.hpp"
 #include "kiln/scan/databases.hpp"
 #include "kiln/scan/os_release.hpp"
 
@@ -52,18 +52,11 @@ bool remove_under(Files& files, const std::string& path) {
   return any;
 }
 
-io::Compression compression_of(std::string_view media_type) {
-  auto c = oci::mt::layer_compression(media_type);
-  if (c == "gzip") return io::Compression::gzip;
-  if (c == "zstd") return io::Compression::zstd;
-  return io::Compression::none;
-}
-
 // Applies one layer to `files`. True when a package database changed.
 Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& files,
                          const CatalogOptions& opts, std::vector<std::string>& warnings) {
   auto blob = KILN_TRY(image::BlobStream::open(src, d));
-  auto plain = KILN_TRY(io::make_decompressor(compression_of(d.media_type), blob.reader()));
+  auto plain = KILN_TRY(io::make_decompressor(image::layer_codec(d.media_type), blob.reader()));
   auto tar = KILN_TRY(archive::TarReader::open(*plain));
   bool changed = false;
   while (auto e = KILN_TRY(tar->next())) {
@@ -93,15 +86,8 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& fi
                                        d.digest.short_hex(), path, e->size, opts.max_db_bytes));
         continue;
       }
-      std::string content(static_cast<size_t>(e->size), '\0');
-      size_t got = 0;
-      while (got < content.size()) {
-        size_t n = KILN_TRY(tar->read(content.data() + got, content.size() - got));
-        if (n == 0) break;
-        got += n;
-      }
-      content.resize(got);
-      files[path] = std::move(content);
+      archive::EntryReader data(*tar);
+      files[path] = KILN_TRY(io::read_all(data, opts.max_db_bytes));
     } else {
       continue;
     }

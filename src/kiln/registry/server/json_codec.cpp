@@ -23,22 +23,14 @@ const json* member(const json& j, const char* key) {
   return it == j.end() ? nullptr : &*it;
 }
 
-std::optional<std::string> string_member(const json& j, const char* key) {
-  const json* m = member(j, key);
-  if (!m || !m->is_string()) return std::nullopt;
-  return m->get<std::string>();
-}
-
+// A JWT NumericDate: an integer, or a number with a fraction (RFC 7519), within int64.
 std::optional<int64_t> number_member(const json& j, const char* key) {
+  if (auto i = json_member<int64_t>(j, key)) return i;
   const json* m = member(j, key);
-  if (!m || !m->is_number()) return std::nullopt;
-  if (m->is_number_float()) {
-    double v = m->get<double>();
-    if (!(v > -9.2e18 && v < 9.2e18)) return std::nullopt;  // NaN or beyond int64
-    return static_cast<int64_t>(v);
-  }
-  if (m->is_number_unsigned() && m->get<uint64_t>() > uint64_t(INT64_MAX)) return std::nullopt;
-  return m->get<int64_t>();
+  if (!m || !m->is_number_float()) return std::nullopt;
+  double v = m->get<double>();
+  if (!(v > -9.2e18 && v < 9.2e18)) return std::nullopt;  // NaN or beyond int64
+  return static_cast<int64_t>(v);
 }
 
 // The string elements of an array member (others are skipped).
@@ -52,9 +44,10 @@ std::vector<std::string> strings_of(const json* arr) {
 
 DescriptorView descriptor(const json& d, std::string_view where) {
   DescriptorView v;
-  if (auto s = string_member(d, "digest"))
-    if (auto dg = Digest::parse(*s)) v.digest = *dg;
-  auto mt = string_member(d, "mediaType");
+  auto mt = json_member<std::string>(d, "mediaType");
+  auto digest_text = json_member<std::string>(d, "digest");
+  Result<Digest> dg = digest_text ? Digest::parse(*digest_text) : fail(Errc::invalid_argument, "");
+  if (dg) v.digest = *dg;
   const json* size = member(d, "size");
   v.foreign = (mt && (mt->find("foreign") != std::string::npos ||
                       mt->find("nondistributable") != std::string::npos)) ||
@@ -63,9 +56,9 @@ DescriptorView descriptor(const json& d, std::string_view where) {
     v.problem = fmt::format("{}: not a descriptor", where);
   } else if (!mt) {
     v.problem = fmt::format("{}: mediaType missing", where);
-  } else if (!string_member(d, "digest")) {
+  } else if (!digest_text) {
     v.problem = fmt::format("{}: digest missing", where);
-  } else if (auto dg = Digest::parse(*string_member(d, "digest")); !dg) {
+  } else if (!dg) {
     v.problem = fmt::format("{}: {}", where, dg.error().message());
   } else if (!size || !size->is_number_integer() || size->get<int64_t>() < 0) {
     v.problem = fmt::format("{}: size missing or negative", where);
@@ -90,7 +83,7 @@ std::optional<ManifestView> view_manifest(std::string_view body) {
   auto j = parse_json_or_discarded<json>(body);
   if (!j.is_object()) return std::nullopt;
   ManifestView v;
-  v.media_type = string_member(j, "mediaType");
+  v.media_type = json_member<std::string>(j, "mediaType");
   v.has_media_type = j.contains("mediaType");
   v.schema_v2 = j.contains("schemaVersion") && j["schemaVersion"] == 2;
   v.has_manifests = j.contains("manifests");
@@ -98,10 +91,10 @@ std::optional<ManifestView> view_manifest(std::string_view body) {
   if (const json* c = member(j, "config")) v.config = descriptor(*c, "config");
   v.layers = descriptors(j, "layers", "layers[]");
   if (const json* s = member(j, "subject")) v.subject = descriptor(*s, "subject");
-  if (auto a = string_member(j, "artifactType"))
+  if (auto a = json_member<std::string>(j, "artifactType"))
     v.artifact_type = *a;
   else if (const json* c = member(j, "config"))
-    v.artifact_type = string_member(*c, "mediaType").value_or("");
+    v.artifact_type = json_member<std::string>(*c, "mediaType").value_or("");
   if (const json* a = member(j, "annotations"); a && a->is_object()) v.annotations = dump(*a);
   return v;
 }
@@ -147,7 +140,7 @@ std::optional<Claims> parse_claims(std::string_view text) {
   Claims c;
   c.sub = json_string_or(j, "sub");
   c.iss = json_string_or(j, "iss");
-  if (auto aud = string_member(j, "aud"))
+  if (auto aud = json_member<std::string>(j, "aud"))
     c.aud.push_back(*aud);
   else
     c.aud = strings_of(member(j, "aud"));
@@ -164,7 +157,7 @@ std::optional<Claims> parse_claims(std::string_view text) {
 
 std::optional<JwtHeader> parse_jwt_header(std::string_view text) {
   auto j = parse_json_or_discarded<json>(text);
-  auto alg = string_member(j, "alg");
+  auto alg = json_member<std::string>(j, "alg");
   if (!alg) return std::nullopt;
   JwtHeader h;
   h.alg = *alg;
