@@ -53,6 +53,7 @@ namespace kiln::archive {
   X(archive_read_support_filter_all)       \
   X(archive_read_support_format_empty)     \
   X(archive_read_support_format_tar)       \
+  X(archive_read_support_format_zip)       \
   X(archive_set_error)                     \
   X(archive_write_close)                   \
   X(archive_write_data)                    \

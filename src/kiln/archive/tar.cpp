@@ -22,12 +22,13 @@ class LibarchiveReader final : public TarReader {
     if (m_a) la().archive_read_free(m_a);
   }
 
-  Status init(bool any_filter = false) {
+  Status init(bool any_filter = false, bool zip = false) {
     m_a = la().archive_read_new();
     m_pad_tail = !any_filter;
     m_compressed = any_filter;
     if (any_filter) la().archive_read_support_filter_all(m_a);
     la().archive_read_support_format_tar(m_a);
+    if (zip) la().archive_read_support_format_zip(m_a);
     la().archive_read_support_format_empty(m_a);
     if (la().archive_read_open(m_a, this, nullptr, &LibarchiveReader::read_cb, nullptr) !=
         ARCHIVE_OK)
@@ -330,6 +331,13 @@ Result<std::unique_ptr<TarReader>> TarReader::open_compressed(io::Reader& src) {
   KILN_TRY(load_libarchive());
   auto r = std::make_unique<LibarchiveReader>(src);
   KILN_TRY(r->init(true));
+  return std::unique_ptr<TarReader>(std::move(r));
+}
+
+Result<std::unique_ptr<TarReader>> TarReader::open_bundle(io::Reader& src) {
+  KILN_TRY(load_libarchive());
+  auto r = std::make_unique<LibarchiveReader>(src);
+  KILN_TRY(r->init(true, true));
   return std::unique_ptr<TarReader>(std::move(r));
 }
 

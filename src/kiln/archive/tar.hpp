@@ -37,6 +37,9 @@ class TarReader {
   // Also undoes any compression libarchive knows (gzip, bzip2, xz, zstd, lzip, ...): for ADD
   // of local archives, where the compression is whatever the user's file has.
   static Result<std::unique_ptr<TarReader>> open_compressed(io::Reader& src);
+  // A compressed tar as open_compressed, or a zip archive read front to back (its local
+  // headers; zip members stored or deflated): advisory bundles such as osv.dev's all.zip.
+  static Result<std::unique_ptr<TarReader>> open_bundle(io::Reader& src);
   virtual ~TarReader() = default;
   // The next header, or nullopt at the end of the archive. The previous entry's unread data is
   // skipped.

@@ -117,12 +117,19 @@ Status dispatch(StageState& s, BuildEnv& env, const Command& cmd, const Lexer& l
   return apply_metadata(s, env, cmd, lex);
 }
 
-// "Dockerfile:12" for errors (the file's name as docker shows it; 0: no line).
-std::string location(const BuildEnv& env, int line) {
+// "Dockerfile:12" (the file's name as docker shows it; "" for no line).
+std::string source_location(const BuildEnv& env, int line) {
   std::string file = env.dockerfile.source ? env.dockerfile.source->filename : "";
   if (file.empty() || file == "-") file = "Dockerfile";
   file = file.substr(file.rfind('/') == std::string::npos ? 0 : file.rfind('/') + 1);
-  return line > 0 ? fmt::format("{}:{}: ", file, line) : "";
+  std::erase(file, '\n');
+  return line > 0 ? fmt::format("{}:{}", file, line) : "";
+}
+
+// The same with ": " for error messages.
+std::string location(const BuildEnv& env, int line) {
+  std::string l = source_location(env, line);
+  return l.empty() ? l : l + ": ";
 }
 
 // Instructions BuildKit shows as steps (a vertex each): the others change the config only
@@ -141,6 +148,7 @@ Status run_instruction(StageState& s, BuildEnv& env, const Command& raw, const s
   bool step = shown_as_step(raw);
   int id = step ? env.ids++ : -1;
   std::string where = location(env, line);
+  s.location = source_location(env, line);
   if (step) {
     ++s.step_n;
     env.progress.step(id, s.name, s.step_n, s.step_total, shown);
@@ -203,6 +211,9 @@ Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
         from_image(env, ps.base, want, !ps.platform.empty() || !env.opts.platform.empty()));
   }
   s.name = name;
+  // A base image's history came in with the FROM line; an earlier stage's keeps its own.
+  if (ps.base_stage < 0)
+    s.history_locations.assign(s.config.history.size(), source_location(env, stage.line));
   auto triggers = KILN_TRY(onbuild_triggers(s));
   s.step_n = image_base ? 1 : 0;
   s.step_total = s.step_n + static_cast<int>(triggers.size());
@@ -415,6 +426,8 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
 
   StageState& final_state = *finished.at(static_cast<size_t>(plan.target));
   auto rec = KILN_TRY(store_result(store, lease, opts, final_state, env.now));
+  final_state.history_locations.resize(final_state.config.history.size());
+  KILN_TRY(store.metadata().put_build_sources(rec.config_digest, final_state.history_locations));
   KILN_TRY(write_output(store, opts, rec));
   if (!opts.cache_to.empty())
     KILN_TRY_CTX(export_cache(store, env.used_keys, opts.cache_to), "--cache-to");

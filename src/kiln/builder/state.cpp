@@ -66,6 +66,8 @@ void add_history(StageState& s, const BuildEnv& env, std::string created_by,
     h.created = rfc3339(env.opts.source_date_epoch.value_or(created));
   h.created_by = std::move(created_by);
   h.comment = "buildkit.dockerfile.v0";
+  s.history_locations.resize(s.config.history.size());
+  s.history_locations.push_back(s.location);
   if (!layer) return image::append_empty(s.config, std::move(h));
   s.layers.push_back(*layer);
   image::append_layer(s.config, layer->diff_id, std::move(h));

@@ -27,6 +27,11 @@ struct StageState {
   int step_n = 0, step_total = 0;  // progress: steps shown so far, and in all (as BuildKit)
   int64_t last_created = 0;        // time of the newest layer (metadata steps take it, so that a
                                    // fully cached rebuild gives the same image ID)
+  // The Dockerfile location of the instruction running now ("Dockerfile:12"), and that of
+  // each history entry so far (a base image's entries: its FROM line). The store keeps the
+  // latter with the image, so that `kiln scan` can name the line that added a package.
+  std::string location;
+  std::vector<std::string> history_locations;
 };
 
 // --no-cache: the cache mounts already emptied in this build (each once), under the mutex.

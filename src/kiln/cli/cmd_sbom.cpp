@@ -1,8 +1,5 @@
 // kiln sbom [--format table|json] [--platform P] IMAGE
-#include "kiln/cli/transfer.hpp"
-#include "kiln/image/load.hpp"
-#include "kiln/oci/platform.hpp"
-#include "kiln/scan/catalog.hpp"
+#include "kiln/cli/scan_common.hpp"
 #include "kiln/scan/sbom_json.hpp"
 
 namespace kiln::cli {
@@ -21,7 +18,7 @@ void print_catalog(const scan::Catalog& cat) {
   std::vector<std::vector<std::string>> rows{
       {"NAME", "VERSION", "TYPE", "SOURCE", "LAYER", "CREATED BY"}};
   for (const auto& p : cat.packages) {
-    std::string by = p.created_by;
+    std::string by = p.location.empty() ? p.created_by : p.location + " " + p.created_by;
     if (by.size() > 60) by = by.substr(0, 59) + "…";
     std::string source = p.source_name == p.name ? "" : p.source_name;
     if (!source.empty() && p.source_version != p.version) source += " " + p.source_version;
@@ -35,24 +32,11 @@ Status run(Context& ctx, const SbomArgs& a) {
   if (a.format != "table" && a.format != "json")
     return failf(Errc::invalid_argument, "sbom: unknown --format \"{}\" (want table or json)",
                  a.format);
-  auto at = KILN_TRY(transport::parse_location(a.image));
-  auto o = KILN_TRY(open_options(ctx, at.kind == transport::Kind::store));
-  o.registry = KILN_TRY(registry_options(a.reg));
-  auto src = KILN_TRY(transport::open_source(at, o));
-  std::optional<oci::Platform> platform;
-  if (!a.platform.empty()) platform = KILN_TRY(oci::parse_platform(a.platform));
-  auto img = KILN_TRY_CTX(image::load(*src, platform), fmt::format("sbom {}", a.image));
-  scan::CatalogOptions co;
-  if (stderr_is_terminal())
-    co.on_layer = [](size_t i, size_t n) {
-      fmt::print(stderr, "\rReading layer {}/{}", i + 1, n);
-      if (i + 1 == n) fmt::print(stderr, "\r\033[K");
-    };
-  auto cat = KILN_TRY_CTX(scan::catalog_image(*src, img, co), fmt::format("sbom {}", a.image));
+  auto ci = KILN_TRY(catalog_image(ctx, a.image, a.platform, a.reg, "sbom"));
+  const auto& cat = ci.catalog;
   for (const auto& w : cat.warnings) fmt::print(stderr, "warning: {}\n", w);
   if (a.format == "json") {
-    scan::SbomSubject s{a.image, img.manifest.digest.str(), img.parsed.config.digest.str()};
-    fmt::print("{}", scan::sbom_json(s, cat));
+    fmt::print("{}", scan::sbom_json(ci.subject, cat));
   } else {
     print_catalog(cat);
   }

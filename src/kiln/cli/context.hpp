@@ -75,5 +75,7 @@ void add_copy(CLI::App& app, Context& ctx);
 void add_registry_commands(CLI::App& app, Context& ctx);
 void add_registry_server(CLI::App& app, Context& ctx);
 void add_sbom(CLI::App& app, Context& ctx);
+void add_scan(CLI::App& app, Context& ctx);
+void add_db(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   cli::add_load(app, ctx);
   cli::add_copy(app, ctx);
   cli::add_sbom(app, ctx);
+  cli::add_scan(app, ctx);
+  cli::add_db(app, ctx);
   cli::add_registry_commands(app, ctx);
   cli::add_registry_server(app, ctx);
   cli::add_build(app, ctx);

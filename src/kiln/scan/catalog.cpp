@@ -138,10 +138,17 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
   Catalog cat;
   const auto& layers = img.parsed.layers;
   // The history lines of the layers, in order: the entries that are not empty_layer.
-  std::vector<std::string> created_by;
-  for (const auto& h : img.config.history)
-    if (!h.empty_layer) created_by.push_back(h.created_by);
-  if (!created_by.empty() && created_by.size() != layers.size()) created_by.clear();
+  // With them, the Dockerfile location of each history entry, when kiln built the image.
+  std::vector<std::string> created_by, location;
+  for (size_t h = 0; h < img.config.history.size(); ++h) {
+    if (img.config.history[h].empty_layer) continue;
+    created_by.push_back(img.config.history[h].created_by);
+    location.push_back(h < opts.history_locations.size() ? opts.history_locations[h] : "");
+  }
+  if (!created_by.empty() && created_by.size() != layers.size()) {
+    created_by.clear();
+    location.clear();
+  }
 
   Files files;
   std::map<Key, Package> current;  // as listed after the layers read so far
@@ -166,7 +173,10 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
   cat.distro = distro_of(files);
   for (auto& [k, p] : current) {
     p.layer_digest = layers[static_cast<size_t>(p.layer)].digest;
-    if (!created_by.empty()) p.created_by = created_by[static_cast<size_t>(p.layer)];
+    if (!created_by.empty()) {
+      p.created_by = created_by[static_cast<size_t>(p.layer)];
+      p.location = location[static_cast<size_t>(p.layer)];
+    }
     cat.packages.push_back(std::move(p));
   }
   return cat;

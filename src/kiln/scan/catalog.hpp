@@ -18,6 +18,9 @@ struct CatalogOptions {
   // A database file larger than this is skipped with a warning (a status file of a large
   // Debian system is about 3 MB).
   int64_t max_db_bytes = 64 << 20;
+  // Where each entry of the config's history came from ("Dockerfile:12"), by history index,
+  // for images kiln built (the store keeps it); empty otherwise.
+  std::vector<std::string> history_locations;
   // Called before each layer is read (index, count), for progress.
   std::function<void(size_t, size_t)> on_layer;
 };

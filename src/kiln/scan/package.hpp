@@ -29,6 +29,9 @@ struct Package {
   int layer = -1;
   Digest layer_digest;
   std::string created_by;
+  // The Dockerfile instruction that made that layer ("Dockerfile:12"; for a base image's
+  // layers, its FROM line), when kiln built the image; "" otherwise.
+  std::string location;
 
   std::string purl(const std::optional<Distro>& distro) const;
 };

@@ -1,13 +1,13 @@
 #include "kiln/scan/sbom_json.hpp"
 
-#include <nlohmann/json.hpp>
+#include "kiln/scan/subject_json.hpp"
 
 namespace kiln::scan {
 
-std::string sbom_json(const SbomSubject& image, const Catalog& cat) {
-  using ojson = nlohmann::ordered_json;
-  ojson j;
-  j["schema"] = "kiln-sbom/v1";
+nlohmann::ordered_json subject_json(std::string_view schema, const SbomSubject& image,
+                                    const Catalog& cat) {
+  nlohmann::ordered_json j;
+  j["schema"] = schema;
   j["image"] = {{"name", image.name},
                 {"manifestDigest", image.manifest_digest},
                 {"configDigest", image.config_digest}};
@@ -17,6 +17,12 @@ std::string sbom_json(const SbomSubject& image, const Catalog& cat) {
                    {"prettyName", cat.distro->pretty_name}};
   else
     j["distro"] = nullptr;
+  return j;
+}
+
+std::string sbom_json(const SbomSubject& image, const Catalog& cat) {
+  using ojson = nlohmann::ordered_json;
+  ojson j = subject_json("kiln-sbom/v1", image, cat);
   j["packages"] = ojson::array();
   for (const auto& p : cat.packages) {
     ojson o{{"type", p.type},
@@ -29,7 +35,8 @@ std::string sbom_json(const SbomSubject& image, const Catalog& cat) {
             {"purl", p.purl(cat.distro)},
             {"database", p.db},
             {"layer", {{"index", p.layer}, {"digest", p.layer_digest.str()}}},
-            {"createdBy", p.created_by}};
+            {"createdBy", p.created_by},
+            {"location", p.location}};
     j["packages"].push_back(std::move(o));
   }
   j["warnings"] = cat.warnings;

@@ -8,9 +8,9 @@
 #include "kiln/io/compress.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/media_types.hpp"
+#include "kiln/sql/sqlite.hpp"
 #include "kiln/store/metadata.hpp"
 #include "kiln/store/paths.hpp"
-#include "kiln/store/sqlite.hpp"
 #include "kiln/store/store.hpp"
 
 namespace kiln::store {
@@ -122,6 +122,7 @@ Result<GcReport> Store::gc(bool dry_run) {
   }
   if (!dry_run) {
     KILN_TRY(m_meta->prune_layers(live));
+    KILN_TRY(m_meta->prune_build_sources());
     KILN_TRY(tx.commit());
     if (!report.removed.empty()) KILN_TRY(m_blobs.fsync());
   }

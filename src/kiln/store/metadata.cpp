@@ -49,11 +49,13 @@ CREATE INDEX IF NOT EXISTS index_children_child ON index_children(child_digest);
 CREATE TABLE IF NOT EXISTS layer_content(diff_id TEXT PRIMARY KEY, size INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS build_cache(
   key TEXT PRIMARY KEY, layer_digest TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS build_sources(
+  config_digest TEXT PRIMARY KEY, locations TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
 // Raised whenever k_schema gains a table or index.
-constexpr int k_schema_level = 4;
+constexpr int k_schema_level = 5;
 
 Result<Digest> column_digest(const Stmt& s, int col) {
   return with_context(Digest::parse(s.text(col)), "store metadata");
@@ -380,6 +382,38 @@ Status Metadata::put_cache(const CacheEntry& c) {
                              "ON CONFLICT(key) DO UPDATE SET layer_digest=excluded.layer_digest, "
                              "created=excluded.created"));
   return s.bind(1, c.key).bind(2, c.layer_digest).bind(3, c.created).run();
+}
+
+Status Metadata::put_build_sources(const Digest& config,
+                                   const std::vector<std::string>& locations) {
+  std::string joined;
+  for (const auto& l : locations) joined += l + "\n";
+  // A rebuild from the cache gives the same image: no write when the row is already so.
+  if (auto have = KILN_TRY(build_sources(config)); have == locations) return {};
+  auto s = KILN_TRY(
+      m_db->prepare("INSERT OR REPLACE INTO build_sources(config_digest, locations) VALUES(?,?)"));
+  return s.bind(1, config.str()).bind(2, joined).run();
+}
+
+Result<std::vector<std::string>> Metadata::build_sources(const Digest& config) {
+  auto s = KILN_TRY(m_db->prepare("SELECT locations FROM build_sources WHERE config_digest = ?"));
+  s.bind(1, config.str());
+  std::vector<std::string> out;
+  if (!KILN_TRY(s.step())) return out;
+  std::string text = s.text(0);
+  for (size_t start = 0; start < text.size();) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    out.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+Status Metadata::prune_build_sources() {
+  auto s = KILN_TRY(m_db->prepare(
+      "DELETE FROM build_sources WHERE config_digest NOT IN (SELECT config_digest FROM images)"));
+  return s.run();
 }
 
 Status Metadata::put_layer(const LayerRecord& l) {

@@ -15,10 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "kiln/sql/sqlite.hpp"
 #include "kiln/store/records.hpp"
-#include "kiln/store/sqlite.hpp"
 
 namespace kiln::store {
+
+using sql::Db;
+using sql::Stmt;
+using sql::Transaction;
 
 class Metadata {
  public:
@@ -58,6 +62,11 @@ class Metadata {
   // Build cache: step key -> the layer it made ("" for a step that changed no file).
   // The cache keeps its layers' blobs alive (live_blobs) until clear_cache().
   Status put_cache(const CacheEntry& c);
+  // Where each history entry of an image kiln built came from ("Dockerfile:12", "" for none),
+  // by history index, keyed by the config digest; gc drops the rows of removed images.
+  Status put_build_sources(const Digest& config, const std::vector<std::string>& locations);
+  Result<std::vector<std::string>> build_sources(const Digest& config);
+  Status prune_build_sources();
   Status clear_cache();
   // Records a layer that no image has yet (a build step's).
   Status put_layer(const LayerRecord& l);

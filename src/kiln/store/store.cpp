@@ -265,4 +265,8 @@ Result<std::vector<Digest>> Store::image_blobs(const Digest& d) {
   return m_meta->image_blobs(d);
 }
 
+Result<std::vector<std::string>> Store::build_sources(const Digest& config) {
+  return m_meta->build_sources(config);
+}
+
 }  // namespace kiln::store

@@ -132,6 +132,9 @@ class Store {
   Result<std::vector<Digest>> image_blobs(const Digest& manifest_digest);
 
   Metadata& metadata() { return *m_meta; }
+  // The Dockerfile location of each history entry of an image kiln built (by config
+  // digest); empty for other images.
+  Result<std::vector<std::string>> build_sources(const Digest& config);
 
   // Maintenance (maintenance.cpp).
   Result<GcReport> gc(bool dry_run = false);

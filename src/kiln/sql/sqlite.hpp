@@ -1,4 +1,4 @@
-// Internal to store/: a thin RAII wrapper over SQLite (the one file that knows sqlite3.h is
+// A thin RAII wrapper over SQLite (the one file that knows sqlite3.h is
 // sqlite.cpp). Errors become kiln::Error; SQLITE_BUSY/LOCKED map to Errc::conflict.
 #pragma once
 
@@ -13,12 +13,12 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace kiln::store {
+namespace kiln::sql {
 
 class Stmt {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* s) : m_db(db), m_s(s) {}
-  Stmt(Stmt&& o) noexcept : m_db(o.m_db), m_s(std::exchange(o.m_s, nullptr)) {}
+  Stmt(sqlite3* db, sqlite3_stmt* s, const std::string* label) : m_db(db), m_s(s), m_label(label) {}
+  Stmt(Stmt&& o) noexcept : m_db(o.m_db), m_s(std::exchange(o.m_s, nullptr)), m_label(o.m_label) {}
   Stmt(const Stmt&) = delete;
   ~Stmt();
 
@@ -38,19 +38,32 @@ class Stmt {
  private:
   sqlite3* m_db;
   sqlite3_stmt* m_s;
+  const std::string* m_label;
+};
+
+struct OpenOptions {
+  // Names the database in error messages ("store metadata: ...").
+  std::string label = "store metadata";
+  enum Mode {
+    wal,        // created if missing, WAL journal (the store's metadata)
+    read_only,  // an existing file, never written
+    bulk,       // created if missing; no journal, no syncs: a file built whole and then
+                // published by rename (the caller fsyncs it), such as the advisory index
+  } mode = wal;
 };
 
 class Db {
  public:
-  static Result<std::unique_ptr<Db>> open(const std::string& path);
+  static Result<std::unique_ptr<Db>> open(const std::string& path, const OpenOptions& o = {});
   ~Db();
   Result<Stmt> prepare(std::string_view sql);
   Status exec(std::string_view sql);
   int64_t changes() const;
 
  private:
-  explicit Db(sqlite3* db) : m_db(db) {}
+  Db(sqlite3* db, std::string label) : m_db(db), m_label(std::move(label)) {}
   sqlite3* m_db;
+  std::string m_label;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed without commit().
@@ -66,4 +79,4 @@ class Transaction {
   Db* m_db;
 };
 
-}  // namespace kiln::store
+}  // namespace kiln::sql

@@ -1,14 +1,15 @@
-#include "kiln/store/sqlite.hpp"
+#include "kiln/sql/sqlite.hpp"
 
 #include <unistd.h>
 
 #include <sqlite3.h>
 
-namespace kiln::store {
+namespace kiln::sql {
 
 namespace {
 
-std::unexpected<Error> sql_error(sqlite3* db, int rc, std::string_view what) {
+std::unexpected<Error> sql_error(sqlite3* db, int rc, std::string_view what,
+                                 std::string_view label) {
   Errc code = Errc::io;
   int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
@@ -21,7 +22,7 @@ std::unexpected<Error> sql_error(sqlite3* db, int rc, std::string_view what) {
     code = Errc::permission_denied;
   else if (primary == SQLITE_CONSTRAINT)
     code = Errc::conflict;
-  return failf(code, "store metadata: {}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  return failf(code, "{}: {}: {}", label, what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
 }  // namespace
@@ -49,7 +50,7 @@ Result<bool> Stmt::step() {
   int rc = sqlite3_step(m_s);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return sql_error(m_db, rc, sqlite3_sql(m_s));
+  return sql_error(m_db, rc, sqlite3_sql(m_s), *m_label);
 }
 
 Status Stmt::run() {
@@ -76,18 +77,24 @@ bool Stmt::is_null(int col) const {
   return sqlite3_column_type(m_s, col) == SQLITE_NULL;
 }
 
-Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, const OpenOptions& o) {
   sqlite3* db = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  int flags = o.mode == OpenOptions::read_only ? SQLITE_OPEN_READONLY
+                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    auto err = sql_error(db, rc, "open " + path);
+    auto err = sql_error(db, rc, "open " + path, o.label);
     sqlite3_close(db);
     return err;
   }
   sqlite3_busy_timeout(db, 60000);
-  auto out = std::unique_ptr<Db>(new Db(db));
+  auto out = std::unique_ptr<Db>(new Db(db, o.label));
+  if (o.mode == OpenOptions::read_only) return out;
+  if (o.mode == OpenOptions::bulk) {
+    KILN_TRY(out->exec("PRAGMA journal_mode=OFF"));
+    KILN_TRY(out->exec("PRAGMA synchronous=OFF"));
+    return out;
+  }
   // WAL mode is persistent in the file: set it once, on a new database.
   // Switching a new database to WAL needs an exclusive lock, for which SQLite's busy handler
   // does not wait: when several processes open a new store at once, retry for up to 60 s.
@@ -127,14 +134,14 @@ Db::~Db() {
 Result<Stmt> Db::prepare(std::string_view sql) {
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
-  if (rc != SQLITE_OK) return sql_error(m_db, rc, sql);
-  return Stmt(m_db, s);
+  if (rc != SQLITE_OK) return sql_error(m_db, rc, sql, m_label);
+  return Stmt(m_db, s, &m_label);
 }
 
 Status Db::exec(std::string_view sql) {
   std::string s(sql);
   int rc = sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return sql_error(m_db, rc, sql);
+  if (rc != SQLITE_OK) return sql_error(m_db, rc, sql, m_label);
   return {};
 }
 
@@ -158,4 +165,4 @@ Status Transaction::commit() {
   return st;
 }
 
-}  // namespace kiln::store
+}  // namespace kiln::sql

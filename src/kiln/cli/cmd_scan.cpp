@@ -1,0 +1,201 @@
+// kiln scan [--format table|json] [--severity LIST] [--ignore-unfixed] [--exit-code N]
+//           [--ignore-file F] [--db PATH] [--platform P] IMAGE
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "kiln/cli/scan_common.hpp"
+#include "kiln/scan/match.hpp"
+#include "kiln/scan/report_json.hpp"
+
+namespace kiln::cli {
+namespace {
+
+struct ScanArgs {
+  std::string image, format = "table", platform, db, ignore_file, severity;
+  bool ignore_unfixed = false;
+  int exit_code = 0;
+  RegistryFlags reg;
+};
+
+constexpr const char* k_severities[] = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"};
+
+// One line of an ignore file: "ID [pkg:NAME] [exp:YYYY-MM-DD]".
+struct Ignore {
+  std::string id, package, expires;
+  int line = 0;
+};
+
+Result<std::vector<Ignore>> read_ignore_file(const std::string& path,
+                                             std::vector<std::string>& warnings) {
+  std::ifstream in(path);
+  if (!in) return fail_errno(fmt::format("open ignore file {}", path));
+  std::vector<Ignore> out;
+  std::string line;
+  char today[16];
+  std::time_t now = std::time(nullptr);
+  std::strftime(today, sizeof today, "%Y-%m-%d", std::gmtime(&now));
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    std::istringstream words(line);
+    Ignore ig;
+    ig.line = n;
+    for (std::string w; words >> w;) {
+      if (ig.id.empty() && w.find(':') == std::string::npos)
+        ig.id = w;
+      else if (w.starts_with("pkg:") && w.size() > 4)
+        ig.package = w.substr(4);
+      else if (w.starts_with("exp:") && w.size() == 14 && w[8] == '-' && w[11] == '-')
+        ig.expires = w.substr(4);
+      else
+        return failf(Errc::invalid_argument,
+                     "{}:{}: \"{}\" is not an ID, pkg:NAME or exp:YYYY-MM-DD", path, n, w);
+    }
+    if (ig.id.empty()) {
+      if (!ig.package.empty() || !ig.expires.empty())
+        return failf(Errc::invalid_argument, "{}:{}: no vulnerability ID", path, n);
+      continue;
+    }
+    if (!ig.expires.empty() && ig.expires < today) {
+      warnings.push_back(fmt::format("{}:{}: the ignore of {} expired on {}; reported again", path,
+                                     n, ig.id, ig.expires));
+      continue;
+    }
+    out.push_back(std::move(ig));
+  }
+  return out;
+}
+
+bool ignored(const scan::Finding& f, const scan::Package& p, const std::vector<Ignore>& list) {
+  for (const auto& ig : list) {
+    bool id = ig.id == f.id || std::find(f.ids.begin(), f.ids.end(), ig.id) != f.ids.end();
+    bool pkg = ig.package.empty() || ig.package == p.name || ig.package == p.source_name;
+    if (id && pkg) return true;
+  }
+  return false;
+}
+
+Result<std::vector<std::string>> parse_severities(const std::string& s) {
+  std::vector<std::string> out;
+  std::string rest = s;
+  for (auto& c : rest) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::istringstream in(rest);
+  for (std::string w; std::getline(in, w, ',');) {
+    if (w.empty()) continue;
+    if (std::find(std::begin(k_severities), std::end(k_severities), w) == std::end(k_severities))
+      return failf(Errc::invalid_argument,
+                   "scan: unknown severity \"{}\" (want CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN)", w);
+    out.push_back(w);
+  }
+  return out;
+}
+
+std::string short_text(std::string s, size_t n) {
+  if (s.size() > n) s = s.substr(0, n - 1) + "…";
+  return s;
+}
+
+// The Dockerfile line when kiln built the image, else the history line.
+std::string added_by(const scan::Package& p) {
+  if (p.location.empty()) return short_text(p.created_by, 40);
+  return short_text(p.location + " " + p.created_by, 48);
+}
+
+void print_report(const scan::Catalog& cat, const std::vector<scan::Finding>& findings) {
+  std::map<std::string, int> count;
+  for (const auto& f : findings)
+    ++count[scan::severity_rank(f.severity) > 0 ? f.severity : "UNKNOWN"];
+  std::string distro =
+      cat.distro ? (cat.distro->pretty_name.empty() ? cat.distro->id + " " + cat.distro->version_id
+                                                    : cat.distro->pretty_name)
+                 : "unknown distribution";
+  std::string totals;
+  for (const char* s : k_severities)
+    totals += fmt::format("{}{}: {}", totals.empty() ? "" : ", ", s, count[s]);
+  fmt::print("{}: {} packages, {} vulnerabilities ({})\n", distro, cat.packages.size(),
+             findings.size(), totals);
+  for (const char* sev : k_severities) {
+    if (count[sev] == 0) continue;
+    fmt::print("\n{} ({})\n", sev, count[sev]);
+    std::vector<std::vector<std::string>> rows{
+        {"ID", "PACKAGE", "INSTALLED", "FIXED IN", "LAYER", "ADDED BY", "TITLE"}};
+    for (const auto& f : findings) {
+      std::string s = scan::severity_rank(f.severity) > 0 ? f.severity : "UNKNOWN";
+      if (s != sev) continue;
+      const auto& p = cat.packages[f.package];
+      std::string pkg = p.name == f.name ? p.name : fmt::format("{} ({})", p.name, f.name);
+      rows.push_back({f.id, pkg, f.installed, f.fixed.empty() ? "(no fix)" : f.fixed,
+                      fmt::format("{} {}", p.layer, p.layer_digest.short_hex()), added_by(p),
+                      short_text(f.summary, 50)});
+    }
+    print_table(rows);
+  }
+}
+
+Status run(Context& ctx, const ScanArgs& a) {
+  if (a.format != "table" && a.format != "json")
+    return failf(Errc::invalid_argument, "scan: unknown --format \"{}\" (want table or json)",
+                 a.format);
+  auto severities = KILN_TRY(parse_severities(a.severity));
+  std::vector<std::string> warnings;
+  std::vector<Ignore> ignores;
+  if (!a.ignore_file.empty()) ignores = KILN_TRY(read_ignore_file(a.ignore_file, warnings));
+  auto db = KILN_TRY(scan::VulnDb::open(vulndb_location(ctx, a.db)));
+  auto dbs = KILN_TRY(db->status());
+
+  auto ci = KILN_TRY(catalog_image(ctx, a.image, a.platform, a.reg, "scan"));
+  const auto& cat = ci.catalog;
+  auto m = KILN_TRY_CTX(scan::match(*db, cat), fmt::format("scan {}", a.image));
+  warnings.insert(warnings.begin(), cat.warnings.begin(), cat.warnings.end());
+  warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());
+
+  std::vector<scan::Finding> shown;
+  for (auto& f : m.findings) {
+    std::string sev = scan::severity_rank(f.severity) > 0 ? f.severity : "UNKNOWN";
+    if (!severities.empty() &&
+        std::find(severities.begin(), severities.end(), sev) == severities.end())
+      continue;
+    if (a.ignore_unfixed && f.fixed.empty()) continue;
+    if (ignored(f, cat.packages[f.package], ignores)) continue;
+    shown.push_back(std::move(f));
+  }
+  for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+  if (a.format == "json") {
+    fmt::print("{}", scan::scan_json(ci.subject, cat, shown, dbs, warnings));
+  } else {
+    print_report(cat, shown);
+  }
+  if (!shown.empty() && a.exit_code != 0) ctx.exit_code = a.exit_code;
+  return {};
+}
+
+}  // namespace
+
+void add_scan(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<ScanArgs>();
+  auto* c = app.add_subcommand(
+      "scan",
+      "Find known vulnerabilities in an image's packages, offline (load advisories "
+      "with `kiln db import`)");
+  c->add_option("image", a->image,
+                "The image: a store name or ID, docker://REF, oci:DIR[:REF], "
+                "oci-archive:FILE[:REF] or docker-archive:FILE[:REF]")
+      ->required();
+  c->add_option("--format", a->format, "table (default) or json (docs/scan.md)");
+  c->add_option("--severity", a->severity,
+                "Report only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN)");
+  c->add_flag("--ignore-unfixed", a->ignore_unfixed, "Leave out vulnerabilities with no fix yet");
+  c->add_option("--exit-code", a->exit_code,
+                "Exit with this code when anything is reported (default 0)");
+  c->add_option("--ignore-file", a->ignore_file,
+                "IDs to leave out, one per line: ID [pkg:NAME] [exp:YYYY-MM-DD]");
+  c->add_option("--db", a->db,
+                "The advisory database (default: $KILN_VULN_DB or <root>/vulndb/advisories.db)");
+  c->add_option("--platform", a->platform, "Which image of an index (default: this host)");
+  add_registry_flags(c, a->reg);
+  c->callback([&ctx, a] {
+    if (auto st = run(ctx, *a); !st) ctx.report(st.error());
+  });
+}
+
+}  // namespace kiln::cli

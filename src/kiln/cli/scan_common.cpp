@@ -1,0 +1,55 @@
+#include "kiln/cli/scan_common.hpp"
+
+#include <cstdlib>
+
+#include "kiln/image/load.hpp"
+#include "kiln/oci/platform.hpp"
+#include "kiln/scan/vulndb.hpp"
+#include "kiln/store/store.hpp"
+
+namespace kiln::cli {
+
+std::string vulndb_location(const Context& ctx, const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("KILN_VULN_DB"); env && *env) return env;
+  return scan::vulndb_path(ctx.root);
+}
+
+namespace {
+
+std::vector<std::string> build_locations(Context& ctx, bool in_store, const Digest& config) {
+  if (!in_store) return {};
+  auto st = ctx.store();
+  if (!st) return {};
+  auto l = (*st)->build_sources(config);
+  return l ? *l : std::vector<std::string>{};
+}
+
+}  // namespace
+
+Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
+                                     const std::string& platform, const RegistryFlags& reg,
+                                     std::string_view command) {
+  auto at = KILN_TRY(transport::parse_location(image));
+  auto o = KILN_TRY(open_options(ctx, at.kind == transport::Kind::store));
+  o.registry = KILN_TRY(registry_options(reg));
+  auto src = KILN_TRY(transport::open_source(at, o));
+  std::optional<oci::Platform> want;
+  if (!platform.empty()) want = KILN_TRY(oci::parse_platform(platform));
+  std::string what = fmt::format("{} {}", command, image);
+  auto img = KILN_TRY_CTX(image::load(*src, want), what);
+  scan::CatalogOptions co;
+  co.history_locations =
+      build_locations(ctx, at.kind == transport::Kind::store, img.parsed.config.digest);
+  if (stderr_is_terminal())
+    co.on_layer = [](size_t i, size_t n) {
+      fmt::print(stderr, "\rReading layer {}/{}", i + 1, n);
+      if (i + 1 == n) fmt::print(stderr, "\r\033[K");
+    };
+  CatalogedImage out;
+  out.catalog = KILN_TRY_CTX(scan::catalog_image(*src, img, co), what);
+  out.subject = {image, img.manifest.digest.str(), img.parsed.config.digest.str()};
+  return out;
+}
+
+}  // namespace kiln::cli

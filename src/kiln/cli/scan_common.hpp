@@ -1,0 +1,28 @@
+// Shared by `kiln db`, `kiln scan` and `kiln sbom`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kiln/cli/context.hpp"
+#include "kiln/cli/transfer.hpp"
+#include "kiln/digest/digest.hpp"
+#include "kiln/scan/catalog.hpp"
+#include "kiln/scan/sbom_json.hpp"
+
+namespace kiln::cli {
+
+// The advisory database's place: --db, else $KILN_VULN_DB, else <root>/vulndb/advisories.db.
+std::string vulndb_location(const Context& ctx, const std::string& flag);
+
+// An image opened and cataloged for `kiln sbom` and `kiln scan`: layers streamed with progress
+// on a terminal; for an image kiln built and stored, the Dockerfile line of each layer.
+struct CatalogedImage {
+  scan::SbomSubject subject;
+  scan::Catalog catalog;
+};
+Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
+                                     const std::string& platform, const RegistryFlags& reg,
+                                     std::string_view command);
+
+}  // namespace kiln::cli

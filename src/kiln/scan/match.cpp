@@ -1,0 +1,242 @@
+#include "kiln/scan/match.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "kiln/scan/version.hpp"
+
+namespace kiln::scan {
+
+namespace {
+
+using Compare = int (*)(std::string_view, std::string_view);
+
+Compare comparator(std::string_view ecosystem) {
+  std::string_view family = ecosystem.substr(0, ecosystem.find(':'));
+  if (family == "Debian" || family == "Ubuntu") return compare_deb;
+  if (family == "Alpine") return compare_apk;
+  return nullptr;
+}
+
+bool in_range(Compare cmp, std::string_view v, const OsvRange& r, std::string* fixed) {
+  if (r.type != "ECOSYSTEM" && r.type != "SEMVER") return false;
+  std::vector<const OsvEvent*> ev;
+  std::vector<const OsvEvent*> limits;
+  for (const auto& e : r.events) (e.kind == OsvEvent::limit ? limits : ev).push_back(&e);
+  // "0" as introduced is below every version; for equal versions, introduced comes first and
+  // last_affected last (it closes the range just above its version).
+  std::stable_sort(ev.begin(), ev.end(), [cmp](const OsvEvent* a, const OsvEvent* b) {
+    bool za = a->kind == OsvEvent::introduced && a->version == "0";
+    bool zb = b->kind == OsvEvent::introduced && b->version == "0";
+    if (za || zb) return za && !zb;
+    int c = cmp(a->version, b->version);
+    if (c != 0) return c < 0;
+    return a->kind < b->kind;
+  });
+  bool affected = false;
+  size_t last = ev.size();
+  for (size_t i = 0; i < ev.size(); ++i) {
+    const OsvEvent& e = *ev[i];
+    bool applies = false;
+    if (e.kind == OsvEvent::introduced)
+      applies = e.version == "0" || cmp(v, e.version) >= 0;
+    else if (e.kind == OsvEvent::fixed)
+      applies = cmp(v, e.version) >= 0;
+    else
+      applies = cmp(v, e.version) > 0;
+    if (!applies) continue;
+    affected = e.kind == OsvEvent::introduced;
+    last = i;
+  }
+  if (affected && !limits.empty()) {
+    bool below = std::any_of(limits.begin(), limits.end(), [&](const OsvEvent* l) {
+      return l->version == "*" || cmp(v, l->version) < 0;
+    });
+    if (!below) affected = false;
+  }
+  if (affected && fixed)
+    for (size_t i = last + 1; i < ev.size(); ++i)
+      if (ev[i]->kind == OsvEvent::fixed) {
+        if (fixed->empty() || cmp(ev[i]->version, *fixed) < 0) *fixed = ev[i]->version;
+        break;
+      }
+  return affected;
+}
+
+// The first `parts` dot-separated components: ("3.19.1", 2) -> "3.19".
+std::string leading_components(std::string_view v, int parts) {
+  size_t end = 0;
+  for (int i = 0; i < parts; ++i) {
+    end = v.find('.', i == 0 ? 0 : end + 1);
+    if (end == std::string_view::npos) return std::string(v);
+  }
+  return std::string(v.substr(0, end));
+}
+
+// Union-find over advisory IDs and aliases, per package.
+struct Groups {
+  std::map<std::string, std::string> parent;
+  std::string find(const std::string& x) {
+    auto it = parent.find(x);
+    if (it == parent.end()) {
+      parent[x] = x;
+      return x;
+    }
+    if (it->second == x) return x;
+    std::string root = find(it->second);
+    parent[x] = root;
+    return root;
+  }
+  void unite(const std::string& a, const std::string& b) {
+    auto ra = find(a), rb = find(b);
+    if (ra != rb) parent[ra] = rb;
+  }
+};
+
+void merge_into(Finding& f, const StoredAdvisory& a, const std::string& fixed,
+                const std::string& entry_severity) {
+  std::string sev = a.severity;
+  if (severity_rank(sev) == 0 && severity_rank(entry_severity) > 0) sev = entry_severity;
+  if (severity_rank(sev) > severity_rank(f.severity) ||
+      (a.score_tenths > f.score_tenths && severity_rank(sev) >= severity_rank(f.severity))) {
+    f.severity = sev;
+    f.score_tenths = a.score_tenths;
+    f.cvss_vector = a.cvss_vector;
+  }
+  if (f.summary.empty()) f.summary = a.summary;
+  if (f.url.empty()) f.url = a.url;
+  if (!fixed.empty()) {
+    auto cmp = comparator(f.ecosystem);
+    if (f.fixed.empty() || (cmp && cmp(fixed, f.fixed) > 0)) f.fixed = fixed;
+  }
+}
+
+std::string primary_id(const std::vector<std::string>& ids) {
+  for (const auto& id : ids)
+    if (id.starts_with("CVE-")) return id;
+  return ids.empty() ? "" : ids.front();
+}
+
+}  // namespace
+
+int severity_rank(std::string_view s) {
+  if (s == "CRITICAL") return 4;
+  if (s == "HIGH") return 3;
+  if (s == "MEDIUM") return 2;
+  if (s == "LOW") return 1;
+  return 0;
+}
+
+std::optional<int> compare_versions(std::string_view ecosystem, std::string_view a,
+                                    std::string_view b) {
+  auto cmp = comparator(ecosystem);
+  if (!cmp) return std::nullopt;
+  return cmp(a, b);
+}
+
+bool is_affected(std::string_view ecosystem, std::string_view version,
+                 const std::vector<OsvRange>& ranges, const std::vector<std::string>& versions,
+                 std::string* fixed) {
+  auto cmp = comparator(ecosystem);
+  if (!cmp) return false;
+  bool affected = false;
+  for (const auto& v : versions)
+    if (v == version || cmp(v, version) == 0) affected = true;
+  for (const auto& r : ranges)
+    if (in_range(cmp, version, r, fixed)) affected = true;
+  return affected;
+}
+
+std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<Distro>& d) {
+  if (!d || d->version_id.empty()) return std::nullopt;
+  EcosystemName out;
+  if (p.type == "deb" && d->id == "debian") {
+    out.ecosystems = {"Debian:" + leading_components(d->version_id, 1)};
+  } else if (p.type == "deb" && d->id == "ubuntu") {
+    out.ecosystems = {"Ubuntu:" + d->version_id, "Ubuntu:" + d->version_id + ":LTS"};
+  } else if (p.type == "apk" && d->id == "alpine") {
+    out.ecosystems = {"Alpine:v" + leading_components(d->version_id, 2)};
+  } else {
+    return std::nullopt;
+  }
+  out.name = p.source_name.empty() ? p.name : p.source_name;
+  out.version = p.source_version.empty() ? p.version : p.source_version;
+  return out;
+}
+
+Result<MatchResult> match(VulnDb& db, const Catalog& cat) {
+  MatchResult out;
+  std::set<std::string> unsupported;
+  for (size_t pi = 0; pi < cat.packages.size(); ++pi) {
+    const Package& p = cat.packages[pi];
+    auto eco = ecosystem_of(p, cat.distro);
+    if (!eco) {
+      unsupported.insert(cat.distro ? cat.distro->id + " " + cat.distro->version_id + " " + p.type
+                                    : p.type + " (no os-release)");
+      continue;
+    }
+    struct Hit {
+      int64_t row;
+      std::string fixed, severity, ecosystem;
+    };
+    std::vector<Hit> hits;
+    for (const auto& e : eco->ecosystems)
+      for (auto& af : KILN_TRY(db.affected(e, eco->name))) {
+        std::string fixed;
+        if (!is_affected(e, eco->version, af.ranges, af.versions, &fixed)) continue;
+        hits.push_back({af.advisory, fixed, af.severity, e});
+      }
+    if (hits.empty()) continue;
+    Groups groups;
+    std::vector<std::pair<Hit, StoredAdvisory>> live;
+    for (auto& h : hits) {
+      auto a = KILN_TRY(db.advisory(h.row));
+      if (!a.withdrawn.empty()) continue;
+      groups.find(a.id);
+      for (const auto& al : a.aliases)
+        if (!al.empty()) groups.unite(a.id, al);
+      // A distro advisory about one upstream CVE is that CVE (Alpine's ALPINE-CVE-…).
+      if (a.upstream.size() == 1 && !a.upstream[0].empty()) groups.unite(a.id, a.upstream[0]);
+      live.emplace_back(h, std::move(a));
+    }
+    std::map<std::string, Finding> by_group;
+    for (auto& [h, a] : live) {
+      Finding& f = by_group[groups.find(a.id)];
+      if (f.ids.empty()) {
+        f.package = pi;
+        f.ecosystem = h.ecosystem;
+        f.name = eco->name;
+        f.installed = eco->version;
+      }
+      f.ids.push_back(a.id);
+      for (const auto& al : a.aliases)
+        if (!al.empty()) f.ids.push_back(al);
+      for (const auto& up : a.upstream)
+        if (!up.empty()) (a.upstream.size() == 1 ? f.ids : f.related).push_back(up);
+      merge_into(f, a, h.fixed, h.severity);
+    }
+    for (auto& [_, f] : by_group) {
+      for (auto* v : {&f.ids, &f.related}) {
+        std::sort(v->begin(), v->end());
+        v->erase(std::unique(v->begin(), v->end()), v->end());
+      }
+      f.id = primary_id(f.ids);
+      out.findings.push_back(std::move(f));
+    }
+  }
+  for (const auto& u : unsupported)
+    out.warnings.push_back(fmt::format("{}: no advisory ecosystem known; packages not matched", u));
+  std::stable_sort(out.findings.begin(), out.findings.end(),
+                   [&](const Finding& a, const Finding& b) {
+                     int ra = severity_rank(a.severity), rb = severity_rank(b.severity);
+                     if (ra != rb) return ra > rb;
+                     const auto& pa = cat.packages[a.package].name;
+                     const auto& pb = cat.packages[b.package].name;
+                     if (pa != pb) return pa < pb;
+                     return a.id < b.id;
+                   });
+  return out;
+}
+
+}  // namespace kiln::scan
