@@ -152,6 +152,28 @@ expect_contains "$ERR" "badignore:1: \"pkg\" is not an ID, pkg:NAME or exp:YYYY-
 expect_exit 2 $KILN scan --severity urgent scan-app
 expect_contains "$ERR" 'unknown severity "URGENT"'
 
+# SARIF 2.1.0: rules and results, located at the Dockerfile line (GitHub code scanning's form).
+$KILN scan --format sarif scan-app >"$WORK/scan.sarif"
+python3 - "$WORK/scan.sarif" <<'PY' || fail "sarif: $(cat "$WORK/scan.sarif")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == "2.1.0" and len(d["runs"]) == 1
+run = d["runs"][0]
+assert run["tool"]["driver"]["name"] == "kiln"
+rules = run["tool"]["driver"]["rules"]
+assert sorted(r["id"] for r in rules) == ["CVE-2023-46218", "CVE-2023-5363", "CVE-2024-6119", "KILN-TEST-0003"]
+res = {r["ruleId"]: r for r in run["results"]}
+for r in run["results"]:
+    assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+    assert r["level"] in ("error", "warning", "note") and r["message"]["text"]
+c = res["CVE-2023-46218"]["locations"][0]["physicalLocation"]
+assert c["artifactLocation"]["uri"] == "Dockerfile" and c["region"]["startLine"] == 4, c
+a = res["CVE-2023-5363"]
+assert a["level"] == "error" and a["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+rule = next(r for r in rules if r["id"] == "CVE-2023-5363")
+assert rule["properties"]["security-severity"] == "7.5", rule
+PY
+
 # The same image from an OCI layout: the same findings, without Dockerfile lines.
 $KILN copy -q scan-app "oci:$WORK/layout:app"
 $KILN scan --format json "oci:$WORK/layout:app" >"$WORK/oci.json"
@@ -173,6 +195,42 @@ $KILN import -q "$WORK/alpine" scan-alpine >/dev/null
 expect_exit 0 $KILN scan --format json scan-alpine
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=[(x["package"]["name"], x["id"], x["fixedVersion"]) for x in d["vulnerabilities"]]; assert v == [("musl", "CVE-2019-14697", "1.1.23-r2")], v' "$OUT" ||
   fail "alpine scan: $OUT"
+
+# --- Language packages: Python distributions and npm packages, in any directory ---
+$KILN db import "$osv/pypi" "$osv/npm" 2>/dev/null
+lang="$WORK/lang"
+mkdir -p "$lang/usr/lib/python3/dist-packages/Requests-2.2.1.dist-info" \
+  "$lang/app/node_modules/lodash/fp" "$lang/app/node_modules/@acme/util"
+printf 'Metadata-Version: 2.1\nName: Requests\nVersion: 2.2.1\nLicense: Apache 2.0\n\nName: not-this\n' \
+  >"$lang/usr/lib/python3/dist-packages/Requests-2.2.1.dist-info/METADATA"
+printf '{"name": "lodash", "version": "4.17.20", "license": "MIT"}' >"$lang/app/node_modules/lodash/package.json"
+printf '{"name": "lodash-fp-internal", "version": "0.0.1"}' >"$lang/app/node_modules/lodash/fp/package.json"
+printf '{"name": "@acme/util", "version": "1.0.0", "license": {"type": "ISC"}}' >"$lang/app/node_modules/@acme/util/package.json"
+printf '{"name": "broken"' >"$lang/app/package.json"  # not under node_modules: not a package
+printf 'FROM scan-base\nCOPY usr /usr\nCOPY app /app\n' >"$lang/Dockerfile"
+(cd "$lang" && $KILN build -q -t scan-lang . >/dev/null) || fail "build failed"
+$KILN sbom --format json scan-lang >"$WORK/lang-sbom.json"
+$KILN scan --format json scan-lang >"$WORK/lang-scan.json" 2>"$WORK/err" || fail "scan: $(cat "$WORK/err")"
+python3 - "$WORK/lang-sbom.json" "$WORK/lang-scan.json" <<'PY' || fail "language packages: $(cat "$WORK/lang-scan.json")"
+import json, sys
+sbom, scan = (json.load(open(f)) for f in sys.argv[1:])
+pk = {p["name"]: p for p in sbom["packages"] if p["type"] in ("pypi", "npm")}
+assert set(pk) == {"Requests", "lodash", "@acme/util"}, sorted(pk)
+assert pk["Requests"]["purl"] == "pkg:pypi/requests@2.2.1" and pk["Requests"]["license"] == "Apache 2.0"
+assert pk["Requests"]["database"] == "/usr/lib/python3/dist-packages/Requests-2.2.1.dist-info/METADATA"
+assert pk["lodash"]["location"] == "Dockerfile:3" and pk["Requests"]["location"] == "Dockerfile:2"
+assert pk["@acme/util"]["purl"] == "pkg:npm/%40acme/util@1.0.0" and pk["@acme/util"]["license"] == "ISC"
+v = {(x["package"]["name"], x["id"]): x for x in scan["vulnerabilities"] if x["package"]["type"] in ("pypi", "npm")}
+assert set(v) == {("Requests", "CVE-2014-1829"), ("Requests", "CVE-2015-2296"),
+                  ("lodash", "CVE-2020-28500"), ("lodash", "CVE-2021-23337")}, sorted(v)
+r = v[("Requests", "CVE-2014-1829")]
+assert r["ids"] == ["CVE-2014-1829", "GHSA-cfj3-7x9c-4p3h", "PYSEC-2014-13"] and r["fixedVersion"] == "2.3.0", r
+assert r["ecosystem"] == "PyPI" and r["matchedName"] == "requests"
+assert v[("Requests", "CVE-2015-2296")]["fixedVersion"] == "2.6.0"  # the ECOSYSTEM range; GIT ignored
+l = v[("lodash", "CVE-2021-23337")]
+assert l["severity"] == "HIGH" and l["cvss"]["score"] == 7.2 and l["fixedVersion"] == "4.17.21", l
+assert v[("lodash", "CVE-2020-28500")]["severity"] == "MEDIUM"
+PY
 
 # --- The whole of ../shared/vulndata, when this machine has it ---
 vulndata=${KILN_VULNDATA:-$KILN_SRC/../shared/vulndata}

@@ -47,9 +47,9 @@ Status run(Context& ctx, const SbomArgs& a) {
 
 void add_sbom(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<SbomArgs>();
-  auto* c = app.add_subcommand(
-      "sbom",
-      "List the OS packages installed in an image (dpkg, apk) and the layer that added each");
+  auto* c = app.add_subcommand("sbom",
+                               "List the packages installed in an image (dpkg, apk, Python, npm) "
+                               "and the layer that added each");
   c->add_option("image", a->image,
                 "The image: a store name or ID, docker://REF, oci:DIR[:REF], "
                 "oci-archive:FILE[:REF] or docker-archive:FILE[:REF]")

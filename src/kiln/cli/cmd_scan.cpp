@@ -133,9 +133,9 @@ void print_report(const scan::Catalog& cat, const std::vector<scan::Finding>& fi
 }
 
 Status run(Context& ctx, const ScanArgs& a) {
-  if (a.format != "table" && a.format != "json")
-    return failf(Errc::invalid_argument, "scan: unknown --format \"{}\" (want table or json)",
-                 a.format);
+  if (a.format != "table" && a.format != "json" && a.format != "sarif")
+    return failf(Errc::invalid_argument,
+                 "scan: unknown --format \"{}\" (want table, json or sarif)", a.format);
   auto severities = KILN_TRY(parse_severities(a.severity));
   std::vector<std::string> warnings;
   std::vector<Ignore> ignores;
@@ -162,6 +162,8 @@ Status run(Context& ctx, const ScanArgs& a) {
   for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
   if (a.format == "json") {
     fmt::print("{}", scan::scan_json(ci.subject, cat, shown, dbs, warnings));
+  } else if (a.format == "sarif") {
+    fmt::print("{}", scan::scan_sarif(ci.subject, cat, shown, KILN_VERSION));
   } else {
     print_report(cat, shown);
   }
@@ -181,7 +183,8 @@ void add_scan(CLI::App& app, Context& ctx) {
                 "The image: a store name or ID, docker://REF, oci:DIR[:REF], "
                 "oci-archive:FILE[:REF] or docker-archive:FILE[:REF]")
       ->required();
-  c->add_option("--format", a->format, "table (default) or json (docs/scan.md)");
+  c->add_option("--format", a->format,
+                "table (default), json or sarif (SARIF 2.1.0 for code scanning; docs/scan.md)");
   c->add_option("--severity", a->severity,
                 "Report only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN)");
   c->add_flag("--ignore-unfixed", a->ignore_unfixed, "Leave out vulnerabilities with no fix yet");

@@ -24,15 +24,44 @@ constexpr std::string_view k_apk_installed = "lib/apk/db/installed";
 constexpr std::string_view k_os_release = "etc/os-release";
 constexpr std::string_view k_os_release_lib = "usr/lib/os-release";
 
+// Language packages: a Python distribution's metadata, an installed npm package's manifest
+// (node_modules/NAME/package.json or node_modules/@SCOPE/NAME/package.json, not the
+// package.json files inside a package).
+bool python_metadata(std::string_view p) {
+  return p.ends_with(".dist-info/METADATA") || p.ends_with(".egg-info/PKG-INFO") ||
+         p.ends_with(".egg-info");
+}
+
+bool npm_manifest(std::string_view p) {
+  if (!p.ends_with("/package.json")) return false;
+  std::string_view dir = p.substr(0, p.size() - 13);
+  auto nm = dir.rfind("node_modules/");
+  if (nm == std::string_view::npos || (nm > 0 && dir[nm - 1] != '/')) return false;
+  std::string_view name = dir.substr(nm + 13);
+  auto slash = name.find('/');
+  if (slash == std::string_view::npos) return !name.empty() && name.front() != '@';
+  return name.front() == '@' && name.find('/', slash + 1) == std::string_view::npos;
+}
+
+bool language(std::string_view p) {
+  return python_metadata(p) || npm_manifest(p);
+}
+
 bool tracked(std::string_view p) {
-  return p == k_dpkg_status || p == k_apk_installed || p == k_os_release || p == k_os_release_lib ||
+  return language(p) || p == k_dpkg_status || p == k_apk_installed || p == k_os_release ||
+         p == k_os_release_lib ||
          (p.starts_with(k_dpkg_status_d) && p.size() > k_dpkg_status_d.size() &&
           p.substr(k_dpkg_status_d.size()).find('/') == std::string_view::npos);
 }
 
 bool is_db(std::string_view p) {
-  return p == k_dpkg_status || p == k_apk_installed || p.starts_with(k_dpkg_status_d);
+  return p == k_dpkg_status || p == k_apk_installed || p.starts_with(k_dpkg_status_d) ||
+         language(p);
 }
+
+// How much of a language package's metadata is read: METADATA's headers come first (the rest
+// is the long description), and no real package.json comes near 1 MB.
+constexpr int64_t k_max_language_bytes = 1 << 20;
 
 // The tracked files of the image as it stands after some layers: path -> content. A symlink
 // is kept as "->TARGET".
@@ -80,14 +109,26 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& fi
     if (!tracked(path)) continue;
     if (e->type == archive::EntryType::symlink) {
       files[path] = "->" + e->linkname;
+    } else if (e->type == archive::EntryType::file && python_metadata(path)) {
+      archive::EntryReader data(*tar);
+      std::string head(static_cast<size_t>(std::min<int64_t>(e->size, k_max_language_bytes)), '\0');
+      size_t got = 0;
+      while (got < head.size()) {
+        size_t n = KILN_TRY(data.read(head.data() + got, head.size() - got));
+        if (n == 0) break;
+        got += n;
+      }
+      head.resize(got);
+      files[path] = std::move(head);
     } else if (e->type == archive::EntryType::file) {
-      if (e->size > opts.max_db_bytes) {
+      int64_t limit = language(path) ? k_max_language_bytes : opts.max_db_bytes;
+      if (e->size > limit) {
         warnings.push_back(fmt::format("layer {}: {}: {} bytes, over the limit of {}; skipped",
-                                       d.digest.short_hex(), path, e->size, opts.max_db_bytes));
+                                       d.digest.short_hex(), path, e->size, limit));
         continue;
       }
       archive::EntryReader data(*tar);
-      files[path] = KILN_TRY(io::read_all(data, opts.max_db_bytes));
+      files[path] = KILN_TRY(io::read_all(data, limit));
     } else {
       continue;
     }
@@ -108,6 +149,15 @@ std::vector<Package> packages_of(const Files& files, std::vector<std::string>& w
       got = parse_dpkg(content, "/" + path, false, warnings);
     else if (path == k_apk_installed)
       got = parse_apk(content, "/" + path, warnings);
+    else if (python_metadata(path))
+      got = parse_python_metadata(content, "/" + path, warnings);
+    else if (npm_manifest(path))
+      got = parse_npm_package(content, "/" + path, warnings);
+    if (language(path)) {  // one package per file; a bad one has warned already
+      out.insert(out.end(), std::make_move_iterator(got.begin()),
+                 std::make_move_iterator(got.end()));
+      continue;
+    }
     if (got.empty() && content.find_first_not_of(" \t\r\n") != std::string::npos)
       warnings.push_back(fmt::format("/{}: no package could be read from it (corrupt?)", path));
     out.insert(out.end(), std::make_move_iterator(got.begin()), std::make_move_iterator(got.end()));
@@ -129,7 +179,14 @@ std::optional<Distro> distro_of(const Files& files) {
   return std::nullopt;
 }
 
-using Key = std::tuple<std::string, std::string, std::string>;  // type, name, arch
+// type, name, arch, and for language packages the file that lists them: two copies of one npm
+// package in different node_modules directories are two packages.
+using Key = std::tuple<std::string, std::string, std::string, std::string>;
+
+Key key_of(const Package& p) {
+  bool os = p.type == "deb" || p.type == "apk";
+  return Key{p.type, p.name, p.arch, os ? "" : p.db};
+}
 
 }  // namespace
 
@@ -160,7 +217,7 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
     std::vector<std::string> ignored;  // reported once, for the final image, below
     std::map<Key, Package> now;
     for (auto& p : packages_of(files, ignored)) {
-      Key k{p.type, p.name, p.arch};
+      Key k = key_of(p);
       auto before = current.find(k);
       // Listed before with the same version: it keeps the layer that added it.
       bool same = before != current.end() && before->second.version == p.version;

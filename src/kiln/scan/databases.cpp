@@ -106,4 +106,47 @@ std::vector<Package> parse_apk(std::string_view text, const std::string& db,
   return out;
 }
 
+std::vector<Package> parse_python_metadata(std::string_view text, const std::string& path,
+                                           std::vector<std::string>& warnings) {
+  Package p;
+  p.type = "pypi";
+  p.db = path;
+  std::string* last = nullptr;  // a continuation line (leading space) extends it
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;  // the body (the long description) follows
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (last) *last += std::string(" ") + std::string(line.substr(line.find_first_not_of(" \t")));
+      continue;
+    }
+    last = nullptr;
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view key = line.substr(0, colon), value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    if (key == "Name" && p.name.empty()) {
+      p.name = value;
+    } else if (key == "Version" && p.version.empty()) {
+      p.version = value;
+    } else if ((key == "License-Expression" || (key == "License" && p.license.empty())) &&
+               value != "UNKNOWN") {
+      p.license = value;
+      last = &p.license;
+    }
+  }
+  if (p.name.empty() || p.version.empty()) {
+    warnings.push_back(fmt::format("{}: no Name or Version header", path));
+    return {};
+  }
+  // A licence field holding the whole licence text is not a licence name.
+  if (p.license.size() > 200) p.license.clear();
+  p.source_name = p.name;
+  p.source_version = p.version;
+  return {std::move(p)};
+}
+
 }  // namespace kiln::scan

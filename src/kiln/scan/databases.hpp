@@ -22,4 +22,15 @@ std::vector<Package> parse_dpkg(std::string_view text, const std::string& db, bo
 std::vector<Package> parse_apk(std::string_view text, const std::string& db,
                                std::vector<std::string>& warnings);
 
+// A Python distribution's METADATA (*.dist-info) or PKG-INFO (*.egg-info): the RFC 822 headers
+// Name, Version and License (or License-Expression) before the first blank line. Empty, with
+// a warning, when Name or Version is missing.
+std::vector<Package> parse_python_metadata(std::string_view text, const std::string& path,
+                                           std::vector<std::string>& warnings);
+
+// An installed npm package's package.json (node_modules/NAME/package.json): name, version,
+// license (npm_json.cpp). Empty, with a warning, when it is not such a document.
+std::vector<Package> parse_npm_package(std::string_view text, const std::string& path,
+                                       std::vector<std::string>& warnings);
+
 }  // namespace kiln::scan

@@ -124,5 +124,40 @@ TEST(Purl, DebAndApk) {
   EXPECT_EQ(p.purl(std::nullopt), "pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64");
 }
 
+TEST(PythonMetadata, HeadersBeforeTheBodyOnly) {
+  std::vector<std::string> w;
+  auto p = parse_python_metadata(
+      "Metadata-Version: 2.1\r\nName: Django\r\nVersion: 4.2.1\r\nLicense: BSD\r\n  3-Clause\r\n"
+      "\r\nVersion: 9.9 (the description, not a header)\n",
+      "/x/METADATA", w);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].type, "pypi");
+  EXPECT_EQ(p[0].name, "Django");
+  EXPECT_EQ(p[0].version, "4.2.1");
+  EXPECT_EQ(p[0].license, "BSD 3-Clause");
+  EXPECT_TRUE(w.empty());
+  EXPECT_TRUE(parse_python_metadata("Name: x\n", "/y/METADATA", w).empty());
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "/y/METADATA: no Name or Version header");
+  // License-Expression (PEP 639) wins over the free-text License.
+  auto e = parse_python_metadata(
+      "Name: a\nVersion: 1\nLicense: see file\nLicense-Expression: MIT\n", "/z", w);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].license, "MIT");
+}
+
+TEST(NpmPackage, NameVersionLicense) {
+  std::vector<std::string> w;
+  auto p = parse_npm_package(R"({"name": "@a/b", "version": "1.0.0", "license": {"type": "ISC"}})",
+                             "/n/package.json", w);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].name, "@a/b");
+  EXPECT_EQ(p[0].license, "ISC");
+  EXPECT_TRUE(parse_npm_package(R"({"name": 5, "version": "1"})", "/m/package.json", w).empty());
+  EXPECT_TRUE(parse_npm_package("{", "/k/package.json", w).empty());
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[1], "/k/package.json: not a JSON object");
+}
+
 }  // namespace
 }  // namespace kiln::scan

@@ -10,28 +10,48 @@ namespace kiln::scan {
 
 namespace {
 
-using Compare = int (*)(std::string_view, std::string_view);
+using Compare = std::optional<int> (*)(std::string_view, std::string_view);
+
+std::optional<int> deb(std::string_view a, std::string_view b) {
+  return compare_deb(a, b);
+}
+std::optional<int> apk(std::string_view a, std::string_view b) {
+  return compare_apk(a, b);
+}
 
 Compare comparator(std::string_view ecosystem) {
   std::string_view family = ecosystem.substr(0, ecosystem.find(':'));
-  if (family == "Debian" || family == "Ubuntu") return compare_deb;
-  if (family == "Alpine") return compare_apk;
+  if (family == "Debian" || family == "Ubuntu") return deb;
+  if (family == "Alpine") return apk;
+  if (family == "PyPI") return compare_pep440;
+  if (family == "npm" || family == "crates.io") return compare_semver;
   return nullptr;
+}
+
+bool orderable(Compare cmp, std::string_view v) {
+  return cmp(v, v).has_value();
 }
 
 bool in_range(Compare cmp, std::string_view v, const OsvRange& r, std::string* fixed) {
   if (r.type != "ECOSYSTEM" && r.type != "SEMVER") return false;
   std::vector<const OsvEvent*> ev;
   std::vector<const OsvEvent*> limits;
-  for (const auto& e : r.events) (e.kind == OsvEvent::limit ? limits : ev).push_back(&e);
+  for (const auto& e : r.events) {
+    bool zero = e.kind == OsvEvent::introduced && e.version == "0";
+    bool star = e.kind == OsvEvent::limit && e.version == "*";
+    // A range with a version the ecosystem cannot order tells nothing: it does not match.
+    if (!zero && !star && !orderable(cmp, e.version)) return false;
+    (e.kind == OsvEvent::limit ? limits : ev).push_back(&e);
+  }
+  auto c = [cmp](std::string_view a, std::string_view b) { return cmp(a, b).value_or(0); };
   // "0" as introduced is below every version; for equal versions, introduced comes first and
   // last_affected last (it closes the range just above its version).
-  std::stable_sort(ev.begin(), ev.end(), [cmp](const OsvEvent* a, const OsvEvent* b) {
+  std::stable_sort(ev.begin(), ev.end(), [&c](const OsvEvent* a, const OsvEvent* b) {
     bool za = a->kind == OsvEvent::introduced && a->version == "0";
     bool zb = b->kind == OsvEvent::introduced && b->version == "0";
     if (za || zb) return za && !zb;
-    int c = cmp(a->version, b->version);
-    if (c != 0) return c < 0;
+    int r = c(a->version, b->version);
+    if (r != 0) return r < 0;
     return a->kind < b->kind;
   });
   bool affected = false;
@@ -40,25 +60,25 @@ bool in_range(Compare cmp, std::string_view v, const OsvRange& r, std::string* f
     const OsvEvent& e = *ev[i];
     bool applies = false;
     if (e.kind == OsvEvent::introduced)
-      applies = e.version == "0" || cmp(v, e.version) >= 0;
+      applies = e.version == "0" || c(v, e.version) >= 0;
     else if (e.kind == OsvEvent::fixed)
-      applies = cmp(v, e.version) >= 0;
+      applies = c(v, e.version) >= 0;
     else
-      applies = cmp(v, e.version) > 0;
+      applies = c(v, e.version) > 0;
     if (!applies) continue;
     affected = e.kind == OsvEvent::introduced;
     last = i;
   }
   if (affected && !limits.empty()) {
     bool below = std::any_of(limits.begin(), limits.end(), [&](const OsvEvent* l) {
-      return l->version == "*" || cmp(v, l->version) < 0;
+      return l->version == "*" || c(v, l->version) < 0;
     });
     if (!below) affected = false;
   }
   if (affected && fixed)
     for (size_t i = last + 1; i < ev.size(); ++i)
       if (ev[i]->kind == OsvEvent::fixed) {
-        if (fixed->empty() || cmp(ev[i]->version, *fixed) < 0) *fixed = ev[i]->version;
+        if (fixed->empty() || c(ev[i]->version, *fixed) < 0) *fixed = ev[i]->version;
         break;
       }
   return affected;
@@ -108,7 +128,7 @@ void merge_into(Finding& f, const StoredAdvisory& a, const std::string& fixed,
   if (f.url.empty()) f.url = a.url;
   if (!fixed.empty()) {
     auto cmp = comparator(f.ecosystem);
-    if (f.fixed.empty() || (cmp && cmp(fixed, f.fixed) > 0)) f.fixed = fixed;
+    if (f.fixed.empty() || (cmp && cmp(fixed, f.fixed).value_or(0) > 0)) f.fixed = fixed;
   }
 }
 
@@ -119,6 +139,21 @@ std::string primary_id(const std::vector<std::string>& ids) {
 }
 
 }  // namespace
+
+std::string pypi_normalise(std::string_view name) {
+  std::string out;
+  bool sep = false;
+  for (char ch : name) {
+    if (ch == '-' || ch == '_' || ch == '.') {
+      sep = true;
+      continue;
+    }
+    if (sep && !out.empty()) out += '-';
+    sep = false;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
 
 int severity_rank(std::string_view s) {
   if (s == "CRITICAL") return 4;
@@ -142,15 +177,23 @@ bool is_affected(std::string_view ecosystem, std::string_view version,
   if (!cmp) return false;
   bool affected = false;
   for (const auto& v : versions)
-    if (v == version || cmp(v, version) == 0) affected = true;
+    if (v == version || cmp(v, version) == std::optional<int>(0)) affected = true;
+  // A version the ecosystem cannot order matches only by name in a versions list.
+  if (!orderable(cmp, version)) return affected;
   for (const auto& r : ranges)
     if (in_range(cmp, version, r, fixed)) affected = true;
   return affected;
 }
 
 std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<Distro>& d) {
-  if (!d || d->version_id.empty()) return std::nullopt;
   EcosystemName out;
+  if (p.type == "pypi" || p.type == "npm") {
+    out.ecosystems = {p.type == "pypi" ? "PyPI" : "npm"};
+    out.name = p.type == "pypi" ? pypi_normalise(p.name) : p.name;
+    out.version = p.version;
+    return out;
+  }
+  if (!d || d->version_id.empty()) return std::nullopt;
   if (p.type == "deb" && d->id == "debian") {
     out.ecosystems = {"Debian:" + leading_components(d->version_id, 1)};
   } else if (p.type == "deb" && d->id == "ubuntu") {

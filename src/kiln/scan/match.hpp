@@ -56,6 +56,10 @@ std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<
 
 Result<MatchResult> match(VulnDb& db, const Catalog& cat);
 
+// PEP 503's normal form of a PyPI name (lower case, runs of "-", "_", "." as one "-"): what
+// OSV's PyPI records name, whatever the package's METADATA spells.
+std::string pypi_normalise(std::string_view name);
+
 // Orders severities: CRITICAL 4, HIGH 3, MEDIUM 2, LOW 1, anything else 0.
 int severity_rank(std::string_view s);
 

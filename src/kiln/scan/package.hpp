@@ -18,12 +18,12 @@ struct Distro {
 };
 
 struct Package {
-  std::string type;  // "deb" or "apk" (the purl type)
+  std::string type;  // "deb", "apk", "pypi" or "npm" (the purl type)
   std::string name, version, arch;
   // The source package (deb "Source:", apk origin): advisories name these.
   std::string source_name, source_version;
   std::string license;  // as the database states it, "" when it does not
-  std::string db;       // the database file it is listed in
+  std::string db;       // the database file it is listed in (a language package's own file)
   // The layer that added it (or last changed its version): index in the manifest, digest,
   // and the history line that made that layer ("" when the config has no history for it).
   int layer = -1;

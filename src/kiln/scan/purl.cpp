@@ -18,6 +18,22 @@ std::string encode(std::string_view s) {
 }  // namespace
 
 std::string Package::purl(const std::optional<Distro>& distro) const {
+  // Language packages have no distribution: pkg:pypi/NAME@V (the name in PEP 503's form, as
+  // the purl spec says), pkg:npm/%40SCOPE/NAME@V.
+  if (type == "pypi") {
+    std::string n;
+    for (char c : name)
+      n += (c == '_' || c == '.') ? '-'
+                                  : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return fmt::format("pkg:pypi/{}@{}", encode(n), encode(version));
+  }
+  if (type == "npm") {
+    auto slash = name.find('/');
+    if (name.starts_with("@") && slash != std::string::npos)
+      return fmt::format("pkg:npm/{}/{}@{}", encode(name.substr(0, slash)),
+                         encode(name.substr(slash + 1)), encode(version));
+    return fmt::format("pkg:npm/{}@{}", encode(name), encode(version));
+  }
   // The namespace is the distribution (debian, ubuntu, alpine, ...): the same name and version
   // are different packages in each.
   std::string ns = distro ? distro->id : (type == "apk" ? "alpine" : "debian");

@@ -1,5 +1,10 @@
 #include "kiln/scan/report_json.hpp"
 
+#include <fmt/ranges.h>
+
+#include <cstdlib>
+#include <map>
+
 #include "kiln/scan/subject_json.hpp"
 
 namespace kiln::scan {
@@ -41,7 +46,95 @@ ojson finding_json(const Finding& f, const Catalog& cat) {
                  {"location", p.location}}}};
 }
 
+// GitHub sorts and filters by this number: the CVSS score, else the middle of the band.
+std::string security_severity(const Finding& f) {
+  if (f.score_tenths >= 0) return fmt::format("{:.1f}", f.score_tenths / 10.0);
+  switch (severity_rank(f.severity)) {
+    case 4:
+      return "9.5";
+    case 3:
+      return "8.0";
+    case 2:
+      return "5.5";
+    case 1:
+      return "2.0";
+    default:
+      return "0.0";
+  }
+}
+
+std::string level(const Finding& f) {
+  int r = severity_rank(f.severity);
+  return r >= 3 ? "error" : r == 2 ? "warning" : "note";
+}
+
+// "Dockerfile:12" -> (Dockerfile, 12): a path relative to the repository, as code scanning
+// resolves it; else the package's database file in the image, line 1.
+std::pair<std::string, int> where(const Package& p) {
+  if (auto colon = p.location.rfind(':'); colon != std::string::npos) {
+    int line = std::atoi(p.location.c_str() + colon + 1);
+    if (line > 0) return {p.location.substr(0, colon), line};
+  }
+  std::string db = p.db;
+  while (db.starts_with("/")) db.erase(0, 1);
+  return {db.empty() ? "Dockerfile" : db, 1};
+}
+
 }  // namespace
+
+std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
+                       const std::vector<Finding>& findings, std::string_view version) {
+  ojson rules = ojson::array(), results = ojson::array();
+  std::map<std::string, size_t> rule_index;
+  for (const auto& f : findings) {
+    const Package& p = cat.packages[f.package];
+    auto [it, fresh] = rule_index.emplace(f.id, rule_index.size());
+    if (fresh) {
+      std::string text = f.summary.empty() ? f.id : f.summary;
+      ojson rule{
+          {"id", f.id},
+          {"name", "OsPackageVulnerability"},
+          {"shortDescription", {{"text", text}}},
+          {"fullDescription", {{"text", fmt::format("{} ({})", text, fmt::join(f.ids, ", "))}}},
+          {"defaultConfiguration", {{"level", level(f)}}},
+          {"help", {{"text", fmt::format("{}\nSeverity: {}\n{}", text, f.severity, f.url)}}},
+          {"properties",
+           {{"security-severity", security_severity(f)},
+            {"tags", {"vulnerability", "security", f.severity}}}}};
+      if (!f.url.empty()) rule["helpUri"] = f.url;
+      rules.push_back(std::move(rule));
+    }
+    auto [uri, line] = where(p);
+    std::string msg = fmt::format(
+        "{} {} ({}) is affected by {}: {}. Installed: {}; fixed in: {}. Layer {} ({}){}.", p.type,
+        p.name, f.name, f.id, f.summary.empty() ? f.severity : f.summary, f.installed,
+        f.fixed.empty() ? "no fix yet" : f.fixed, p.layer, p.layer_digest.str(),
+        p.created_by.empty() ? "" : ", " + p.created_by);
+    results.push_back(
+        {{"ruleId", f.id},
+         {"ruleIndex", it->second},
+         {"level", level(f)},
+         {"message", {{"text", msg}}},
+         {"locations",
+          {{{"physicalLocation",
+             {{"artifactLocation", {{"uri", uri}}},
+              {"region",
+               {{"startLine", line}, {"startColumn", 1}, {"endLine", line}, {"endColumn", 1}}}}},
+            {"message", {{"text", fmt::format("{}: {}@{}", image.name, p.name, p.version)}}}}}},
+         {"partialFingerprints",
+          {{"kilnFinding/v1", fmt::format("{}/{}/{}/{}", image.name, f.id, p.type, p.name)}}}});
+  }
+  ojson run{{"tool", {{"driver", {{"name", "kiln"}, {"version", version}, {"rules", rules}}}}},
+            {"results", results},
+            {"properties",
+             {{"imageName", image.name},
+              {"manifestDigest", image.manifest_digest},
+              {"configDigest", image.config_digest}}}};
+  ojson j{{"version", "2.1.0"},
+          {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+          {"runs", ojson::array({run})}};
+  return dump(j);
+}
 
 std::string scan_json(const SbomSubject& image, const Catalog& cat,
                       const std::vector<Finding>& findings, const DbStatus& db,

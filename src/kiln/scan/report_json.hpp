@@ -15,4 +15,10 @@ std::string scan_json(const SbomSubject& image, const Catalog& cat,
 
 std::string db_status_json(const DbStatus& s);
 
+// SARIF 2.1.0 for GitHub code scanning: one rule per vulnerability ID, one result per finding,
+// located at the Dockerfile line that added the package when kiln built the image (else at
+// the package's database file in the image, line 1). `version` is kiln's.
+std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
+                       const std::vector<Finding>& findings, std::string_view version);
+
 }  // namespace kiln::scan

@@ -89,5 +89,86 @@ TEST(ApkVersion, SuffixesRevisionsAndFractions) {
                      });
 }
 
+void check_optional(std::optional<int> (*cmp)(std::string_view, std::string_view),
+                    const std::vector<Case>& cases) {
+  for (const auto& c : cases) {
+    auto got = cmp(c.a, c.b), back = cmp(c.b, c.a);
+    if (c.op == "?") {  // not a version of the scheme: no order
+      EXPECT_FALSE(got) << c.a << " vs " << c.b;
+      EXPECT_FALSE(back) << c.b << " vs " << c.a;
+      continue;
+    }
+    ASSERT_TRUE(got && back) << c.a << " vs " << c.b;
+    int want = c.op == "<" ? -1 : c.op == ">" ? 1 : 0;
+    EXPECT_EQ(*got < 0 ? -1 : *got > 0 ? 1 : 0, want) << c.a << " " << c.op << " " << c.b;
+    EXPECT_EQ(*back < 0 ? -1 : *back > 0 ? 1 : 0, -want) << "reversed: " << c.b << " vs " << c.a;
+  }
+}
+
+// PEP 440's own examples of the order, and its normalisations.
+TEST(Pep440Version, OrderAndNormalisation) {
+  check_optional(compare_pep440,
+                 {
+                     {"1.0", "=", "1.0.0"},
+                     {"1.0", "=", "v1.0"},
+                     {"1.0.dev456", "<", "1.0a1"},
+                     {"1.0a1", "<", "1.0a2.dev456"},
+                     {"1.0a2.dev456", "<", "1.0a12.dev456"},
+                     {"1.0a12.dev456", "<", "1.0a12"},
+                     {"1.0a12", "<", "1.0b1.dev456"},
+                     {"1.0b1.dev456", "<", "1.0b2"},
+                     {"1.0b2", "<", "1.0b2.post345.dev456"},
+                     {"1.0b2.post345.dev456", "<", "1.0b2.post345"},
+                     {"1.0b2.post345", "<", "1.0rc1.dev456"},
+                     {"1.0rc1.dev456", "<", "1.0rc1"},
+                     {"1.0rc1", "<", "1.0"},
+                     {"1.0", "<", "1.0+abc.5"},
+                     {"1.0+abc.5", "<", "1.0+abc.7"},
+                     {"1.0+abc.7", "<", "1.0+5"},  // numeric local after alpha
+                     {"1.0+5", "<", "1.0.post456.dev34"},
+                     {"1.0.post456.dev34", "<", "1.0.post456"},
+                     {"1.0.post456", "<", "1.1.dev1"},
+                     {"1!0.1", ">", "2.0"},  // epochs first
+                     {"1.0alpha1", "=", "1.0a1"},
+                     {"1.0-beta.2", "=", "1.0b2"},
+                     {"1.0c1", "=", "1.0rc1"},
+                     {"1.0pre1", "=", "1.0rc1"},
+                     {"1.0-1", "=", "1.0.post1"},
+                     {"1.0rev1", "=", "1.0.post1"},
+                     {"1.0.DEV1", "=", "1.0.dev1"},
+                     {"1.0a", "=", "1.0a0"},
+                     {"2.10", ">", "2.9"},
+                     {"2.0.0.0.1", ">", "2"},
+                     {"99999999999999999999999.1", ">", "99999999999999999999998.9"},
+                     {"1.0-foo", "?", "1.0"},  // legacy, not PEP 440
+                     {"", "?", "1.0"},
+                 });
+}
+
+TEST(SemverVersion, PrecedenceAsSemver2Says) {
+  check_optional(compare_semver, {
+                                     {"1.0.0", "<", "2.0.0"},
+                                     {"2.0.0", "<", "2.1.0"},
+                                     {"2.1.0", "<", "2.1.1"},
+                                     {"1.0.0-alpha", "<", "1.0.0-alpha.1"},
+                                     {"1.0.0-alpha.1", "<", "1.0.0-alpha.beta"},
+                                     {"1.0.0-alpha.beta", "<", "1.0.0-beta"},
+                                     {"1.0.0-beta", "<", "1.0.0-beta.2"},
+                                     {"1.0.0-beta.2", "<", "1.0.0-beta.11"},
+                                     {"1.0.0-beta.11", "<", "1.0.0-rc.1"},
+                                     {"1.0.0-rc.1", "<", "1.0.0"},
+                                     {"1.0.0+build.1", "=", "1.0.0+build.2"},  // build ignored
+                                     {"v1.2.3", "=", "1.2.3"},
+                                     {"=1.2.3", "=", "1.2.3"},
+                                     {"1.0", "=", "1.0.0"},  // OSV records' short forms
+                                     {"4.17.21", ">", "4.17.4"},
+                                     {"5.0.0-alpha.1", "<", "5.0.0-beta.3"},
+                                     {"10.0.0", ">", "9.99.99"},
+                                     {"1.0.0-x..y", "?", "1.0.0"},  // empty identifier
+                                     {"1.2.3.4", "?", "1.2.3"},
+                                     {"latest", "?", "1.0.0"},
+                                 });
+}
+
 }  // namespace
 }  // namespace kiln::scan

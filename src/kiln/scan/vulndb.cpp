@@ -9,6 +9,7 @@
 
 #include "kiln/os/dir.hpp"
 #include "kiln/scan/cvss.hpp"
+#include "kiln/scan/match.hpp"
 #include "kiln/sql/sqlite.hpp"
 
 namespace kiln::scan {
@@ -314,7 +315,9 @@ Status VulnDbWriter::add(const Advisory& a, std::string_view source) {
     for (const auto& v : af.versions)
       if (v.find('\n') == std::string::npos) versions.push_back(v);
     auto& st = m->insert_affected->reset();
-    st.bind(1, id).bind(2, af.ecosystem).bind(3, af.name).bind(4, encode_ranges(af.ranges));
+    // PyPI names are looked up in PEP 503's form, whatever the record spells.
+    std::string name = af.ecosystem == "PyPI" ? pypi_normalise(af.name) : af.name;
+    st.bind(1, id).bind(2, af.ecosystem).bind(3, name).bind(4, encode_ranges(af.ranges));
     st.bind(5, join(versions, '\n')).bind(6, normalise_rating(af.severity));
     KILN_TRY(st.run());
   }
