@@ -148,7 +148,7 @@ expect_contains "$ERR" "ignore:4: the ignore of CVE-2023-46218 expired on 2001-0
 expect_exit 0 $KILN scan --severity LOW --ignore-file "$WORK/ignore" --exit-code 9 scan-app
 printf 'CVE-1 pkg\n' >"$WORK/badignore"
 expect_exit 2 $KILN scan --ignore-file "$WORK/badignore" scan-app
-expect_contains "$ERR" "badignore:1: \"pkg\" is not an ID, pkg:NAME or exp:YYYY-MM-DD"
+expect_contains "$ERR" "badignore:1: \"pkg\" is not an ID, pkg:NAME, path:PATH or exp:YYYY-MM-DD"
 expect_exit 2 $KILN scan --severity urgent scan-app
 expect_contains "$ERR" 'unknown severity "URGENT"'
 
@@ -231,6 +231,60 @@ l = v[("lodash", "CVE-2021-23337")]
 assert l["severity"] == "HIGH" and l["cvss"]["score"] == 7.2 and l["fixedVersion"] == "4.17.21", l
 assert v[("lodash", "CVE-2020-28500")]["severity"] == "MEDIUM"
 PY
+
+# --- Secrets: in files (also ones a later layer deletes), in the config; masked ---
+sec="$WORK/sec"
+mkdir -p "$sec/root/.aws" "$sec/etc"
+printf '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' \
+  >"$sec/root/.aws/credentials"
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n' >"$sec/etc/deploy_key"
+printf 'listen 80\n' >"$sec/etc/clean.conf"
+cat >"$sec/Dockerfile" <<'D'
+FROM scan-base
+COPY root /root
+COPY etc /etc
+ENV GITHUB_TOKEN=ghp_Xq7kLm2Np9Rs4Tv6Wx8Yz1Ab3Cd5Ef7Gh9Jk
+RUN rm -rf /root/.aws
+D
+have_run=1
+unshare -m -p -f true 2>/dev/null || have_run=0
+[[ $(id -u) == 0 && $have_run == 1 ]] || sed -i '/^RUN/d' "$sec/Dockerfile"
+(cd "$sec" && $KILN build -q -t scan-sec . >/dev/null) || fail "build failed"
+$KILN scan --scanners secret --format json scan-sec >"$WORK/sec.json" 2>"$WORK/err" ||
+  fail "secret scan: $(cat "$WORK/err")"
+python3 - "$WORK/sec.json" "$have_run" <<'PY' || fail "secrets: $(cat "$WORK/sec.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ran = sys.argv[2] == "1"
+assert d["vulnerabilities"] == [] and d["database"] is None  # no vuln scanner, no database needed
+s = {(x["rule"], x["path"]): x for x in d["secrets"]}
+# The ENV instruction's history line holds the token too.
+hist = [k for k in s if k[1].startswith("history ")]
+assert [k[0] for k in hist] == ["github-token"], hist
+assert set(s) - set(hist) == {("aws-access-key-id", "/root/.aws/credentials"),
+                  ("aws-secret-access-key", "/root/.aws/credentials"),
+                  ("private-key", "/etc/deploy_key"), ("github-token", "config Env")}, sorted(s)
+k = s[("aws-access-key-id", "/root/.aws/credentials")]
+assert k["line"] == 2 and k["match"] == "AKIA************" and k["severity"] == "CRITICAL"
+assert k["layer"]["index"] == 1 and k["layer"]["location"] == "Dockerfile:2", k
+assert k["removed"] == ran  # RUN rm -rf /root/.aws: gone from the filesystem, not from layer 1
+assert s[("private-key", "/etc/deploy_key")]["layer"]["location"] == "Dockerfile:3"
+g = s[("github-token", "config Env")]
+assert g["layer"] is None and "Xq7k" not in json.dumps(d), g  # never the secret itself
+PY
+grep -q "EXAMPLEKEY\|b3BlbnNzaC1rZXkt" "$WORK/sec.json" && fail "a secret leaked into the report"
+expect_exit 4 $KILN scan --scanners secret --exit-code 4 scan-sec
+expect_contains "$OUT" "SECRETS (5)"
+printf 'private-key path:/etc/deploy_key\ngithub-token\n' >"$WORK/sec-ignore"
+printf '{"disable": ["aws-secret-access-key"]}' >"$WORK/sec-rules.json"
+expect_exit 0 $KILN scan --scanners secret --format json --ignore-file "$WORK/sec-ignore" \
+  --secret-config "$WORK/sec-rules.json" scan-sec
+expect_eq "aws-access-key-id" "$(python3 -c 'import json,sys; print(" ".join(x["rule"] for x in json.loads(sys.argv[1])["secrets"]))' "$OUT")"
+printf '{"rules": [{"id": "bad", "regex": "(", "keywords": ["x"]}]}' >"$WORK/bad-rules.json"
+expect_exit 2 $KILN scan --scanners secret --secret-config "$WORK/bad-rules.json" scan-sec
+expect_contains "$ERR" "bad-rules.json: rules[0]: secret rule bad: invalid regex"
+expect_exit 2 $KILN scan --scanners virus scan-sec
+expect_contains "$ERR" 'unknown scanner "virus"'
 
 # --- The whole of ../shared/vulndata, when this machine has it ---
 vulndata=${KILN_VULNDATA:-$KILN_SRC/../shared/vulndata}

@@ -1,18 +1,22 @@
-// kiln scan [--format table|json] [--severity LIST] [--ignore-unfixed] [--exit-code N]
-//           [--ignore-file F] [--db PATH] [--platform P] IMAGE
+// kiln scan [--scanners vuln,secret] [--format table|json|sarif] [--severity LIST]
+//           [--ignore-unfixed] [--exit-code N] [--ignore-file F] [--secret-config F]
+//           [--db PATH] [--platform P] IMAGE
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
 #include "kiln/cli/scan_common.hpp"
+#include "kiln/os/dir.hpp"
 #include "kiln/scan/match.hpp"
 #include "kiln/scan/report_json.hpp"
+#include "kiln/scan/secrets_json.hpp"
 
 namespace kiln::cli {
 namespace {
 
 struct ScanArgs {
   std::string image, format = "table", platform, db, ignore_file, severity;
+  std::string scanners = "vuln,secret", secret_config;
   bool ignore_unfixed = false;
   int exit_code = 0;
   RegistryFlags reg;
@@ -20,9 +24,10 @@ struct ScanArgs {
 
 constexpr const char* k_severities[] = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"};
 
-// One line of an ignore file: "ID [pkg:NAME] [exp:YYYY-MM-DD]".
+// One line of an ignore file: "ID [pkg:NAME] [path:PATH] [exp:YYYY-MM-DD]" (a secret's ID is
+// its rule's).
 struct Ignore {
-  std::string id, package, expires;
+  std::string id, package, path, expires;
   int line = 0;
 };
 
@@ -45,14 +50,17 @@ Result<std::vector<Ignore>> read_ignore_file(const std::string& path,
         ig.id = w;
       else if (w.starts_with("pkg:") && w.size() > 4)
         ig.package = w.substr(4);
+      else if (w.starts_with("path:") && w.size() > 5)
+        ig.path = w.substr(5);
       else if (w.starts_with("exp:") && w.size() == 14 && w[8] == '-' && w[11] == '-')
         ig.expires = w.substr(4);
       else
         return failf(Errc::invalid_argument,
-                     "{}:{}: \"{}\" is not an ID, pkg:NAME or exp:YYYY-MM-DD", path, n, w);
+                     "{}:{}: \"{}\" is not an ID, pkg:NAME, path:PATH or exp:YYYY-MM-DD", path, n,
+                     w);
     }
     if (ig.id.empty()) {
-      if (!ig.package.empty() || !ig.expires.empty())
+      if (!ig.package.empty() || !ig.path.empty() || !ig.expires.empty())
         return failf(Errc::invalid_argument, "{}:{}: no vulnerability ID", path, n);
       continue;
     }
@@ -66,8 +74,16 @@ Result<std::vector<Ignore>> read_ignore_file(const std::string& path,
   return out;
 }
 
+bool ignored(const scan::SecretFinding& f, const std::vector<Ignore>& list) {
+  for (const auto& ig : list)
+    if (ig.id == f.rule && ig.package.empty() && (ig.path.empty() || ig.path == f.path))
+      return true;
+  return false;
+}
+
 bool ignored(const scan::Finding& f, const scan::Package& p, const std::vector<Ignore>& list) {
   for (const auto& ig : list) {
+    if (!ig.path.empty() && ig.path != p.db) continue;
     bool id = ig.id == f.id || std::find(f.ids.begin(), f.ids.end(), ig.id) != f.ids.end();
     bool pkg = ig.package.empty() || ig.package == p.name || ig.package == p.source_name;
     if (id && pkg) return true;
@@ -101,6 +117,24 @@ std::string added_by(const scan::Package& p) {
   return short_text(p.location + " " + p.created_by, 48);
 }
 
+void print_secrets(const scan::Catalog& cat, const std::vector<scan::SecretFinding>& secrets) {
+  fmt::print("\nSECRETS ({})\n", secrets.size());
+  std::vector<std::vector<std::string>> rows{
+      {"SEVERITY", "RULE", "WHERE", "MATCH", "LAYER", "ADDED BY"}};
+  for (const auto& f : secrets) {
+    std::string layer = "config", by;
+    if (f.layer >= 0 && static_cast<size_t>(f.layer) < cat.layers.size()) {
+      const auto& l = cat.layers[static_cast<size_t>(f.layer)];
+      layer = fmt::format("{} {}", f.layer, l.digest.short_hex());
+      by = short_text(l.location.empty() ? l.created_by : l.location + " " + l.created_by, 40);
+    }
+    rows.push_back({f.severity, f.rule,
+                    fmt::format("{}:{}{}", f.path, f.line, f.removed ? " (deleted later)" : ""),
+                    f.masked, layer, by});
+  }
+  print_table(rows);
+}
+
 void print_report(const scan::Catalog& cat, const std::vector<scan::Finding>& findings) {
   std::map<std::string, int> count;
   for (const auto& f : findings)
@@ -132,42 +166,89 @@ void print_report(const scan::Catalog& cat, const std::vector<scan::Finding>& fi
   }
 }
 
+struct Scanners {
+  bool vuln = false, secret = false;
+};
+
+Result<Scanners> parse_scanners(const std::string& text) {
+  Scanners out;
+  std::istringstream in(text);
+  for (std::string w; std::getline(in, w, ',');) {
+    if (w == "vuln")
+      out.vuln = true;
+    else if (w == "secret")
+      out.secret = true;
+    else if (!w.empty())
+      return failf(Errc::invalid_argument, "scan: unknown scanner \"{}\" (want vuln, secret)", w);
+  }
+  if (!out.vuln && !out.secret) return fail(Errc::invalid_argument, "scan: --scanners is empty");
+  return out;
+}
+
+Result<std::optional<scan::SecretScanner>> secret_scanner(const ScanArgs& a, bool on) {
+  if (!on) return std::optional<scan::SecretScanner>();
+  auto rules = scan::builtin_secret_rules();
+  if (!a.secret_config.empty()) {
+    auto text = KILN_TRY(os::read_file(a.secret_config));
+    rules = KILN_TRY_CTX(scan::apply_secret_config(text, std::move(rules)),
+                         fmt::format("--secret-config {}", a.secret_config));
+  }
+  return std::optional<scan::SecretScanner>(std::in_place, std::move(rules));
+}
+
+bool wanted(const std::vector<std::string>& severities, const std::string& severity) {
+  std::string sev = scan::severity_rank(severity) > 0 ? severity : "UNKNOWN";
+  return severities.empty() ||
+         std::find(severities.begin(), severities.end(), sev) != severities.end();
+}
+
 Status run(Context& ctx, const ScanArgs& a) {
   if (a.format != "table" && a.format != "json" && a.format != "sarif")
     return failf(Errc::invalid_argument,
                  "scan: unknown --format \"{}\" (want table, json or sarif)", a.format);
+  auto which = KILN_TRY(parse_scanners(a.scanners));
   auto severities = KILN_TRY(parse_severities(a.severity));
   std::vector<std::string> warnings;
   std::vector<Ignore> ignores;
   if (!a.ignore_file.empty()) ignores = KILN_TRY(read_ignore_file(a.ignore_file, warnings));
-  auto db = KILN_TRY(scan::VulnDb::open(vulndb_location(ctx, a.db)));
-  auto dbs = KILN_TRY(db->status());
-
-  auto ci = KILN_TRY(catalog_image(ctx, a.image, a.platform, a.reg, "scan"));
-  const auto& cat = ci.catalog;
-  auto m = KILN_TRY_CTX(scan::match(*db, cat), fmt::format("scan {}", a.image));
-  warnings.insert(warnings.begin(), cat.warnings.begin(), cat.warnings.end());
-  warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());
-
-  std::vector<scan::Finding> shown;
-  for (auto& f : m.findings) {
-    std::string sev = scan::severity_rank(f.severity) > 0 ? f.severity : "UNKNOWN";
-    if (!severities.empty() &&
-        std::find(severities.begin(), severities.end(), sev) == severities.end())
-      continue;
-    if (a.ignore_unfixed && f.fixed.empty()) continue;
-    if (ignored(f, cat.packages[f.package], ignores)) continue;
-    shown.push_back(std::move(f));
+  std::unique_ptr<scan::VulnDb> db;
+  std::optional<scan::DbStatus> dbs;
+  if (which.vuln) {
+    db = KILN_TRY(scan::VulnDb::open(vulndb_location(ctx, a.db)));
+    dbs = KILN_TRY(db->status());
   }
+  auto secrets = KILN_TRY(secret_scanner(a, which.secret));
+
+  auto ci = KILN_TRY(
+      catalog_image(ctx, a.image, a.platform, a.reg, "scan", secrets ? &*secrets : nullptr));
+  const auto& cat = ci.catalog;
+  warnings.insert(warnings.begin(), cat.warnings.begin(), cat.warnings.end());
+  std::vector<scan::Finding> shown;
+  if (db) {
+    auto m = KILN_TRY_CTX(scan::match(*db, cat), fmt::format("scan {}", a.image));
+    warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());
+    for (auto& f : m.findings) {
+      if (!wanted(severities, f.severity)) continue;
+      if (a.ignore_unfixed && f.fixed.empty()) continue;
+      if (ignored(f, cat.packages[f.package], ignores)) continue;
+      shown.push_back(std::move(f));
+    }
+  }
+  std::vector<scan::SecretFinding> shown_secrets;
+  if (secrets)
+    for (const auto& f : secrets->findings())
+      if (wanted(severities, f.severity) && !ignored(f, ignores)) shown_secrets.push_back(f);
   for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
   if (a.format == "json") {
-    fmt::print("{}", scan::scan_json(ci.subject, cat, shown, dbs, warnings));
+    fmt::print("{}", scan::scan_json(ci.subject, cat, shown, shown_secrets, dbs ? &*dbs : nullptr,
+                                     warnings));
   } else if (a.format == "sarif") {
-    fmt::print("{}", scan::scan_sarif(ci.subject, cat, shown, KILN_VERSION));
+    fmt::print("{}", scan::scan_sarif(ci.subject, cat, shown, shown_secrets, KILN_VERSION));
   } else {
-    print_report(cat, shown);
+    if (which.vuln) print_report(cat, shown);
+    if (which.secret) print_secrets(cat, shown_secrets);
   }
-  if (!shown.empty() && a.exit_code != 0) ctx.exit_code = a.exit_code;
+  if ((!shown.empty() || !shown_secrets.empty()) && a.exit_code != 0) ctx.exit_code = a.exit_code;
   return {};
 }
 
@@ -177,8 +258,8 @@ void add_scan(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<ScanArgs>();
   auto* c = app.add_subcommand(
       "scan",
-      "Find known vulnerabilities in an image's packages, offline (load advisories "
-      "with `kiln db import`)");
+      "Find known vulnerabilities in an image's packages and secrets in its files, offline "
+      "(load advisories with `kiln db import`)");
   c->add_option("image", a->image,
                 "The image: a store name or ID, docker://REF, oci:DIR[:REF], "
                 "oci-archive:FILE[:REF] or docker-archive:FILE[:REF]")
@@ -191,7 +272,11 @@ void add_scan(CLI::App& app, Context& ctx) {
   c->add_option("--exit-code", a->exit_code,
                 "Exit with this code when anything is reported (default 0)");
   c->add_option("--ignore-file", a->ignore_file,
-                "IDs to leave out, one per line: ID [pkg:NAME] [exp:YYYY-MM-DD]");
+                "IDs to leave out, one per line: ID [pkg:NAME] [path:PATH] [exp:YYYY-MM-DD]");
+  c->add_option("--scanners", a->scanners,
+                "What to look for: vuln, secret or both (default vuln,secret)");
+  c->add_option("--secret-config", a->secret_config,
+                "A JSON file that disables built-in secret rules or adds rules (docs/scan.md)");
   c->add_option("--db", a->db,
                 "The advisory database (default: $KILN_VULN_DB or <root>/vulndb/advisories.db)");
   c->add_option("--platform", a->platform, "Which image of an index (default: this host)");

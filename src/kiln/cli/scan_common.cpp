@@ -29,7 +29,7 @@ std::vector<std::string> build_locations(Context& ctx, bool in_store, const Dige
 
 Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
                                      const std::string& platform, const RegistryFlags& reg,
-                                     std::string_view command) {
+                                     std::string_view command, scan::SecretScanner* secrets) {
   auto at = KILN_TRY(transport::parse_location(image));
   auto o = KILN_TRY(open_options(ctx, at.kind == transport::Kind::store));
   o.registry = KILN_TRY(registry_options(reg));
@@ -39,6 +39,7 @@ Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
   std::string what = fmt::format("{} {}", command, image);
   auto img = KILN_TRY_CTX(image::load(*src, want), what);
   scan::CatalogOptions co;
+  co.secrets = secrets;
   co.history_locations =
       build_locations(ctx, at.kind == transport::Kind::store, img.parsed.config.digest);
   if (stderr_is_terminal())

@@ -23,6 +23,7 @@ struct CatalogedImage {
 };
 Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
                                      const std::string& platform, const RegistryFlags& reg,
-                                     std::string_view command);
+                                     std::string_view command,
+                                     scan::SecretScanner* secrets = nullptr);
 
 }  // namespace kiln::cli

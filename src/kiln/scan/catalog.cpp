@@ -82,7 +82,7 @@ bool remove_under(Files& files, const std::string& path) {
 }
 
 // Applies one layer to `files`. True when a package database changed.
-Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& files,
+Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index, Files& files,
                          const CatalogOptions& opts, std::vector<std::string>& warnings) {
   auto blob = KILN_TRY(image::BlobStream::open(src, d));
   auto plain = KILN_TRY(io::make_decompressor(image::layer_codec(d.media_type), blob.reader()));
@@ -96,17 +96,28 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& fi
     std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
     if (base == ".wh..wh..opq") {  // the directory's lower content is hidden
       changed |= remove_under(files, dir);
+      if (opts.secrets) opts.secrets->remove(index, dir);
       continue;
     }
     if (base.starts_with(".wh.")) {
       std::string gone = dir + base.substr(4);
+      if (opts.secrets) opts.secrets->remove(index, gone);
       bool db = is_db(gone) || is_db(gone + "/");
       changed |= remove_under(files, gone) && db;
       continue;
     }
     // An entry replaces whatever was at its path (a directory replacing a file, too).
     if (e->type != archive::EntryType::dir) changed |= remove_under(files, path) && is_db(path);
-    if (!tracked(path)) continue;
+    if (opts.secrets && e->type != archive::EntryType::dir) opts.secrets->remove(index, path);
+    if (!tracked(path)) {
+      if (opts.secrets && e->type == archive::EntryType::file &&
+          opts.secrets->wants(path, e->size)) {
+        archive::EntryReader data(*tar);
+        auto content = KILN_TRY(io::read_all(data, SecretScanner::k_max_file_bytes));
+        opts.secrets->scan_file(index, path, content);
+      }
+      continue;
+    }
     if (e->type == archive::EntryType::symlink) {
       files[path] = "->" + e->linkname;
     } else if (e->type == archive::EntryType::file && python_metadata(path)) {
@@ -119,6 +130,10 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& fi
         got += n;
       }
       head.resize(got);
+      // Only the headers are kept (the long description after them can be large).
+      if (auto body = head.find("\n\n"); body != std::string::npos) head.resize(body + 1);
+      if (opts.secrets && opts.secrets->wants(path, e->size))
+        opts.secrets->scan_file(index, path, head);
       files[path] = std::move(head);
     } else if (e->type == archive::EntryType::file) {
       int64_t limit = language(path) ? k_max_language_bytes : opts.max_db_bytes;
@@ -129,6 +144,8 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, Files& fi
       }
       archive::EntryReader data(*tar);
       files[path] = KILN_TRY(io::read_all(data, limit));
+      if (opts.secrets && opts.secrets->wants(path, e->size))
+        opts.secrets->scan_file(index, path, files[path]);
     } else {
       continue;
     }
@@ -211,8 +228,9 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
   std::map<Key, Package> current;  // as listed after the layers read so far
   for (size_t i = 0; i < layers.size(); ++i) {
     if (opts.on_layer) opts.on_layer(i, layers.size());
-    bool changed = KILN_TRY_CTX(apply_layer(src, layers[i], files, opts, cat.warnings),
-                                fmt::format("layer {} ({})", i, layers[i].digest));
+    bool changed =
+        KILN_TRY_CTX(apply_layer(src, layers[i], static_cast<int>(i), files, opts, cat.warnings),
+                     fmt::format("layer {} ({})", i, layers[i].digest));
     if (!changed) continue;
     std::vector<std::string> ignored;  // reported once, for the final image, below
     std::map<Key, Package> now;
@@ -227,6 +245,10 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
     current = std::move(now);
   }
   packages_of(files, cat.warnings);  // the databases as the final image has them
+  if (opts.secrets) opts.secrets->scan_config(img.config);
+  for (size_t i = 0; i < layers.size(); ++i)
+    cat.layers.push_back({layers[i].digest, created_by.empty() ? "" : created_by[i],
+                          location.empty() ? "" : location[i]});
   cat.distro = distro_of(files);
   for (auto& [k, p] : current) {
     p.layer_digest = layers[static_cast<size_t>(p.layer)].digest;

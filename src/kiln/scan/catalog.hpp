@@ -12,6 +12,7 @@
 #include "kiln/image/image.hpp"
 #include "kiln/image/load.hpp"
 #include "kiln/scan/package.hpp"
+#include "kiln/scan/secrets.hpp"
 
 namespace kiln::scan {
 
@@ -22,6 +23,8 @@ struct CatalogOptions {
   // Where each entry of the config's history came from ("Dockerfile:12"), by history index,
   // for images kiln built (the store keeps it); empty otherwise.
   std::vector<std::string> history_locations;
+  // When set, every file of every layer (and the config) is also searched for secrets.
+  SecretScanner* secrets = nullptr;
   // Called before each layer is read (index, count), for progress.
   std::function<void(size_t, size_t)> on_layer;
 };

@@ -36,8 +36,16 @@ struct Package {
   std::string purl(const std::optional<Distro>& distro) const;
 };
 
+// A layer of the image, for reports: its digest, the history line that made it and, for
+// images kiln built, the Dockerfile location of that instruction.
+struct LayerInfo {
+  Digest digest;
+  std::string created_by, location;
+};
+
 struct Catalog {
   std::optional<Distro> distro;
+  std::vector<LayerInfo> layers;      // in manifest order
   std::vector<Package> packages;      // sorted by type, name, arch
   std::vector<std::string> warnings;  // unreadable databases, skipped layers: "WHERE: WHY"
 };

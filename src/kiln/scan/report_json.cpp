@@ -46,10 +46,9 @@ ojson finding_json(const Finding& f, const Catalog& cat) {
                  {"location", p.location}}}};
 }
 
-// GitHub sorts and filters by this number: the CVSS score, else the middle of the band.
-std::string security_severity(const Finding& f) {
-  if (f.score_tenths >= 0) return fmt::format("{:.1f}", f.score_tenths / 10.0);
-  switch (severity_rank(f.severity)) {
+// The middle of a severity's CVSS band.
+std::string band_score(std::string_view severity) {
+  switch (severity_rank(severity)) {
     case 4:
       return "9.5";
     case 3:
@@ -61,6 +60,12 @@ std::string security_severity(const Finding& f) {
     default:
       return "0.0";
   }
+}
+
+// GitHub sorts and filters by this number: the CVSS score, else the middle of the band.
+std::string security_severity(const Finding& f) {
+  if (f.score_tenths >= 0) return fmt::format("{:.1f}", f.score_tenths / 10.0);
+  return band_score(f.severity);
 }
 
 std::string level(const Finding& f) {
@@ -80,10 +85,24 @@ std::pair<std::string, int> where(const Package& p) {
   return {db.empty() ? "Dockerfile" : db, 1};
 }
 
+ojson secret_json(const SecretFinding& f, const Catalog& cat) {
+  ojson layer = nullptr;
+  if (f.layer >= 0 && static_cast<size_t>(f.layer) < cat.layers.size()) {
+    const auto& l = cat.layers[static_cast<size_t>(f.layer)];
+    layer = {{"index", f.layer},
+             {"digest", l.digest.str()},
+             {"createdBy", l.created_by},
+             {"location", l.location}};
+  }
+  return ojson{{"rule", f.rule}, {"title", f.title},  {"severity", f.severity}, {"path", f.path},
+               {"line", f.line}, {"match", f.masked}, {"removed", f.removed},   {"layer", layer}};
+}
+
 }  // namespace
 
 std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
-                       const std::vector<Finding>& findings, std::string_view version) {
+                       const std::vector<Finding>& findings,
+                       const std::vector<SecretFinding>& secrets, std::string_view version) {
   ojson rules = ojson::array(), results = ojson::array();
   std::map<std::string, size_t> rule_index;
   for (const auto& f : findings) {
@@ -124,6 +143,55 @@ std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
          {"partialFingerprints",
           {{"kilnFinding/v1", fmt::format("{}/{}/{}/{}", image.name, f.id, p.type, p.name)}}}});
   }
+  for (const auto& f : secrets) {
+    auto [it, fresh] = rule_index.emplace(f.rule, rule_index.size());
+    std::string lv = severity_rank(f.severity) >= 3 ? "error" : "warning";
+    if (fresh)
+      rules.push_back({{"id", f.rule},
+                       {"name", "Secret"},
+                       {"shortDescription", {{"text", f.title}}},
+                       {"fullDescription", {{"text", f.title + " found in the image"}}},
+                       {"defaultConfiguration", {{"level", lv}}},
+                       {"help", {{"text", f.title + ": remove it from the image and rotate it"}}},
+                       {"properties",
+                        {{"security-severity", band_score(f.severity)},
+                         {"tags", {"secret", "security", f.severity}}}}});
+    // At the Dockerfile line that added the file, else at the file in the image.
+    std::string uri = f.path.substr(
+        f.path.find_first_not_of('/') == std::string::npos ? 0 : f.path.find_first_not_of('/'));
+    int line = f.line;
+    if (f.layer >= 0 && static_cast<size_t>(f.layer) < cat.layers.size()) {
+      const auto& l = cat.layers[static_cast<size_t>(f.layer)];
+      if (auto colon = l.location.rfind(':');
+          colon != std::string::npos && std::atoi(l.location.c_str() + colon + 1) > 0) {
+        uri = l.location.substr(0, colon);
+        line = std::atoi(l.location.c_str() + colon + 1);
+      }
+    }
+    if (f.layer < 0) {  // the config: no file to point into
+      uri = "Dockerfile";
+      line = 1;
+    }
+    results.push_back(
+        {{"ruleId", f.rule},
+         {"ruleIndex", it->second},
+         {"level", lv},
+         {"message",
+          {{"text",
+            fmt::format(
+                "{} in {} line {} ({}){}", f.title, f.path, f.line, f.masked,
+                f.removed ? "; deleted by a later layer but still in the image's bytes" : "")}}},
+         {"locations",
+          {{{"physicalLocation",
+             {{"artifactLocation", {{"uri", uri}}},
+              {"region",
+               {{"startLine", std::max(line, 1)},
+                {"startColumn", 1},
+                {"endLine", std::max(line, 1)},
+                {"endColumn", 1}}}}}}}},
+         {"partialFingerprints",
+          {{"kilnFinding/v1", fmt::format("{}/{}/{}/{}", image.name, f.rule, f.path, f.line)}}}});
+  }
   ojson run{{"tool", {{"driver", {{"name", "kiln"}, {"version", version}, {"rules", rules}}}}},
             {"results", results},
             {"properties",
@@ -137,10 +205,12 @@ std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
 }
 
 std::string scan_json(const SbomSubject& image, const Catalog& cat,
-                      const std::vector<Finding>& findings, const DbStatus& db,
+                      const std::vector<Finding>& findings,
+                      const std::vector<SecretFinding>& secrets, const DbStatus* db,
                       const std::vector<std::string>& warnings) {
   ojson j = subject_json("kiln-scan/v1", image, cat);
-  j["database"] = {{"builtAt", db.built_at}, {"advisories", db.advisories}};
+  j["database"] =
+      db ? ojson{{"builtAt", db->built_at}, {"advisories", db->advisories}} : ojson(nullptr);
   j["packages"] = cat.packages.size();
   ojson counts = ojson::object();
   for (const char* s : {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"}) counts[s] = 0;
@@ -149,6 +219,11 @@ std::string scan_json(const SbomSubject& image, const Catalog& cat,
     std::string key = severity_rank(f.severity) > 0 ? f.severity : "UNKNOWN";
     counts[key] = counts[key].get<int>() + 1;
     j["vulnerabilities"].push_back(finding_json(f, cat));
+  }
+  j["secrets"] = ojson::array();
+  for (const auto& f : secrets) {
+    counts[f.severity] = counts[f.severity].get<int>() + 1;
+    j["secrets"].push_back(secret_json(f, cat));
   }
   j["summary"] = counts;
   j["warnings"] = warnings;

@@ -5,12 +5,15 @@
 
 #include "kiln/scan/match.hpp"
 #include "kiln/scan/sbom_json.hpp"
+#include "kiln/scan/secrets.hpp"
 #include "kiln/scan/vulndb.hpp"
 
 namespace kiln::scan {
 
+// `db` is null when the vulnerability scanner did not run.
 std::string scan_json(const SbomSubject& image, const Catalog& cat,
-                      const std::vector<Finding>& findings, const DbStatus& db,
+                      const std::vector<Finding>& findings,
+                      const std::vector<SecretFinding>& secrets, const DbStatus* db,
                       const std::vector<std::string>& warnings);
 
 std::string db_status_json(const DbStatus& s);
@@ -19,6 +22,7 @@ std::string db_status_json(const DbStatus& s);
 // located at the Dockerfile line that added the package when kiln built the image (else at
 // the package's database file in the image, line 1). `version` is kiln's.
 std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
-                       const std::vector<Finding>& findings, std::string_view version);
+                       const std::vector<Finding>& findings,
+                       const std::vector<SecretFinding>& secrets, std::string_view version);
 
 }  // namespace kiln::scan
