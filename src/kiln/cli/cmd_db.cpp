@@ -125,14 +125,15 @@ Result<Outcome> import_one(scan::VulnDbWriter& w, const std::string& given, cons
 Status run_import(Context& ctx, const DbArgs& a, bool update) {
   std::string db = vulndb_location(ctx, a.db);
   auto w = KILN_TRY(scan::VulnDbWriter::begin(db));
-  std::vector<std::string> todo = a.sources;
+  // `import` reads what it is given; `update` every source recorded so far.
+  std::vector<std::string> locations = a.sources;
   if (update) {
-    for (const auto& s : KILN_TRY(w->sources())) todo.push_back(s.location);
-    if (todo.empty())
+    for (const auto& s : KILN_TRY(w->sources())) locations.push_back(s.location);
+    if (locations.empty())
       return failf(Errc::not_found,
                    "db update: no sources recorded in {} (add one with `kiln db import URL`)", db);
   }
-  for (const auto& s : todo) {
+  for (const auto& s : locations) {
     auto o = KILN_TRY_CTX(import_one(*w, s, db, a.insecure), fmt::format("db import {}", s));
     if (!o.changed)
       fmt::print(stderr, "{}: unchanged ({} advisories)\n", o.location, o.advisories);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "kiln/base/strings.hpp"
 #include "kiln/oci/types.hpp"
 
 namespace kiln::scan {
@@ -38,8 +39,7 @@ bool placeholder(std::string_view v) {
   if (v.empty()) return true;
   if (v.front() == '$' || v.front() == '<' || v.front() == '%' || v.front() == '{') return true;
   if (v.find("${") != std::string_view::npos || v.find("{{") != std::string_view::npos) return true;
-  std::string lower;
-  for (char c : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = to_lower(v);
   for (std::string_view word : {"changeme", "example", "password", "xxxxxx", "******", "dummy",
                                 "placeholder", "redacted", "your_", "your-"})
     if (lower.find(word) != std::string::npos) return true;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "kiln/base/strings.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/scan/cvss.hpp"
 #include "kiln/scan/match.hpp"
@@ -39,24 +40,9 @@ sql::OpenOptions options(sql::OpenOptions::Mode mode) {
   return o;
 }
 
-std::string join(const std::vector<std::string>& v, char sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    auto p = s.find(sep);
-    out.emplace_back(s.substr(0, p));
-    if (p == std::string_view::npos) break;
-    s.remove_prefix(p + 1);
-  }
-  return out;
+// Lists are stored joined by a separator; an empty column is an empty list.
+std::vector<std::string> fields(std::string_view s, char sep) {
+  return s.empty() ? std::vector<std::string>{} : split(s, sep);
 }
 
 // One line per range: TYPE, then KIND:VERSION per event, tab-separated (versions with tabs or
@@ -79,17 +65,17 @@ std::string encode_ranges(const std::vector<OsvRange>& ranges) {
 
 std::vector<OsvRange> decode_ranges(std::string_view s) {
   std::vector<OsvRange> out;
-  for (const auto& line : split(s, '\n')) {
-    auto fields = split(line, '\t');
-    if (fields.empty()) continue;
-    OsvRange r{fields[0], {}};
-    for (size_t i = 1; i < fields.size(); ++i) {
-      if (fields[i].size() < 2) continue;
-      OsvEvent::Kind k = fields[i][0] == 'i'   ? OsvEvent::introduced
-                         : fields[i][0] == 'f' ? OsvEvent::fixed
-                         : fields[i][0] == 'l' ? OsvEvent::last_affected
-                                               : OsvEvent::limit;
-      r.events.push_back({k, fields[i].substr(2)});
+  for (const auto& line : fields(s, '\n')) {
+    auto parts = fields(line, '\t');
+    if (parts.empty()) continue;
+    OsvRange r{parts[0], {}};
+    for (size_t i = 1; i < parts.size(); ++i) {
+      if (parts[i].size() < 2) continue;
+      OsvEvent::Kind k = parts[i][0] == 'i'   ? OsvEvent::introduced
+                         : parts[i][0] == 'f' ? OsvEvent::fixed
+                         : parts[i][0] == 'l' ? OsvEvent::last_affected
+                                              : OsvEvent::limit;
+      r.events.push_back({k, parts[i].substr(2)});
     }
     out.push_back(std::move(r));
   }
@@ -162,7 +148,7 @@ Result<std::vector<StoredAffected>> VulnDb::affected(std::string_view ecosystem,
     a.ecosystem = std::string(ecosystem);
     a.name = std::string(name);
     a.ranges = decode_ranges(q.text(1));
-    a.versions = split(q.text(2), '\n');
+    a.versions = fields(q.text(2), '\n');
     a.severity = q.text(3);
     out.push_back(std::move(a));
   }
@@ -185,8 +171,8 @@ Result<StoredAdvisory> VulnDb::advisory(int64_t row) {
   a.modified = q.text(4);
   a.withdrawn = q.text(5);
   a.url = q.text(6);
-  a.aliases = split(q.text(7), ' ');
-  a.upstream = split(q.text(8), ' ');
+  a.aliases = fields(q.text(7), ' ');
+  a.upstream = fields(q.text(8), ' ');
   a.severity = q.text(9);
   a.cvss_vector = q.text(10);
   a.score_tenths = static_cast<int>(q.integer(11));
@@ -303,13 +289,11 @@ Status VulnDbWriter::add(const Advisory& a, std::string_view source) {
   Severity sev = severity_of(a);
   auto& ins = m->insert_advisory->reset();
   ins.bind(1, a.id).bind(2, source).bind(3, a.summary).bind(4, a.published).bind(5, a.modified);
-  ins.bind(6, a.withdrawn).bind(7, a.url).bind(8, join(a.aliases, ' '));
-  ins.bind(9, join(a.upstream, ' ')).bind(10, sev.rating).bind(11, sev.vector);
+  ins.bind(6, a.withdrawn).bind(7, a.url).bind(8, join(a.aliases, " "));
+  ins.bind(9, join(a.upstream, " ")).bind(10, sev.rating).bind(11, sev.vector);
   ins.bind(12, static_cast<int64_t>(sev.tenths));
   KILN_TRY(ins.run());
-  auto row = KILN_TRY(m->db->prepare("SELECT last_insert_rowid()"));
-  KILN_TRY(row.step());
-  int64_t id = row.integer(0);
+  int64_t id = m->db->last_insert_rowid();
   for (const auto& af : a.affected) {
     std::vector<std::string> versions;
     for (const auto& v : af.versions)
@@ -318,7 +302,7 @@ Status VulnDbWriter::add(const Advisory& a, std::string_view source) {
     // PyPI names are looked up in PEP 503's form, whatever the record spells.
     std::string name = af.ecosystem == "PyPI" ? pypi_normalise(af.name) : af.name;
     st.bind(1, id).bind(2, af.ecosystem).bind(3, name).bind(4, encode_ranges(af.ranges));
-    st.bind(5, join(versions, '\n')).bind(6, normalise_rating(af.severity));
+    st.bind(5, join(versions, "\n")).bind(6, normalise_rating(af.severity));
     KILN_TRY(st.run());
   }
   return {};

@@ -149,6 +149,10 @@ int64_t Db::changes() const {
   return sqlite3_changes64(m_db);
 }
 
+int64_t Db::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(m_db);
+}
+
 Result<Transaction> Transaction::begin(Db& db) {
   KILN_TRY(db.exec("BEGIN IMMEDIATE"));
   return Transaction(&db);

@@ -59,6 +59,8 @@ class Db {
   Result<Stmt> prepare(std::string_view sql);
   Status exec(std::string_view sql);
   int64_t changes() const;
+  // The rowid of the last row this connection inserted.
+  int64_t last_insert_rowid() const;
 
  private:
   Db(sqlite3* db, std::string label) : m_db(db), m_label(std::move(label)) {}
