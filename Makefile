@@ -17,6 +17,7 @@ deps:
 
 test:
 	scripts/install-deps test
+	scripts/install-test-tools
 	$(MAKE) kiln
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 900
 

@@ -33,6 +33,27 @@ expect_exit() {
 
 busybox_rootfs() { "$KILN_SRC/scripts/make-busybox-rootfs" "${1:-$WORK/rootfs}" >/dev/null; }
 
+# A busybox rootfs in $WORK/rootfs that says it is Debian 12, with a dpkg status file listing
+# libssl3 3.0.11-1~deb12u1 (source openssl; real advisories in tests/data/osv/debian) and zlib1g.
+debian12_rootfs() {
+  busybox_rootfs
+  printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$WORK/rootfs/etc/os-release"
+  mkdir -p "$WORK/rootfs/var/lib/dpkg"
+  cat >"$WORK/rootfs/var/lib/dpkg/status" <<'S'
+Package: libssl3
+Status: install ok installed
+Architecture: amd64
+Source: openssl
+Version: 3.0.11-1~deb12u1
+
+Package: zlib1g
+Status: install ok installed
+Architecture: amd64
+Source: zlib
+Version: 1:1.2.13.dfsg-1
+S
+}
+
 # A rootfs of about $2 MB in $1 that does not compress (random data), in 4 MB files.
 big_rootfs() {
   local dir=$1 mb=$2 i

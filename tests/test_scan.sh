@@ -68,22 +68,7 @@ expect_contains "$ERR" "HTTP 404"
 unset KILN_VULN_DB
 
 # --- kiln scan: a Debian 12 image built by kiln, packages in two layers ---
-busybox_rootfs
-printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$WORK/rootfs/etc/os-release"
-mkdir -p "$WORK/rootfs/var/lib/dpkg"
-cat >"$WORK/rootfs/var/lib/dpkg/status" <<'S'
-Package: libssl3
-Status: install ok installed
-Architecture: amd64
-Source: openssl
-Version: 3.0.11-1~deb12u1
-
-Package: zlib1g
-Status: install ok installed
-Architecture: amd64
-Source: zlib
-Version: 1:1.2.13.dfsg-1
-S
+debian12_rootfs
 $KILN import -q "$WORK/rootfs" scan-base >/dev/null
 ctx="$WORK/ctx"
 mkdir -p "$ctx"
@@ -285,6 +270,59 @@ expect_exit 2 $KILN scan --scanners secret --secret-config "$WORK/bad-rules.json
 expect_contains "$ERR" "bad-rules.json: rules[0]: secret rule bad: invalid regex"
 expect_exit 2 $KILN scan --scanners virus scan-sec
 expect_contains "$ERR" 'unknown scanner "virus"'
+
+# --- Go binaries: the build info in any executable ELF file ---
+# A real one (Debian's skopeo: built by go1.19.8 in GOPATH mode, so the stdlib and no modules)
+# and a small one written here with modules, a replacement and a deleted copy.
+$KILN db import "$osv/go" 2>/dev/null
+gob="$WORK/gobin"
+mkdir -p "$gob/bin"
+cp "$(command -v skopeo)" "$gob/bin/skopeo"
+python3 - "$gob/bin/app" <<'PY'
+import sys
+def uv(n):
+    out = b""
+    while n >= 0x80: out += bytes([(n & 0x7f) | 0x80]); n >>= 7
+    return out + bytes([n])
+mod = (b"path\texample.com/app\nmod\texample.com/app\tv1.0.0\th1:x=\n"
+       b"dep\tgithub.com/gin-gonic/gin\tv1.5.0\th1:y=\n"
+       b"dep\tgolang.org/x/text\tv0.3.6\th1:z=\n=>\tgolang.org/x/text\tv0.3.7\th1:w=\n"
+       b"build\tGOOS=linux\n")
+mod = b"\x30" * 16 + mod + b"\xf9" * 16
+ver = b"go1.21.5"
+sec = (b"\xff Go buildinf:\x08\x02").ljust(32, b"\0") + uv(len(ver)) + ver + uv(len(mod)) + mod
+f = b"\x7fELF\x02\x01\x01".ljust(8192, b"\0") + sec
+open(sys.argv[1], "wb").write(f.ljust(20000, b"\0"))
+PY
+chmod 755 "$gob/bin/app" "$gob/bin/skopeo"
+cp "$gob/bin/app" "$gob/bin/app-copy"
+printf 'FROM scan-base\nCOPY bin /usr/local/bin/\nRUN rm /usr/local/bin/app-copy\n' >"$gob/Dockerfile"
+if [[ $(id -u) != 0 ]] || ! unshare -m -p -f true 2>/dev/null; then
+  rm "$gob/bin/app-copy"
+  sed -i '/^RUN/d' "$gob/Dockerfile"
+fi
+(cd "$gob" && $KILN build -q -t scan-go . >/dev/null) || fail "build failed"
+$KILN sbom --format json scan-go >"$WORK/go-sbom.json" 2>"$WORK/err" || fail "sbom: $(cat "$WORK/err")"
+$KILN scan --format json scan-go >"$WORK/go-scan.json" 2>"$WORK/err" || fail "scan: $(cat "$WORK/err")"
+python3 - "$WORK/go-sbom.json" "$WORK/go-scan.json" <<'PY' || fail "Go binaries: $(cat "$WORK/go-sbom.json")"
+import json, sys
+sbom, scan = (json.load(open(f)) for f in sys.argv[1:])
+go = sorted((p["database"], p["name"], p["version"]) for p in sbom["packages"] if p["type"] == "golang")
+assert go == [("/usr/local/bin/app", "example.com/app", "v1.0.0"),
+              ("/usr/local/bin/app", "github.com/gin-gonic/gin", "v1.5.0"),
+              ("/usr/local/bin/app", "golang.org/x/text", "v0.3.7"),   # the replacement
+              ("/usr/local/bin/app", "stdlib", "1.21.5"),
+              ("/usr/local/bin/skopeo", "stdlib", "1.19.8")], go
+p = next(p for p in sbom["packages"] if p["name"] == "github.com/gin-gonic/gin")
+assert p["purl"] == "pkg:golang/github.com/gin-gonic/gin@v1.5.0" and p["location"] == "Dockerfile:2", p
+v = sorted((x["package"]["name"], x["package"]["version"], x["id"], x["fixedVersion"]) for x in scan["vulnerabilities"]
+           if x["ecosystem"] == "Go")
+# gin < 1.6.0; x/text 0.3.7 is fixed for GO-2021-0113 but not GO-2022-1059; stdlib 1.19.8 < 1.19.11,
+# while 1.21.5 is past GO-2023-1878's fix (1.20.6).
+assert v == [("github.com/gin-gonic/gin", "v1.5.0", "CVE-2020-36567", "1.6.0"),
+             ("golang.org/x/text", "v0.3.7", "CVE-2022-32149", "0.3.8"),
+             ("stdlib", "1.19.8", "CVE-2023-29406", "1.19.11")], v
+PY
 
 # --- The whole of ../shared/vulndata, when this machine has it ---
 vulndata=${KILN_VULNDATA:-$KILN_SRC/../shared/vulndata}

@@ -1,5 +1,6 @@
-// kiln sbom [--format table|json] [--platform P] IMAGE
+// kiln sbom [--format table|json|spdx-json|cyclonedx-json] [--platform P] IMAGE
 #include "kiln/cli/scan_common.hpp"
+#include "kiln/scan/sbom_formats.hpp"
 #include "kiln/scan/sbom_json.hpp"
 
 namespace kiln::cli {
@@ -29,14 +30,23 @@ void print_catalog(const scan::Catalog& cat) {
 }
 
 Status run(Context& ctx, const SbomArgs& a) {
-  if (a.format != "table" && a.format != "json")
-    return failf(Errc::invalid_argument, "sbom: unknown --format \"{}\" (want table or json)",
+  std::string format = a.format == "spdx"        ? "spdx-json"
+                       : a.format == "cyclonedx" ? "cyclonedx-json"
+                                                 : a.format;
+  if (format != "table" && format != "json" && format != "spdx-json" && format != "cyclonedx-json")
+    return failf(Errc::invalid_argument,
+                 "sbom: unknown --format \"{}\" (want table, json, spdx-json or cyclonedx-json)",
                  a.format);
+  auto doc = KILN_TRY(document_info());
   auto ci = KILN_TRY(catalog_image(ctx, a.image, a.platform, a.reg, "sbom"));
   const auto& cat = ci.catalog;
   for (const auto& w : cat.warnings) fmt::print(stderr, "warning: {}\n", w);
-  if (a.format == "json") {
+  if (format == "json") {
     fmt::print("{}", scan::sbom_json(ci.subject, cat));
+  } else if (format == "spdx-json") {
+    fmt::print("{}", scan::spdx_json(ci.subject, cat, doc));
+  } else if (format == "cyclonedx-json") {
+    fmt::print("{}", scan::cyclonedx_json(ci.subject, cat, doc));
   } else {
     print_catalog(cat);
   }
@@ -54,7 +64,9 @@ void add_sbom(CLI::App& app, Context& ctx) {
                 "The image: a store name or ID, docker://REF, oci:DIR[:REF], "
                 "oci-archive:FILE[:REF] or docker-archive:FILE[:REF]")
       ->required();
-  c->add_option("--format", a->format, "table (default) or json (docs/sbom.md)");
+  c->add_option("--format", a->format,
+                "table (default), json (kiln's own), spdx-json (SPDX 2.3) or cyclonedx-json "
+                "(CycloneDX 1.5); docs/sbom.md");
   c->add_option("--platform", a->platform, "Which image of an index (default: this host)");
   add_registry_flags(c, a->reg);
   c->callback([&ctx, a] {

@@ -1,4 +1,4 @@
-// kiln scan [--scanners vuln,secret] [--format table|json|sarif] [--severity LIST]
+// kiln scan [--scanners vuln,secret] [--format table|json|sarif|cyclonedx] [--severity LIST]
 //           [--ignore-unfixed] [--exit-code N] [--ignore-file F] [--secret-config F]
 //           [--db PATH] [--platform P] IMAGE
 #include <ctime>
@@ -9,6 +9,7 @@
 #include "kiln/os/dir.hpp"
 #include "kiln/scan/match.hpp"
 #include "kiln/scan/report_json.hpp"
+#include "kiln/scan/sbom_formats.hpp"
 #include "kiln/scan/secrets_json.hpp"
 
 namespace kiln::cli {
@@ -203,9 +204,10 @@ bool wanted(const std::vector<std::string>& severities, const std::string& sever
 }
 
 Status run(Context& ctx, const ScanArgs& a) {
-  if (a.format != "table" && a.format != "json" && a.format != "sarif")
+  if (a.format != "table" && a.format != "json" && a.format != "sarif" && a.format != "cyclonedx")
     return failf(Errc::invalid_argument,
-                 "scan: unknown --format \"{}\" (want table, json or sarif)", a.format);
+                 "scan: unknown --format \"{}\" (want table, json, sarif or cyclonedx)", a.format);
+  auto doc = KILN_TRY(document_info());
   auto which = KILN_TRY(parse_scanners(a.scanners));
   auto severities = KILN_TRY(parse_severities(a.severity));
   std::vector<std::string> warnings;
@@ -242,6 +244,14 @@ Status run(Context& ctx, const ScanArgs& a) {
   if (a.format == "json") {
     fmt::print("{}", scan::scan_json(ci.subject, cat, shown, shown_secrets, dbs ? &*dbs : nullptr,
                                      warnings));
+  } else if (a.format == "cyclonedx") {
+    // CycloneDX has no place for secrets: they are in the other formats only.
+    if (!shown_secrets.empty())
+      fmt::print(stderr,
+                 "note: {} secret(s) found; CycloneDX cannot carry them (use --format json, "
+                 "sarif or table)\n",
+                 shown_secrets.size());
+    fmt::print("{}", scan::cyclonedx_json(ci.subject, cat, doc, &shown));
   } else if (a.format == "sarif") {
     fmt::print("{}", scan::scan_sarif(ci.subject, cat, shown, shown_secrets, KILN_VERSION));
   } else {
@@ -265,7 +275,8 @@ void add_scan(CLI::App& app, Context& ctx) {
                 "oci-archive:FILE[:REF] or docker-archive:FILE[:REF]")
       ->required();
   c->add_option("--format", a->format,
-                "table (default), json or sarif (SARIF 2.1.0 for code scanning; docs/scan.md)");
+                "table (default), json, sarif (SARIF 2.1.0 for code scanning) or cyclonedx "
+                "(CycloneDX 1.5 with vulnerabilities); docs/scan.md");
   c->add_option("--severity", a->severity,
                 "Report only these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN)");
   c->add_flag("--ignore-unfixed", a->ignore_unfixed, "Leave out vulnerabilities with no fix yet");

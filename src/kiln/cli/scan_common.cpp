@@ -1,9 +1,13 @@
 #include "kiln/cli/scan_common.hpp"
 
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 
 #include "kiln/image/load.hpp"
 #include "kiln/oci/platform.hpp"
+#include "kiln/os/random.hpp"
 #include "kiln/scan/vulndb.hpp"
 #include "kiln/store/store.hpp"
 
@@ -51,6 +55,22 @@ Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
   out.catalog = KILN_TRY_CTX(scan::catalog_image(*src, img, co), what);
   out.subject = {image, img.manifest.digest.str(), img.parsed.config.digest.str()};
   return out;
+}
+
+Result<scan::DocumentInfo> document_info() {
+  scan::DocumentInfo d;
+  d.tool_version = KILN_VERSION;
+  d.uuid = os::random_uuid();
+  d.created = std::time(nullptr);
+  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(e, e + std::strlen(e), v);
+    if (ec != std::errc() || *end != '\0' || v < 0)
+      return failf(Errc::invalid_argument,
+                   "SOURCE_DATE_EPOCH=\"{}\" is not a number of seconds since 1970", e);
+    d.created = v;
+  }
+  return d;
 }
 
 }  // namespace kiln::cli

@@ -26,4 +26,8 @@ Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
                                      std::string_view command,
                                      scan::SecretScanner* secrets = nullptr);
 
+// For SPDX and CycloneDX documents: kiln's version, the time ($SOURCE_DATE_EPOCH when it is
+// set, so that a rebuilt document differs only in its UUID) and a random UUID.
+Result<scan::DocumentInfo> document_info();
+
 }  // namespace kiln::cli

@@ -12,6 +12,7 @@
 #include "kiln/image/layers.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/scan/databases.hpp"
+#include "kiln/scan/gobinary.hpp"
 #include "kiln/scan/os_release.hpp"
 
 namespace kiln::scan {
@@ -64,21 +65,38 @@ bool is_db(std::string_view p) {
 constexpr int64_t k_max_language_bytes = 1 << 20;
 
 // The tracked files of the image as it stands after some layers: path -> content. A symlink
-// is kept as "->TARGET".
+// is kept as "->TARGET", a Go binary as k_go_marker, its Go version, "\n" and its module info.
 using Files = std::map<std::string, std::string, std::less<>>;
 
-// Removes `path` and everything under it.
+constexpr std::string_view k_go_marker = "\x01go-buildinfo\n";
+
+bool is_go(std::string_view content) {
+  return content.starts_with(k_go_marker);
+}
+
+// Executables are searched for Go build info (a Go binary is at least ~1 MB; the header alone
+// is 32 bytes).
+bool maybe_go(const archive::Entry& e) {
+  return e.type == archive::EntryType::file && (e.mode & 0111) != 0 && e.size >= 64;
+}
+
+std::string go_entry(const GoBuildInfo& info) {
+  return std::string(k_go_marker) + info.go_version + "\n" + info.modinfo;
+}
+
+// Removes `path` and everything under it. True when a package database or Go binary was
+// among what it removed.
 bool remove_under(Files& files, const std::string& path) {
-  bool any = false;
+  bool db = false;
   for (auto it = files.lower_bound(path); it != files.end() && it->first.starts_with(path);) {
     if (it->first.size() == path.size() || it->first[path.size()] == '/' || path.ends_with('/')) {
+      db |= is_db(it->first) || is_go(it->second);
       it = files.erase(it);
-      any = true;
     } else {
       ++it;
     }
   }
-  return any;
+  return db;
 }
 
 // Applies one layer to `files`. True when a package database changed.
@@ -102,19 +120,27 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
     if (base.starts_with(".wh.")) {
       std::string gone = dir + base.substr(4);
       if (opts.secrets) opts.secrets->remove(index, gone);
-      bool db = is_db(gone) || is_db(gone + "/");
-      changed |= remove_under(files, gone) && db;
+      changed |= remove_under(files, gone);
       continue;
     }
     // An entry replaces whatever was at its path (a directory replacing a file, too).
-    if (e->type != archive::EntryType::dir) changed |= remove_under(files, path) && is_db(path);
+    if (e->type != archive::EntryType::dir) changed |= remove_under(files, path);
     if (opts.secrets && e->type != archive::EntryType::dir) opts.secrets->remove(index, path);
     if (!tracked(path)) {
+      std::optional<GoBuildInfo> go;
       if (opts.secrets && e->type == archive::EntryType::file &&
           opts.secrets->wants(path, e->size)) {
         archive::EntryReader data(*tar);
         auto content = KILN_TRY(io::read_all(data, SecretScanner::k_max_file_bytes));
         opts.secrets->scan_file(index, path, content);
+        if (maybe_go(*e)) go = go_buildinfo_in(content);
+      } else if (maybe_go(*e)) {
+        archive::EntryReader data(*tar);
+        go = KILN_TRY(read_go_buildinfo(data));
+      }
+      if (go) {
+        files[path] = go_entry(*go);
+        changed = true;
       }
       continue;
     }
@@ -158,6 +184,16 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
 std::vector<Package> packages_of(const Files& files, std::vector<std::string>& warnings) {
   std::vector<Package> out;
   for (const auto& [path, content] : files) {
+    if (is_go(content)) {
+      std::string_view rest = std::string_view(content).substr(k_go_marker.size());
+      auto nl = rest.find('\n');
+      GoBuildInfo info{std::string(rest.substr(0, nl)),
+                       nl == std::string_view::npos ? "" : std::string(rest.substr(nl + 1))};
+      auto got = parse_go_buildinfo(info, "/" + path, warnings);
+      out.insert(out.end(), std::make_move_iterator(got.begin()),
+                 std::make_move_iterator(got.end()));
+      continue;
+    }
     if (!is_db(path) || content.starts_with("->")) continue;  // a symlinked one: not followed
     std::vector<Package> got;
     if (path == k_dpkg_status)

@@ -1,6 +1,7 @@
 // Reads an image's layers in order, streaming (nothing is unpacked to disk), and keeps the
 // files that say what is installed: os-release, dpkg's status and status.d/, apk's installed,
-// Python distributions' METADATA / PKG-INFO and installed npm packages' package.json.
+// Python distributions' METADATA / PKG-INFO and installed npm packages' package.json, and
+// the build info of Go binaries (any executable ELF file).
 // Whiteouts apply as they do when the image is run, so a database a later layer deletes or
 // replaces is read as the final image has it, and a package a later layer removes is absent.
 // Each package's layer is the one after which it is listed with its final version without

@@ -24,7 +24,9 @@ Compare comparator(std::string_view ecosystem) {
   if (family == "Debian" || family == "Ubuntu") return deb;
   if (family == "Alpine") return apk;
   if (family == "PyPI") return compare_pep440;
-  if (family == "npm" || family == "crates.io") return compare_semver;
+  // Go modules' versions are SemVer with a "v" (pseudo-versions are prereleases and
+  // "+incompatible" is build metadata); the Go database writes them without it.
+  if (family == "npm" || family == "crates.io" || family == "Go") return compare_semver;
   return nullptr;
 }
 
@@ -187,6 +189,12 @@ bool is_affected(std::string_view ecosystem, std::string_view version,
 
 std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<Distro>& d) {
   EcosystemName out;
+  if (p.type == "golang") {
+    out.ecosystems = {"Go"};
+    out.name = p.name;
+    out.version = p.version;
+    return out;
+  }
   if (p.type == "pypi" || p.type == "npm") {
     out.ecosystems = {p.type == "pypi" ? "PyPI" : "npm"};
     out.name = p.type == "pypi" ? pypi_normalise(p.name) : p.name;

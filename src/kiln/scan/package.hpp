@@ -18,7 +18,7 @@ struct Distro {
 };
 
 struct Package {
-  std::string type;  // "deb", "apk", "pypi" or "npm" (the purl type)
+  std::string type;  // "deb", "apk", "pypi", "npm" or "golang" (the purl type)
   std::string name, version, arch;
   // The source package (deb "Source:", apk origin): advisories name these.
   std::string source_name, source_version;

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "kiln/base/percent.hpp"
-#include "kiln/scan/package.hpp"
+#include "kiln/scan/sbom_json.hpp"
 
 namespace kiln::scan {
 
@@ -34,6 +34,18 @@ std::string Package::purl(const std::optional<Distro>& distro) const {
                          encode(name.substr(slash + 1)), encode(version));
     return fmt::format("pkg:npm/{}@{}", encode(name), encode(version));
   }
+  // pkg:golang/github.com/gin-gonic/gin@v1.6.0: each part of the module path encoded apart.
+  if (type == "golang") {
+    std::string path;
+    for (size_t start = 0; start <= name.size();) {
+      auto slash = name.find('/', start);
+      if (slash == std::string::npos) slash = name.size();
+      if (!path.empty()) path += '/';
+      path += encode(std::string_view(name).substr(start, slash - start));
+      start = slash + 1;
+    }
+    return fmt::format("pkg:golang/{}@{}", path, encode(version));
+  }
   // The namespace is the distribution (debian, ubuntu, alpine, ...): the same name and version
   // are different packages in each.
   std::string ns = distro ? distro->id : (type == "apk" ? "alpine" : "debian");
@@ -45,6 +57,27 @@ std::string Package::purl(const std::optional<Distro>& distro) const {
                 encode(type == "apk" ? distro->version_id : distro->id + "-" + distro->version_id));
   for (size_t i = 0; i < q.size(); ++i) out += (i ? "&" : "?") + q[i];
   return out;
+}
+
+}  // namespace kiln::scan
+
+namespace kiln::scan {
+
+std::string image_purl(const SbomSubject& image) {
+  auto colon = image.manifest_digest.find(':');
+  if (colon == std::string::npos) return "";
+  std::string_view n = image.name;
+  for (std::string_view t : {"docker://", "oci-archive:", "docker-archive:", "oci:"})
+    if (n.starts_with(t)) n.remove_prefix(t.size());
+  if (auto at = n.find('@'); at != std::string_view::npos) n = n.substr(0, at);
+  if (auto slash = n.rfind('/'); slash != std::string_view::npos) n = n.substr(slash + 1);
+  if (auto c = n.find(':'); c != std::string_view::npos) n = n.substr(0, c);
+  for (std::string_view ext : {".tar.gz", ".tgz", ".tar"})
+    if (n.ends_with(ext)) n.remove_suffix(ext.size());
+  std::string name;
+  for (char c : n) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name.empty()) name = "image";
+  return fmt::format("pkg:oci/{}@{}", encode(name), encode(image.manifest_digest));
 }
 
 }  // namespace kiln::scan

@@ -4,11 +4,11 @@
 // An upload's bytes go to uploads/<uuid>/data and are hashed as they arrive; the hash state
 // lives in memory. After a restart the state is gone and the data is hashed again at PUT, so
 // uploads survive restarts. A blob becomes visible only after its digest and size check out.
-#include <sys/random.h>
 
 #include <atomic>
 
 #include "kiln/base/strings.hpp"
+#include "kiln/os/random.hpp"
 #include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
@@ -25,15 +25,7 @@ struct Service::UploadState {
 namespace {
 
 std::string random_id() {
-  unsigned char raw[16];
-  size_t got = 0;
-  while (got < sizeof raw) {
-    ssize_t n = ::getrandom(raw + got, sizeof raw - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  std::string id;
-  for (unsigned char c : raw) id += fmt::format("{:02x}", c);
-  return id;
+  return os::random_hex(16);
 }
 
 bool valid_uuid(std::string_view id) {

@@ -1,0 +1,43 @@
+// Go binaries: the build information the Go toolchain (1.18 and later) embeds in every
+// executable it links, in the section `.go.buildinfo`: a 32-byte header starting with the
+// magic "\xff Go buildinf:" at a 16-byte boundary, then the Go version and the module info as
+// length-prefixed (uvarint) strings. The module info lists the main module ("path", "mod"),
+// each dependency ("dep") and replacements ("=>"), as `go version -m` prints them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiln/base/error.hpp"
+#include "kiln/io/stream.hpp"
+#include "kiln/scan/package.hpp"
+
+namespace kiln::scan {
+
+struct GoBuildInfo {
+  std::string go_version;  // "go1.21.5"
+  std::string modinfo;     // the lines, without the toolchain's 16-byte sentinels
+};
+
+// The build info in an ELF file's bytes; nullopt when there is none (not ELF, not Go, or a
+// Go before 1.18, whose header points into the binary instead of holding the strings).
+std::optional<GoBuildInfo> go_buildinfo_in(std::string_view file);
+
+// The same, reading an ELF file from a stream (a tar entry) until the build info is found:
+// at most the file, never more than 4 MB of it held at once. nullopt when the first bytes are
+// not ELF's. Errors: only the stream's.
+Result<std::optional<GoBuildInfo>> read_go_buildinfo(io::Reader& file);
+
+// The packages a Go binary at `path` is built from, each of type "golang": the standard
+// library ("stdlib", at the toolchain's version as the Go vulnerability database writes it:
+// go1.21.5 -> 1.21.5, go1.22rc1 -> 1.22.0-rc.1), the main module and every dependency (a
+// replaced one under its replacement's path and version).
+std::vector<Package> parse_go_buildinfo(const GoBuildInfo& info, const std::string& path,
+                                        std::vector<std::string>& warnings);
+
+// The semantic version of a Go toolchain version ("go1.21.5"), "" when it is not one.
+std::string go_stdlib_version(std::string_view go_version);
+
+}  // namespace kiln::scan
