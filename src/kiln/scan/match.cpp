@@ -18,11 +18,19 @@ std::optional<int> deb(std::string_view a, std::string_view b) {
 std::optional<int> apk(std::string_view a, std::string_view b) {
   return compare_apk(a, b);
 }
+std::optional<int> rpm(std::string_view a, std::string_view b) {
+  return compare_rpm(a, b);
+}
 
 Compare comparator(std::string_view ecosystem) {
   std::string_view family = ecosystem.substr(0, ecosystem.find(':'));
   if (family == "Debian" || family == "Ubuntu") return deb;
   if (family == "Alpine") return apk;
+  if (family == "Red Hat" || family == "AlmaLinux" || family == "Rocky Linux" ||
+      family == "openSUSE" || family == "SUSE" || family == "Mageia" || family == "openEuler")
+    return rpm;
+  if (family == "Maven") return compare_maven;
+  if (family == "RubyGems") return compare_gem;
   if (family == "PyPI") return compare_pep440;
   // Go modules' versions are SemVer with a "v" (pseudo-versions are prereleases and
   // "+incompatible" is build metadata); the Go database writes them without it.

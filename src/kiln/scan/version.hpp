@@ -1,4 +1,4 @@
-// Version ordering of the distributions' package managers, for matching advisories:
+// Version orders of package managers and language ecosystems, for matching advisories:
 // <0, 0 or >0 as a sorts before, equal to, or after b.
 #pragma once
 
@@ -17,6 +17,12 @@ int compare_deb(std::string_view a, std::string_view b);
 // (1.02 < 1.1). Versions apk itself calls invalid compare by their valid prefix.
 int compare_apk(std::string_view a, std::string_view b);
 
+// RPM: [epoch:]version[-release], epoch numeric, version and release by rpmvercmp: runs of
+// digits (as numbers) and of letters, other characters only separate; a number is newer than
+// letters; '~' sorts before everything, even the end, and '^' after the end but before
+// anything else.
+int compare_rpm(std::string_view a, std::string_view b);
+
 // PEP 440 (PyPI): [N!]N(.N)*[{a|b|rc}N][.postN][.devN][+local], with the spec's
 // normalisations (case, "v" prefix, alpha/beta/c/pre/preview spellings, "-N" as a post
 // release, optional separators and numbers). nullopt when either is not a PEP 440 version:
@@ -28,5 +34,17 @@ std::optional<int> compare_pep440(std::string_view a, std::string_view b);
 // numeric and numeric ones before alphanumeric ones. npm's leading "v" or "=" is accepted.
 // nullopt when either is not SemVer.
 std::optional<int> compare_semver(std::string_view a, std::string_view b);
+
+// Maven's ComparableVersion (3.8): items split at '.', '-' and digit/letter changes ('-' and
+// changes open a sub-list), case-insensitive; qualifiers alpha < beta < milestone < rc = cr <
+// snapshot < release ("", ga, final) < sp < any other (alphabetically); a, b, m followed by a
+// digit mean alpha, beta, milestone; trailing zeros and release qualifiers do not count.
+// nullopt for versions over 256 characters.
+std::optional<int> compare_maven(std::string_view a, std::string_view b);
+
+// RubyGems' Gem::Version: digit and letter runs, '-' read as ".pre."; a segment with letters
+// starts a prerelease, which sorts before the release; trailing zeros of the release and of the
+// prerelease part do not count. nullopt when either is not a valid gem version.
+std::optional<int> compare_gem(std::string_view a, std::string_view b);
 
 }  // namespace kiln::scan

@@ -4,26 +4,15 @@
 #include <vector>
 
 #include "kiln/scan/version.hpp"
+#include "kiln/scan/version_util.hpp"
 
 namespace kiln::scan {
 
 namespace {
 
-int sign(int v) {
-  return v < 0 ? -1 : v > 0 ? 1 : 0;
-}
-
-// Decimal digit strings of any length, compared as numbers.
-int compare_number(std::string_view a, std::string_view b) {
-  while (a.size() > 1 && a.front() == '0') a.remove_prefix(1);
-  while (b.size() > 1 && b.front() == '0') b.remove_prefix(1);
-  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
-  return sign(a.compare(b));
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
+using version_util::all_digits;
+using version_util::compare_number;
+using version_util::sign;
 
 std::vector<std::string> split(std::string_view s, std::string_view seps) {
   std::vector<std::string> out;

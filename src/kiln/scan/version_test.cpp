@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln::scan {
@@ -168,6 +169,147 @@ TEST(SemverVersion, PrecedenceAsSemver2Says) {
                                      {"1.2.3.4", "?", "1.2.3"},
                                      {"latest", "?", "1.0.0"},
                                  });
+}
+
+// rpm's own rpmvercmp test table (tests/rpmvercmp.at), then epochs and releases.
+TEST(RpmVersion, RpmvercmpTableEpochsAndReleases) {
+  check(compare_rpm, {
+                         {"1.0", "=", "1.0"},
+                         {"1.0", "<", "2.0"},
+                         {"2.0", "<", "2.0.1"},
+                         {"2.0.1a", ">", "2.0.1"},
+                         {"5.5p1", "<", "5.5p2"},
+                         {"5.5p10", ">", "5.5p1"},
+                         {"10xyz", "<", "10.1xyz"},
+                         {"xyz10", "<", "xyz10.1"},
+                         {"xyz.4", "<", "8"},
+                         {"xyz.4", "<", "2"},
+                         {"5.5p2", "<", "5.6p1"},
+                         {"5.6p1", "<", "6.5p1"},
+                         {"6.0.rc1", ">", "6.0"},
+                         {"10b2", ">", "10a1"},
+                         {"10a2", "<", "10b2"},
+                         {"1.0aa", "=", "1.0aa"},
+                         {"1.0a", "<", "1.0aa"},
+                         {"10.0001", "=", "10.1"},
+                         {"10.0001", "<", "10.0039"},
+                         {"4.999.9", "<", "5.0"},
+                         {"20101121", "<", "20101122"},
+                         {"2_0", "=", "2.0"},
+                         {"a+", "=", "a_"},
+                         {"+a", "=", "_a"},
+                         {"+_", "=", "_+"},
+                         {"+", "=", "_"},
+                         {"1.0~rc1", "<", "1.0"},
+                         {"1.0~rc1", "<", "1.0~rc2"},
+                         {"1.0~rc1~git123", "<", "1.0~rc1"},
+                         {"1.0^", ">", "1.0"},
+                         {"1.0^git1", ">", "1.0"},
+                         {"1.0^git1", "<", "1.01"},
+                         {"1.0^20160101", "<", "1.0.1"},
+                         {"1.0^20160101^git1", ">", "1.0^20160101"},
+                         {"1.0~rc1^git1", ">", "1.0~rc1"},
+                         {"1.0^git1~pre", "<", "1.0^git1"},
+                         // epoch:version-release
+                         {"0:1.0-1", "=", "1.0-1"},
+                         {"1:1.0-1", ">", "2.0-1"},
+                         {"1.0-1", "<", "1.0-2"},
+                         {"1.0-1.el8", "<", "1.0-1.el9"},
+                         {"3.0.7-24.el9", "<", "3.0.7-25.el9_3"},
+                         {"2.0-1", ">", "1.9-99"},
+                         {"1.0", "<", "1.0-1"},                // no release sorts first
+                         {"1.2.3-4.5-6", ">", "1.2.3-4.5-5"},  // the release starts at the last '-'
+                     });
+}
+
+// Maven's ComparableVersionTest: each list in increasing order, then its equalities.
+TEST(MavenVersion, ComparableVersionOrder) {
+  const std::vector<std::vector<std::string>> orders = {
+      {"1-alpha2snapshot",
+       "1-alpha2",
+       "1-alpha-123",
+       "1-beta-2",
+       "1-beta123",
+       "1-m2",
+       "1-m11",
+       "1-rc",
+       "1-cr2",
+       "1-rc123",
+       "1-SNAPSHOT",
+       "1",
+       "1-sp",
+       "1-sp2",
+       "1-sp123",
+       "1-abc",
+       "1-def",
+       "1-pom-1",
+       "1-1-snapshot",
+       "1-1",
+       "1-2",
+       "1-123"},
+      {"2.0",   "2-1",    "2.0.a",   "2.0.0.a", "2.0.2", "2.0.123", "2.1.0",  "2.1-a", "2.1b",
+       "2.1-c", "2.1-1",  "2.1.0.1", "2.2",     "2.123", "11.a2",   "11.a11", "11.b2", "11.b11",
+       "11.m2", "11.m11", "11",      "11.a",    "11b",   "11c",     "11m"},
+  };
+  std::vector<Case> cases;
+  for (const auto& order : orders)
+    for (size_t i = 0; i + 1 < order.size(); ++i) cases.push_back({order[i], "<", order[i + 1]});
+  for (const auto& [a, b] :
+       std::vector<std::pair<std::string, std::string>>{{"1", "1.0.0"},
+                                                        {"1", "1-0"},
+                                                        {"1", "1.0-0"},
+                                                        {"1a", "1-a"},
+                                                        {"1a", "1.0.0-a"},
+                                                        {"1.0a", "1-a"},
+                                                        {"1x", "1.0-x"},
+                                                        {"1ga", "1"},
+                                                        {"1release", "1"},
+                                                        {"1final", "1"},
+                                                        {"1.0-GA", "1"},
+                                                        {"1cr", "1rc"},
+                                                        {"1a1", "1-alpha-1"},
+                                                        {"1b2", "1-beta-2"},
+                                                        {"1m3", "1-milestone-3"},
+                                                        {"1X", "1x"},
+                                                        {"1A", "1a"},
+                                                        {"1-0001", "1-1"},
+                                                        {"2.0.0.RELEASE", "2"}})
+    cases.push_back({a, "=", b});
+  cases.push_back({"2.17.0", "<", "2.17.1"});  // log4j-core, as the advisories write it
+  cases.push_back({"2.15.0", ">", "2.15.0-rc2"});
+  cases.push_back({"5.3.18", "<", "5.3.20"});
+  cases.push_back({std::string(300, '1'), "?", "1"});
+  check_optional(compare_maven, cases);
+}
+
+// RubyGems' test_gem_version cases.
+TEST(GemVersion, GemVersionOrder) {
+  check_optional(compare_gem, {
+                                  {"1.0", "=", "1.0.0"},
+                                  {"1.0", "=", "1"},
+                                  {"", "=", "0"},
+                                  {" 1.2 ", "=", "1.2"},
+                                  {"1.8.2", ">", "0.0.0"},
+                                  {"1.8.2", ">", "1.8.2.a"},
+                                  {"1.8.2.b", ">", "1.8.2.a"},
+                                  {"1.8.2.a10", ">", "1.8.2.a9"},
+                                  {"0.beta.1", "<", "0.0.beta.2"},
+                                  {"0.0.beta", "<", "0.0.beta.1"},
+                                  {"0.beta", "=", "0.0.beta"},
+                                  {"5.a", "<", "5.0.0.rc2"},
+                                  {"1.0.0-rc1", "<", "1.0.0"},
+                                  {"1.0.0-rc1", "=", "1.0.0.pre.rc1"},
+                                  {"1.0.0.rc1", "<", "1.0.0.rc10"},
+                                  {"6.1.7.3", ">", "6.1.7.2"},
+                                  {"6.1.7.3", "<", "6.1.7.10"},
+                                  {"2.5.2", "<", "10.0"},
+                                  {"junk", "?", "1"},
+                                  {"1.0\n2.0", "?", "1"},
+                                  {"1..2", "?", "1"},
+                                  {"1.2 3.4", "?", "1"},
+                                  {"1.", "?", "1"},
+                                  {"1-", "?", "1"},
+                              });
 }
 
 }  // namespace
