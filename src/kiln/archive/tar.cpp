@@ -22,13 +22,15 @@ class LibarchiveReader final : public TarReader {
     if (m_a) la().archive_read_free(m_a);
   }
 
-  Status init(bool any_filter = false, bool zip = false) {
+  // `zip_only`: a zip archive and nothing else (no tar, no compression filters).
+  Status init(bool any_filter = false, bool zip = false, bool zip_only = false) {
     m_a = la().archive_read_new();
-    m_pad_tail = !any_filter;
+    m_pad_tail = !any_filter && !zip_only;
     m_compressed = any_filter;
+    m_zip_only = zip_only;
     if (any_filter) la().archive_read_support_filter_all(m_a);
-    la().archive_read_support_format_tar(m_a);
-    if (zip) la().archive_read_support_format_zip(m_a);
+    if (!zip_only) la().archive_read_support_format_tar(m_a);
+    if (zip || zip_only) la().archive_read_support_format_zip(m_a);
     la().archive_read_support_format_empty(m_a);
     if (la().archive_read_open(m_a, this, nullptr, &LibarchiveReader::read_cb, nullptr) !=
         ARCHIVE_OK)
@@ -94,12 +96,15 @@ class LibarchiveReader final : public TarReader {
       return std::unexpected(std::move(e));
     }
     const char* msg = la().archive_error_string(m_a);
-    std::string m = msg ? msg : "unknown error";
+    std::string m = msg ? msg : "damaged data";
+    std::string w(what);
+    if (m_zip_only)  // the same reader, the other format: say which
+      if (auto t = w.find("tar"); t != std::string::npos) w.replace(t, 3, "zip");
     if (m == "Unrecognized archive format")
-      m = "not a tar archive";
+      m = m_zip_only ? "not a zip archive" : "not a tar archive";
     else if (m_count > 0 || m.find("runcated") != std::string::npos)
       m = fmt::format("{} (after {} entries)", m, m_count);
-    return failf(Errc::corrupt, "{}: {}", what, m);
+    return failf(Errc::corrupt, "{}: {}", w, m);
   }
 
   static Entry convert(archive_entry* e) {
@@ -153,6 +158,7 @@ class LibarchiveReader final : public TarReader {
   uint64_t m_out = 0;    // member data given out
   bool m_pad_tail = false;
   bool m_compressed = false;
+  bool m_zip_only = false;
 };
 
 // libarchive converts names from the current locale's charset to UTF-8 for PAX records. In
@@ -338,6 +344,13 @@ Result<std::unique_ptr<TarReader>> TarReader::open_bundle(io::Reader& src) {
   KILN_TRY(load_libarchive());
   auto r = std::make_unique<LibarchiveReader>(src);
   KILN_TRY(r->init(true, true));
+  return std::unique_ptr<TarReader>(std::move(r));
+}
+
+Result<std::unique_ptr<TarReader>> TarReader::open_zip(io::Reader& src) {
+  KILN_TRY(load_libarchive());
+  auto r = std::make_unique<LibarchiveReader>(src);
+  KILN_TRY(r->init(false, true, true));
   return std::unique_ptr<TarReader>(std::move(r));
 }
 

@@ -40,6 +40,9 @@ class TarReader {
   // A compressed tar as open_compressed, or a zip archive read front to back (its local
   // headers; zip members stored or deflated): advisory bundles such as osv.dev's all.zip.
   static Result<std::unique_ptr<TarReader>> open_bundle(io::Reader& src);
+  // A zip archive alone, read front to back from its local headers (a Java archive): members
+  // stored or deflated, whose sizes the local header gives or the deflate stream ends.
+  static Result<std::unique_ptr<TarReader>> open_zip(io::Reader& src);
   virtual ~TarReader() = default;
   // The next header, or nullopt at the end of the archive. The previous entry's unread data is
   // skipped.

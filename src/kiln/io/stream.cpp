@@ -145,4 +145,16 @@ Result<std::string> read_all(Reader& src, int64_t limit) {
   return out.take();
 }
 
+Result<std::string> read_prefix(Reader& src, int64_t max) {
+  std::string out(static_cast<size_t>(std::max<int64_t>(max, 0)), '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    size_t n = KILN_TRY(src.read(out.data() + got, out.size() - got));
+    if (n == 0) break;
+    got += n;
+  }
+  out.resize(got);
+  return out;
+}
+
 }  // namespace kiln::io

@@ -180,5 +180,7 @@ Result<int64_t> copy_pipelined(Reader& src, Writer& dst);
 Result<int64_t> drain(Reader& src);
 // Reads everything, up to `limit` bytes (invalid_argument past it).
 Result<std::string> read_all(Reader& src, int64_t limit);
+// Reads the first `max` bytes (fewer at the end of src); the rest stays unread.
+Result<std::string> read_prefix(Reader& src, int64_t max);
 
 }  // namespace kiln::io

@@ -13,6 +13,7 @@
 #include "kiln/io/compress.hpp"
 #include "kiln/scan/databases.hpp"
 #include "kiln/scan/gobinary.hpp"
+#include "kiln/scan/java.hpp"
 #include "kiln/scan/os_release.hpp"
 
 namespace kiln::scan {
@@ -44,20 +45,39 @@ bool npm_manifest(std::string_view p) {
   return name.front() == '@' && name.find('/', slash + 1) == std::string_view::npos;
 }
 
+// .../specifications/NAME-VERSION.gemspec (and specifications/default/ for default gems).
+bool gemspec(std::string_view p) {
+  if (!p.ends_with(".gemspec")) return false;
+  auto slash = p.rfind('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view dir = p.substr(0, slash);
+  if (dir.ends_with("/default")) dir.remove_suffix(8);
+  return dir == "specifications" || dir.ends_with("/specifications");
+}
+
+// An npm lock file of a project (not one inside an installed package).
+bool npm_lock(std::string_view p) {
+  auto slash = p.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? p : p.substr(slash + 1);
+  return (base == "package-lock.json" || base == "npm-shrinkwrap.json") &&
+         !p.starts_with("node_modules/") && p.find("/node_modules/") == std::string_view::npos;
+}
+
+// One package per file.
 bool language(std::string_view p) {
-  return python_metadata(p) || npm_manifest(p);
+  return python_metadata(p) || npm_manifest(p) || gemspec(p);
 }
 
 bool tracked(std::string_view p) {
-  return language(p) || p == k_dpkg_status || p == k_apk_installed || p == k_os_release ||
-         p == k_os_release_lib ||
+  return language(p) || npm_lock(p) || p == k_dpkg_status || p == k_apk_installed ||
+         p == k_os_release || p == k_os_release_lib ||
          (p.starts_with(k_dpkg_status_d) && p.size() > k_dpkg_status_d.size() &&
           p.substr(k_dpkg_status_d.size()).find('/') == std::string_view::npos);
 }
 
 bool is_db(std::string_view p) {
   return p == k_dpkg_status || p == k_apk_installed || p.starts_with(k_dpkg_status_d) ||
-         language(p);
+         language(p) || npm_lock(p);
 }
 
 // How much of a language package's metadata is read: METADATA's headers come first (the rest
@@ -65,13 +85,20 @@ bool is_db(std::string_view p) {
 constexpr int64_t k_max_language_bytes = 1 << 20;
 
 // The tracked files of the image as it stands after some layers: path -> content. A symlink
-// is kept as "->TARGET", a Go binary as k_go_marker, its Go version, "\n" and its module info.
+// is kept as "->TARGET", a Go binary as k_go_marker, its Go version, "\n" and its module info,
+// a Java archive as k_java_marker and its artifacts (java.hpp).
 using Files = std::map<std::string, std::string, std::less<>>;
 
 constexpr std::string_view k_go_marker = "\x01go-buildinfo\n";
+constexpr std::string_view k_java_marker = "\x01java\n";
 
 bool is_go(std::string_view content) {
   return content.starts_with(k_go_marker);
+}
+
+// What was read out of a binary file (a Go executable, a Java archive).
+bool is_derived(std::string_view content) {
+  return content.starts_with('\x01');
 }
 
 // Executables are searched for Go build info (a Go binary is at least ~1 MB; the header alone
@@ -90,7 +117,7 @@ bool remove_under(Files& files, const std::string& path) {
   bool db = false;
   for (auto it = files.lower_bound(path); it != files.end() && it->first.starts_with(path);) {
     if (it->first.size() == path.size() || it->first[path.size()] == '/' || path.ends_with('/')) {
-      db |= is_db(it->first) || is_go(it->second);
+      db |= is_db(it->first) || is_derived(it->second);
       it = files.erase(it);
     } else {
       ++it;
@@ -127,19 +154,32 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
     if (e->type != archive::EntryType::dir) changed |= remove_under(files, path);
     if (opts.secrets && e->type != archive::EntryType::dir) opts.secrets->remove(index, path);
     if (!tracked(path)) {
+      bool file = e->type == archive::EntryType::file;
+      bool jar = file && e->size > 0 && is_java_archive(path);
       std::optional<GoBuildInfo> go;
-      if (opts.secrets && e->type == archive::EntryType::file &&
-          opts.secrets->wants(path, e->size)) {
+      std::vector<JavaArtifact> artifacts;
+      if (opts.secrets && file && opts.secrets->wants(path, e->size)) {
         archive::EntryReader data(*tar);
         auto content = KILN_TRY(io::read_all(data, SecretScanner::k_max_file_bytes));
         opts.secrets->scan_file(index, path, content);
-        if (maybe_go(*e)) go = go_buildinfo_in(content);
+        if (jar) {
+          io::StringReader mem(std::move(content));
+          artifacts = KILN_TRY(read_java_archive(mem, "/" + path, warnings));
+        } else if (maybe_go(*e)) {
+          go = go_buildinfo_in(content);
+        }
+      } else if (jar) {
+        archive::EntryReader data(*tar);
+        artifacts = KILN_TRY(read_java_archive(data, "/" + path, warnings));
       } else if (maybe_go(*e)) {
         archive::EntryReader data(*tar);
         go = KILN_TRY(read_go_buildinfo(data));
       }
       if (go) {
         files[path] = go_entry(*go);
+        changed = true;
+      } else if (!artifacts.empty()) {
+        files[path] = std::string(k_java_marker) + encode_java_artifacts(artifacts);
         changed = true;
       }
       continue;
@@ -148,14 +188,7 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
       files[path] = "->" + e->linkname;
     } else if (e->type == archive::EntryType::file && python_metadata(path)) {
       archive::EntryReader data(*tar);
-      std::string head(static_cast<size_t>(std::min<int64_t>(e->size, k_max_language_bytes)), '\0');
-      size_t got = 0;
-      while (got < head.size()) {
-        size_t n = KILN_TRY(data.read(head.data() + got, head.size() - got));
-        if (n == 0) break;
-        got += n;
-      }
-      head.resize(got);
+      auto head = KILN_TRY(io::read_prefix(data, std::min<int64_t>(e->size, k_max_language_bytes)));
       // Only the headers are kept (the long description after them can be large).
       if (auto body = head.find("\n\n"); body != std::string::npos) head.resize(body + 1);
       if (opts.secrets && opts.secrets->wants(path, e->size))
@@ -184,6 +217,12 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
 std::vector<Package> packages_of(const Files& files, std::vector<std::string>& warnings) {
   std::vector<Package> out;
   for (const auto& [path, content] : files) {
+    if (content.starts_with(k_java_marker)) {
+      auto got = java_packages(decode_java_artifacts(content.substr(k_java_marker.size())));
+      out.insert(out.end(), std::make_move_iterator(got.begin()),
+                 std::make_move_iterator(got.end()));
+      continue;
+    }
     if (is_go(content)) {
       std::string_view rest = std::string_view(content).substr(k_go_marker.size());
       auto nl = rest.find('\n');
@@ -206,6 +245,17 @@ std::vector<Package> packages_of(const Files& files, std::vector<std::string>& w
       got = parse_python_metadata(content, "/" + path, warnings);
     else if (npm_manifest(path))
       got = parse_npm_package(content, "/" + path, warnings);
+    else if (gemspec(path))
+      got = parse_gemspec(content, "/" + path, warnings);
+    if (npm_lock(path)) {
+      // What is also installed (NODE_MODULES_PATH/package.json beside the lock file) is
+      // listed from there.
+      auto slash = path.rfind('/');
+      std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+      for (auto& [where, p] : parse_npm_lock(content, "/" + path, warnings))
+        if (!files.contains(dir + where + "/package.json")) out.push_back(std::move(p));
+      continue;
+    }
     if (language(path)) {  // one package per file; a bad one has warned already
       out.insert(out.end(), std::make_move_iterator(got.begin()),
                  std::make_move_iterator(got.end()));

@@ -1,7 +1,8 @@
 // Reads an image's layers in order, streaming (nothing is unpacked to disk), and keeps the
 // files that say what is installed: os-release, dpkg's status and status.d/, apk's installed,
-// Python distributions' METADATA / PKG-INFO and installed npm packages' package.json, and
-// the build info of Go binaries (any executable ELF file).
+// Python distributions' METADATA / PKG-INFO, installed npm packages' package.json and npm
+// lock files, gem specifications, the build info of Go binaries (any executable ELF file) and
+// the artifacts in Java archives.
 // Whiteouts apply as they do when the image is run, so a database a later layer deletes or
 // replaces is read as the final image has it, and a package a later layer removes is absent.
 // Each package's layer is the one after which it is listed with its final version without

@@ -141,5 +141,34 @@ TEST(Catalog, OversizedAndCorruptDatabasesAreWarnings) {
   EXPECT_NE(err.error().message().find("layer 0"), std::string::npos) << err.error().message();
 }
 
+TEST(Catalog, LockFilesListWhatIsNotInstalledAndGemspecs) {
+  Layers src;
+  src.add({{"app/package-lock.json",
+            R"({"lockfileVersion": 3, "packages": {"": {},
+                "node_modules/lodash": {"version": "4.17.20"},
+                "node_modules/qs": {"version": "6.7.0"}}})"},
+           {"usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec",
+            "Gem::Specification.new do |s|\n  s.name = \"rake\".freeze\n  s.version = "
+            "\"13.0.6\"\nend\n"},
+           {"usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec",
+            "Gem::Specification.new do |s|\n  s.name = \"json\"\n  s.version = \"2.6.1\"\nend\n"},
+           {"usr/share/doc/x.gemspec", "s.name = 'not-installed'\ns.version = '1'\n"}},
+          "COPY . /app");
+  src.add({{"app/node_modules/lodash/package.json", R"({"name": "lodash", "version": "4.17.21"})"}},
+          "RUN npm ci");
+  auto cat = catalog_image(src, src.img);
+  ASSERT_TRUE(cat) << cat.error().message();
+  std::string got;
+  for (const auto& p : cat->packages)
+    got +=
+        p.type + " " + p.name + "@" + p.version + " " + p.db + " " + std::to_string(p.layer) + "\n";
+  // lodash is installed (the installed version wins over the lock's); qs only locked.
+  EXPECT_EQ(got,
+            "gem json@2.6.1 /usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec 0\n"
+            "gem rake@13.0.6 /usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec 0\n"
+            "npm lodash@4.17.21 /app/node_modules/lodash/package.json 1\n"
+            "npm qs@6.7.0 /app/package-lock.json 0\n");
+}
+
 }  // namespace
 }  // namespace kiln::scan

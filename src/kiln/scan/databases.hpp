@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kiln/scan/package.hpp"
@@ -32,5 +33,19 @@ std::vector<Package> parse_python_metadata(std::string_view text, const std::str
 // license (npm_json.cpp). Empty, with a warning, when it is not such a document.
 std::vector<Package> parse_npm_package(std::string_view text, const std::string& path,
                                        std::vector<std::string>& warnings);
+
+// An npm lock file (package-lock.json or npm-shrinkwrap.json, lockfileVersion 1, 2 or 3):
+// every installed dependency it lists, as (where npm installs it relative to the lock file's
+// directory, "node_modules/a/node_modules/b"; the package). Linked workspace packages and the
+// root project are not listed. Empty, with a warning, when it is not such a document.
+std::vector<std::pair<std::string, Package>> parse_npm_lock(std::string_view text,
+                                                            const std::string& path,
+                                                            std::vector<std::string>& warnings);
+
+// An installed gem's specification (.../specifications/NAME-VERSION.gemspec, Ruby source as
+// RubyGems writes it): `s.name = "rake".freeze`, `s.version = "13.0.6"`, `s.licenses = [...]`.
+// Empty, with a warning, when no name or version is found.
+std::vector<Package> parse_gemspec(std::string_view text, const std::string& path,
+                                   std::vector<std::string>& warnings);
 
 }  // namespace kiln::scan

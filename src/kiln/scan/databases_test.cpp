@@ -159,5 +159,71 @@ TEST(NpmPackage, NameVersionLicense) {
   EXPECT_EQ(w[1], "/k/package.json: not a JSON object");
 }
 
+TEST(NpmLock, Versions3And1) {
+  std::vector<std::string> w;
+  auto v3 = parse_npm_lock(R"({"name": "app", "lockfileVersion": 3, "packages": {
+      "": {"name": "app", "version": "1.0.0"},
+      "node_modules/lodash": {"version": "4.17.20", "license": "MIT"},
+      "node_modules/express/node_modules/qs": {"version": "6.7.0"},
+      "node_modules/@babel/core": {"version": "7.22.0", "dev": true},
+      "node_modules/my-alias": {"name": "minimist", "version": "1.2.5"},
+      "node_modules/shared": {"resolved": "packages/shared", "link": true},
+      "packages/shared": {"name": "shared", "version": "0.0.1"}}})",
+                           "/app/package-lock.json", w);
+  std::string got;
+  for (auto& [where, p] : v3)
+    got += where + " " + p.name + "@" + p.version + " " + p.license + "\n";
+  EXPECT_EQ(got,
+            "node_modules/@babel/core @babel/core@7.22.0 \n"
+            "node_modules/express/node_modules/qs qs@6.7.0 \n"
+            "node_modules/lodash lodash@4.17.20 MIT\n"
+            "node_modules/my-alias minimist@1.2.5 \n");
+  EXPECT_EQ(v3[0].second.db, "/app/package-lock.json");
+  auto v1 = parse_npm_lock(R"({"lockfileVersion": 1, "dependencies": {
+      "express": {"version": "4.16.0", "dependencies": {"qs": {"version": "6.5.1"}}},
+      "local": {"version": "file:../local"}}})",
+                           "/b/package-lock.json", w);
+  got.clear();
+  for (auto& [where, p] : v1) got += where + " " + p.name + "@" + p.version + "\n";
+  EXPECT_EQ(got,
+            "node_modules/express express@4.16.0\nnode_modules/express/node_modules/qs qs@6.5.1\n");
+  EXPECT_TRUE(w.empty());
+  EXPECT_TRUE(parse_npm_lock("[1]", "/c/package-lock.json", w).empty());
+  EXPECT_TRUE(parse_npm_lock("{}", "/d/package-lock.json", w).empty());
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0], "/c/package-lock.json: not a JSON object");
+  EXPECT_EQ(w[1], "/d/package-lock.json: neither \"packages\" nor \"dependencies\"");
+}
+
+TEST(Gemspec, AsRubyGemsWritesThem) {
+  std::vector<std::string> w;
+  auto g = parse_gemspec(R"(# -*- encoding: utf-8 -*-
+# stub: rack 2.2.3 ruby lib
+
+Gem::Specification.new do |s|
+  s.name = "rack".freeze
+  s.version = "2.2.3"
+
+  s.required_rubygems_version = Gem::Requirement.new(">= 0".freeze) if s.respond_to? :required_rubygems_version=
+  s.authors = ["Leah Neukirchen".freeze]
+  s.licenses = ["MIT".freeze, 'Ruby'.freeze] # dual
+  s.add_development_dependency(%q<minitest>.freeze, ["~> 5.0"])
+  if s.version == "9"
+  end
+end
+)",
+                         "/usr/lib/ruby/gems/3.1.0/specifications/rack-2.2.3.gemspec", w);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].type, "gem");
+  EXPECT_EQ(g[0].name, "rack");
+  EXPECT_EQ(g[0].version, "2.2.3");
+  EXPECT_EQ(g[0].license, "MIT OR Ruby");
+  EXPECT_EQ(g[0].purl(std::nullopt), "pkg:gem/rack@2.2.3");
+  EXPECT_TRUE(
+      parse_gemspec("Gem::Specification.new do |spec|\n  spec.name = 'x'\nend\n", "/y", w).empty());
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "/y: no name or version assignment");
+}
+
 }  // namespace
 }  // namespace kiln::scan

@@ -203,8 +203,14 @@ std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<
     out.version = p.version;
     return out;
   }
-  if (p.type == "pypi" || p.type == "npm") {
-    out.ecosystems = {p.type == "pypi" ? "PyPI" : "npm"};
+  // Language packages: the purl type's OSV ecosystem.
+  static const std::map<std::string, std::string, std::less<>> language = {{"pypi", "PyPI"},
+                                                                           {"npm", "npm"},
+                                                                           {"maven", "Maven"},
+                                                                           {"gem", "RubyGems"},
+                                                                           {"cargo", "crates.io"}};
+  if (auto it = language.find(p.type); it != language.end()) {
+    out.ecosystems = {it->second};
     out.name = p.type == "pypi" ? pypi_normalise(p.name) : p.name;
     out.version = p.version;
     return out;

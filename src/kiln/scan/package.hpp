@@ -18,7 +18,8 @@ struct Distro {
 };
 
 struct Package {
-  std::string type;  // "deb", "apk", "pypi", "npm" or "golang" (the purl type)
+  // The purl type: "deb", "apk", "rpm", "pypi", "npm", "golang", "maven", "gem", "cargo".
+  std::string type;
   std::string name, version, arch;
   // The source package (deb "Source:", apk origin): advisories name these.
   std::string source_name, source_version;

@@ -34,6 +34,16 @@ std::string Package::purl(const std::optional<Distro>& distro) const {
                          encode(name.substr(slash + 1)), encode(version));
     return fmt::format("pkg:npm/{}@{}", encode(name), encode(version));
   }
+  // pkg:maven/GROUP/ARTIFACT@V (the name is GROUP:ARTIFACT), pkg:gem/NAME@V, pkg:cargo/NAME@V.
+  if (type == "maven") {
+    auto colon = name.find(':');
+    if (colon == std::string::npos)
+      return fmt::format("pkg:maven/{}@{}", encode(name), encode(version));
+    return fmt::format("pkg:maven/{}/{}@{}", encode(name.substr(0, colon)),
+                       encode(name.substr(colon + 1)), encode(version));
+  }
+  if (type == "gem" || type == "cargo")
+    return fmt::format("pkg:{}/{}@{}", type, encode(name), encode(version));
   // pkg:golang/github.com/gin-gonic/gin@v1.6.0: each part of the module path encoded apart.
   if (type == "golang") {
     std::string path;
