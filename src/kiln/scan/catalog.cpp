@@ -15,6 +15,7 @@
 #include "kiln/scan/gobinary.hpp"
 #include "kiln/scan/java.hpp"
 #include "kiln/scan/os_release.hpp"
+#include "kiln/scan/rpmdb.hpp"
 
 namespace kiln::scan {
 
@@ -23,6 +24,7 @@ namespace {
 constexpr std::string_view k_dpkg_status = "var/lib/dpkg/status";
 constexpr std::string_view k_dpkg_status_d = "var/lib/dpkg/status.d/";
 constexpr std::string_view k_apk_installed = "lib/apk/db/installed";
+constexpr std::string_view k_rpm_dirs[] = {"var/lib/rpm/", "usr/lib/sysimage/rpm/"};
 constexpr std::string_view k_os_release = "etc/os-release";
 constexpr std::string_view k_os_release_lib = "usr/lib/os-release";
 
@@ -63,6 +65,17 @@ bool npm_lock(std::string_view p) {
          !p.starts_with("node_modules/") && p.find("/node_modules/") == std::string_view::npos;
 }
 
+// The rpm database (rpmdb.hpp), and with "-wal" its sqlite write-ahead log.
+bool rpm_db(std::string_view p, bool wal = false) {
+  for (auto dir : k_rpm_dirs) {
+    if (!p.starts_with(dir)) continue;
+    std::string_view base = p.substr(dir.size());
+    if (wal && base.ends_with("-wal")) base.remove_suffix(4);
+    return is_rpmdb_name(base);
+  }
+  return false;
+}
+
 // One package per file.
 bool language(std::string_view p) {
   return python_metadata(p) || npm_manifest(p) || gemspec(p);
@@ -70,14 +83,14 @@ bool language(std::string_view p) {
 
 bool tracked(std::string_view p) {
   return language(p) || npm_lock(p) || p == k_dpkg_status || p == k_apk_installed ||
-         p == k_os_release || p == k_os_release_lib ||
+         rpm_db(p, true) || p == k_os_release || p == k_os_release_lib ||
          (p.starts_with(k_dpkg_status_d) && p.size() > k_dpkg_status_d.size() &&
           p.substr(k_dpkg_status_d.size()).find('/') == std::string_view::npos);
 }
 
 bool is_db(std::string_view p) {
   return p == k_dpkg_status || p == k_apk_installed || p.starts_with(k_dpkg_status_d) ||
-         language(p) || npm_lock(p);
+         rpm_db(p, true) || language(p) || npm_lock(p);
 }
 
 // How much of a language package's metadata is read: METADATA's headers come first (the rest
@@ -241,6 +254,14 @@ std::vector<Package> packages_of(const Files& files, std::vector<std::string>& w
       got = parse_dpkg(content, "/" + path, false, warnings);
     else if (path == k_apk_installed)
       got = parse_apk(content, "/" + path, warnings);
+    else if (rpm_db(path)) {
+      auto wal = files.find(path + "-wal");
+      auto slash = path.rfind('/');
+      got = parse_rpmdb(content, wal == files.end() ? "" : wal->second, path.substr(slash + 1),
+                        "/" + path, warnings);
+      if (got.empty()) continue;  // it has warned, or lists nothing
+    } else if (rpm_db(path, true))
+      continue;  // a write-ahead log: read with its database
     else if (python_metadata(path))
       got = parse_python_metadata(content, "/" + path, warnings);
     else if (npm_manifest(path))
@@ -287,7 +308,7 @@ std::optional<Distro> distro_of(const Files& files) {
 using Key = std::tuple<std::string, std::string, std::string, std::string>;
 
 Key key_of(const Package& p) {
-  bool os = p.type == "deb" || p.type == "apk";
+  bool os = p.type == "deb" || p.type == "apk" || p.type == "rpm";
   return Key{p.type, p.name, p.arch, os ? "" : p.db};
 }
 

@@ -1,5 +1,6 @@
 // Reads an image's layers in order, streaming (nothing is unpacked to disk), and keeps the
 // files that say what is installed: os-release, dpkg's status and status.d/, apk's installed,
+// the rpm database,
 // Python distributions' METADATA / PKG-INFO, installed npm packages' package.json and npm
 // lock files, gem specifications, the build info of Go binaries (any executable ELF file) and
 // the artifacts in Java archives.

@@ -124,6 +124,18 @@ TEST(Purl, DebAndApk) {
   EXPECT_EQ(p.purl(std::nullopt), "pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64");
 }
 
+TEST(Purl, RpmEpochIsAQualifier) {
+  Package p;
+  p.type = "rpm";
+  p.name = "openssl-libs";
+  p.version = "1:3.0.7-24.el9";
+  p.arch = "x86_64";
+  EXPECT_EQ(p.purl(Distro{"almalinux", "9.3", ""}),
+            "pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?arch=x86_64&distro=almalinux-9.3&epoch=1");
+  p.version = "3.0.7-24.el9";
+  EXPECT_EQ(p.purl(std::nullopt), "pkg:rpm/unknown/openssl-libs@3.0.7-24.el9?arch=x86_64");
+}
+
 TEST(PythonMetadata, HeadersBeforeTheBodyOnly) {
   std::vector<std::string> w;
   auto p = parse_python_metadata(

@@ -222,6 +222,10 @@ std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<
     out.ecosystems = {"Ubuntu:" + d->version_id, "Ubuntu:" + d->version_id + ":LTS"};
   } else if (p.type == "apk" && d->id == "alpine") {
     out.ecosystems = {"Alpine:v" + leading_components(d->version_id, 2)};
+  } else if (p.type == "rpm" && d->id == "almalinux") {
+    out.ecosystems = {"AlmaLinux:" + leading_components(d->version_id, 1)};
+  } else if (p.type == "rpm" && d->id == "rocky") {
+    out.ecosystems = {"Rocky Linux:" + leading_components(d->version_id, 1)};
   } else {
     return std::nullopt;
   }

@@ -58,13 +58,24 @@ std::string Package::purl(const std::optional<Distro>& distro) const {
   }
   // The namespace is the distribution (debian, ubuntu, alpine, ...): the same name and version
   // are different packages in each.
-  std::string ns = distro ? distro->id : (type == "apk" ? "alpine" : "debian");
-  std::string out = fmt::format("pkg:{}/{}/{}@{}", type, encode(ns), encode(name), encode(version));
+  // Without os-release an rpm's vendor is not known.
+  std::string ns = distro          ? distro->id
+                   : type == "apk" ? "alpine"
+                   : type == "rpm" ? "unknown"
+                                   : "debian";
+  // An rpm's epoch is a qualifier, not part of the version (the purl spec's rpm type).
+  std::string_view v = version, epoch;
+  if (auto colon = v.find(':'); type == "rpm" && colon != std::string_view::npos) {
+    epoch = v.substr(0, colon);
+    v = v.substr(colon + 1);
+  }
+  std::string out = fmt::format("pkg:{}/{}/{}@{}", type, encode(ns), encode(name), encode(v));
   std::vector<std::string> q;  // sorted by key, as the spec's canonical form has them
   if (!arch.empty()) q.push_back("arch=" + encode(arch));
   if (distro && !distro->version_id.empty())
     q.push_back("distro=" +
                 encode(type == "apk" ? distro->version_id : distro->id + "-" + distro->version_id));
+  if (!epoch.empty()) q.push_back("epoch=" + encode(epoch));
   for (size_t i = 0; i < q.size(); ++i) out += (i ? "&" : "?") + q[i];
   return out;
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# kiln sbom and kiln scan on an rpm-based image: the rpm database (sqlite, as rpm >= 4.16 writes
+# it) read with librpm, packages built with rpmbuild and installed with rpm --justdb; epochs,
+# source rpms, the layer of an upgrade, a corrupt database; matched in the AlmaLinux ecosystem.
+source "$(dirname "$0")/lib.sh"
+command -v rpmbuild >/dev/null && command -v rpm >/dev/null ||
+  skip "rpm and rpmbuild are not installed (scripts/install-deps test installs them)"
+
+# spec NAME VERSION RELEASE EPOCH LICENSE [SUBPACKAGE]: a package that installs nothing.
+spec() {
+  local f="$WORK/top/SPECS/$1-$2.spec"
+  mkdir -p "$WORK/top/SPECS"
+  {
+    printf 'Name: %s\nVersion: %s\nRelease: %s\nSummary: t\nLicense: %s\nBuildArch: noarch\n' "$1" "$2" "$3" "$5"
+    [[ "$4" != 0 ]] && printf 'Epoch: %s\n' "$4"
+    printf '%%description\nt\n'
+    if [[ -n "${6:-}" ]]; then
+      printf '%%package %s\nSummary: t\n%%description %s\nt\n%%files %s\n' "$6" "$6" "$6"
+    else
+      printf '%%files\n'
+    fi
+  } >"$f"
+  rpmbuild --define "_topdir $WORK/top" -bb "$f" >"$WORK/rpmbuild.log" 2>&1 ||
+    fail "rpmbuild $1: $(cat "$WORK/rpmbuild.log")"
+}
+spec openssl 3.0.7 24.el9 1 "Apache-2.0" libs
+spec hello-kiln 1.2.3 4.el9 0 "MIT AND BSD-3-Clause"
+spec hello-kiln 1.2.4 1.el9 0 "MIT AND BSD-3-Clause"
+rpms="$WORK/top/RPMS/noarch"
+install_db() {  # ROOT RPM...: records the packages in ROOT's rpm database only
+  local root=$1
+  shift
+  rpm --root "$root" --dbpath /var/lib/rpm --justdb --nodeps --ignoreos --ignorearch -U "$@" \
+    >"$WORK/rpm.log" 2>&1 || fail "rpm -U: $(cat "$WORK/rpm.log")"
+}
+ctx="$WORK/ctx"
+install_db "$ctx/one" "$rpms/openssl-libs-3.0.7-24.el9.noarch.rpm" "$rpms/hello-kiln-1.2.3-4.el9.noarch.rpm"
+cp -a "$ctx/one" "$ctx/two"
+install_db "$ctx/two" "$rpms/hello-kiln-1.2.4-1.el9.noarch.rpm"
+mkdir -p "$ctx/bad"
+head -c 4096 /dev/urandom >"$ctx/bad/rpmdb.sqlite"
+
+busybox_rootfs
+printf 'ID="almalinux"\nVERSION_ID="9.3"\nPRETTY_NAME="AlmaLinux 9.3 (Shamrock Pampas Cat)"\n' \
+  >"$WORK/rootfs/etc/os-release"
+$KILN import -q "$WORK/rootfs" alma-base >/dev/null
+cat >"$ctx/Dockerfile" <<'D'
+FROM alma-base
+COPY one/var/lib/rpm /var/lib/rpm/
+COPY two/var/lib/rpm /var/lib/rpm/
+COPY bad/ /usr/lib/sysimage/rpm/
+D
+(cd "$ctx" && $KILN build -q -t alma-app . >/dev/null) || fail "build failed"
+
+$KILN sbom --format json alma-app >"$WORK/sbom.json" 2>"$WORK/sbom.err" || fail "sbom: $(cat "$WORK/sbom.err")"
+python3 - "$WORK/sbom.json" <<'PY' || fail "sbom: $(cat "$WORK/sbom.json")"
+import json, sys
+sbom = json.load(open(sys.argv[1]))
+got = sorted((p["type"], p["name"], p["version"], p["sourceName"], p["sourceVersion"], p["license"],
+              p["database"], p["location"], p["purl"]) for p in sbom["packages"])
+want = sorted([
+    ("rpm", "openssl-libs", "1:3.0.7-24.el9", "openssl", "1:3.0.7-24.el9", "Apache-2.0",
+     "/var/lib/rpm/rpmdb.sqlite", "Dockerfile:2",
+     "pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?arch=noarch&distro=almalinux-9.3&epoch=1"),
+    ("rpm", "hello-kiln", "1.2.4-1.el9", "hello-kiln", "1.2.4-1.el9", "MIT AND BSD-3-Clause",
+     "/var/lib/rpm/rpmdb.sqlite", "Dockerfile:3",
+     "pkg:rpm/almalinux/hello-kiln@1.2.4-1.el9?arch=noarch&distro=almalinux-9.3"),
+])
+assert got == want, got
+PY
+err=$(cat "$WORK/sbom.err")
+echo "$err" | head -3
+expect_contains "$err" "/usr/lib/sysimage/rpm/rpmdb.sqlite: cannot read the rpm database"
+
+mkdir -p "$WORK/osv"
+adv() {  # ID FIXED: openssl in AlmaLinux 9, fixed in FIXED
+  printf '{"schema_version": "1.6.0", "id": "%s", "modified": "2024-01-01T00:00:00Z",
+  "database_specific": {"severity": "HIGH"}, "affected": [{"package": {"ecosystem": "AlmaLinux:9",
+  "name": "openssl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"},
+  {"fixed": "%s"}]}]}]}\n' "$1" "$2" >"$WORK/osv/$1.json"
+}
+adv KILN-RPM-1 "1:3.0.7-25.el9"  # affects 1:3.0.7-24.el9
+adv KILN-RPM-2 "3.0.8-1.el9"     # epoch 0: older than anything with epoch 1
+$KILN db import "$WORK/osv" 2>/dev/null
+$KILN scan --format json alma-app >"$WORK/scan.json" 2>"$WORK/err" || fail "scan: $(cat "$WORK/err")"
+python3 - "$WORK/scan.json" <<'PY' || fail "scan: $(cat "$WORK/scan.json")"
+import json, sys
+scan = json.load(open(sys.argv[1]))
+v = {(x["package"]["name"], x["id"]): x for x in scan["vulnerabilities"]}
+assert set(v) == {("openssl-libs", "KILN-RPM-1")}, sorted(v)
+f = v[("openssl-libs", "KILN-RPM-1")]
+assert f["ecosystem"] == "AlmaLinux:9" and f["fixedVersion"] == "1:3.0.7-25.el9", f
+assert f["layer"]["location"] == "Dockerfile:2", f
+PY
+pass "rpm database: cataloged with librpm, layers, epochs and source rpms, matched"
