@@ -73,9 +73,10 @@ echo "$err" | head -3
 expect_contains "$err" "/usr/lib/sysimage/rpm/rpmdb.sqlite: cannot read the rpm database"
 
 mkdir -p "$WORK/osv"
-adv() {  # ID FIXED: openssl in AlmaLinux 9, fixed in FIXED
+adv() {  # ID FIXED: openssl in AlmaLinux 9, fixed in FIXED; rated by a CVSS v4.0 vector only
   printf '{"schema_version": "1.6.0", "id": "%s", "modified": "2024-01-01T00:00:00Z",
-  "database_specific": {"severity": "HIGH"}, "affected": [{"package": {"ecosystem": "AlmaLinux:9",
+  "database_specific": {"severity": "HIGH"}, "severity": [{"type": "CVSS_V4",
+  "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}], "affected": [{"package": {"ecosystem": "AlmaLinux:9",
   "name": "openssl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"},
   {"fixed": "%s"}]}]}]}\n' "$1" "$2" >"$WORK/osv/$1.json"
 }
@@ -91,5 +92,8 @@ assert set(v) == {("openssl-libs", "KILN-RPM-1")}, sorted(v)
 f = v[("openssl-libs", "KILN-RPM-1")]
 assert f["ecosystem"] == "AlmaLinux:9" and f["fixedVersion"] == "1:3.0.7-25.el9", f
 assert f["layer"]["location"] == "Dockerfile:2", f
+# The v4.0 vector's score, computed: 9.3, CRITICAL (the advisory's own word is HIGH).
+assert f["severity"] == "CRITICAL" and f["cvss"]["score"] == 9.3, f
+assert f["cvss"]["vector"].startswith("CVSS:4.0/"), f
 PY
 pass "rpm database: cataloged with librpm, layers, epochs and source rpms, matched"

@@ -98,14 +98,16 @@ struct Severity {
 
 Severity severity_of(const Advisory& a) {
   Severity out;
-  for (const auto& s : a.severity)
-    if (s.type == "CVSS_V3")
-      if (auto c = cvss3_base(s.score)) {
-        out.rating = c->rating;
-        out.vector = s.score;
-        out.tenths = static_cast<int>(c->score * 10 + 0.5);
-        return out;
-      }
+  // A v3 vector first (what most advisories and tools rate by), else a v4 one.
+  for (auto type : {"CVSS_V3", "CVSS_V4"})
+    for (const auto& s : a.severity)
+      if (s.type == type)
+        if (auto c = s.type == "CVSS_V3" ? cvss3_base(s.score) : cvss4_score(s.score)) {
+          out.rating = c->rating;
+          out.vector = s.score;
+          out.tenths = static_cast<int>(c->score * 10 + 0.5);
+          return out;
+        }
   out.rating = normalise_rating(a.db_severity);
   return out;
 }
