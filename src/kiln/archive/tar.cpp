@@ -22,19 +22,22 @@ class LibarchiveReader final : public TarReader {
     if (m_a) la().archive_read_free(m_a);
   }
 
-  // `zip_only`: a zip archive and nothing else (no tar, no compression filters).
-  Status init(bool any_filter = false, bool zip = false, bool zip_only = false) {
+  // What the stream may be: a plain tar; a tar under any compression; that or a zip (an
+  // advisory bundle); a zip alone (a Java archive).
+  enum class Kind { tar, compressed_tar, bundle, zip };
+
+  Status init(Kind kind = Kind::tar) {
     m_a = la().archive_read_new();
-    m_pad_tail = !any_filter && !zip_only;
-    m_compressed = any_filter;
-    m_zip_only = zip_only;
-    if (any_filter) la().archive_read_support_filter_all(m_a);
-    if (!zip_only) la().archive_read_support_format_tar(m_a);
-    if (zip || zip_only) la().archive_read_support_format_zip(m_a);
+    m_pad_tail = kind == Kind::tar;
+    m_compressed = kind == Kind::compressed_tar || kind == Kind::bundle;
+    m_format = kind == Kind::zip ? "zip" : "tar";
+    if (m_compressed) la().archive_read_support_filter_all(m_a);
+    if (kind != Kind::zip) la().archive_read_support_format_tar(m_a);
+    if (kind == Kind::bundle || kind == Kind::zip) la().archive_read_support_format_zip(m_a);
     la().archive_read_support_format_empty(m_a);
     if (la().archive_read_open(m_a, this, nullptr, &LibarchiveReader::read_cb, nullptr) !=
         ARCHIVE_OK)
-      return error("open tar stream");
+      return error("open {} stream");
     return {};
   }
 
@@ -47,7 +50,7 @@ class LibarchiveReader final : public TarReader {
     if (rc == ARCHIVE_EOF) return std::optional<Entry>();
     // ARCHIVE_RETRY is a damaged header (a bad checksum) that libarchive would skip to look
     // for the next one: an error here, never a silently shorter archive.
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return error("read tar header");
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return error("read {} header");
     ++m_count;
     if (la().archive_entry_sparse_count(e) > 0) {
       const char* p = la().archive_entry_pathname(e);
@@ -58,7 +61,7 @@ class LibarchiveReader final : public TarReader {
 
   Result<size_t> read(void* buf, size_t size) override {
     la_ssize_t n = la().archive_read_data(m_a, buf, size);
-    if (n < 0) return error("read tar entry data");
+    if (n < 0) return error("read {} entry data");
     m_out += static_cast<uint64_t>(n);
     if (m_compressed)  // libarchive's own filters undo the compression: bound them here
       KILN_TRY(io::check_decompressed(static_cast<int64_t>(m_out), static_cast<int64_t>(m_total),
@@ -90,6 +93,7 @@ class LibarchiveReader final : public TarReader {
     return static_cast<la_ssize_t>(*n);
   }
 
+  // `what` names the format as "{}" ("read {} header").
   std::unexpected<Error> error(std::string_view what) {
     if (m_src_error) {
       Error e = *m_src_error;
@@ -97,14 +101,11 @@ class LibarchiveReader final : public TarReader {
     }
     const char* msg = la().archive_error_string(m_a);
     std::string m = msg ? msg : "damaged data";
-    std::string w(what);
-    if (m_zip_only)  // the same reader, the other format: say which
-      if (auto t = w.find("tar"); t != std::string::npos) w.replace(t, 3, "zip");
     if (m == "Unrecognized archive format")
-      m = m_zip_only ? "not a zip archive" : "not a tar archive";
+      m = fmt::format("not a {} archive", m_format);
     else if (m_count > 0 || m.find("runcated") != std::string::npos)
       m = fmt::format("{} (after {} entries)", m, m_count);
-    return failf(Errc::corrupt, "{}: {}", w, m);
+    return failf(Errc::corrupt, "{}: {}", fmt::format(fmt::runtime(what), m_format), m);
   }
 
   static Entry convert(archive_entry* e) {
@@ -158,7 +159,7 @@ class LibarchiveReader final : public TarReader {
   uint64_t m_out = 0;    // member data given out
   bool m_pad_tail = false;
   bool m_compressed = false;
-  bool m_zip_only = false;
+  std::string_view m_format = "tar";  // for messages
 };
 
 // libarchive converts names from the current locale's charset to UTF-8 for PAX records. In
@@ -336,21 +337,21 @@ Result<std::unique_ptr<TarReader>> TarReader::open(io::Reader& src) {
 Result<std::unique_ptr<TarReader>> TarReader::open_compressed(io::Reader& src) {
   KILN_TRY(load_libarchive());
   auto r = std::make_unique<LibarchiveReader>(src);
-  KILN_TRY(r->init(true));
+  KILN_TRY(r->init(LibarchiveReader::Kind::compressed_tar));
   return std::unique_ptr<TarReader>(std::move(r));
 }
 
 Result<std::unique_ptr<TarReader>> TarReader::open_bundle(io::Reader& src) {
   KILN_TRY(load_libarchive());
   auto r = std::make_unique<LibarchiveReader>(src);
-  KILN_TRY(r->init(true, true));
+  KILN_TRY(r->init(LibarchiveReader::Kind::bundle));
   return std::unique_ptr<TarReader>(std::move(r));
 }
 
 Result<std::unique_ptr<TarReader>> TarReader::open_zip(io::Reader& src) {
   KILN_TRY(load_libarchive());
   auto r = std::make_unique<LibarchiveReader>(src);
-  KILN_TRY(r->init(false, true, true));
+  KILN_TRY(r->init(LibarchiveReader::Kind::zip));
   return std::unique_ptr<TarReader>(std::move(r));
 }
 

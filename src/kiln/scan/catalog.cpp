@@ -333,15 +333,18 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
 
   Files files;
   std::map<Key, Package> current;  // as listed after the layers read so far
+  std::vector<std::string> final_warnings;
   for (size_t i = 0; i < layers.size(); ++i) {
     if (opts.on_layer) opts.on_layer(i, layers.size());
     bool changed =
         KILN_TRY_CTX(apply_layer(src, layers[i], static_cast<int>(i), files, opts, cat.warnings),
                      fmt::format("layer {} ({})", i, layers[i].digest));
     if (!changed) continue;
-    std::vector<std::string> ignored;  // reported once, for the final image, below
+    // Warnings are reported once, for the final image: the databases as the last layer that
+    // changed one left them (a layer that changes none leaves what packages_of reads as is).
+    final_warnings.clear();
     std::map<Key, Package> now;
-    for (auto& p : packages_of(files, ignored)) {
+    for (auto& p : packages_of(files, final_warnings)) {
       Key k = key_of(p);
       auto before = current.find(k);
       // Listed before with the same version: it keeps the layer that added it.
@@ -351,7 +354,8 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
     }
     current = std::move(now);
   }
-  packages_of(files, cat.warnings);  // the databases as the final image has them
+  cat.warnings.insert(cat.warnings.end(), std::make_move_iterator(final_warnings.begin()),
+                      std::make_move_iterator(final_warnings.end()));
   if (opts.secrets) opts.secrets->scan_config(img.config);
   for (size_t i = 0; i < layers.size(); ++i)
     cat.layers.push_back({layers[i].digest, created_by.empty() ? "" : created_by[i],
