@@ -77,5 +77,6 @@ void add_registry_server(CLI::App& app, Context& ctx);
 void add_sbom(CLI::App& app, Context& ctx);
 void add_scan(CLI::App& app, Context& ctx);
 void add_db(CLI::App& app, Context& ctx);
+void add_lint(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli
