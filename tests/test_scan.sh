@@ -158,6 +158,8 @@ assert a["level"] == "error" and a["locations"][0]["physicalLocation"]["region"]
 rule = next(r for r in rules if r["id"] == "CVE-2023-5363")
 assert rule["properties"]["security-severity"] == "7.5", rule
 PY
+# And valid against the OASIS SARIF 2.1.0 schema (tests/tools/validate-sarif.cjs).
+node "$KILN_SRC/tests/tools/validate-sarif.cjs" "$WORK/scan.sarif" >/dev/null || fail "scan SARIF is not valid SARIF 2.1.0"
 
 # The same image from an OCI layout: the same findings, without Dockerfile lines.
 $KILN copy -q scan-app "oci:$WORK/layout:app"

@@ -263,7 +263,7 @@ void stage_checks(Checker& c) {
       env = envs[static_cast<size_t>(info.base_stage)];
       has_shell = shell_set[static_cast<size_t>(info.base_stage)];
     } else if (to_lower(info.base) == "scratch") {
-      env.emplace();
+      env.emplace(std::set<std::string>{"PATH"});  // BuildKit's empty image has PATH
     } else if (c.in.base_image) {
       if (auto b = c.in.base_image(info.base))
         env.emplace(b->env_keys.begin(), b->env_keys.end());
@@ -342,9 +342,9 @@ void stage_checks(Checker& c) {
                        ? fmt::format("{} {}={}", k, kv.key, quote_if_needed(kv.value))
                        : "");
       } else if (const auto* w = std::get_if<dockerfile::Workdir>(&ins.command)) {
-        auto p = lex.process_word(w->path, {});
-        std::string path = p ? *p : w->path;
-        if (!workdir_set && !path.starts_with('/') && !path.starts_with('$'))
+        // A path built from variables depends on their values (the base image's): not judged.
+        const std::string& path = w->path;
+        if (!workdir_set && !path.starts_with('/') && path.find('$') == std::string::npos)
           c.emit("WorkdirRelativePath", ins.line, ins.column,
                  fmt::format("Relative workdir \"{}\" can have unexpected results if the base "
                              "image changes",
@@ -381,10 +381,14 @@ void stage_checks(Checker& c) {
 }  // namespace
 
 void check_buildkit(Checker& c) {
-  for (const auto& w : c.ast.warnings)
-    if (w.message.starts_with("Empty continuation line"))
-      c.emit("NoEmptyContinuation", w.line, 1, "Empty continuation line",
-             "remove the empty line, or end the instruction before it");
+  // BuildKit reports it at the instruction's last line.
+  for (const auto& w : c.ast.warnings) {
+    if (!w.message.starts_with("Empty continuation line")) continue;
+    const auto* n = node_at(c, w.line);
+    int line = n && n->heredocs.empty() ? n->end_line : w.line;
+    c.emit("NoEmptyContinuation", line, 1, "Empty continuation line",
+           "remove the empty line, or end the instruction before it");
+  }
   casing(c);
   from_lines(c);
   from_args(c);

@@ -44,13 +44,15 @@ bool world_writable_mode(std::string_view mode) {
 
 namespace {
 
+// `names`: BuildKit's SecretsUsedInArgOrEnv, which it runs on stage ARGs and ENVs (not on
+// the global ARGs before the first FROM).
 void secrets_in_arg_env(Checker& c, const Instruction& ins, std::string_view what,
-                        const std::string& key, const std::string* value) {
+                        const std::string& key, const std::string* value, bool names = true) {
   static const std::regex deny(
       "(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)",
       std::regex::icase);
   static const std::regex allow("(?:_|^)(?:public|file|version)(?:_|$)", std::regex::icase);
-  if (std::regex_search(key, deny) && !std::regex_search(key, allow))
+  if (names && std::regex_search(key, deny) && !std::regex_search(key, allow))
     c.emit("SecretsUsedInArgOrEnv", ins.line, ins.column,
            fmt::format("Do not use ARG or ENV instructions for sensitive data ({} \"{}\")", what,
                        key),
@@ -63,8 +65,9 @@ void secrets_in_arg_env(Checker& c, const Instruction& ins, std::string_view wha
   scanner.scan_file(0, "Dockerfile", fmt::format("{}={}\n", key, *value));
   for (const auto& f : scanner.findings())
     c.emit("SecretInArgOrEnvValue", ins.line, ins.column,
-           fmt::format("{} {} holds a {} ({}): it is stored in the image config and history", what,
-                       key, f.title, f.masked),
+           fmt::format("{} {} holds a credential ({}: {}): it is stored in the image config "
+                       "and history",
+                       what, key, f.title, f.masked),
            fmt::format("remove the value; pass it with RUN --mount=type=secret,id={} and rotate "
                        "the credential",
                        to_lower(key)));
@@ -217,7 +220,7 @@ void expose(Checker& c, const Instruction& ins, const dockerfile::Expose& ex) {
 void check_stage_rules(Checker& c) {
   for (const auto& ins : c.df.meta_args)
     for (const auto& def : std::get<dockerfile::Arg>(ins.command).args)
-      secrets_in_arg_env(c, ins, "ARG", def.key, def.value ? &*def.value : nullptr);
+      secrets_in_arg_env(c, ins, "ARG", def.key, def.value ? &*def.value : nullptr, false);
   for (const auto& info : c.stages) {
     const Instruction* prev_run = nullptr;
     for (const auto& ins : info.stage->commands) {
