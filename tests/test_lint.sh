@@ -167,4 +167,25 @@ for r in StageNameCasing FromAsCasing JSONArgsRecommended UndefinedVar Undefined
   WorkdirRelativePath DuplicateStageName SecretsUsedInArgOrEnv CopyIgnoredFile; do
   expect_contains "$OUT" "$r"
 done
+# kiln build --check: an error-level finding stops the build before any step runs; warnings
+# are shown and the build goes on.
+bctx="$WORK/bctx"
+mkdir -p "$bctx"
+cat >"$bctx/Dockerfile" <<'D'
+FROM localbase:1
+ENV AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+RUN exit 7
+D
+expect_exit 1 $KILN build --check -t gated "$bctx"
+expect_contains "$ERR" "Dockerfile:2:1: error: ENV AWS_ACCESS_KEY_ID holds a credential (AWS access key ID: AKIA************)"
+expect_contains "$ERR" "build stopped by --check: 1 finding at error level (nothing ran)"
+[[ $ERR != *"exit code: 7"* && $ERR != *"exit 7"* ]] || fail "a step ran despite --check: $ERR"
+expect_exit 3 $KILN inspect gated:latest
+printf 'FROM localbase:1\nCMD echo hi\n' >"$bctx/Dockerfile"
+expect_exit 0 $KILN build --check -q -t checked "$bctx"
+expect_contains "$ERR" "warning: JSON arguments recommended for CMD"
+# check=error=true in the Dockerfile makes warnings stop the build, as BuildKit does.
+printf '# check=error=true\nFROM localbase:1\nCMD echo hi\n' >"$bctx/Dockerfile"
+expect_exit 1 $KILN build --check -q -t checked2 "$bctx"
+expect_contains "$ERR" "at warning level (nothing ran)"
 pass "kiln lint"

@@ -11,6 +11,7 @@
 #include "kiln/cli/build_progress.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
+#include "kiln/cli/lint_common.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/store.hpp"
 
@@ -25,6 +26,8 @@ struct Args {
   std::string cache_from, cache_to;
   int64_t sde = -1;
   bool quiet = false;
+  bool check = false;       // --check: lint first, stop on error-level findings
+  std::string lint_config;  // --lint-config
 };
 
 Result<std::pair<std::string, std::string>> key_value(const std::string& s, std::string_view flag) {
@@ -132,8 +135,35 @@ Status prepare(Args& a) {
   return {};
 }
 
+// --check: the Dockerfile is linted before anything runs; error-level findings (any finding with
+// the Dockerfile's `# check=error=true`) stop the build. Findings go to stderr.
+Status check_gate(Context& ctx, const Args& a) {
+  LintRequest req;
+  const auto& o = a.opts;
+  if (o.context == "-" && (o.dockerfile.empty() || o.dockerfile == "-"))
+    return fail(Errc::invalid_argument,
+                "--check with a context on stdin needs the Dockerfile as -f FILE");
+  req.context = o.context == "-" ? "" : o.context;
+  req.dockerfile = o.dockerfile.empty() ? o.context + "/Dockerfile" : o.dockerfile;
+  req.config_path = a.lint_config;
+  req.build_args = o.build_args;
+  req.target = o.target;
+  auto res = KILN_TRY(run_lint(ctx, req));
+  auto stop_at = res->report.error_on_warning ? lint::Severity::warning : lint::Severity::error;
+  int stops = 0;
+  for (const auto& f : res->report.findings) stops += f.severity >= stop_at;
+  if (!res->report.findings.empty())
+    fmt::print(stderr, "{}", lint::format_tty(res->report, *res->ast.source, stderr_is_terminal()));
+  if (stops > 0)
+    return failf(Errc::failed, "build stopped by --check: {} finding{} at {} level (nothing ran)",
+                 stops, stops == 1 ? "" : "s", lint::severity_name(stop_at));
+  return {};
+}
+
 void run(Context& ctx, Args& a) {
   if (auto st = prepare(a); !st) return ctx.report(st.error());
+  if (a.check)
+    if (auto st = check_gate(ctx, a); !st) return ctx.report(st.error());
   auto store = ctx.store();
   if (!store) return ctx.report(store.error());
   auto executor = make_executor("builtin");
@@ -209,6 +239,11 @@ void add_build(CLI::App& app, Context& ctx) {
                 "Clamp timestamps to this time (also $SOURCE_DATE_EPOCH)");
   c->add_option("--cache-from", a->cache_from, "Import build cache: type=local,src=DIR");
   c->add_option("--cache-to", a->cache_to, "Export build cache: type=local,dest=DIR");
+  c->add_flag("--check", a->check,
+              "Lint the Dockerfile first (kiln lint) and stop before any step runs when an "
+              "error-level rule fires");
+  c->add_option("--lint-config", a->lint_config,
+                "Lint config for --check (default CONTEXT/.kiln-lint.yaml when present)");
   c->callback([&ctx, a] {
     a->opts.stdin_fd = 0;
     run(ctx, *a);
