@@ -78,5 +78,6 @@ void add_sbom(CLI::App& app, Context& ctx);
 void add_scan(CLI::App& app, Context& ctx);
 void add_db(CLI::App& app, Context& ctx);
 void add_lint(CLI::App& app, Context& ctx);
+void add_analyze(CLI::App& app, Context& ctx);
 
 }  // namespace kiln::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   cli::add_scan(app, ctx);
   cli::add_db(app, ctx);
   cli::add_lint(app, ctx);
+  cli::add_analyze(app, ctx);
   cli::add_registry_commands(app, ctx);
   cli::add_registry_server(app, ctx);
   cli::add_build(app, ctx);

@@ -31,28 +31,37 @@ std::vector<std::string> build_locations(Context& ctx, bool in_store, const Dige
 
 }  // namespace
 
-Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
-                                     const std::string& platform, const RegistryFlags& reg,
-                                     std::string_view command, scan::SecretScanner* secrets) {
+Result<OpenedImage> open_image(Context& ctx, const std::string& image, const std::string& platform,
+                               const RegistryFlags& reg, std::string_view command) {
   auto at = KILN_TRY(transport::parse_location(image));
   auto o = KILN_TRY(open_options(ctx, at.kind == transport::Kind::store));
   o.registry = KILN_TRY(registry_options(reg));
-  auto src = KILN_TRY(transport::open_source(at, o));
+  OpenedImage out;
+  out.source = KILN_TRY(transport::open_source(at, o));
   std::optional<oci::Platform> want;
   if (!platform.empty()) want = KILN_TRY(oci::parse_platform(platform));
-  std::string what = fmt::format("{} {}", command, image);
-  auto img = KILN_TRY_CTX(image::load(*src, want), what);
+  out.image = KILN_TRY_CTX(image::load(*out.source, want), fmt::format("{} {}", command, image));
+  out.history_locations =
+      build_locations(ctx, at.kind == transport::Kind::store, out.image.parsed.config.digest);
+  return out;
+}
+
+Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
+                                     const std::string& platform, const RegistryFlags& reg,
+                                     std::string_view command, scan::SecretScanner* secrets) {
+  auto opened = KILN_TRY(open_image(ctx, image, platform, reg, command));
+  const auto& img = opened.image;
   scan::CatalogOptions co;
   co.secrets = secrets;
-  co.history_locations =
-      build_locations(ctx, at.kind == transport::Kind::store, img.parsed.config.digest);
+  co.history_locations = std::move(opened.history_locations);
   if (stderr_is_terminal())
     co.on_layer = [](size_t i, size_t n) {
       fmt::print(stderr, "\rReading layer {}/{}", i + 1, n);
       if (i + 1 == n) fmt::print(stderr, "\r\033[K");
     };
   CatalogedImage out;
-  out.catalog = KILN_TRY_CTX(scan::catalog_image(*src, img, co), what);
+  out.catalog = KILN_TRY_CTX(scan::catalog_image(*opened.source, img, co),
+                             fmt::format("{} {}", command, image));
   out.subject = {image, img.manifest.digest.str(), img.parsed.config.digest.str()};
   return out;
 }

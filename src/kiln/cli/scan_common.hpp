@@ -7,6 +7,7 @@
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/transfer.hpp"
 #include "kiln/digest/digest.hpp"
+#include "kiln/image/load.hpp"
 #include "kiln/scan/catalog.hpp"
 #include "kiln/scan/sbom_json.hpp"
 
@@ -14,6 +15,16 @@ namespace kiln::cli {
 
 // The advisory database's place: --db, else $KILN_VULN_DB, else <root>/vulndb/advisories.db.
 std::string vulndb_location(const Context& ctx, const std::string& flag);
+
+// An image opened for reading from any place kiln reads (store, docker://, oci:, archives),
+// with the Dockerfile location of each history entry when kiln built it and stored it.
+struct OpenedImage {
+  std::unique_ptr<image::Source> source;
+  image::Loaded image;
+  std::vector<std::string> history_locations;
+};
+Result<OpenedImage> open_image(Context& ctx, const std::string& image, const std::string& platform,
+                               const RegistryFlags& reg, std::string_view command);
 
 // An image opened and cataloged for `kiln sbom` and `kiln scan`: layers streamed with progress
 // on a terminal; for an image kiln built and stored, the Dockerfile line of each layer.
