@@ -90,7 +90,7 @@ expect_exit 1 $KILN analyze --ci --max-waste 99% --min-efficiency 0.1 --max-wast
 expect_contains "$ERR" "more than --max-wasted-bytes 1MB"
 expect_exit 0 $KILN analyze --ci --max-waste 99% --min-efficiency 0.1 abase:1
 expect_exit 2 $KILN analyze --ci --max-waste lots waste
-expect_contains "$ERR" "--max-waste \"lots\""
+expect_contains "$ERR" "--max-waste: \"lots\": want a percentage (10%) or a fraction (0.1)"
 expect_exit 2 $KILN analyze --format pdf waste
 expect_exit 3 $KILN analyze no-such-image
 

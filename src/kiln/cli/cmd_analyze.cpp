@@ -1,9 +1,8 @@
 // kiln analyze [--format tty|json|html] [-o FILE] [--ci --max-waste P --min-efficiency E] IMAGE
-#include <cmath>
-
 #include "kiln/base/strings.hpp"
 #include "kiln/cli/scan_common.hpp"
 #include "kiln/lint/analyze.hpp"
+#include "kiln/lint/policy.hpp"
 #include "kiln/os/dir.hpp"
 
 namespace kiln::cli {
@@ -17,22 +16,8 @@ struct AnalyzeArgs {
   RegistryFlags reg;
 };
 
-// "10%" or "0.1" as a fraction.
 Result<double> parse_fraction(const std::string& s, std::string_view flag) {
-  std::string t = s;
-  bool pct = t.ends_with('%');
-  if (pct) t.pop_back();
-  try {
-    size_t used = 0;
-    double v = std::stod(t, &used);
-    if (used != t.size() || !std::isfinite(v) || v < 0) throw std::invalid_argument(t);
-    if (pct || v > 1) v /= 100;
-    if (v > 1) throw std::invalid_argument(t);
-    return v;
-  } catch (const std::exception&) {
-    return failf(Errc::invalid_argument, "analyze: {} \"{}\": want a percentage (10%) or a "
-                 "fraction (0.1)", flag, s);
-  }
+  return KILN_TRY_CTX(lint::parse_fraction(s), fmt::format("analyze: {}", flag));
 }
 
 // --ci: one line per failed threshold.
@@ -65,6 +50,8 @@ Status run(Context& ctx, const AnalyzeArgs& a) {
   if (a.format != "tty" && a.format != "json" && a.format != "html")
     return failf(Errc::invalid_argument,
                  "analyze: unknown --format \"{}\" (want tty, json or html)", a.format);
+  // Bad thresholds are reported before any image is read.
+  if (a.ci) (void)KILN_TRY(thresholds(a, lint::Analysis{}));
   auto opened = KILN_TRY(open_image(ctx, a.image, a.platform, a.reg, "analyze"));
   lint::AnalyzeOptions o;
   o.history_locations = std::move(opened.history_locations);

@@ -12,6 +12,7 @@
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
 #include "kiln/cli/lint_common.hpp"
+#include "kiln/cli/policy_gate.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/store.hpp"
 
@@ -28,6 +29,8 @@ struct Args {
   bool quiet = false;
   bool check = false;       // --check: lint first, stop on error-level findings
   std::string lint_config;  // --lint-config
+  std::string policy_file;  // --policy
+  std::optional<lint::Policy> policy;
 };
 
 Result<std::pair<std::string, std::string>> key_value(const std::string& s, std::string_view flag) {
@@ -132,23 +135,34 @@ Status prepare(Args& a) {
     o.cache_from = KILN_TRY(builder::parse_cache_spec(a.cache_from, "src", "--cache-from"));
   if (!a.cache_to.empty())
     o.cache_to = KILN_TRY(builder::parse_cache_spec(a.cache_to, "dest", "--cache-to"));
+  if (!a.policy_file.empty()) {
+    if (o.context == "-")
+      return fail(Errc::invalid_argument, "--policy needs a context directory, not stdin");
+    std::string text = KILN_TRY_CTX(os::read_file(a.policy_file), "--policy");
+    a.policy = KILN_TRY(lint::parse_policy(text, a.policy_file));
+  }
   return {};
 }
 
-// --check: the Dockerfile is linted before anything runs; error-level findings (any finding with
-// the Dockerfile's `# check=error=true`) stop the build. Findings go to stderr.
-Status check_gate(Context& ctx, const Args& a) {
+LintRequest lint_request(const Args& a) {
   LintRequest req;
   const auto& o = a.opts;
-  if (o.context == "-" && (o.dockerfile.empty() || o.dockerfile == "-"))
-    return fail(Errc::invalid_argument,
-                "--check with a context on stdin needs the Dockerfile as -f FILE");
   req.context = o.context == "-" ? "" : o.context;
   req.dockerfile = o.dockerfile.empty() ? o.context + "/Dockerfile" : o.dockerfile;
   req.config_path = a.lint_config;
   req.build_args = o.build_args;
   req.target = o.target;
-  auto res = KILN_TRY(run_lint(ctx, req));
+  return req;
+}
+
+// --check: the Dockerfile is linted before anything runs; error-level findings (any finding with
+// the Dockerfile's `# check=error=true`) stop the build. Findings go to stderr.
+Status check_gate(Context& ctx, const Args& a) {
+  const auto& o = a.opts;
+  if (o.context == "-" && (o.dockerfile.empty() || o.dockerfile == "-"))
+    return fail(Errc::invalid_argument,
+                "--check with a context on stdin needs the Dockerfile as -f FILE");
+  auto res = KILN_TRY(run_lint(ctx, lint_request(a)));
   auto stop_at = res->report.error_on_warning ? lint::Severity::warning : lint::Severity::error;
   int stops = 0;
   for (const auto& f : res->report.findings) stops += f.severity >= stop_at;
@@ -179,11 +193,41 @@ void run(Context& ctx, Args& a) {
               fmt::format("--progress {:?}: want auto, plain, tty or quiet", a.progress)));
   auto progress_ptr = make_build_progress(mode);
   auto& progress = *progress_ptr;
+  // With a policy the image is built untagged and not exported, judged, and only then tagged
+  // and exported by a second, fully cached build of the same Dockerfile (same image ID).
+  auto tags = a.opts.tags;
+  auto output = a.opts.output;
+  if (a.policy) a.opts.tags.clear(), a.opts.output = builder::Output{};
   auto result = builder::build_image(**store, **executor, a.opts, progress);
   progress.finish();
   if (!result) {
     fmt::print(stderr, "ERROR: ");
     return ctx.report(result.error());
+  }
+  if (a.policy) {
+    auto violations = policy_violations(ctx, *a.policy, result->image_id.str(), lint_request(a));
+    if (!violations) return ctx.report(violations.error());
+    for (const auto& v : *violations) fmt::print(stderr, "policy: {}\n", v);
+    if (!violations->empty())
+      return ctx.report(Error(
+          Errc::failed,
+          fmt::format("policy {} refused image {}: {} violation{}; not tagged or exported (its "
+                      "layers stay in the build cache)",
+                      a.policy_file, result->image_id.short_hex(), violations->size(),
+                      violations->size() == 1 ? "" : "s")));
+    if (!tags.empty() || output.type != builder::Output::Type::kiln || !output.dest.empty()) {
+      a.opts.tags = tags, a.opts.output = output;
+      auto quiet = make_build_progress(ProgressMode::quiet);
+      auto again = builder::build_image(**store, **executor, a.opts, *quiet);
+      quiet->finish();
+      if (!again) return ctx.report(again.error());
+      if (again->image_id != result->image_id)
+        return ctx.report(Error(Errc::conflict,
+                                fmt::format("the image changed between the policy check ({}) and "
+                                            "tagging ({}); build again",
+                                            result->image_id.short_hex(),
+                                            again->image_id.short_hex())));
+    }
   }
   if (!a.iidfile.empty()) {
     auto slash = a.iidfile.rfind('/');
@@ -242,6 +286,9 @@ void add_build(CLI::App& app, Context& ctx) {
   c->add_flag("--check", a->check,
               "Lint the Dockerfile first (kiln lint) and stop before any step runs when an "
               "error-level rule fires");
+  c->add_option("--policy", a->policy_file,
+                "Policy (YAML): lint, scan and analyze the result and refuse to tag or export an "
+                "image that breaks it");
   c->add_option("--lint-config", a->lint_config,
                 "Lint config for --check (default CONTEXT/.kiln-lint.yaml when present)");
   c->callback([&ctx, a] {
