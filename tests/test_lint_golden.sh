@@ -15,6 +15,11 @@ for d in "$data"/*/; do
   grep -qx "$r" <<<"$rules" || fail "tests/data/lint/$r is not a rule"
 done
 
+# Base images some rules read from the local store (RULE/store-images: "NAME PLATFORM" lines,
+# PLATFORM "host" for this machine's); the other rules run with --no-store.
+busybox_rootfs
+host=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+
 failed=0
 n=0
 for r in $rules; do
@@ -23,8 +28,16 @@ for r in $rules; do
     echo "SKIP: ShellCheck golden (shellcheck is not installed)"
     continue
   fi
+  store=(--no-store)
+  if [[ -f "$d/store-images" ]]; then
+    store=()
+    while read -r name platform; do
+      [[ $platform == host ]] && platform=linux/$host
+      $KILN import -q --platform "$platform" "$WORK/rootfs" "$name" >/dev/null
+    done <"$d/store-images"
+  fi
   set +e
-  got=$(cd "$d" && "$KILN" lint --rule "$r" --no-store --color never --failure-threshold none Dockerfile 2>&1)
+  got=$(cd "$d" && "$KILN" lint --rule "$r" "${store[@]}" --color never --failure-threshold none Dockerfile 2>&1)
   rc=$?
   set -e
   [[ $rc == 0 ]] || { echo "FAIL: $r: kiln lint exited $rc: $got"; failed=1; continue; }

@@ -5,6 +5,7 @@
 
 #include "kiln/dockerfile/dockerignore.hpp"
 #include "kiln/oci/codec.hpp"
+#include "kiln/oci/platform.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/paths.hpp"
 #include "kiln/store/store.hpp"
@@ -33,6 +34,7 @@ std::optional<lint::BaseImage> base_from_store(Context& ctx, std::string_view re
   if (!cfg) return std::nullopt;
   lint::BaseImage b;
   b.digest = top->manifest_digest.str();
+  b.platform = oci::platform_string(oci::normalize(oci::platform_of(*cfg)));
   if (cfg->config) {
     b.user = cfg->config->user;
     for (const auto& e : cfg->config->env) b.env_keys.push_back(e.substr(0, e.find('=')));

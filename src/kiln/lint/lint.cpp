@@ -60,6 +60,10 @@ const RuleInfo k_rules[] = {
        "Protocol in EXPOSE instruction should be lowercase"),
     BK("ExposeInvalidFormat", "expose-invalid-format",
        "IP address and host-port mapping should not be used in EXPOSE instruction"),
+    RuleInfo{"InvalidBaseImagePlatform", Severity::warning, "buildkit",
+             "Base image platform does not match expected target platform (for base images in "
+             "the local store)",
+             ""},
     // Base images.
     KL("BaseImageLatest", warning, "base", "Base image uses the latest tag or no tag"),
     KL("BaseImageNotPinned", info, "base", "Base image is not pinned by digest"),

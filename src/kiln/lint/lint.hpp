@@ -64,7 +64,8 @@ Result<Config> parse_config(std::string_view yaml, std::string_view filename);
 struct BaseImage {
   std::vector<std::string> env_keys;
   std::string user;
-  std::string digest;  // of the manifest the local tag points to ("sha256:...")
+  std::string digest;    // of the manifest the local tag points to ("sha256:...")
+  std::string platform;  // of the image resolved for this machine ("linux/amd64")
 };
 
 struct Input {

@@ -2,6 +2,7 @@
 // compiler toolchain image as the base of what ships.
 #include "kiln/base/strings.hpp"
 #include "kiln/lint/checker.hpp"
+#include "kiln/oci/platform.hpp"
 #include "kiln/oci/reference.hpp"
 
 namespace kiln::lint::detail {
@@ -39,6 +40,32 @@ std::string replace_first(std::string line, std::string_view what, std::string_v
   return line.replace(p, what.size(), with);
 }
 
+// BuildKit's InvalidBaseImagePlatform: the base image's OS and architecture against the
+// stage's platform (FROM --platform, else this machine's).
+void platform_check(Checker& c, const StageInfo& info, const BaseImage& local) {
+  const auto& st = *info.stage;
+  oci::Platform want = oci::host_platform();
+  if (!st.from.platform.empty()) {
+    dockerfile::Lexer lex(c.df.escape);
+    auto w = lex.process_word(st.from.platform, c.meta_defaults);
+    if (!w || w->find('$') != std::string::npos) return;
+    auto p = oci::parse_platform(*w);
+    if (!p) return;
+    want = *p;
+  }
+  auto have = oci::parse_platform(local.platform);
+  if (!have) return;
+  if (have->os == want.os && have->architecture == want.architecture) return;
+  std::string expected = oci::platform_string(oci::normalize(want));
+  std::string actual = oci::platform_string(oci::normalize(*have));
+  c.emit("InvalidBaseImagePlatform", st.line, st.column,
+         fmt::format("Base image {} was pulled with platform \"{}\", expected \"{}\" for current "
+                     "build",
+                     info.base, actual, expected),
+         fmt::format("pull the {} variant (kiln pull --platform {} {}), or set FROM --platform",
+                     expected, expected, info.base));
+}
+
 }  // namespace
 
 void check_base_images(Checker& c) {
@@ -49,8 +76,10 @@ void check_base_images(Checker& c) {
     auto ref = oci::Reference::parse(info.base, false);
     if (!ref) continue;  // the build reports it
     std::optional<BaseImage> local;
-    if (c.in.base_image && (c.wants("BaseImageLatest") || c.wants("BaseImageNotPinned")))
+    if (c.in.base_image && (c.wants("BaseImageLatest") || c.wants("BaseImageNotPinned") ||
+                            c.wants("InvalidBaseImagePlatform")))
       local = c.in.base_image(info.base);
+    if (local && !local->platform.empty()) platform_check(c, info, *local);
     std::string pinned = local && !local->digest.empty() && !ref->digest
                              ? info.base + "@" + local->digest
                              : info.base + "@sha256:<digest>";
