@@ -271,7 +271,7 @@ void stage_checks(Checker& c) {
     if (!env && c.wants("UndefinedVar"))
       c.note(fmt::format("UndefinedVar not checked in stage {}: the environment of its base "
                          "image {} is unknown (not in the local store; `kiln pull {}` adds it)",
-                         st.from.name.empty() ? std::to_string(st.index) : st.from.name,
+                         st.from.name.empty() ? fmt::format("stage-{}", st.index) : st.from.name,
                          info.base, info.base));
     std::set<std::string> args;  // declared ARGs (with or without a value)
     bool workdir_set = false;
