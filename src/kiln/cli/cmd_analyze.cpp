@@ -28,12 +28,13 @@ Result<std::vector<std::string>> thresholds(const AnalyzeArgs& a, const lint::An
   double max_waste = KILN_TRY(parse_fraction(waste, "--max-waste"));
   double min_eff = KILN_TRY(parse_fraction(eff, "--min-efficiency"));
   if (r.user_wasted_percent > max_waste)
-    failed.push_back(fmt::format("FAIL: wasted {:.2f} % of the layers above the first ({}), more "
-                                 "than --max-waste {}",
-                                 r.user_wasted_percent * 100, human_size(r.wasted_bytes), waste));
+    failed.push_back(
+        fmt::format("FAIL: wasted {:.2f} % of the layers above the first ({}), more "
+                    "than --max-waste {}",
+                    r.user_wasted_percent * 100, human_size(r.wasted_bytes), waste));
   if (r.efficiency < min_eff)
-    failed.push_back(fmt::format("FAIL: efficiency {:.4f} is below --min-efficiency {}",
-                                 r.efficiency, eff));
+    failed.push_back(
+        fmt::format("FAIL: efficiency {:.4f} is below --min-efficiency {}", r.efficiency, eff));
   if (!a.max_wasted_bytes.empty()) {
     auto limit = parse_byte_size(a.max_wasted_bytes);
     if (!limit)
@@ -62,11 +63,10 @@ Status run(Context& ctx, const AnalyzeArgs& a) {
     };
   auto r = KILN_TRY_CTX(lint::analyze_image(*opened.source, opened.image, o),
                         fmt::format("analyze {}", a.image));
-  std::string text = a.format == "json"   ? lint::analysis_json(r, a.image, a.files)
-                     : a.format == "html" ? lint::analysis_html(r, a.image)
-                                          : lint::analysis_tty(r, a.image,
-                                                               a.output.empty() &&
-                                                                   stdout_is_terminal());
+  std::string text = a.format == "json" ? lint::analysis_json(r, a.image, a.files)
+                     : a.format == "html"
+                         ? lint::analysis_html(r, a.image)
+                         : lint::analysis_tty(r, a.image, a.output.empty() && stdout_is_terminal());
   if (!a.output.empty() && a.output != "-") {
     auto slash = a.output.rfind('/');
     std::string dir = slash == std::string::npos ? "." : a.output.substr(0, slash);

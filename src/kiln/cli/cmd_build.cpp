@@ -222,11 +222,11 @@ void run(Context& ctx, Args& a) {
       quiet->finish();
       if (!again) return ctx.report(again.error());
       if (again->image_id != result->image_id)
-        return ctx.report(Error(Errc::conflict,
-                                fmt::format("the image changed between the policy check ({}) and "
-                                            "tagging ({}); build again",
-                                            result->image_id.short_hex(),
-                                            again->image_id.short_hex())));
+        return ctx.report(
+            Error(Errc::conflict,
+                  fmt::format("the image changed between the policy check ({}) and "
+                              "tagging ({}); build again",
+                              result->image_id.short_hex(), again->image_id.short_hex())));
     }
   }
   if (!a.iidfile.empty()) {

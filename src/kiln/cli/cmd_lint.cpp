@@ -30,8 +30,8 @@ void list_rules(const LintArgs& a) {
       out += fmt::format(
           "{}\n  {{\"id\": {}, \"severity\": \"{}\", \"category\": \"{}\", \"enabled\": {}, "
           "\"description\": {}, \"url\": {}}}",
-          first ? "" : ",", dockerfile::go_quote(r.id), lint::severity_name(r.severity),
-          r.category, r.enabled ? "true" : "false", dockerfile::go_quote(r.description),
+          first ? "" : ",", dockerfile::go_quote(r.id), lint::severity_name(r.severity), r.category,
+          r.enabled ? "true" : "false", dockerfile::go_quote(r.description),
           dockerfile::go_quote(r.url));
       first = false;
     }

@@ -15,7 +15,7 @@ namespace kiln::cli {
 namespace {
 
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -58,7 +58,8 @@ Result<std::unique_ptr<LintResult>> run_lint(Context& ctx, const LintRequest& re
   auto out = std::make_unique<LintResult>();
   std::string text =
       req.dockerfile == "-" ? KILN_TRY(os::read_fd(0)) : KILN_TRY(os::read_file(req.dockerfile));
-  out->ast = KILN_TRY(dockerfile::parse(text, req.dockerfile == "-" ? "Dockerfile" : req.dockerfile));
+  out->ast =
+      KILN_TRY(dockerfile::parse(text, req.dockerfile == "-" ? "Dockerfile" : req.dockerfile));
   out->dockerfile = KILN_TRY(dockerfile::parse_instructions(out->ast));
   out->config = override_config ? *override_config : KILN_TRY(load_lint_config(req));
   std::optional<dockerfile::IgnoreMatcher> ignore;
@@ -68,7 +69,8 @@ Result<std::unique_ptr<LintResult>> run_lint(Context& ctx, const LintRequest& re
   in.build_args = req.build_args;
   in.target = req.target;
   if (!req.context.empty()) {
-    std::string file = dockerfile::ignore_file_for(req.context, req.dockerfile == "-" ? "" : req.dockerfile);
+    std::string file =
+        dockerfile::ignore_file_for(req.context, req.dockerfile == "-" ? "" : req.dockerfile);
     if (!file.empty()) {
       std::string ig = KILN_TRY_CTX(os::read_file(file), ".dockerignore");
       ignore = KILN_TRY_CTX(dockerfile::IgnoreMatcher::parse(ig), file);

@@ -59,9 +59,10 @@ Result<std::vector<std::string>> policy_violations(Context& ctx, const lint::Pol
   }
   for (const auto& label : p.required_labels)
     if (!config.config || !config.config->labels.contains(label))
-      out.push_back(fmt::format("labels: required label {} is missing (LABEL {}=... in the "
-                                "final stage, or kiln build --label)",
-                                label, label));
+      out.push_back(
+          fmt::format("labels: required label {} is missing (LABEL {}=... in the "
+                      "final stage, or kiln build --label)",
+                      label, label));
 
   // Secrets and vulnerabilities: one catalog of the image.
   bool want_secrets = p.secrets && !*p.secrets;
@@ -79,8 +80,8 @@ Result<std::vector<std::string>> policy_violations(Context& ctx, const lint::Pol
     }
     std::optional<scan::SecretScanner> secrets;
     if (want_secrets) secrets.emplace(scan::builtin_secret_rules());
-    auto ci = KILN_TRY(catalog_image(ctx, image, "", RegistryFlags{}, "policy",
-                                     secrets ? &*secrets : nullptr));
+    auto ci = KILN_TRY(
+        catalog_image(ctx, image, "", RegistryFlags{}, "policy", secrets ? &*secrets : nullptr));
     if (secrets)
       for (const auto& f : secrets->findings())
         out.push_back(fmt::format("secrets: {} ({}) in {}:{}{} from {}", f.title, f.masked, f.path,
@@ -93,11 +94,10 @@ Result<std::vector<std::string>> policy_violations(Context& ctx, const lint::Pol
         if (scan::severity_rank(f.severity) < limit) continue;
         if (p.fixable_only && f.fixed.empty()) continue;
         const auto& pkg = ci.catalog.packages[f.package];
-        out.push_back(fmt::format("vulnerabilities: {} {} in {} {} (fixed in {}) from {}",
-                                  f.severity, f.id, pkg.name, f.installed,
-                                  f.fixed.empty() ? "no release" : f.fixed,
-                                  pkg.location.empty() ? fmt::format("layer {}", pkg.layer)
-                                                       : pkg.location));
+        out.push_back(
+            fmt::format("vulnerabilities: {} {} in {} {} (fixed in {}) from {}", f.severity, f.id,
+                        pkg.name, f.installed, f.fixed.empty() ? "no release" : f.fixed,
+                        pkg.location.empty() ? fmt::format("layer {}", pkg.layer) : pkg.location));
       }
     }
   }
@@ -111,9 +111,10 @@ Result<std::vector<std::string>> policy_violations(Context& ctx, const lint::Pol
     if (p.max_waste && a.user_wasted_percent > *p.max_waste) {
       std::string top;
       if (!a.waste.empty()) top = fmt::format("; largest: {}", a.waste.front().message);
-      out.push_back(fmt::format("waste: {:.2f} % of the layers above the first is wasted, more "
-                                "than max-waste {:.2f} %{}",
-                                a.user_wasted_percent * 100, *p.max_waste * 100, top));
+      out.push_back(
+          fmt::format("waste: {:.2f} % of the layers above the first is wasted, more "
+                      "than max-waste {:.2f} %{}",
+                      a.user_wasted_percent * 100, *p.max_waste * 100, top));
     }
     if (p.min_efficiency && a.efficiency < *p.min_efficiency)
       out.push_back(fmt::format("waste: efficiency {:.4f} is below min-efficiency {:.4f}",

@@ -25,4 +25,12 @@ Result<Loaded> load(Source& src, const std::optional<oci::Platform>& platform) {
   return out;
 }
 
+std::vector<size_t> layer_history(const Loaded& img) {
+  std::vector<size_t> out;
+  for (size_t h = 0; h < img.config.history.size(); ++h)
+    if (!img.config.history[h].empty_layer) out.push_back(h);
+  if (out.size() != img.parsed.layers.size()) out.clear();
+  return out;
+}
+
 }  // namespace kiln::image

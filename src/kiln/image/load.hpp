@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kiln/image/image.hpp"
 
@@ -20,5 +21,9 @@ struct Loaded {
 // An index gives its image for `platform` (default: this machine's). Errc::unsupported when
 // the source names neither an image manifest nor an index.
 Result<Loaded> load(Source& src, const std::optional<oci::Platform>& platform = std::nullopt);
+
+// For each layer, the index of the config's history entry that made it (the entries that are
+// not empty_layer, in order); empty when the history does not line up with the layers.
+std::vector<size_t> layer_history(const Loaded& img);
 
 }  // namespace kiln::image

@@ -113,7 +113,9 @@ std::string instruction_of(std::string_view created_by) {
   return s;
 }
 
-std::string files(int n) { return n == 1 ? "1 file" : fmt::format("{} files", n); }
+std::string files(int n) {
+  return n == 1 ? "1 file" : fmt::format("{} files", n);
+}
 
 class Merger {
  public:
@@ -315,7 +317,8 @@ class Merger {
   };
   static const Cache* cache_of(std::string_view path) {
     static const Cache k[] = {
-        {"var/lib/apt/lists/", "apt package lists", "end the RUN with `rm -rf /var/lib/apt/lists/*`"},
+        {"var/lib/apt/lists/", "apt package lists",
+         "end the RUN with `rm -rf /var/lib/apt/lists/*`"},
         {"var/cache/apt/", "apt package cache", "end the RUN with `apt-get clean`"},
         {"var/cache/apk/", "apk cache", "use `apk add --no-cache`"},
         {"etc/apk/cache/", "apk cache", "use `apk add --no-cache`"},
@@ -378,7 +381,8 @@ class Merger {
     if (m_dups.size() > k_max) {
       WasteItem rest;
       rest.kind = "duplicate";
-      for (size_t i = k_max; i < m_dups.size(); ++i) rest.bytes += m_dups[i].bytes, rest.files += m_dups[i].files;
+      for (size_t i = k_max; i < m_dups.size(); ++i)
+        rest.bytes += m_dups[i].bytes, rest.files += m_dups[i].files;
       rest.message = fmt::format("{} more groups of identical files in several layers ({})",
                                  m_dups.size() - k_max, human_size(rest.bytes));
       rest.fix = "copy each file once (or link it)";
@@ -412,41 +416,47 @@ class Merger {
     if (w.kind == "overwritten") {
       w.message = fmt::format("{} replaced {} ({}) that {} added: the old copies still ship",
                               where(w.by_layer), files(w.files), size, where(w.layer));
-      w.fix = fmt::format("write those files once: leave them out of {}, or produce them in one "
-                          "step",
-                          where(w.layer));
+      w.fix = fmt::format(
+          "write those files once: leave them out of {}, or produce them in one "
+          "step",
+          where(w.layer));
     } else if (w.kind == "deleted") {
-      w.message = fmt::format("{} deleted {} ({}) that {} added: deleting does not shrink the "
-                              "image",
-                              where(w.by_layer), files(w.files), size, where(w.layer));
-      w.fix = verb(w.layer) == "RUN "
-                  ? fmt::format("delete them in the same RUN that creates them ({})",
-                                where(w.layer))
-                  : fmt::format("do not add them ({}): .dockerignore, a narrower COPY, or a "
-                                "build stage",
-                                where(w.layer));
+      w.message = fmt::format(
+          "{} deleted {} ({}) that {} added: deleting does not shrink the "
+          "image",
+          where(w.by_layer), files(w.files), size, where(w.layer));
+      w.fix =
+          verb(w.layer) == "RUN "
+              ? fmt::format("delete them in the same RUN that creates them ({})", where(w.layer))
+              : fmt::format(
+                    "do not add them ({}): .dockerignore, a narrower COPY, or a "
+                    "build stage",
+                    where(w.layer));
     } else if (w.kind == "rewrite") {
       std::string flags = w.fix;
-      w.message = fmt::format("{} duplicated {} ({} added by {}) changing only ownership, "
-                              "permissions or times",
-                              where(w.by_layer), size, files(w.files), where(w.layer));
+      w.message = fmt::format(
+          "{} duplicated {} ({} added by {}) changing only ownership, "
+          "permissions or times",
+          where(w.by_layer), size, files(w.files), where(w.layer));
       std::string_view v = verb(w.layer);
       if ((v == "COPY" || v == "ADD ") && !flags.empty())
-        w.fix = fmt::format("use {} {} at {} and drop the rewrite", v == "ADD " ? "ADD" : "COPY",
-                            flags, m_a.layers[static_cast<size_t>(w.layer)].location.empty()
-                                       ? where(w.layer)
-                                       : m_a.layers[static_cast<size_t>(w.layer)].location);
+        w.fix =
+            fmt::format("use {} {} at {} and drop the rewrite", v == "ADD " ? "ADD" : "COPY", flags,
+                        m_a.layers[static_cast<size_t>(w.layer)].location.empty()
+                            ? where(w.layer)
+                            : m_a.layers[static_cast<size_t>(w.layer)].location);
       else
-        w.fix = fmt::format("set ownership and permissions in the step that creates the files "
-                            "({})",
-                            where(w.layer));
+        w.fix = fmt::format(
+            "set ownership and permissions in the step that creates the files "
+            "({})",
+            where(w.layer));
     } else if (w.kind == "cache") {
       std::string name = w.message;
       w.message = fmt::format("{} of {} left in the image by {}", size, name, where(w.layer));
     } else if (w.kind == "duplicate") {
-      w.message = fmt::format("The same content is stored {} more time{} ({}) in {} and {}",
-                              w.files, w.files == 1 ? "" : "s", size, where(w.layer),
-                              where(w.by_layer));
+      w.message =
+          fmt::format("The same content is stored {} more time{} ({}) in {} and {}", w.files,
+                      w.files == 1 ? "" : "s", size, where(w.layer), where(w.by_layer));
       w.fix = "copy it once, or link to the first copy";
     }
   }
@@ -467,20 +477,16 @@ Result<Analysis> analyze_image(image::Source& src, const image::Loaded& img,
                                const AnalyzeOptions& opts) {
   Analysis a;
   const auto& layers = img.parsed.layers;
-  std::vector<std::string> created_by, location;
-  for (size_t h = 0; h < img.config.history.size(); ++h) {
-    if (img.config.history[h].empty_layer) continue;
-    created_by.push_back(img.config.history[h].created_by);
-    location.push_back(h < opts.history_locations.size() ? opts.history_locations[h] : "");
-  }
-  bool aligned = created_by.size() == layers.size();
+  auto history = image::layer_history(img);
   for (size_t i = 0; i < layers.size(); ++i) {
     LayerSummary s;
     s.index = static_cast<int>(i);
     s.digest = layers[i].digest.str();
     s.blob_size = layers[i].size;
-    if (aligned) {
-      s.created_by = created_by[i], s.location = location[i];
+    if (!history.empty()) {
+      size_t h = history[i];
+      s.created_by = img.config.history[h].created_by;
+      s.location = h < opts.history_locations.size() ? opts.history_locations[h] : "";
       s.instruction = instruction_of(s.created_by);
     }
     a.layers.push_back(std::move(s));
@@ -518,9 +524,9 @@ Result<Analysis> analyze_image(image::Source& src, const image::Loaded& img,
   for (size_t i = 0; i < layers.size(); ++i) {
     auto& r = *scans[i];
     if (!r)
-      return std::unexpected(Error(r.error().code(), fmt::format("layer {} ({}): {}", i,
-                                                                 layers[i].digest,
-                                                                 r.error().message())));
+      return std::unexpected(
+          Error(r.error().code(),
+                fmt::format("layer {} ({}): {}", i, layers[i].digest, r.error().message())));
     m.layer(static_cast<int>(i), *r);
     r->clear();
     r->shrink_to_fit();

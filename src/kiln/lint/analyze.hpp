@@ -25,14 +25,14 @@ struct FileChange {
 
 struct LayerSummary {
   int index = 0;
-  std::string digest;      // of the layer blob
-  int64_t blob_size = 0;   // compressed, as stored
-  int64_t size = 0;        // bytes of file content in the layer
+  std::string digest;     // of the layer blob
+  int64_t blob_size = 0;  // compressed, as stored
+  int64_t size = 0;       // bytes of file content in the layer
   int files_added = 0, files_modified = 0, files_removed = 0;
   int64_t bytes_added = 0, bytes_modified = 0, bytes_removed = 0;
-  std::string created_by;   // the history line
-  std::string instruction;  // shortened: "RUN make" for "RUN /bin/sh -c make # buildkit"
-  std::string location;    // "Dockerfile:12" for images kiln built, else ""
+  std::string created_by;           // the history line
+  std::string instruction;          // shortened: "RUN make" for "RUN /bin/sh -c make # buildkit"
+  std::string location;             // "Dockerfile:12" for images kiln built, else ""
   std::vector<FileChange> changes;  // in path order
 };
 
@@ -49,10 +49,10 @@ struct WasteItem {
 
 struct Analysis {
   std::vector<LayerSummary> layers;
-  std::vector<WasteItem> waste;  // largest first
-  int64_t image_size = 0;        // content bytes of all layers
-  int64_t user_size = 0;         // of all layers but the first (the base image's first layer)
-  int64_t wasted_bytes = 0;      // dive: bytes of every path found in more than one layer
+  std::vector<WasteItem> waste;    // largest first
+  int64_t image_size = 0;          // content bytes of all layers
+  int64_t user_size = 0;           // of all layers but the first (the base image's first layer)
+  int64_t wasted_bytes = 0;        // dive: bytes of every path found in more than one layer
   double user_wasted_percent = 0;  // wasted_bytes / user_size
   double efficiency = 1;           // dive: sum of smallest sizes / sum of all sizes, per path
   int64_t waste_total = 0;         // kiln: bytes of the waste items (no byte counted twice)

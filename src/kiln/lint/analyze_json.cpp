@@ -26,14 +26,10 @@ std::string analysis_json(const Analysis& a, std::string_view image, bool with_c
   using json = nlohmann::ordered_json;
   json j;
   j["image"] = image;
-  j["summary"] = {{"layers", a.layers.size()},
-                  {"image_size", a.image_size},
-                  {"files", a.final_files},
-                  {"size", a.final_size},
-                  {"efficiency", a.efficiency},
-                  {"wasted_bytes", a.wasted_bytes},
-                  {"user_size", a.user_size},
-                  {"user_wasted_percent", a.user_wasted_percent},
+  j["summary"] = {{"layers", a.layers.size()},   {"image_size", a.image_size},
+                  {"files", a.final_files},      {"size", a.final_size},
+                  {"efficiency", a.efficiency},  {"wasted_bytes", a.wasted_bytes},
+                  {"user_size", a.user_size},    {"user_wasted_percent", a.user_wasted_percent},
                   {"waste_total", a.waste_total}};
   j["layers"] = json::array();
   for (const auto& l : a.layers) {
@@ -52,7 +48,8 @@ std::string analysis_json(const Analysis& a, std::string_view image, bool with_c
               {"bytes_removed", l.bytes_removed}};
     if (with_changes) {
       json ch = json::array();
-      for (const auto& c : l.changes) ch.push_back(json::array({kind_name(c.kind), c.path, c.size}));
+      for (const auto& c : l.changes)
+        ch.push_back(json::array({kind_name(c.kind), c.path, c.size}));
       o["changes"] = std::move(ch);
     }
     j["layers"].push_back(std::move(o));

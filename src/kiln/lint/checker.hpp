@@ -3,8 +3,8 @@
 #pragma once
 
 #include <set>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -26,9 +26,9 @@ struct Script {
 
 struct StageInfo {
   const dockerfile::Stage* stage = nullptr;
-  std::string base;      // FROM after expanding global ARG defaults
-  int base_stage = -1;   // the earlier stage it builds on
-  bool ships = false;    // its layers end up in the target image
+  std::string base;     // FROM after expanding global ARG defaults
+  int base_stage = -1;  // the earlier stage it builds on
+  bool ships = false;   // its layers end up in the target image
   bool is_target = false;
 };
 
@@ -46,8 +46,8 @@ class Checker {
 
   bool wants(std::string_view rule) const;
   // The finding as recorded (valid until the next emit), or nullptr when it is suppressed.
-  Finding* emit(std::string_view rule, int line, int col, std::string message,
-                std::string fix = {}, std::string replacement = {});
+  Finding* emit(std::string_view rule, int line, int col, std::string message, std::string fix = {},
+                std::string replacement = {});
   void note(std::string text) { m_out.notes.push_back(std::move(text)); }
 
   // Line and column of offset `off` in an instruction's logical line (continuations joined).

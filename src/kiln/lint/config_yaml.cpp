@@ -63,8 +63,8 @@ Result<Config> parse_config(std::string_view yaml, std::string_view filename) {
         if (!v.IsMap())
           return failf(Errc::invalid_argument, "{}: expected RuleName: setting pairs", where);
         for (const auto& r : v)
-          KILN_TRY(rule_setting(cfg, r.first.as<std::string>(), r.second.as<std::string>(),
-                                filename));
+          KILN_TRY(
+              rule_setting(cfg, r.first.as<std::string>(), r.second.as<std::string>(), filename));
       } else if (key == "ignored") {
         for (const auto& id : KILN_TRY(string_list(v, where)))
           KILN_TRY(rule_setting(cfg, id, "off", filename));

@@ -10,10 +10,15 @@ namespace kiln::lint {
 
 namespace {
 
-#define BK(id, slug, desc) \
-  RuleInfo { id, Severity::warning, "buildkit", desc, "https://docs.docker.com/go/dockerfile/rule/" slug "/" }
-#define KL(id, sev, cat, desc) \
-  RuleInfo { id, Severity::sev, cat, desc, "" }
+#define BK(id, slug, desc)                                     \
+  RuleInfo {                                                   \
+    id, Severity::warning, "buildkit", desc,                   \
+        "https://docs.docker.com/go/dockerfile/rule/" slug "/" \
+  }
+#define KL(id, sev, cat, desc)       \
+  RuleInfo {                         \
+    id, Severity::sev, cat, desc, "" \
+  }
 
 const RuleInfo k_rules[] = {
     // BuildKit's checks (frontend/dockerfile/linter/ruleset.go), same names and messages.
@@ -136,7 +141,9 @@ std::optional<Severity> parse_severity(std::string_view s) {
   return std::nullopt;
 }
 
-std::span<const RuleInfo> rules() { return k_rules; }
+std::span<const RuleInfo> rules() {
+  return k_rules;
+}
 
 const RuleInfo* find_rule(std::string_view id) {
   for (const auto& r : k_rules)
@@ -155,8 +162,7 @@ namespace detail {
 namespace {
 
 // "skip=A,B;error=true" (BuildKit's check directive and per-instruction check comments).
-void parse_check(std::string_view value, std::set<std::string>& skip, bool& skip_all,
-                 bool* error) {
+void parse_check(std::string_view value, std::set<std::string>& skip, bool& skip_all, bool* error) {
   for (const auto& part : split(value, ';')) {
     auto t = trim(part);
     if (t.starts_with("skip=")) {
@@ -265,7 +271,9 @@ Finding* Checker::emit(std::string_view rule, int line, int col, std::string mes
   return &m_out.findings.back();
 }
 
-std::string_view Checker::source_line(int line) const { return df.source->line(line); }
+std::string_view Checker::source_line(int line) const {
+  return df.source->line(line);
+}
 
 std::pair<int, int> Checker::position(const dockerfile::Instruction& ins, size_t off) const {
   auto piece = [&](std::string_view l, bool& cont) {
@@ -342,8 +350,7 @@ std::string quote_if_needed(std::string_view word) {
 }  // namespace detail
 
 Result<Report> run(const Input& in, const Config& cfg) {
-  if (!in.ast || !in.dockerfile)
-    return failf(Errc::invalid_argument, "lint: no Dockerfile given");
+  if (!in.ast || !in.dockerfile) return failf(Errc::invalid_argument, "lint: no Dockerfile given");
   for (const auto& id : cfg.only)
     if (!find_rule(id)) return failf(Errc::invalid_argument, "lint: unknown rule \"{}\"", id);
   Report report;

@@ -43,6 +43,23 @@ TEST(Lint, PositionsFollowContinuationsCommentsAndHeredocs) {
   EXPECT_EQ(r.findings[1].column, 12);  // "grep" after "  cat /x | "
 }
 
+TEST(Lint, OddScriptsDoNotCrash) {
+  Config cfg;
+  cfg.shellcheck = false;
+  auto r = lint_text(
+      "FROM debian:12\n"
+      "RUN x | FOO=1\n"
+      "RUN true | sudo\n"
+      "RUN fi | done && | ; ;; ( ) { }\n"
+      "RUN apt-get install | apk add | pip install | npm install | gem install | go install\n"
+      "RUN curl x | \n"
+      "RUN ['not', 'json'\n"
+      "RUN <<EOF\n"
+      "EOF\n",
+      cfg);
+  EXPECT_FALSE(r.findings.empty());
+}
+
 TEST(Lint, IgnoresConfigAndSeverities) {
   const char* text =
       "FROM busybox:1.36\n"
@@ -71,9 +88,10 @@ TEST(Lint, ConfigErrorsNameFileAndKey) {
   EXPECT_TRUE(e.error().message().starts_with("c.yaml:2:")) << e.error().message();
   e = parse_config("colour: red\n", "c.yaml");
   ASSERT_FALSE(e);
-  auto ok = parse_config("ignored: [CdInRun]\ntrusted-registries: [ghcr.io/acme]\n"
-                         "shellcheck: false\nfailure-threshold: error\n",
-                         "c.yaml");
+  auto ok = parse_config(
+      "ignored: [CdInRun]\ntrusted-registries: [ghcr.io/acme]\n"
+      "shellcheck: false\nfailure-threshold: error\n",
+      "c.yaml");
   ASSERT_TRUE(ok) << ok.error().message();
   EXPECT_TRUE(ok->disabled.contains("CdInRun"));
   EXPECT_EQ(ok->trusted_registries, std::vector<std::string>{"ghcr.io/acme"});

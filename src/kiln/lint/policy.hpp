@@ -13,13 +13,13 @@
 namespace kiln::lint {
 
 struct Policy {
-  std::optional<Severity> lint;         // lint findings at or above this are violations
-  std::string max_severity;             // vulnerabilities at or above (CRITICAL, HIGH, ...)
-  bool fixable_only = true;             // ... counting only those with a fixed version
-  std::string vulndb;                   // the advisory database ("" = kiln's default)
-  std::optional<bool> secrets;          // false: no secret in any layer or the config
-  std::optional<bool> root;             // false: the image must not run as root
-  std::optional<double> max_waste;      // analyze: wasted share of the layers above the first
+  std::optional<Severity> lint;          // lint findings at or above this are violations
+  std::string max_severity;              // vulnerabilities at or above (CRITICAL, HIGH, ...)
+  bool fixable_only = true;              // ... counting only those with a fixed version
+  std::string vulndb;                    // the advisory database ("" = kiln's default)
+  std::optional<bool> secrets;           // false: no secret in any layer or the config
+  std::optional<bool> root;              // false: the image must not run as root
+  std::optional<double> max_waste;       // analyze: wasted share of the layers above the first
   std::optional<double> min_efficiency;  // analyze: dive's efficiency
   std::vector<std::string> required_labels;
   std::vector<std::string> allowed_base_registries;

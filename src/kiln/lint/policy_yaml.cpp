@@ -21,11 +21,10 @@ Result<double> parse_fraction(std::string_view text) {
     v = -1;
   }
   if (!std::isfinite(v) || v < 0)
-    return failf(Errc::invalid_argument,
-                 "\"{}\": want a percentage (10%) or a fraction (0.1)", text);
+    return failf(Errc::invalid_argument, "\"{}\": want a percentage (10%) or a fraction (0.1)",
+                 text);
   if (pct || v > 1) v /= 100;
-  if (v > 1)
-    return failf(Errc::invalid_argument, "\"{}\": more than 100%", text);
+  if (v > 1) return failf(Errc::invalid_argument, "\"{}\": more than 100%", text);
   return v;
 }
 
@@ -46,7 +45,8 @@ Result<Policy> parse_policy(std::string_view yaml, std::string_view filename) {
     return failf(Errc::invalid_argument, "{}: expected a mapping at the top level", filename);
   static const std::set<std::string> k_sev{"CRITICAL", "HIGH", "MEDIUM", "LOW"};
   try {
-    auto list = [&](const YAML::Node& n, const std::string& key) -> Result<std::vector<std::string>> {
+    auto list = [&](const YAML::Node& n,
+                    const std::string& key) -> Result<std::vector<std::string>> {
       if (!n.IsSequence())
         return failf(Errc::invalid_argument, "{}: {}: expected a list", filename, key);
       std::vector<std::string> out;
@@ -63,13 +63,16 @@ Result<Policy> parse_policy(std::string_view yaml, std::string_view filename) {
         std::string s = v.as<std::string>();
         if (to_lower(s) == "none" || to_lower(s) == "off") continue;
         auto sev = parse_severity(s);
-        if (!sev) return std::unexpected(where(fmt::format("\"{}\" is not info, warning, error or none", s)));
+        if (!sev)
+          return std::unexpected(
+              where(fmt::format("\"{}\" is not info, warning, error or none", s)));
         p.lint = *sev;
       } else if (key == "max-severity") {
         std::string s = v.as<std::string>();
         for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (!k_sev.contains(s))
-          return std::unexpected(where(fmt::format("\"{}\" is not CRITICAL, HIGH, MEDIUM or LOW", s)));
+          return std::unexpected(
+              where(fmt::format("\"{}\" is not CRITICAL, HIGH, MEDIUM or LOW", s)));
         p.max_severity = s;
       } else if (key == "fixable-only") {
         p.fixable_only = v.as<bool>();

@@ -69,11 +69,12 @@ std::string format_sarif(const Report& r, const dockerfile::Source& src, std::st
     json loc = {{"physicalLocation",
                  {{"artifactLocation", {{"uri", src.filename}}},
                   {"region", {{"startLine", f.line}, {"startColumn", f.column}}}}}};
-    json res = {{"ruleId", f.rule},
-                {"ruleIndex", index[f.rule]},
-                {"level", sarif_level(f.severity)},
-                {"message", {{"text", f.fix.empty() ? f.message : f.message + " (fix: " + f.fix + ")"}}},
-                {"locations", json::array({loc})}};
+    json res = {
+        {"ruleId", f.rule},
+        {"ruleIndex", index[f.rule]},
+        {"level", sarif_level(f.severity)},
+        {"message", {{"text", f.fix.empty() ? f.message : f.message + " (fix: " + f.fix + ")"}}},
+        {"locations", json::array({loc})}};
     if (!f.replacement.empty()) {
       int len = static_cast<int>(src.line(f.line).size());
       json change = {

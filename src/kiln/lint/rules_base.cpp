@@ -25,9 +25,9 @@ bool trusted(const oci::Reference& ref, const std::vector<std::string>& list) {
 bool toolchain_image(const oci::Reference& ref) {
   std::string_view path = ref.path;
   std::string_view repo = path.substr(path.rfind('/') + 1);
-  static constexpr std::string_view k_images[] = {"golang", "rust",   "gcc",           "maven",
-                                                  "gradle", "swift",  "buildpack-deps", "clang",
-                                                  "haskell", "elixir"};
+  static constexpr std::string_view k_images[] = {
+      "golang", "rust",           "gcc",   "maven",   "gradle",
+      "swift",  "buildpack-deps", "clang", "haskell", "elixir"};
   for (auto i : k_images)
     if (repo == i) return true;
   return (repo == "openjdk" || repo == "eclipse-temurin" || repo == "amazoncorretto") &&
@@ -84,13 +84,12 @@ void check_base_images(Checker& c) {
                              ? info.base + "@" + local->digest
                              : info.base + "@sha256:<digest>";
     bool literal = st.from.base == info.base;  // written without ARGs: the line can be rewritten
-    std::string repl = literal ? replace_first(std::string(c.source_line(st.line)), info.base,
-                                               pinned)
-                               : "";
+    std::string repl =
+        literal ? replace_first(std::string(c.source_line(st.line)), info.base, pinned) : "";
     if (!ref->digest && (ref->tag.empty() || ref->tag == "latest")) {
-      std::string versioned = ref->tag.empty() ? info.base + ":<version>"
-                                               : info.base.substr(0, info.base.size() - 7) +
-                                                     ":<version>";
+      std::string versioned = ref->tag.empty()
+                                  ? info.base + ":<version>"
+                                  : info.base.substr(0, info.base.size() - 7) + ":<version>";
       c.emit("BaseImageLatest", st.line, st.column,
              ref->tag.empty()
                  ? fmt::format("Base image '{}' has no tag: it means latest, which moves to new "

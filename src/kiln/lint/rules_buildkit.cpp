@@ -19,7 +19,9 @@ std::string to_upper(std::string_view s) {
   return o;
 }
 
-bool same_case(std::string_view s) { return s == to_lower(s) || s == to_upper(s); }
+bool same_case(std::string_view s) {
+  return s == to_lower(s) || s == to_upper(s);
+}
 
 size_t levenshtein(std::string_view a, std::string_view b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -180,8 +182,7 @@ void from_args(Checker& c) {
     if (auto d = lex.process_word(st.from.base, defaults);
         d && st.from.base.find('$') != std::string::npos) {
       bool stage_ref = false;
-      for (size_t j = 0; j < i; ++j)
-        stage_ref |= c.stages[j].stage->from.name == to_lower(*d);
+      for (size_t j = 0; j < i; ++j) stage_ref |= c.stages[j].stage->from.name == to_lower(*d);
       if (!stage_ref && *d != "scratch" && !valid_reference(*d))
         c.emit("InvalidDefaultArgInFrom", st.line, st.column,
                fmt::format("Default value for ARG {} results in empty or invalid base image name",
@@ -191,8 +192,8 @@ void from_args(Checker& c) {
     if (st.from.platform.empty()) continue;
     auto pm = report_unmatched(st.from.platform);
     if (!pm) continue;
-    if (pm->matched.size() == 1 && pm->unmatched.empty() && pm->matched.contains("TARGETPLATFORM") &&
-        pm->word == c.meta_defaults.at("TARGETPLATFORM"))
+    if (pm->matched.size() == 1 && pm->unmatched.empty() &&
+        pm->matched.contains("TARGETPLATFORM") && pm->word == c.meta_defaults.at("TARGETPLATFORM"))
       c.emit("RedundantTargetPlatform", st.line, st.column,
              fmt::format("Setting platform to predefined {} in FROM is redundant as this is the "
                          "default behavior",
@@ -249,6 +250,18 @@ std::vector<std::string> expanded_words(const dockerfile::Command& cmd) {
   return w;
 }
 
+// ENV/LABEL "key value" (BuildKit's LegacyKeyValueFormat); the line is rewritten when the
+// instruction is one pair on one line.
+void legacy_key_value(Checker& c, const Instruction& ins, const dockerfile::KeyValue& kv,
+                      size_t pairs) {
+  if (!kv.legacy) return;
+  std::string form = fmt::format("{} {}={}", ins.keyword, kv.key, quote_if_needed(kv.value));
+  c.emit("LegacyKeyValueFormat", ins.line, ins.column,
+         fmt::format("\"{0} key=value\" should be used instead of legacy \"{0} key value\" format",
+                     ins.keyword),
+         form, pairs == 1 && ins.line == ins.end_line ? form : "");
+}
+
 void stage_checks(Checker& c) {
   dockerfile::Lexer lex(c.df.escape);
   // Environment keys per stage; nullopt when the base image's are unknown.
@@ -265,14 +278,14 @@ void stage_checks(Checker& c) {
     } else if (to_lower(info.base) == "scratch") {
       env.emplace(std::set<std::string>{"PATH"});  // BuildKit's empty image has PATH
     } else if (c.in.base_image) {
-      if (auto b = c.in.base_image(info.base))
-        env.emplace(b->env_keys.begin(), b->env_keys.end());
+      if (auto b = c.in.base_image(info.base)) env.emplace(b->env_keys.begin(), b->env_keys.end());
     }
     if (!env && c.wants("UndefinedVar"))
-      c.note(fmt::format("UndefinedVar not checked in stage {}: the environment of its base "
-                         "image {} is unknown (not in the local store; `kiln pull {}` adds it)",
-                         st.from.name.empty() ? fmt::format("stage-{}", st.index) : st.from.name,
-                         info.base, info.base));
+      c.note(
+          fmt::format("UndefinedVar not checked in stage {}: the environment of its base "
+                      "image {} is unknown (not in the local store; `kiln pull {}` adds it)",
+                      st.from.name.empty() ? fmt::format("stage-{}", st.index) : st.from.name,
+                      info.base, info.base));
     std::set<std::string> args;  // declared ARGs (with or without a value)
     bool workdir_set = false;
     const Instruction *cmd = nullptr, *entrypoint = nullptr, *health = nullptr;
@@ -310,8 +323,8 @@ void stage_checks(Checker& c) {
         for (const auto& def : a->args) {
           if (def.value) undefined(*def.value);
           args.insert(def.key);
-          if (env && (def.value || c.meta_defaults.contains(def.key) ||
-                      c.in.build_args.contains(def.key)))
+          if (env &&
+              (def.value || c.meta_defaults.contains(def.key) || c.in.build_args.contains(def.key)))
             env->insert(def.key);
         }
         continue;
@@ -320,27 +333,10 @@ void stage_checks(Checker& c) {
       if (const auto* e = std::get_if<dockerfile::Env>(&ins.command)) {
         for (const auto& kv : e->vars) {
           if (env) env->insert(kv.key);
-          if (kv.legacy)
-            c.emit("LegacyKeyValueFormat", ins.line, ins.column,
-                   fmt::format("\"{0} key=value\" should be used instead of legacy \"{0} key "
-                               "value\" format",
-                               k),
-                   fmt::format("{} {}={}", k, kv.key, quote_if_needed(kv.value)),
-                   e->vars.size() == 1 && ins.line == ins.end_line
-                       ? fmt::format("{} {}={}", k, kv.key, quote_if_needed(kv.value))
-                       : "");
+          legacy_key_value(c, ins, kv, e->vars.size());
         }
       } else if (const auto* l = std::get_if<dockerfile::Label>(&ins.command)) {
-        for (const auto& kv : l->labels)
-          if (kv.legacy)
-            c.emit("LegacyKeyValueFormat", ins.line, ins.column,
-                   fmt::format("\"{0} key=value\" should be used instead of legacy \"{0} key "
-                               "value\" format",
-                               k),
-                   fmt::format("{} {}={}", k, kv.key, quote_if_needed(kv.value)),
-                   l->labels.size() == 1 && ins.line == ins.end_line
-                       ? fmt::format("{} {}={}", k, kv.key, quote_if_needed(kv.value))
-                       : "");
+        for (const auto& kv : l->labels) legacy_key_value(c, ins, kv, l->labels.size());
       } else if (const auto* w = std::get_if<dockerfile::Workdir>(&ins.command)) {
         // A path built from variables depends on their values (the base image's): not judged.
         const std::string& path = w->path;
@@ -355,8 +351,7 @@ void stage_checks(Checker& c) {
         has_shell = true;
       } else if (const auto* cm = std::get_if<dockerfile::Cmd>(&ins.command)) {
         once(cmd);
-        if (cm->cmd.prepend_shell && !has_shell)
-          json_args(c, ins, cm->cmd);
+        if (cm->cmd.prepend_shell && !has_shell) json_args(c, ins, cm->cmd);
       } else if (const auto* ep = std::get_if<dockerfile::Entrypoint>(&ins.command)) {
         once(entrypoint);
         if (ep->cmd.prepend_shell && !has_shell) json_args(c, ins, ep->cmd);
@@ -364,11 +359,11 @@ void stage_checks(Checker& c) {
         once(health);
       } else if (std::holds_alternative<dockerfile::Maintainer>(ins.command)) {
         const auto& m = std::get<dockerfile::Maintainer>(ins.command);
-        c.emit("MaintainerDeprecated", ins.line, ins.column,
-               "Maintainer instruction is deprecated in favor of using label",
-               "use the label org.opencontainers.image.authors",
-               fmt::format("LABEL org.opencontainers.image.authors={}",
-                           dockerfile::go_quote(m.name)));
+        c.emit(
+            "MaintainerDeprecated", ins.line, ins.column,
+            "Maintainer instruction is deprecated in favor of using label",
+            "use the label org.opencontainers.image.authors",
+            fmt::format("LABEL org.opencontainers.image.authors={}", dockerfile::go_quote(m.name)));
       } else if (const auto* ex = std::get_if<dockerfile::Expose>(&ins.command)) {
         expose(c, ins, *ex);
       }

@@ -59,7 +59,8 @@ std::vector<Word> operands(const std::vector<Word>& args, size_t from,
 }
 
 // Index of the first argument that is not an option: the subcommand.
-size_t subcommand(const std::vector<Word>& args, std::initializer_list<std::string_view> with_value) {
+size_t subcommand(const std::vector<Word>& args,
+                  std::initializer_list<std::string_view> with_value) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (!args[i].text.starts_with('-')) return i;
     for (auto v : with_value)
@@ -77,8 +78,7 @@ bool script_mentions(const Script& s, std::string_view what) {
 
 bool cached(const RunCtx& r, std::string_view dir) {
   for (const auto& t : r.cache_targets)
-    if (t == dir || std::string_view(dir).starts_with(t + "/") ||
-        t.starts_with(std::string(dir)))
+    if (t == dir || std::string_view(dir).starts_with(t + "/") || t.starts_with(std::string(dir)))
       return true;
   return false;
 }
@@ -114,10 +114,24 @@ std::string names(const std::vector<Word>& words) {
 
 bool is_toolchain_package(std::string_view p) {
   p = p.substr(0, p.find_first_of("=~<>"));
-  static constexpr std::string_view k[] = {
-      "build-essential", "gcc", "g++", "clang", "golang", "golang-go", "rustc", "cargo",
-      "default-jdk", "default-jdk-headless", "maven", "gradle", "build-base", "gcc-c++",
-      "go", "rust", "java-17-openjdk-devel", "java-21-openjdk-devel"};
+  static constexpr std::string_view k[] = {"build-essential",
+                                           "gcc",
+                                           "g++",
+                                           "clang",
+                                           "golang",
+                                           "golang-go",
+                                           "rustc",
+                                           "cargo",
+                                           "default-jdk",
+                                           "default-jdk-headless",
+                                           "maven",
+                                           "gradle",
+                                           "build-base",
+                                           "gcc-c++",
+                                           "go",
+                                           "rust",
+                                           "java-17-openjdk-devel",
+                                           "java-21-openjdk-devel"};
   for (auto x : k)
     if (p == x) return true;
   return p.starts_with("openjdk-") && p.find("-jdk") != std::string_view::npos;
@@ -194,8 +208,9 @@ void apt(RunCtx& r, const SimpleCommand& cmd, bool& apt_used) {
 
 void apk(RunCtx& r, const SimpleCommand& cmd) {
   auto a = cmd.args();
-  static const std::initializer_list<std::string_view> with_value = {"-X", "--repository", "-t", "--virtual", "-p", "--root",
-                                  "--arch", "--repositories-file", "--keys-dir", "--cache-dir"};
+  static const std::initializer_list<std::string_view> with_value = {
+      "-X",     "--repository",        "-t",         "--virtual",  "-p", "--root",
+      "--arch", "--repositories-file", "--keys-dir", "--cache-dir"};
   size_t sub = subcommand(a, with_value);
   if (sub >= a.size() || a[sub].text != "add") return;
   auto pkgs = operands(a, sub + 1, with_value);
@@ -229,14 +244,36 @@ void pip(RunCtx& r, const SimpleCommand& cmd, size_t first_arg) {
   std::vector<Word> a(all.begin() + static_cast<std::ptrdiff_t>(first_arg), all.end());
   size_t sub = subcommand(a, {"--cache-dir", "--log", "--proxy", "--python"});
   if (sub >= a.size() || a[sub].text != "install") return;
-  static const std::initializer_list<std::string_view> with_value = {"-r", "--requirement", "-c", "--constraint", "-e",
-                                  "--editable", "-t", "--target", "-i", "--index-url",
-                                  "--extra-index-url", "--prefix", "--root", "-f",
-                                  "--find-links", "--trusted-host", "--platform",
-                                  "--python-version", "--implementation", "--abi",
-                                  "--upgrade-strategy", "--progress-bar", "--log",
-                                  "--cache-dir", "--src", "-C", "--config-settings",
-                                  "--global-option", "--no-binary", "--only-binary"};
+  static const std::initializer_list<std::string_view> with_value = {"-r",
+                                                                     "--requirement",
+                                                                     "-c",
+                                                                     "--constraint",
+                                                                     "-e",
+                                                                     "--editable",
+                                                                     "-t",
+                                                                     "--target",
+                                                                     "-i",
+                                                                     "--index-url",
+                                                                     "--extra-index-url",
+                                                                     "--prefix",
+                                                                     "--root",
+                                                                     "-f",
+                                                                     "--find-links",
+                                                                     "--trusted-host",
+                                                                     "--platform",
+                                                                     "--python-version",
+                                                                     "--implementation",
+                                                                     "--abi",
+                                                                     "--upgrade-strategy",
+                                                                     "--progress-bar",
+                                                                     "--log",
+                                                                     "--cache-dir",
+                                                                     "--src",
+                                                                     "-C",
+                                                                     "--config-settings",
+                                                                     "--global-option",
+                                                                     "--no-binary",
+                                                                     "--only-binary"};
   if (!has_flag(a, {"-c", "--constraint"})) {
     std::vector<Word> unpinned;
     for (const auto& p : operands(a, sub + 1, with_value)) {
@@ -321,8 +358,8 @@ void gem(RunCtx& r, const SimpleCommand& cmd) {
   if (has_flag(a, {"-v", "--version"})) return;
   std::vector<Word> unpinned;
   for (const auto& p : operands(a, sub + 1,
-                                {"-v", "--version", "-i", "--install-dir", "-n", "--bindir",
-                                 "-s", "--source", "-P", "--trust-policy", "--platform"}))
+                                {"-v", "--version", "-i", "--install-dir", "-n", "--bindir", "-s",
+                                 "--source", "-P", "--trust-policy", "--platform"}))
     if (p.text.find(':') == std::string::npos && !p.text.ends_with(".gem") &&
         p.text.find('$') == std::string::npos)
       unpinned.push_back(p);
@@ -439,12 +476,12 @@ void lock_files(RunCtx& r, const SimpleCommand& cmd) {
     for (auto m : manifests) files.emplace_back(m);
     for (auto l : kind->locks)
       if (context_has(r, l)) files.emplace_back(l);
-    r.c.emit("CopyAllBeforeInstall", line, 1,
-             fmt::format("COPY of the whole context at line {} comes before `{} {}` at line {}: "
-                         "any change to any file re-runs the install",
-                         line, cmd.name(), a.empty() ? "" : a[0].text, r.ins.line),
-             fmt::format("COPY {} ./ first, RUN the install, then COPY the rest",
-                         join(files, " ")));
+    r.c.emit(
+        "CopyAllBeforeInstall", line, 1,
+        fmt::format("COPY of the whole context at line {} comes before `{} {}` at line {}: "
+                    "any change to any file re-runs the install",
+                    line, cmd.name(), a.empty() ? "" : a[0].text, r.ins.line),
+        fmt::format("COPY {} ./ first, RUN the install, then COPY the rest", join(files, " ")));
   }
 }
 
@@ -479,9 +516,8 @@ void shell_rules(RunCtx& r) {
       }
     if (cmd.joined_by == "|" && i > 0) {
       std::string_view prev = base_name(cmds[i - 1].name());
-      static constexpr std::string_view k_shells[] = {"sh",   "bash",   "zsh",    "ash",
-                                                      "dash", "ksh",    "python", "python3",
-                                                      "perl", "ruby",   "node"};
+      static constexpr std::string_view k_shells[] = {
+          "sh", "bash", "zsh", "ash", "dash", "ksh", "python", "python3", "perl", "ruby", "node"};
       bool to_shell = std::find(std::begin(k_shells), std::end(k_shells), n) != std::end(k_shells);
       if ((prev == "curl" || prev == "wget") && to_shell)
         emit_at(r, "CurlPipeShell", cmd.words[cmd.start],
@@ -490,10 +526,10 @@ void shell_rules(RunCtx& r) {
                             prev, n),
                 "download it with ADD --checksum=sha256:<digest> URL /tmp/install.sh, then RUN "
                 "sh /tmp/install.sh");
-      if (!pipefail)
+      if (!pipefail && cmd.start < cmd.words.size())
         emit_at(r, "PipefailMissing", cmd.words[cmd.start],
-                fmt::format("`{} | {}`: without pipefail a failing {} does not fail the step",
-                            prev, n, prev),
+                fmt::format("`{} | {}`: without pipefail a failing {} does not fail the step", prev,
+                            n, prev),
                 "start the RUN with `set -o pipefail &&` (bash, ash, busybox sh), or set "
                 "SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"] before it");
       pipefail = true;  // once per RUN
@@ -554,10 +590,11 @@ void check_run_scripts(Checker& c) {
     for (const auto& ins : info.stage->commands) {
       if (const auto* sh = std::get_if<dockerfile::Shell>(&ins.command)) {
         state.pipefail_shell = false;
-        for (const auto& w : sh->shell) state.pipefail_shell |= w.find("pipefail") != std::string::npos;
+        for (const auto& w : sh->shell)
+          state.pipefail_shell |= w.find("pipefail") != std::string::npos;
         std::string_view n = sh->shell.empty() ? "" : base_name(sh->shell[0]);
-        state.shell_not_posix = n.starts_with("pwsh") || n.starts_with("powershell") ||
-                                n == "cmd" || n == "cmd.exe";
+        state.shell_not_posix =
+            n.starts_with("pwsh") || n.starts_with("powershell") || n == "cmd" || n == "cmd.exe";
       } else if (const auto* e = std::get_if<dockerfile::Env>(&ins.command)) {
         for (const auto& kv : e->vars)
           if (kv.key == "PIP_NO_CACHE_DIR") state.pip_no_cache = true;
@@ -568,8 +605,7 @@ void check_run_scripts(Checker& c) {
           if (copies_all(s)) state.copy_all_lines.push_back(ins.line);
         }
       } else if (const auto* ad = std::get_if<dockerfile::Add>(&ins.command)) {
-        state.copied.insert(state.copied.end(), ad->paths.sources.begin(),
-                            ad->paths.sources.end());
+        state.copied.insert(state.copied.end(), ad->paths.sources.begin(), ad->paths.sources.end());
       } else if (const auto* run = std::get_if<dockerfile::Run>(&ins.command)) {
         auto s = c.script(ins);
         if (!s) continue;

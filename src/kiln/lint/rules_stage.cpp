@@ -13,7 +13,9 @@ using dockerfile::Instruction;
 
 namespace {
 
-bool single_line(const Instruction& ins) { return ins.line == ins.end_line; }
+bool single_line(const Instruction& ins) {
+  return ins.line == ins.end_line;
+}
 
 std::string json_array(const std::vector<std::string>& words) {
   std::vector<std::string> q;
@@ -53,12 +55,12 @@ void secrets_in_arg_env(Checker& c, const Instruction& ins, std::string_view wha
       std::regex::icase);
   static const std::regex allow("(?:_|^)(?:public|file|version)(?:_|$)", std::regex::icase);
   if (names && std::regex_search(key, deny) && !std::regex_search(key, allow))
-    c.emit("SecretsUsedInArgOrEnv", ins.line, ins.column,
-           fmt::format("Do not use ARG or ENV instructions for sensitive data ({} \"{}\")", what,
-                       key),
-           fmt::format("pass it at build time with RUN --mount=type=secret,id={} (kiln build "
-                       "--secret id={},src=FILE)",
-                       to_lower(key), to_lower(key)));
+    c.emit(
+        "SecretsUsedInArgOrEnv", ins.line, ins.column,
+        fmt::format("Do not use ARG or ENV instructions for sensitive data ({} \"{}\")", what, key),
+        fmt::format("pass it at build time with RUN --mount=type=secret,id={} (kiln build "
+                    "--secret id={},src=FILE)",
+                    to_lower(key), to_lower(key)));
   if (!value || value->empty() || !c.wants("SecretInArgOrEnvValue")) return;
   static const std::vector<scan::SecretRule> rules = scan::builtin_secret_rules();
   scan::SecretScanner scanner(rules);
@@ -101,8 +103,7 @@ void user_rule(Checker& c) {
     }
   }
   const auto& st = *c.stages[static_cast<size_t>(c.target)].stage;
-  c.emit("RootUser", st.line, st.column,
-         "No USER in the final stage: the image runs as root",
+  c.emit("RootUser", st.line, st.column, "No USER in the final stage: the image runs as root",
          "add `USER 65532:65532` (or a user created in the image) before CMD/ENTRYPOINT");
 }
 
@@ -194,8 +195,7 @@ void expose(Checker& c, const Instruction& ins, const dockerfile::Expose& ex) {
     }
     auto parts = split(container, ':');
     if (parts.size() == 2) host = parts[0], container = parts[1];
-    if (parts.size() >= 3)
-      ip = parts[0], host = parts[parts.size() - 2], container = parts.back();
+    if (parts.size() >= 3) ip = parts[0], host = parts[parts.size() - 2], container = parts.back();
     if (proto != to_lower(proto))
       c.emit("ExposeProtoCasing", ins.line, ins.column,
              fmt::format("Defined protocol '{}' in EXPOSE instruction should be lowercase", raw),

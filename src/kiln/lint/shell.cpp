@@ -8,7 +8,9 @@ namespace kiln::lint {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 bool is_assignment(std::string_view w) {
   size_t eq = w.find('=');
@@ -23,8 +25,8 @@ bool is_assignment(std::string_view w) {
 }
 
 // Reserved words and wrappers that precede the command that really runs.
-constexpr std::array k_prefix_words{"then", "do",  "else", "elif", "if",    "while", "until",
-                                    "!",    "{",   "time", "exec", "nohup", "command"};
+constexpr std::array k_prefix_words{"then", "do", "else", "elif", "if",    "while",  "until",
+                                    "!",    "{",  "time", "exec", "nohup", "command"};
 constexpr std::array k_option_wrappers{"sudo", "env", "nice", "xargs", "doas"};
 constexpr std::array k_terminators{"fi", "done", "esac", "}"};
 
@@ -61,8 +63,7 @@ class Splitter {
     } else if (c == '&' || c == '|' || c == ';' || c == '(' || c == ')') {
       end_word();
       std::string op(1, c);
-      if (m_i + 1 < m_s.size() && (c == '&' || c == '|' || c == ';') && m_s[m_i + 1] == c)
-        op += c;
+      if (m_i + 1 < m_s.size() && (c == '&' || c == '|' || c == ';') && m_s[m_i + 1] == c) op += c;
       if (c == '&' && m_i + 1 < m_s.size() && m_s[m_i + 1] == '>') {  // &> file
         ++m_i;
         redirect();
@@ -89,8 +90,8 @@ class Splitter {
     while (m_i < m_s.size() && (m_s[m_i] == '<' || m_s[m_i] == '>' || m_s[m_i] == '|')) ++m_i;
     if (m_i < m_s.size() && m_s[m_i] == '&') {
       ++m_i;
-      while (m_i < m_s.size() && (std::isdigit(static_cast<unsigned char>(m_s[m_i])) ||
-                                  m_s[m_i] == '-'))
+      while (m_i < m_s.size() &&
+             (std::isdigit(static_cast<unsigned char>(m_s[m_i])) || m_s[m_i] == '-'))
         ++m_i;
       return;
     }

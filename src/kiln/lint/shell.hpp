@@ -11,7 +11,7 @@
 namespace kiln::lint {
 
 struct Word {
-  std::string text;  // quotes and escapes removed
+  std::string text;   // quotes and escapes removed
   size_t offset = 0;  // of its first character in the script
 };
 

@@ -318,17 +318,11 @@ Result<Catalog> catalog_image(image::Source& src, const image::Loaded& img,
                               const CatalogOptions& opts) {
   Catalog cat;
   const auto& layers = img.parsed.layers;
-  // The history lines of the layers, in order: the entries that are not empty_layer.
-  // With them, the Dockerfile location of each history entry, when kiln built the image.
+  // The history line of each layer and, when kiln built the image, its Dockerfile location.
   std::vector<std::string> created_by, location;
-  for (size_t h = 0; h < img.config.history.size(); ++h) {
-    if (img.config.history[h].empty_layer) continue;
+  for (size_t h : image::layer_history(img)) {
     created_by.push_back(img.config.history[h].created_by);
     location.push_back(h < opts.history_locations.size() ? opts.history_locations[h] : "");
-  }
-  if (!created_by.empty() && created_by.size() != layers.size()) {
-    created_by.clear();
-    location.clear();
   }
 
   Files files;
