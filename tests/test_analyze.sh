@@ -98,7 +98,8 @@ expect_exit 3 $KILN analyze no-such-image
 expect_exit 0 $KILN analyze --format html -o "$WORK/page.html" waste
 ! grep -Eq '(src|href)=' "$WORK/page.html" || fail "the page loads something: $(grep -Eo '(src|href)=[^ ]*' "$WORK/page.html")"
 command -v chromium >/dev/null || skip "chromium is not installed (scripts/install-deps test)"
-chrome() { timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "$@" 2>"$WORK/chromium.err"; }
+# --disable-dev-shm-usage: containers often have a small /dev/shm, which crashes Chromium.
+chrome() { timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars "$@" 2>"$WORK/chromium.err"; }
 chrome --window-size=1280,1400 --screenshot="$WORK/page.png" "file://$WORK/page.html#layer=2" ||
   fail "chromium screenshot: $(tail -5 "$WORK/chromium.err")"
 python3 -c '

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "kiln/dockerfile/dockerignore.hpp"
 #include "kiln/oci/codec.hpp"
 #include "kiln/oci/platform.hpp"
@@ -81,8 +83,14 @@ Result<std::unique_ptr<LintResult>> run_lint(Context& ctx, const LintRequest& re
       return exists(fmt::format("{}/{}", ctxdir, rel));
     };
   }
+  // Several rules ask about the same base image: each is looked up once.
+  std::map<std::string, std::optional<lint::BaseImage>, std::less<>> bases;
   if (req.use_store)
-    in.base_image = [&ctx](std::string_view ref) { return base_from_store(ctx, ref); };
+    in.base_image = [&ctx, &bases](std::string_view ref) {
+      auto it = bases.find(ref);
+      if (it == bases.end()) it = bases.emplace(std::string(ref), base_from_store(ctx, ref)).first;
+      return it->second;
+    };
   out->report = KILN_TRY(lint::run(in, out->config));
   return out;
 }

@@ -156,7 +156,7 @@ class Merger {
         case Entry::Type::dir: {
           if (!parents.contains(e.path)) note_path(e.path, 0);  // a leaf in dive's layer tree
           auto it = m_tree.find(e.path);
-          if (it != m_tree.end() && !it->second.dir) replace(i, e.path, it->second, e, changes);
+          if (it != m_tree.end() && !it->second.dir) replace(i, e.path, it->second, e);
           Node& n = m_tree[e.path];
           n.dir = true, n.layer = it == m_tree.end() ? i : n.layer;
           n.mode = e.mode, n.uid = e.uid, n.gid = e.gid;
@@ -270,9 +270,7 @@ class Merger {
   }
 
   // A non-directory entry replacing what was at its path.
-  void replace(int layer, const std::string& path, const Node& old, const Entry& e,
-               std::map<std::string, FileChange>& changes) {
-    (void)changes;
+  void replace(int layer, const std::string& path, const Node& old, const Entry& e) {
     if (old.size <= 0) return;
     bool same = !old.hash.empty() && old.hash == e.hash;
     if (same) {
@@ -298,7 +296,7 @@ class Merger {
         std::map<std::string, FileChange> ignored;
         remove_under(layer, e.path, layer, ignored, &b);
       } else if (it->second.layer != layer) {
-        replace(layer, e.path, it->second, e, changes);
+        replace(layer, e.path, it->second, e);
       }
     }
     note_path(e.path, e.size);
