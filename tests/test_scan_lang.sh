@@ -37,7 +37,7 @@ evil = jar([("../../../../etc/cron.d/x-1.0.jar", b"not a zip at all"),
 open(f"{ctx}/evil.jar", "wb").write(evil)
 open(f"{ctx}/broken.jar", "wb").write(b"PK\x03\x04" + b"\xff" * 100)
 PY
-# As RubyGems writes it on install ("# stub: ..." is its stub-specification header line).
+# As RubyGems writes it on install, with its two header comment lines.
 cat >"$ctx/gems/specifications/rack-2.2.3.gemspec" <<'G'
 # -*- encoding: utf-8 -*-
 # stub: rack 2.2.3 ruby lib

@@ -36,10 +36,18 @@ size_t levenshtein(std::string_view a, std::string_view b) {
 }
 
 // BuildKit's suggest.Search (case-sensitive): the closest option within distance 2.
-std::string suggest(std::string_view val, const std::set<std::string>& options) {
+// Options: any range of strings (a set), or of pairs whose first is the string (a map).
+template <class Options>
+std::string suggest(std::string_view val, const Options& options) {
   std::string match;
   size_t best = 3;
-  for (const auto& o : options) {
+  for (const auto& entry : options) {
+    const std::string* op;
+    if constexpr (std::is_same_v<std::decay_t<decltype(entry)>, std::string>)
+      op = &entry;
+    else
+      op = &entry.first;
+    const std::string& o = *op;
     if (o == val) return "";
     size_t d = levenshtein(val, o);
     if (d < best) best = d, match = o;
@@ -262,114 +270,145 @@ void legacy_key_value(Checker& c, const Instruction& ins, const dockerfile::KeyV
          form, pairs == 1 && ins.line == ins.end_line ? form : "");
 }
 
+// The environment a stage starts with (its keys, as BuildKit's `env.Keys()`): the earlier
+// stage it builds on, BuildKit's empty image for scratch, or a base image from the store;
+// nullopt when unknown.
+std::optional<dockerfile::Vars> base_env(Checker& c, const StageInfo& info,
+                                         const std::vector<std::optional<dockerfile::Vars>>& envs) {
+  if (info.base_stage >= 0) return envs[static_cast<size_t>(info.base_stage)];
+  if (to_lower(info.base) == "scratch") return dockerfile::Vars{{"PATH", "x"}};
+  if (!c.in.base_image) return std::nullopt;
+  auto b = c.in.base_image(info.base);
+  if (!b) return std::nullopt;
+  dockerfile::Vars env;
+  for (const auto& k : b->env_keys) env[k] = "x";
+  return env;
+}
+
+// One stage's instructions in order: UndefinedVar, LegacyKeyValueFormat, WorkdirRelativePath,
+// JSONArgsRecommended, MultipleInstructionsDisallowed, MaintainerDeprecated and EXPOSE.
+class StageScan {
+ public:
+  StageScan(Checker& c, std::optional<dockerfile::Vars> env, bool shell)
+      : m_c(c), m_lex(c.df.escape), m_env(std::move(env)), m_shell(shell) {}
+
+  void instruction(const Instruction& ins) {
+    if (const auto* a = std::get_if<dockerfile::Arg>(&ins.command)) {
+      arg(ins, *a);
+      return;
+    }
+    for (const auto& w : expanded_words(ins.command)) undefined(ins, w);
+    if (const auto* e = std::get_if<dockerfile::Env>(&ins.command)) {
+      for (const auto& kv : e->vars) {
+        if (m_env) (*m_env)[kv.key] = "x";
+        legacy_key_value(m_c, ins, kv, e->vars.size());
+      }
+    } else if (const auto* l = std::get_if<dockerfile::Label>(&ins.command)) {
+      for (const auto& kv : l->labels) legacy_key_value(m_c, ins, kv, l->labels.size());
+    } else if (const auto* w = std::get_if<dockerfile::Workdir>(&ins.command)) {
+      workdir(ins, w->path);
+    } else if (std::holds_alternative<dockerfile::Shell>(ins.command)) {
+      m_shell = true;
+    } else if (const auto* cm = std::get_if<dockerfile::Cmd>(&ins.command)) {
+      once(ins, m_cmd);
+      if (cm->cmd.prepend_shell && !m_shell) json_args(m_c, ins, cm->cmd);
+    } else if (const auto* ep = std::get_if<dockerfile::Entrypoint>(&ins.command)) {
+      once(ins, m_entrypoint);
+      if (ep->cmd.prepend_shell && !m_shell) json_args(m_c, ins, ep->cmd);
+    } else if (std::holds_alternative<dockerfile::Healthcheck>(ins.command)) {
+      once(ins, m_health);
+    } else if (const auto* m = std::get_if<dockerfile::Maintainer>(&ins.command)) {
+      m_c.emit(
+          "MaintainerDeprecated", ins.line, ins.column,
+          "Maintainer instruction is deprecated in favor of using label",
+          "use the label org.opencontainers.image.authors",
+          fmt::format("LABEL org.opencontainers.image.authors={}", dockerfile::go_quote(m->name)));
+    } else if (const auto* ex = std::get_if<dockerfile::Expose>(&ins.command)) {
+      expose(m_c, ins, *ex);
+    }
+  }
+
+  std::optional<dockerfile::Vars>& env() { return m_env; }
+  bool shell() const { return m_shell; }
+
+ private:
+  void arg(const Instruction& ins, const dockerfile::Arg& a) {
+    for (const auto& def : a.args) {
+      if (def.value) undefined(ins, *def.value);
+      m_args.insert(def.key);
+      bool has_value =
+          def.value || m_c.meta_defaults.contains(def.key) || m_c.in.build_args.contains(def.key);
+      if (m_env && has_value) (*m_env)[def.key] = "x";
+    }
+  }
+
+  void undefined(const Instruction& ins, const std::string& word) {
+    if (!m_env || word.find('$') == std::string::npos) return;
+    auto r = m_lex.process(word, *m_env);
+    if (!r) return;
+    for (const auto& u : r->unmatched) {
+      if (m_args.contains(u) || u == "BUILDKIT_SBOM_SCAN_CONTEXT" ||
+          u == "BUILDKIT_SBOM_SCAN_STAGE")
+        continue;
+      std::string s = suggest(u, *m_env);
+      std::string msg = fmt::format("Usage of undefined variable '${}'", u);
+      if (!s.empty()) msg += fmt::format(" (did you mean ${}?)", s);
+      m_c.emit("UndefinedVar", ins.line, ins.column, msg,
+               s.empty() ? fmt::format("define it first with ARG {} or ENV {}=...", u, u)
+                         : fmt::format("use ${}, or define {} first with ARG or ENV", s, u));
+    }
+  }
+
+  void workdir(const Instruction& ins, const std::string& path) {
+    // A path built from variables depends on their values (the base image's): not judged.
+    if (!m_workdir_set && !path.starts_with('/') && path.find('$') == std::string::npos)
+      m_c.emit("WorkdirRelativePath", ins.line, ins.column,
+               fmt::format("Relative workdir \"{}\" can have unexpected results if the base "
+                           "image changes",
+                           path),
+               "use an absolute path", fmt::format("{} /{}", ins.keyword, path));
+    m_workdir_set = true;
+  }
+
+  // CMD, ENTRYPOINT, HEALTHCHECK: BuildKit reports the earlier one, which is ignored.
+  void once(const Instruction& ins, const Instruction*& prev) {
+    if (prev)
+      m_c.emit(
+          "MultipleInstructionsDisallowed", prev->line, prev->column,
+          fmt::format("Multiple {} instructions should not be used in the same stage "
+                      "because only the last one will be used",
+                      ins.keyword),
+          fmt::format("remove this {} (the one at line {} replaces it)", ins.keyword, ins.line));
+    prev = &ins;
+  }
+
+  Checker& m_c;
+  dockerfile::Lexer m_lex;
+  std::optional<dockerfile::Vars> m_env;  // keys only matter; nullopt: UndefinedVar is off
+  bool m_shell = false;                   // a SHELL is set (JSONArgsRecommended is then quiet)
+  std::set<std::string> m_args;           // declared ARGs, with or without a value
+  bool m_workdir_set = false;
+  const Instruction *m_cmd = nullptr, *m_entrypoint = nullptr, *m_health = nullptr;
+};
+
 void stage_checks(Checker& c) {
-  dockerfile::Lexer lex(c.df.escape);
-  // Environment keys per stage; nullopt when the base image's are unknown.
-  std::vector<std::optional<std::set<std::string>>> envs(c.stages.size());
-  std::vector<bool> shell_set(c.stages.size(), false);
+  std::vector<std::optional<dockerfile::Vars>> envs(c.stages.size());
+  std::vector<bool> shells(c.stages.size(), false);
   for (size_t i = 0; i < c.stages.size(); ++i) {
     const auto& info = c.stages[i];
     const auto& st = *info.stage;
-    std::optional<std::set<std::string>> env;
-    bool has_shell = false;
-    if (info.base_stage >= 0) {
-      env = envs[static_cast<size_t>(info.base_stage)];
-      has_shell = shell_set[static_cast<size_t>(info.base_stage)];
-    } else if (to_lower(info.base) == "scratch") {
-      env.emplace(std::set<std::string>{"PATH"});  // BuildKit's empty image has PATH
-    } else if (c.in.base_image) {
-      if (auto b = c.in.base_image(info.base)) env.emplace(b->env_keys.begin(), b->env_keys.end());
-    }
+    auto env = base_env(c, info, envs);
     if (!env && c.wants("UndefinedVar"))
       c.note(
           fmt::format("UndefinedVar not checked in stage {}: the environment of its base "
                       "image {} is unknown (not in the local store; `kiln pull {}` adds it)",
                       st.from.name.empty() ? fmt::format("stage-{}", st.index) : st.from.name,
                       info.base, info.base));
-    std::set<std::string> args;  // declared ARGs (with or without a value)
-    bool workdir_set = false;
-    const Instruction *cmd = nullptr, *entrypoint = nullptr, *health = nullptr;
-    for (const auto& ins : st.commands) {
-      const auto& k = ins.keyword;
-      auto once = [&](const Instruction*& prev) {
-        if (prev)
-          c.emit("MultipleInstructionsDisallowed", prev->line, prev->column,
-                 fmt::format("Multiple {} instructions should not be used in the same stage "
-                             "because only the last one will be used",
-                             k),
-                 fmt::format("remove this {} (the one at line {} replaces it)", k, ins.line));
-        prev = &ins;
-      };
-      auto undefined = [&](const std::string& word) {
-        if (!env || word.find('$') == std::string::npos) return;
-        dockerfile::Vars vars;
-        for (const auto& e : *env) vars[e] = "x";
-        auto r = lex.process(word, vars);
-        if (!r) return;
-        for (const auto& u : r->unmatched) {
-          if (args.contains(u) || u == "BUILDKIT_SBOM_SCAN_CONTEXT" ||
-              u == "BUILDKIT_SBOM_SCAN_STAGE")
-            continue;
-          std::set<std::string> options = *env;
-          std::string s = suggest(u, options);
-          std::string msg = fmt::format("Usage of undefined variable '${}'", u);
-          if (!s.empty()) msg += fmt::format(" (did you mean ${}?)", s);
-          c.emit("UndefinedVar", ins.line, ins.column, msg,
-                 s.empty() ? fmt::format("define it first with ARG {} or ENV {}=...", u, u)
-                           : fmt::format("use ${}, or define {} first with ARG or ENV", s, u));
-        }
-      };
-      if (const auto* a = std::get_if<dockerfile::Arg>(&ins.command)) {
-        for (const auto& def : a->args) {
-          if (def.value) undefined(*def.value);
-          args.insert(def.key);
-          if (env &&
-              (def.value || c.meta_defaults.contains(def.key) || c.in.build_args.contains(def.key)))
-            env->insert(def.key);
-        }
-        continue;
-      }
-      for (const auto& w : expanded_words(ins.command)) undefined(w);
-      if (const auto* e = std::get_if<dockerfile::Env>(&ins.command)) {
-        for (const auto& kv : e->vars) {
-          if (env) env->insert(kv.key);
-          legacy_key_value(c, ins, kv, e->vars.size());
-        }
-      } else if (const auto* l = std::get_if<dockerfile::Label>(&ins.command)) {
-        for (const auto& kv : l->labels) legacy_key_value(c, ins, kv, l->labels.size());
-      } else if (const auto* w = std::get_if<dockerfile::Workdir>(&ins.command)) {
-        // A path built from variables depends on their values (the base image's): not judged.
-        const std::string& path = w->path;
-        if (!workdir_set && !path.starts_with('/') && path.find('$') == std::string::npos)
-          c.emit("WorkdirRelativePath", ins.line, ins.column,
-                 fmt::format("Relative workdir \"{}\" can have unexpected results if the base "
-                             "image changes",
-                             w->path),
-                 "use an absolute path", fmt::format("{} /{}", k, w->path));
-        workdir_set = true;
-      } else if (std::holds_alternative<dockerfile::Shell>(ins.command)) {
-        has_shell = true;
-      } else if (const auto* cm = std::get_if<dockerfile::Cmd>(&ins.command)) {
-        once(cmd);
-        if (cm->cmd.prepend_shell && !has_shell) json_args(c, ins, cm->cmd);
-      } else if (const auto* ep = std::get_if<dockerfile::Entrypoint>(&ins.command)) {
-        once(entrypoint);
-        if (ep->cmd.prepend_shell && !has_shell) json_args(c, ins, ep->cmd);
-      } else if (std::holds_alternative<dockerfile::Healthcheck>(ins.command)) {
-        once(health);
-      } else if (std::holds_alternative<dockerfile::Maintainer>(ins.command)) {
-        const auto& m = std::get<dockerfile::Maintainer>(ins.command);
-        c.emit(
-            "MaintainerDeprecated", ins.line, ins.column,
-            "Maintainer instruction is deprecated in favor of using label",
-            "use the label org.opencontainers.image.authors",
-            fmt::format("LABEL org.opencontainers.image.authors={}", dockerfile::go_quote(m.name)));
-      } else if (const auto* ex = std::get_if<dockerfile::Expose>(&ins.command)) {
-        expose(c, ins, *ex);
-      }
-    }
-    envs[i] = std::move(env);
-    shell_set[i] = has_shell;
+    StageScan scan(c, std::move(env),
+                   info.base_stage >= 0 && shells[static_cast<size_t>(info.base_stage)]);
+    for (const auto& ins : st.commands) scan.instruction(ins);
+    envs[i] = std::move(scan.env());
+    shells[i] = scan.shell();
   }
 }
 

@@ -207,8 +207,8 @@ TEST(NpmLock, Versions3And1) {
   EXPECT_EQ(w[1], "/d/package-lock.json: neither \"packages\" nor \"dependencies\"");
 }
 
-// The specification file RubyGems writes on install, header lines included ("# stub: NAME
-// VERSION PLATFORM PATHS" is RubyGems' own stub-specification line, not an unfinished part).
+// The specification file as RubyGems writes it on install, its two header comment lines
+// (encoding, then NAME VERSION PLATFORM PATHS) included.
 TEST(Gemspec, AsRubyGemsWritesThem) {
   std::vector<std::string> w;
   auto g = parse_gemspec(R"(# -*- encoding: utf-8 -*-
