@@ -326,6 +326,45 @@ assert v == [("github.com/gin-gonic/gin", "v1.5.0", "CVE-2020-36567", "1.6.0"),
              ("stdlib", "1.19.8", "CVE-2023-29406", "1.19.11")], v
 PY
 
+# --- Rust binaries: cargo auditable's .dep-v0 section (zlib-compressed JSON) ---
+# Added with objcopy to copies of busybox, as the linker would place it: in the middle, with
+# the section table after it. app has a git crate (not the registry's crate of that name) and
+# a build-time dependency (not in the binary); tool has the registry's regex.
+$KILN db import "$osv/crates" 2>/dev/null
+rb="$WORK/rustbin"
+mkdir -p "$rb/bin"
+python3 - "$rb" <<'PY'
+import json, sys, zlib
+def dep(name, packages):
+    doc = {"packages": [dict(zip(("name", "version", "source", "kind"), p)) for p in packages]}
+    open(f"{sys.argv[1]}/{name}.z", "wb").write(zlib.compress(json.dumps(doc).encode(), 7))
+dep("app", [("app", "0.1.0", "local"), ("smallvec", "1.6.0", "crates.io"), ("regex", "1.5.4", "git"),
+            ("serde_derive", "1.0.190", "crates.io", "build")])
+dep("tool", [("tool", "2.0.0", "local"), ("regex", "1.5.4", "crates.io"), ("smallvec", "1.6.1", "crates.io")])
+PY
+for b in app tool; do
+  objcopy --add-section ".dep-v0=$rb/$b.z" "$WORK/rootfs/bin/busybox" "$rb/bin/$b" || fail "objcopy failed"
+done
+printf 'FROM scan-base\nCOPY bin /usr/local/bin/\n' >"$rb/Dockerfile"
+(cd "$rb" && $KILN build -q -t scan-rust . >/dev/null) || fail "build failed"
+$KILN sbom --format json scan-rust >"$WORK/rust-sbom.json" 2>"$WORK/err" || fail "sbom: $(cat "$WORK/err")"
+$KILN scan --format json scan-rust >"$WORK/rust-scan.json" 2>"$WORK/err" || fail "scan: $(cat "$WORK/err")"
+python3 - "$WORK/rust-sbom.json" "$WORK/rust-scan.json" <<'PY' || fail "Rust binaries: $(cat "$WORK/rust-sbom.json")"
+import json, sys
+sbom, scan = (json.load(open(f)) for f in sys.argv[1:])
+rust = sorted((p["database"], p["name"], p["version"], p["purl"]) for p in sbom["packages"] if p["type"] == "cargo")
+assert rust == [("/usr/local/bin/app", "app", "0.1.0", "pkg:cargo/app@0.1.0"),
+                ("/usr/local/bin/app", "regex", "1.5.4", "pkg:cargo/regex@1.5.4"),
+                ("/usr/local/bin/app", "smallvec", "1.6.0", "pkg:cargo/smallvec@1.6.0"),
+                ("/usr/local/bin/tool", "regex", "1.5.4", "pkg:cargo/regex@1.5.4"),
+                ("/usr/local/bin/tool", "smallvec", "1.6.1", "pkg:cargo/smallvec@1.6.1"),
+                ("/usr/local/bin/tool", "tool", "2.0.0", "pkg:cargo/tool@2.0.0")], rust
+v = sorted((x["package"]["path"], x["package"]["name"], x["id"], x["fixedVersion"])
+           for x in scan["vulnerabilities"] if x["ecosystem"] == "crates.io")
+assert v == [("/usr/local/bin/app", "smallvec", "CVE-2021-25900", "1.6.1"),
+             ("/usr/local/bin/tool", "regex", "CVE-2022-24713", "1.5.5")], v
+PY
+
 # --- The whole of ../shared/vulndata, when this machine has it ---
 vulndata=${KILN_VULNDATA:-$KILN_SRC/../shared/vulndata}
 if [[ -f "$vulndata/debian.zip" ]]; then

@@ -16,6 +16,7 @@
 #include "kiln/scan/java.hpp"
 #include "kiln/scan/os_release.hpp"
 #include "kiln/scan/rpmdb.hpp"
+#include "kiln/scan/rustbinary.hpp"
 
 namespace kiln::scan {
 
@@ -99,11 +100,13 @@ constexpr int64_t k_max_language_bytes = 1 << 20;
 
 // The tracked files of the image as it stands after some layers: path -> content. A symlink
 // is kept as "->TARGET", a Go binary as k_go_marker, its Go version, "\n" and its module info,
-// a Java archive as k_java_marker and its artifacts (java.hpp).
+// a Rust binary as k_rust_marker and its cargo auditable JSON, a Java archive as k_java_marker
+// and its artifacts (java.hpp).
 using Files = std::map<std::string, std::string, std::less<>>;
 
 constexpr std::string_view k_go_marker = "\x01go-buildinfo\n";
 constexpr std::string_view k_java_marker = "\x01java\n";
+constexpr std::string_view k_rust_marker = "\x01rust\n";
 
 bool is_go(std::string_view content) {
   return content.starts_with(k_go_marker);
@@ -115,8 +118,8 @@ bool is_derived(std::string_view content) {
 }
 
 // Executables are searched for Go build info (a Go binary is at least ~1 MB; the header alone
-// is 32 bytes).
-bool maybe_go(const archive::Entry& e) {
+// is 32 bytes) and cargo auditable data.
+bool maybe_binary(const archive::Entry& e) {
   return e.type == archive::EntryType::file && (e.mode & 0111) != 0 && e.size >= 64;
 }
 
@@ -170,6 +173,7 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
       bool file = e->type == archive::EntryType::file;
       bool jar = file && e->size > 0 && is_java_archive(path);
       std::optional<GoBuildInfo> go;
+      std::optional<std::string> rust;
       std::vector<JavaArtifact> artifacts;
       if (opts.secrets && file && opts.secrets->wants(path, e->size)) {
         archive::EntryReader data(*tar);
@@ -178,18 +182,25 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
         if (jar) {
           io::StringReader mem(std::move(content));
           artifacts = KILN_TRY(read_java_archive(mem, "/" + path, warnings));
-        } else if (maybe_go(*e)) {
+        } else if (maybe_binary(*e)) {
           go = go_buildinfo_in(content);
+          if (!go) rust = rust_audit_in(content);
         }
       } else if (jar) {
         archive::EntryReader data(*tar);
         artifacts = KILN_TRY(read_java_archive(data, "/" + path, warnings));
-      } else if (maybe_go(*e)) {
+      } else if (maybe_binary(*e)) {
         archive::EntryReader data(*tar);
-        go = KILN_TRY(read_go_buildinfo(data));
+        RustAuditFinder finder;
+        RustAuditTap tap(data, finder);
+        go = KILN_TRY(read_go_buildinfo(tap));
+        if (!go) rust = finder.finish();
       }
       if (go) {
         files[path] = go_entry(*go);
+        changed = true;
+      } else if (rust) {
+        files[path] = std::string(k_rust_marker) + *rust;
         changed = true;
       } else if (!artifacts.empty()) {
         files[path] = std::string(k_java_marker) + encode_java_artifacts(artifacts);
@@ -232,6 +243,12 @@ std::vector<Package> packages_of(const Files& files, std::vector<std::string>& w
   for (const auto& [path, content] : files) {
     if (content.starts_with(k_java_marker)) {
       auto got = java_packages(decode_java_artifacts(content.substr(k_java_marker.size())));
+      out.insert(out.end(), std::make_move_iterator(got.begin()),
+                 std::make_move_iterator(got.end()));
+      continue;
+    }
+    if (content.starts_with(k_rust_marker)) {
+      auto got = parse_rust_audit(content.substr(k_rust_marker.size()), "/" + path, warnings);
       out.insert(out.end(), std::make_move_iterator(got.begin()),
                  std::make_move_iterator(got.end()));
       continue;

@@ -239,6 +239,8 @@ Result<MatchResult> match(VulnDb& db, const Catalog& cat) {
   std::set<std::string> unsupported;
   for (size_t pi = 0; pi < cat.packages.size(); ++pi) {
     const Package& p = cat.packages[pi];
+    // A crate from a git repository or a local path is not the registry's crate of that name.
+    if (p.origin == "git" || p.origin == "local") continue;
     auto eco = ecosystem_of(p, cat.distro);
     if (!eco) {
       unsupported.insert(cat.distro ? cat.distro->id + " " + cat.distro->version_id + " " + p.type

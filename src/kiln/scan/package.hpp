@@ -24,7 +24,11 @@ struct Package {
   // The source package (deb "Source:", apk origin): advisories name these.
   std::string source_name, source_version;
   std::string license;  // as the database states it, "" when it does not
-  std::string db;       // the database file it is listed in (a language package's own file)
+  // Where a language package was fetched from, when its metadata says so (a Rust crate's
+  // source: "crates.io", "registry", "git", "local"); a "git" or "local" one is not the
+  // registry's package of that name, so it is not matched against the registry's advisories.
+  std::string origin;
+  std::string db;  // the database file it is listed in (a language package's own file)
   // The layer that added it (or last changed its version): index in the manifest, digest,
   // and the history line that made that layer ("" when the config has no history for it).
   int layer = -1;

@@ -1,0 +1,269 @@
+#include "kiln/scan/rustbinary.hpp"
+
+#include <string.h>  // memchr
+#include <zlib.h>
+
+#include <algorithm>
+
+namespace kiln::scan {
+
+namespace {
+
+constexpr std::string_view k_section = ".dep-v0";
+constexpr size_t k_window = 1 << 20;     // the file's last bytes kept for the names
+constexpr size_t k_max_json = 16 << 20;  // cargo-auditable's own reader allows 8 MB
+constexpr size_t k_max_table = 1 << 20;  // section headers (16k sections)
+constexpr size_t k_max_live = 16;        // candidate streams inflating at once
+constexpr size_t k_max_done = 8;         // candidate streams that inflated to JSON
+
+// A zlib header: deflate with a 32 kB window, no preset dictionary, a valid check value.
+bool zlib_header(unsigned char cmf, unsigned char flg) {
+  return cmf == 0x78 && (flg & 0x20) == 0 && ((cmf << 8) | flg) % 31 == 0;
+}
+
+// The start of the audit JSON: an object whose first key is "packages" (or "format").
+bool audit_start(std::string_view s) {
+  if (s.empty()) return true;  // undecided: nothing inflated yet
+  if (s[0] != '{') return false;
+  size_t i = s.find_first_not_of(" \t\r\n", 1);
+  if (i == std::string_view::npos) return s.size() < 64;  // undecided: only blanks so far
+  std::string_view rest = s.substr(i);
+  for (std::string_view key : {"\"packages\"", "\"format\""})
+    if (key.starts_with(rest.substr(0, key.size()))) return true;
+  return false;
+}
+
+// One place where a zlib stream might start, being inflated.
+struct Candidate {
+  uint64_t offset = 0;
+  z_stream z{};
+  std::string out;
+  bool checked = false;
+
+  explicit Candidate(uint64_t off) : offset(off) { inflateInit(&z); }
+  ~Candidate() { inflateEnd(&z); }
+  Candidate(const Candidate&) = delete;
+  Candidate& operator=(const Candidate&) = delete;
+};
+
+enum class Fed { more, done, dead };
+
+// Inflates what `c` gets next. The first call asks for a few bytes only, so that a stream that
+// is not the audit JSON is dropped before it costs anything.
+Fed feed_candidate(Candidate& c, const char* data, size_t size) {
+  c.z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+  c.z.avail_in = static_cast<uInt>(size);
+  while (c.z.avail_in > 0) {
+    size_t room = c.checked ? size_t{64} << 10 : 16;
+    size_t old = c.out.size();
+    c.out.resize(old + room);
+    c.z.next_out = reinterpret_cast<Bytef*>(c.out.data() + old);
+    c.z.avail_out = static_cast<uInt>(room);
+    uInt before = c.z.avail_in;
+    int rc = inflate(&c.z, Z_NO_FLUSH);
+    c.out.resize(old + room - c.z.avail_out);
+    if (!audit_start(c.out)) return Fed::dead;
+    if (c.out.size() >= 64) c.checked = true;
+    if (rc == Z_STREAM_END) return c.out.size() > 2 ? Fed::done : Fed::dead;
+    if (rc != Z_OK || c.out.size() > k_max_json) return Fed::dead;
+    if (c.z.avail_in == before && c.z.avail_out == room) return Fed::dead;  // no progress
+  }
+  return Fed::more;
+}
+
+struct Elf {
+  bool is64 = false, le = true;
+  uint64_t shoff = 0;
+  unsigned shentsize = 0, shnum = 0, shstrndx = 0;
+};
+
+uint64_t get(std::string_view s, size_t at, size_t n, bool le) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto b = static_cast<unsigned char>(s[at + (le ? n - 1 - i : i)]);
+    v = (v << 8) | b;
+  }
+  return v;
+}
+
+std::optional<Elf> parse_header(std::string_view h) {
+  if (h.size() < 64 || !h.starts_with("\x7f"
+                                      "ELF"))
+    return std::nullopt;
+  Elf e;
+  if (h[4] != 1 && h[4] != 2) return std::nullopt;
+  if (h[5] != 1 && h[5] != 2) return std::nullopt;
+  e.is64 = h[4] == 2;
+  e.le = h[5] == 1;
+  e.shoff = e.is64 ? get(h, 0x28, 8, e.le) : get(h, 0x20, 4, e.le);
+  size_t at = e.is64 ? 0x3a : 0x2e;
+  e.shentsize = static_cast<unsigned>(get(h, at, 2, e.le));
+  e.shnum = static_cast<unsigned>(get(h, at + 2, 2, e.le));
+  e.shstrndx = static_cast<unsigned>(get(h, at + 4, 2, e.le));
+  unsigned want = e.is64 ? 64 : 40;
+  // No section table, or extended numbering (over 65279 sections): nothing to find.
+  if (e.shoff == 0 || e.shnum == 0 || e.shentsize < want || e.shstrndx >= e.shnum ||
+      static_cast<uint64_t>(e.shnum) * e.shentsize > k_max_table)
+    return std::nullopt;
+  return e;
+}
+
+struct Section {
+  uint64_t name = 0, offset = 0, size = 0;
+};
+
+Section section_at(const Elf& e, std::string_view table, unsigned i) {
+  size_t at = static_cast<size_t>(i) * e.shentsize;
+  Section s;
+  s.name = get(table, at, 4, e.le);
+  s.offset = e.is64 ? get(table, at + 24, 8, e.le) : get(table, at + 16, 4, e.le);
+  s.size = e.is64 ? get(table, at + 32, 8, e.le) : get(table, at + 20, 4, e.le);
+  return s;
+}
+
+// A byte range of the file to keep when the stream passes it.
+struct Capture {
+  uint64_t offset = 0, size = 0;
+  std::string data;
+  bool wanted = false;
+
+  bool complete() const { return wanted && data.size() == size; }
+  void take(uint64_t at, const char* p, size_t n) {
+    if (!wanted || complete()) return;
+    uint64_t next = offset + data.size();  // the first byte still missing
+    if (next < at || next >= at + n) return;
+    size_t skip = static_cast<size_t>(next - at);
+    size_t len = static_cast<size_t>(std::min<uint64_t>(n - skip, size - data.size()));
+    data.append(p + skip, len);
+  }
+};
+
+}  // namespace
+
+struct RustAuditFinder::State {
+  enum class Kind { unknown, elf, other } kind = Kind::unknown;
+  std::string head;
+  Elf elf;
+  uint64_t pos = 0;  // bytes fed so far
+  std::string window;
+  Capture table, names;
+  bool prev_78 = false;  // the last byte fed was 0x78
+  std::vector<std::unique_ptr<Candidate>> live;
+  std::vector<std::pair<uint64_t, std::string>> done;
+
+  // A candidate stream at `offset`, given its first bytes (`prefix`, then `p`).
+  void start(uint64_t offset, std::string_view prefix, const char* p, size_t n) {
+    if (live.size() >= k_max_live || done.size() >= k_max_done) return;
+    auto c = std::make_unique<Candidate>(offset);
+    Fed f = feed_candidate(*c, prefix.data(), prefix.size());
+    if (f == Fed::more) f = feed_candidate(*c, p, n);
+    if (f == Fed::more) live.push_back(std::move(c));
+    if (f == Fed::done) done.emplace_back(offset, std::move(c->out));
+  }
+
+  void candidates(const char* p, size_t n) {
+    for (auto it = live.begin(); it != live.end();) {
+      Fed f = feed_candidate(**it, p, n);
+      if (f == Fed::more) {
+        ++it;
+        continue;
+      }
+      if (f == Fed::done && done.size() < k_max_done)
+        done.emplace_back((*it)->offset, std::move((*it)->out));
+      it = live.erase(it);
+    }
+    if (prev_78 && zlib_header(0x78, static_cast<unsigned char>(p[0])))
+      start(pos - 1, "\x78", p, n);  // a header cut by the previous chunk's end
+    for (size_t i = 0; i + 1 < n;) {
+      auto* hit = static_cast<const char*>(memchr(p + i, 0x78, n - 1 - i));
+      if (!hit) break;
+      i = static_cast<size_t>(hit - p);
+      if (zlib_header(0x78, static_cast<unsigned char>(p[i + 1]))) start(pos + i, {}, hit, n - i);
+      ++i;
+    }
+    prev_78 = static_cast<unsigned char>(p[n - 1]) == 0x78;
+  }
+
+  // The bytes of the file from `pos` on.
+  void process(const char* p, size_t n) {
+    candidates(p, n);
+    bool had_table = table.complete();
+    table.take(pos, p, n);
+    names.take(pos, p, n);
+    pos += n;
+    window.append(p, n);
+    if (window.size() > 2 * k_window) window.erase(0, window.size() - k_window);
+    if (!had_table && table.complete()) locate_names();
+  }
+
+  // Once the section table is known: the section names are kept now when the window still
+  // holds them, or when the stream reaches them.
+  void locate_names() {
+    Section s = section_at(elf, table.data, elf.shstrndx);
+    if (s.size > k_max_table) return;
+    uint64_t window_off = pos - window.size();
+    if (s.offset < window_off) return;  // passed, and no longer held
+    names = {s.offset, s.size, {}, true};
+    if (s.offset < pos)
+      names.data = window.substr(static_cast<size_t>(s.offset - window_off),
+                                 static_cast<size_t>(std::min(s.size, pos - s.offset)));
+  }
+};
+
+RustAuditFinder::RustAuditFinder() : m_s(std::make_unique<State>()) {}
+RustAuditFinder::~RustAuditFinder() = default;
+
+void RustAuditFinder::feed(const char* p, size_t n) {
+  State& s = *m_s;
+  if (n == 0 || s.kind == State::Kind::other) return;
+  if (s.kind == State::Kind::elf) return s.process(p, n);
+  s.head.append(p, n);
+  constexpr std::string_view magic{
+      "\x7f"
+      "ELF",
+      4};
+  if (s.head.size() < 64 && magic.starts_with(std::string_view(s.head).substr(0, 4))) return;
+  auto elf = parse_header(s.head);
+  if (!elf) {
+    s.kind = State::Kind::other;
+    s.head.clear();
+    return;
+  }
+  s.kind = State::Kind::elf;
+  s.elf = *elf;
+  s.table = {elf->shoff, static_cast<uint64_t>(elf->shnum) * elf->shentsize, {}, true};
+  std::string head = std::move(s.head);
+  s.process(head.data(), head.size());
+}
+
+std::optional<std::string> RustAuditFinder::finish() {
+  State& s = *m_s;
+  if (s.kind != State::Kind::elf || !s.table.complete() || !s.names.complete() || s.done.empty())
+    return std::nullopt;
+  std::string_view strtab = s.names.data;
+  for (unsigned i = 0; i < s.elf.shnum; ++i) {
+    Section sec = section_at(s.elf, s.table.data, i);
+    if (sec.name >= strtab.size()) continue;
+    std::string_view name = strtab.substr(sec.name);
+    name = name.substr(0, name.find('\0'));
+    if (name != k_section) continue;
+    for (auto& [offset, json] : s.done)
+      if (offset == sec.offset) return std::move(json);
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> rust_audit_in(std::string_view file) {
+  RustAuditFinder f;
+  f.feed(file.data(), file.size());
+  return f.finish();
+}
+
+Result<size_t> RustAuditTap::read(void* buf, size_t size) {
+  size_t n = KILN_TRY(m_inner.read(buf, size));
+  m_finder.feed(static_cast<const char*>(buf), n);
+  return n;
+}
+
+}  // namespace kiln::scan
