@@ -365,6 +365,56 @@ assert v == [("/usr/local/bin/app", "smallvec", "CVE-2021-25900", "1.6.1"),
              ("/usr/local/bin/tool", "regex", "CVE-2022-24713", "1.5.5")], v
 PY
 
+# --- --scanners config: the lint rules that apply to a built image, over its history ---
+mc="$WORK/misconfig"
+mkdir -p "$mc"
+cat >"$mc/Dockerfile" <<'DOCKERFILE'
+FROM scan-base
+ENV API_TOKEN=abc
+RUN wget -qO- http://127.0.0.1:9/i.sh | sh
+RUN <<SCRIPT
+mkdir -p /srv
+chmod 777 /srv
+SCRIPT
+CMD ["sh"]
+DOCKERFILE
+runs=1
+if [[ $(id -u) != 0 ]] || ! unshare -m -p -f true 2>/dev/null; then
+  sed -i '/^RUN wget/d; /^RUN <</,/^SCRIPT$/d' "$mc/Dockerfile"
+  runs=0
+fi
+(cd "$mc" && $KILN build -q -t scan-mc . >/dev/null) || fail "build failed"
+$KILN scan --scanners config --format json scan-mc >"$WORK/mc.json" 2>"$WORK/err" ||
+  fail "scan config: $(cat "$WORK/err")"
+python3 - "$WORK/mc.json" "$runs" <<'PY' || fail "config scanner: $(cat "$WORK/mc.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+got = sorted((m["rule"], m["severity"], m["location"]) for m in j["misconfigurations"])
+want = [("RootUser", "MEDIUM", ""), ("SecretsUsedInArgOrEnv", "MEDIUM", "Dockerfile:2")]
+if sys.argv[2] == "1":
+    want += [("ChmodWorldWritable", "MEDIUM", "Dockerfile:4"), ("CurlPipeShell", "MEDIUM", "Dockerfile:3"),
+             ("PipefailMissing", "MEDIUM", "Dockerfile:3")]
+assert got == sorted(want), got
+assert j["vulnerabilities"] == [] and j["secrets"] == [], j
+m = next(m for m in j["misconfigurations"] if m["rule"] == "RootUser")
+assert m["history"] is None and m["layer"] is None and m["instruction"] == "FROM scratch", m
+if sys.argv[2] == "1":
+    m = next(m for m in j["misconfigurations"] if m["rule"] == "ChmodWorldWritable")
+    assert m["layer"]["index"] == 1 and m["createdBy"].startswith("RUN /bin/sh -c mkdir"), m
+    assert m["instruction"].startswith("RUN <<"), m
+PY
+$KILN scan --scanners config --format sarif scan-mc >"$WORK/mc.sarif" || fail "sarif failed"
+node "$KILN_SRC/tests/tools/validate-sarif.cjs" "$WORK/mc.sarif" >/dev/null ||
+  fail "config SARIF is not valid SARIF 2.1.0"
+expect_contains "$(cat "$WORK/mc.sarif")" '"uri": "Dockerfile"'
+expect_exit 0 $KILN scan --scanners config scan-mc
+expect_contains "$OUT" "MISCONFIGURATIONS"
+expect_contains "$OUT" "SecretsUsedInArgOrEnv"
+printf 'RootUser\nSecretsUsedInArgOrEnv\nChmodWorldWritable\nCurlPipeShell\nPipefailMissing\n' >"$WORK/mc.ignore"
+expect_exit 0 $KILN scan --scanners config --ignore-file "$WORK/mc.ignore" --exit-code 4 scan-mc
+expect_exit 4 $KILN scan --scanners config --exit-code 4 scan-mc
+expect_exit 0 $KILN scan --scanners config --severity HIGH --exit-code 4 scan-mc
+
 # --- The whole of ../shared/vulndata, when this machine has it ---
 vulndata=${KILN_VULNDATA:-$KILN_SRC/../shared/vulndata}
 if [[ -f "$vulndata/debian.zip" ]]; then

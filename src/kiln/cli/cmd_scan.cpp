@@ -1,4 +1,4 @@
-// kiln scan [--scanners vuln,secret] [--format table|json|sarif|cyclonedx] [--severity LIST]
+// kiln scan [--scanners vuln,secret,config] [--format table|json|sarif|cyclonedx] [--severity LIST]
 //           [--ignore-unfixed] [--exit-code N] [--ignore-file F] [--secret-config F]
 //           [--db PATH] [--platform P] IMAGE
 #include <ctime>
@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "kiln/cli/scan_common.hpp"
+#include "kiln/cli/scan_misconfig.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/scan/match.hpp"
 #include "kiln/scan/report_json.hpp"
@@ -79,6 +80,12 @@ bool ignored(const scan::SecretFinding& f, const std::vector<Ignore>& list) {
   for (const auto& ig : list)
     if (ig.id == f.rule && ig.package.empty() && (ig.path.empty() || ig.path == f.path))
       return true;
+  return false;
+}
+
+bool ignored(const scan::Misconfiguration& m, const std::vector<Ignore>& list) {
+  for (const auto& ig : list)
+    if (ig.id == m.rule && ig.package.empty() && ig.path.empty()) return true;
   return false;
 }
 
@@ -168,7 +175,7 @@ void print_report(const scan::Catalog& cat, const std::vector<scan::Finding>& fi
 }
 
 struct Scanners {
-  bool vuln = false, secret = false;
+  bool vuln = false, secret = false, config = false;
 };
 
 Result<Scanners> parse_scanners(const std::string& text) {
@@ -179,10 +186,14 @@ Result<Scanners> parse_scanners(const std::string& text) {
       out.vuln = true;
     else if (w == "secret")
       out.secret = true;
+    else if (w == "config" || w == "misconfig")
+      out.config = true;
     else if (!w.empty())
-      return failf(Errc::invalid_argument, "scan: unknown scanner \"{}\" (want vuln, secret)", w);
+      return failf(Errc::invalid_argument,
+                   "scan: unknown scanner \"{}\" (want vuln, secret, config)", w);
   }
-  if (!out.vuln && !out.secret) return fail(Errc::invalid_argument, "scan: --scanners is empty");
+  if (!out.vuln && !out.secret && !out.config)
+    return fail(Errc::invalid_argument, "scan: --scanners is empty");
   return out;
 }
 
@@ -203,6 +214,30 @@ bool wanted(const std::vector<std::string>& severities, const std::string& sever
          std::find(severities.begin(), severities.end(), sev) != severities.end();
 }
 
+void print_results(const ScanArgs& a, const Scanners& which, const CatalogedImage& ci,
+                   const scan::ScanResults& found, const scan::DocumentInfo& doc,
+                   const scan::DbStatus* dbs, const std::vector<std::string>& warnings) {
+  const auto& cat = ci.catalog;
+  if (a.format == "json") {
+    fmt::print("{}", scan::scan_json(ci.subject, cat, found, dbs, warnings));
+  } else if (a.format == "cyclonedx") {
+    // CycloneDX has no place for secrets or misconfigurations: they are in the other formats.
+    size_t other = found.secrets.size() + found.misconfigurations.size();
+    if (other > 0)
+      fmt::print(stderr,
+                 "note: {} secret(s) or misconfiguration(s) found; CycloneDX cannot carry them "
+                 "(use --format json, sarif or table)\n",
+                 other);
+    fmt::print("{}", scan::cyclonedx_json(ci.subject, cat, doc, &found.vulnerabilities));
+  } else if (a.format == "sarif") {
+    fmt::print("{}", scan::scan_sarif(ci.subject, cat, found, KILN_VERSION));
+  } else {
+    if (which.vuln) print_report(cat, found.vulnerabilities);
+    if (which.secret) print_secrets(cat, found.secrets);
+    if (which.config) print_misconfigurations(found.misconfigurations);
+  }
+}
+
 Status run(Context& ctx, const ScanArgs& a) {
   if (a.format != "table" && a.format != "json" && a.format != "sarif" && a.format != "cyclonedx")
     return failf(Errc::invalid_argument,
@@ -221,11 +256,20 @@ Status run(Context& ctx, const ScanArgs& a) {
   }
   auto secrets = KILN_TRY(secret_scanner(a, which.secret));
 
-  auto ci = KILN_TRY(
-      catalog_image(ctx, a.image, a.platform, a.reg, "scan", secrets ? &*secrets : nullptr));
+  CatalogedImage ci;
+  if (which.vuln || which.secret) {
+    ci = KILN_TRY(
+        catalog_image(ctx, a.image, a.platform, a.reg, "scan", secrets ? &*secrets : nullptr));
+  } else {  // the config alone: no layer is read
+    auto opened = KILN_TRY(open_image(ctx, a.image, a.platform, a.reg, "scan"));
+    ci.subject = {a.image, opened.image.manifest.digest.str(),
+                  opened.image.parsed.config.digest.str()};
+    ci.image = std::move(opened.image);
+    ci.history_locations = std::move(opened.history_locations);
+  }
   const auto& cat = ci.catalog;
   warnings.insert(warnings.begin(), cat.warnings.begin(), cat.warnings.end());
-  std::vector<scan::Finding> shown;
+  scan::ScanResults found;
   if (db) {
     auto m = KILN_TRY_CTX(scan::match(*db, cat), fmt::format("scan {}", a.image));
     warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());
@@ -233,32 +277,22 @@ Status run(Context& ctx, const ScanArgs& a) {
       if (!wanted(severities, f.severity)) continue;
       if (a.ignore_unfixed && f.fixed.empty()) continue;
       if (ignored(f, cat.packages[f.package], ignores)) continue;
-      shown.push_back(std::move(f));
+      found.vulnerabilities.push_back(std::move(f));
     }
   }
-  std::vector<scan::SecretFinding> shown_secrets;
   if (secrets)
     for (const auto& f : secrets->findings())
-      if (wanted(severities, f.severity) && !ignored(f, ignores)) shown_secrets.push_back(f);
+      if (wanted(severities, f.severity) && !ignored(f, ignores)) found.secrets.push_back(f);
+  if (which.config)
+    for (auto& m : KILN_TRY_CTX(image_misconfigurations(ci.image, ci.history_locations),
+                                fmt::format("scan {}", a.image)))
+      if (wanted(severities, m.severity) && !ignored(m, ignores))
+        found.misconfigurations.push_back(std::move(m));
   for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
-  if (a.format == "json") {
-    fmt::print("{}", scan::scan_json(ci.subject, cat, shown, shown_secrets, dbs ? &*dbs : nullptr,
-                                     warnings));
-  } else if (a.format == "cyclonedx") {
-    // CycloneDX has no place for secrets: they are in the other formats only.
-    if (!shown_secrets.empty())
-      fmt::print(stderr,
-                 "note: {} secret(s) found; CycloneDX cannot carry them (use --format json, "
-                 "sarif or table)\n",
-                 shown_secrets.size());
-    fmt::print("{}", scan::cyclonedx_json(ci.subject, cat, doc, &shown));
-  } else if (a.format == "sarif") {
-    fmt::print("{}", scan::scan_sarif(ci.subject, cat, shown, shown_secrets, KILN_VERSION));
-  } else {
-    if (which.vuln) print_report(cat, shown);
-    if (which.secret) print_secrets(cat, shown_secrets);
-  }
-  if ((!shown.empty() || !shown_secrets.empty()) && a.exit_code != 0) ctx.exit_code = a.exit_code;
+  print_results(a, which, ci, found, doc, dbs ? &*dbs : nullptr, warnings);
+  bool any =
+      !found.vulnerabilities.empty() || !found.secrets.empty() || !found.misconfigurations.empty();
+  if (any && a.exit_code != 0) ctx.exit_code = a.exit_code;
   return {};
 }
 
@@ -285,7 +319,9 @@ void add_scan(CLI::App& app, Context& ctx) {
   c->add_option("--ignore-file", a->ignore_file,
                 "IDs to leave out, one per line: ID [pkg:NAME] [path:PATH] [exp:YYYY-MM-DD]");
   c->add_option("--scanners", a->scanners,
-                "What to look for: vuln, secret or both (default vuln,secret)");
+                "What to look for, comma-separated: vuln, secret, config (the image's history "
+                "and config against the lint rules that apply to a built image; docs/scan.md) "
+                "(default vuln,secret)");
   c->add_option("--secret-config", a->secret_config,
                 "A JSON file that disables built-in secret rules or adds rules (docs/scan.md)");
   c->add_option("--db", a->db,

@@ -53,7 +53,7 @@ Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
   const auto& img = opened.image;
   scan::CatalogOptions co;
   co.secrets = secrets;
-  co.history_locations = std::move(opened.history_locations);
+  co.history_locations = opened.history_locations;
   if (stderr_is_terminal())
     co.on_layer = [](size_t i, size_t n) {
       fmt::print(stderr, "\rReading layer {}/{}", i + 1, n);
@@ -63,6 +63,8 @@ Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
   out.catalog = KILN_TRY_CTX(scan::catalog_image(*opened.source, img, co),
                              fmt::format("{} {}", command, image));
   out.subject = {image, img.manifest.digest.str(), img.parsed.config.digest.str()};
+  out.image = std::move(opened.image);
+  out.history_locations = std::move(opened.history_locations);
   return out;
 }
 

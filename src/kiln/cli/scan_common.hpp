@@ -31,6 +31,8 @@ Result<OpenedImage> open_image(Context& ctx, const std::string& image, const std
 struct CatalogedImage {
   scan::SbomSubject subject;
   scan::Catalog catalog;
+  image::Loaded image;
+  std::vector<std::string> history_locations;
 };
 Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
                                      const std::string& platform, const RegistryFlags& reg,

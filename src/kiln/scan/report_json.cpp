@@ -99,13 +99,20 @@ ojson secret_json(const SecretFinding& f, const Catalog& cat) {
                {"line", f.line}, {"match", f.masked}, {"removed", f.removed},   {"layer", layer}};
 }
 
-}  // namespace
-
-std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
-                       const std::vector<Finding>& findings,
-                       const std::vector<SecretFinding>& secrets, std::string_view version) {
+// SARIF's rules and results, built up one kind of finding at a time.
+struct Sarif {
   ojson rules = ojson::array(), results = ojson::array();
   std::map<std::string, size_t> rule_index;
+};
+
+ojson region(int line) {
+  line = std::max(line, 1);
+  return {{"startLine", line}, {"startColumn", 1}, {"endLine", line}, {"endColumn", 1}};
+}
+
+void sarif_vulnerabilities(Sarif& out, const SbomSubject& image, const Catalog& cat,
+                           const std::vector<Finding>& findings) {
+  auto& [rules, results, rule_index] = out;
   for (const auto& f : findings) {
     const Package& p = cat.packages[f.package];
     auto [it, fresh] = rule_index.emplace(f.id, rule_index.size());
@@ -136,14 +143,16 @@ std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
          {"level", level(f)},
          {"message", {{"text", msg}}},
          {"locations",
-          {{{"physicalLocation",
-             {{"artifactLocation", {{"uri", uri}}},
-              {"region",
-               {{"startLine", line}, {"startColumn", 1}, {"endLine", line}, {"endColumn", 1}}}}},
+          {{{"physicalLocation", {{"artifactLocation", {{"uri", uri}}}, {"region", region(line)}}},
             {"message", {{"text", fmt::format("{}: {}@{}", image.name, p.name, p.version)}}}}}},
          {"partialFingerprints",
           {{"kilnFinding/v1", fmt::format("{}/{}/{}/{}", image.name, f.id, p.type, p.name)}}}});
   }
+}
+
+void sarif_secrets(Sarif& out, const SbomSubject& image, const Catalog& cat,
+                   const std::vector<SecretFinding>& secrets) {
+  auto& [rules, results, rule_index] = out;
   for (const auto& f : secrets) {
     auto [it, fresh] = rule_index.emplace(f.rule, rule_index.size());
     std::string lv = severity_rank(f.severity) >= 3 ? "error" : "warning";
@@ -184,15 +193,68 @@ std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
                 f.removed ? "; deleted by a later layer but still in the image's bytes" : "")}}},
          {"locations",
           {{{"physicalLocation",
-             {{"artifactLocation", {{"uri", uri}}},
-              {"region",
-               {{"startLine", std::max(line, 1)},
-                {"startColumn", 1},
-                {"endLine", std::max(line, 1)},
-                {"endColumn", 1}}}}}}}},
+             {{"artifactLocation", {{"uri", uri}}}, {"region", region(line)}}}}}},
          {"partialFingerprints",
           {{"kilnFinding/v1", fmt::format("{}/{}/{}/{}", image.name, f.rule, f.path, f.line)}}}});
   }
+}
+
+// "Dockerfile:12" -> (Dockerfile, 12); else ("Dockerfile", 1).
+std::pair<std::string, int> location_of(const std::string& location) {
+  if (auto colon = location.rfind(':'); colon != std::string::npos) {
+    int line = std::atoi(location.c_str() + colon + 1);
+    if (line > 0) return {location.substr(0, colon), line};
+  }
+  return {"Dockerfile", 1};
+}
+
+void sarif_misconfigurations(Sarif& out, const SbomSubject& image,
+                             const std::vector<Misconfiguration>& found) {
+  auto& [rules, results, rule_index] = out;
+  for (const auto& m : found) {
+    auto [it, fresh] = rule_index.emplace(m.rule, rule_index.size());
+    std::string lv = severity_rank(m.severity) >= 3   ? "error"
+                     : severity_rank(m.severity) == 2 ? "warning"
+                                                      : "note";
+    if (fresh) {
+      ojson rule{{"id", m.rule},
+                 {"name", "Misconfiguration"},
+                 {"shortDescription", {{"text", m.title}}},
+                 {"fullDescription", {{"text", m.title}}},
+                 {"defaultConfiguration", {{"level", lv}}},
+                 {"help", {{"text", m.title + "\nFix: " + m.fix}}},
+                 {"properties",
+                  {{"security-severity", band_score(m.severity)},
+                   {"tags", {"misconfiguration", m.severity}}}}};
+      if (!m.url.empty()) rule["helpUri"] = m.url;
+      rules.push_back(std::move(rule));
+    }
+    auto [uri, line] = location_of(m.location);
+    std::string where =
+        m.history < 0 ? "the image config" : fmt::format("history entry {}", m.history);
+    results.push_back(
+        {{"ruleId", m.rule},
+         {"ruleIndex", it->second},
+         {"level", lv},
+         {"message",
+          {{"text", fmt::format("{} ({}: {}). Fix: {}", m.message, where, m.instruction, m.fix)}}},
+         {"locations",
+          {{{"physicalLocation",
+             {{"artifactLocation", {{"uri", uri}}}, {"region", region(line)}}}}}},
+         {"partialFingerprints",
+          {{"kilnFinding/v1", fmt::format("{}/{}/{}", image.name, m.rule, m.history)}}}});
+  }
+}
+
+}  // namespace
+
+std::string scan_sarif(const SbomSubject& image, const Catalog& cat, const ScanResults& found,
+                       std::string_view version) {
+  Sarif out;
+  sarif_vulnerabilities(out, image, cat, found.vulnerabilities);
+  sarif_secrets(out, image, cat, found.secrets);
+  sarif_misconfigurations(out, image, found.misconfigurations);
+  auto& [rules, results, rule_index] = out;
   ojson run{{"tool", {{"driver", {{"name", "kiln"}, {"version", version}, {"rules", rules}}}}},
             {"results", results},
             {"properties",
@@ -205,10 +267,8 @@ std::string scan_sarif(const SbomSubject& image, const Catalog& cat,
   return dump(j);
 }
 
-std::string scan_json(const SbomSubject& image, const Catalog& cat,
-                      const std::vector<Finding>& findings,
-                      const std::vector<SecretFinding>& secrets, const DbStatus* db,
-                      const std::vector<std::string>& warnings) {
+std::string scan_json(const SbomSubject& image, const Catalog& cat, const ScanResults& found,
+                      const DbStatus* db, const std::vector<std::string>& warnings) {
   ojson j = subject_json("kiln-scan/v1", image, cat);
   j["database"] =
       db ? ojson{{"builtAt", db->built_at}, {"advisories", db->advisories}} : ojson(nullptr);
@@ -216,15 +276,32 @@ std::string scan_json(const SbomSubject& image, const Catalog& cat,
   ojson counts = ojson::object();
   for (const char* s : {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"}) counts[s] = 0;
   j["vulnerabilities"] = ojson::array();
-  for (const auto& f : findings) {
+  for (const auto& f : found.vulnerabilities) {
     std::string key = severity_rank(f.severity) > 0 ? f.severity : "UNKNOWN";
     counts[key] = counts[key].get<int>() + 1;
     j["vulnerabilities"].push_back(finding_json(f, cat));
   }
   j["secrets"] = ojson::array();
-  for (const auto& f : secrets) {
+  for (const auto& f : found.secrets) {
     counts[f.severity] = counts[f.severity].get<int>() + 1;
     j["secrets"].push_back(secret_json(f, cat));
+  }
+  j["misconfigurations"] = ojson::array();
+  for (const auto& m : found.misconfigurations) {
+    counts[m.severity] = counts[m.severity].get<int>() + 1;
+    j["misconfigurations"].push_back(
+        {{"rule", m.rule},
+         {"title", m.title},
+         {"severity", m.severity},
+         {"message", m.message},
+         {"fix", m.fix},
+         {"url", m.url},
+         {"instruction", m.instruction},
+         {"history", m.history < 0 ? ojson(nullptr) : ojson(m.history)},
+         {"createdBy", m.created_by},
+         {"location", m.location},
+         {"layer",
+          m.layer < 0 ? ojson(nullptr) : ojson{{"index", m.layer}, {"digest", m.layer_digest}}}});
   }
   j["summary"] = counts;
   j["warnings"] = warnings;
