@@ -296,7 +296,28 @@ sec = (b"\xff Go buildinf:\x08\x02").ljust(32, b"\0") + uv(len(ver)) + ver + uv(
 f = b"\x7fELF\x02\x01\x01".ljust(8192, b"\0") + sec
 open(sys.argv[1], "wb").write(f.ljust(20000, b"\0"))
 PY
-chmod 755 "$gob/bin/app" "$gob/bin/skopeo"
+# A Go 1.13-1.17 binary (with the build ID note Go's linker writes): the header holds the addresses of the string values, whose bytes
+# come before it; one PT_LOAD maps the file at 0x400000.
+python3 - "$gob/bin/old" <<'PY'
+import struct, sys
+base = 0x400000
+ver = b"go1.16.15"
+mod = (b"\x30\x77\xaf\x0c\x92\x74\x08\x02\x41\xe1\xc1\x07\xe6\xd6\x18\xe6"
+       b"path\texample.com/old\nmod\texample.com/old\tv0.1.0\th1:x=\n"
+       b"dep\tgithub.com/gin-gonic/gin\tv1.5.0\th1:y=\n" + b"\xf9" * 16)
+f = bytearray(64 + 56) + struct.pack("<III", 4, 4, 4) + b"Go\0\0abcd" + b"x" * 9000
+v_at = len(f); f += ver + b"runtime.main"
+m_at = len(f); f += mod + b"rodata"
+f += b"\0" * (-len(f) % 16)
+h_at = len(f)
+f += b"\xff Go buildinf:\x08\x00".ljust(16, b"\0") + struct.pack("<QQ", base + h_at + 64, base + h_at + 80)
+f += b"\0" * 32 + struct.pack("<QQQQ", base + v_at, len(ver), base + m_at, len(mod)) + b"\0" * 4000
+f[0:8] = b"\x7fELF\x02\x01\x01\x00"
+f[0x20:0x28] = struct.pack("<Q", 64); f[0x36:0x3a] = struct.pack("<HH", 56, 1)
+f[64:64 + 56] = struct.pack("<IIQQQQQQ", 1, 5, 0, base, base, len(f), len(f), 0x1000)
+open(sys.argv[1], "wb").write(f)
+PY
+chmod 755 "$gob/bin/app" "$gob/bin/skopeo" "$gob/bin/old"
 cp "$gob/bin/app" "$gob/bin/app-copy"
 printf 'FROM scan-base\nCOPY bin /usr/local/bin/\nRUN rm /usr/local/bin/app-copy\n' >"$gob/Dockerfile"
 if [[ $(id -u) != 0 ]] || ! unshare -m -p -f true 2>/dev/null; then
@@ -314,11 +335,18 @@ assert go == [("/usr/local/bin/app", "example.com/app", "v1.0.0"),
               ("/usr/local/bin/app", "github.com/gin-gonic/gin", "v1.5.0"),
               ("/usr/local/bin/app", "golang.org/x/text", "v0.3.7"),   # the replacement
               ("/usr/local/bin/app", "stdlib", "1.21.5"),
+              ("/usr/local/bin/old", "example.com/old", "v0.1.0"),
+              ("/usr/local/bin/old", "github.com/gin-gonic/gin", "v1.5.0"),
+              ("/usr/local/bin/old", "stdlib", "1.16.15"),
               ("/usr/local/bin/skopeo", "stdlib", "1.19.8")], go
 p = next(p for p in sbom["packages"] if p["name"] == "github.com/gin-gonic/gin")
 assert p["purl"] == "pkg:golang/github.com/gin-gonic/gin@v1.5.0" and p["location"] == "Dockerfile:2", p
 v = sorted((x["package"]["name"], x["package"]["version"], x["id"], x["fixedVersion"]) for x in scan["vulnerabilities"]
-           if x["ecosystem"] == "Go")
+           if x["ecosystem"] == "Go" and x["package"]["path"] != "/usr/local/bin/old")
+old = sorted((x["package"]["name"], x["package"]["version"], x["id"]) for x in scan["vulnerabilities"]
+             if x["package"]["path"] == "/usr/local/bin/old")
+assert old == [("github.com/gin-gonic/gin", "v1.5.0", "CVE-2020-36567"),
+               ("stdlib", "1.16.15", "CVE-2023-29406")], old
 # gin < 1.6.0; x/text 0.3.7 is fixed for GO-2021-0113 but not GO-2022-1059; stdlib 1.19.8 < 1.19.11,
 # while 1.21.5 is past GO-2023-1878's fix (1.20.6).
 assert v == [("github.com/gin-gonic/gin", "v1.5.0", "CVE-2020-36567", "1.6.0"),

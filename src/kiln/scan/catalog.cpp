@@ -12,6 +12,7 @@
 #include "kiln/image/layers.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/scan/databases.hpp"
+#include "kiln/scan/elf_stream.hpp"
 #include "kiln/scan/gobinary.hpp"
 #include "kiln/scan/java.hpp"
 #include "kiln/scan/os_release.hpp"
@@ -184,6 +185,7 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
           artifacts = KILN_TRY(read_java_archive(mem, "/" + path, warnings));
         } else if (maybe_binary(*e)) {
           go = go_buildinfo_in(content);
+          if (!go) go = go_legacy_buildinfo_in(content);
           if (!go) rust = rust_audit_in(content);
         }
       } else if (jar) {
@@ -191,10 +193,16 @@ Result<bool> apply_layer(image::Source& src, const oci::Descriptor& d, int index
         artifacts = KILN_TRY(read_java_archive(data, "/" + path, warnings));
       } else if (maybe_binary(*e)) {
         archive::EntryReader data(*tar);
-        RustAuditFinder finder;
-        RustAuditTap tap(data, finder);
+        // One pass: Go 1.18+ build info, and on the way the older form and Rust's data.
+        RustAuditFinder rust_finder;
+        GoLegacyFinder go_finder;
+        elf::Tap tap(data, [&](const char* p, size_t n) {
+          rust_finder.feed(p, n);
+          go_finder.feed(p, n);
+        });
         go = KILN_TRY(read_go_buildinfo(tap));
-        if (!go) rust = finder.finish();
+        if (!go) go = go_finder.finish();
+        if (!go) rust = rust_finder.finish();
       }
       if (go) {
         files[path] = go_entry(*go);

@@ -5,6 +5,7 @@
 // each dependency ("dep") and replacements ("=>"), as `go version -m` prints them.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,31 @@ std::optional<GoBuildInfo> go_buildinfo_in(std::string_view file);
 // at most the file, never more than 4 MB of it held at once. nullopt when the first bytes are
 // not ELF's. Errors: only the stream's.
 Result<std::optional<GoBuildInfo>> read_go_buildinfo(io::Reader& file);
+
+// Go 1.13 to 1.17 wrote the header with two addresses instead of the strings: of the Go string
+// values (data pointer, length) runtime.buildVersion and runtime.modinfo, in .data after the
+// header, whose bytes are in .rodata before it. Read as the file streams by: every place that
+// could hold those bytes (a "go1." or the module info's 16-byte start sentinel) is kept in
+// part; the header, found later, and the string values after it say which one is meant; the
+// program headers at the start of the file map the addresses to file offsets. Only a file
+// with Go's build ID note in its first 8 kB is searched. nullopt when the file is not such an
+// ELF file, has no such header, or the strings cannot be found.
+class GoLegacyFinder {
+ public:
+  GoLegacyFinder();
+  ~GoLegacyFinder();
+  GoLegacyFinder(const GoLegacyFinder&) = delete;
+  GoLegacyFinder& operator=(const GoLegacyFinder&) = delete;
+
+  void feed(const char* data, size_t size);  // the next bytes of the file
+  std::optional<GoBuildInfo> finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_s;
+};
+
+std::optional<GoBuildInfo> go_legacy_buildinfo_in(std::string_view file);
 
 // The packages a Go binary at `path` is built from, each of type "golang": the standard
 // library ("stdlib", at the toolchain's version as the Go vulnerability database writes it:

@@ -168,3 +168,123 @@ TEST(GoStdlibVersion, AsTheGoDatabaseWritesIt) {
 
 }  // namespace
 }  // namespace kiln::scan
+
+namespace kiln::scan {
+namespace {
+
+void put_int(std::string& s, size_t at, uint64_t v, size_t n, bool le) {
+  for (size_t i = 0; i < n; ++i)
+    s[at + (le ? i : n - 1 - i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// A Go 1.13-1.17 binary: its build ID note, the strings in "rodata", the header with two addresses,
+// then the string values in "data"; one PT_LOAD maps the file at 0x400000.
+std::string legacy_binary(const std::string& version, const std::string& modinfo, bool is64,
+                          bool le) {
+  const uint64_t base = 0x400000;
+  unsigned ptr = is64 ? 8 : 4;
+  size_t eh = is64 ? 64 : 52, ph = is64 ? 56 : 32;
+  std::string f(eh + ph, '\0');
+  f.replace(0, 4,
+            "\x7f"
+            "ELF");
+  f[4] = is64 ? 2 : 1;
+  f[5] = le ? 1 : 2;
+  put_int(f, is64 ? 0x20 : 0x1c, eh, ptr, le);  // e_phoff
+  put_int(f, is64 ? 0x36 : 0x2a, ph, 2, le);
+  put_int(f, is64 ? 0x38 : 0x2c, 1, 2, le);
+  std::string note(16, '\0');  // the Go build ID note: namesz 4, descsz 4, type 4, "Go"
+  put_int(note, 0, 4, 4, le);
+  put_int(note, 4, 4, 4, le);
+  put_int(note, 8, 4, 4, le);
+  note.replace(12, 2, "Go");
+  f += note + "abcd" + std::string(300, 'x') + "go1.19 decoy " + std::string(5000, '\0');
+  size_t v_at = f.size();
+  f += version + "runtime.text";
+  std::string mod =
+      std::string("\x30\x77\xaf\x0c\x92\x74\x08\x02\x41\xe1\xc1\x07\xe6\xd6\x18\xe6", 16) +
+      modinfo + std::string(16, '\xf9');
+  size_t m_at = f.size();
+  f += mod + "more rodata";
+  f.resize((f.size() + 15) / 16 * 16, '\0');
+  size_t h_at = f.size();
+  std::string h =
+      std::string("\xff Go buildinf:", 14) + static_cast<char>(ptr) + (le ? '\0' : '\1');
+  h.resize(32, '\0');
+  size_t vv_at = h_at + 64, mv_at = vv_at + 2 * ptr;
+  put_int(h, 16, base + vv_at, ptr, le);
+  put_int(h, 16 + ptr, base + mv_at, ptr, le);
+  f += h + std::string(32, '\0');
+  std::string values(4 * ptr, '\0');
+  put_int(values, 0, base + v_at, ptr, le);
+  put_int(values, ptr, version.size(), ptr, le);
+  put_int(values, 2 * ptr, modinfo.empty() ? 0 : base + m_at, ptr, le);
+  put_int(values, 3 * ptr, modinfo.empty() ? 0 : mod.size(), ptr, le);
+  f += values + std::string(3000, '\0');
+  size_t e = eh;  // the PT_LOAD program header
+  put_int(f, e, 1, 4, le);
+  put_int(f, e + (is64 ? 8 : 4), 0, ptr, le);
+  put_int(f, e + (is64 ? 16 : 8), base, ptr, le);
+  put_int(f, e + (is64 ? 32 : 16), f.size(), ptr, le);
+  return f;
+}
+
+std::optional<GoBuildInfo> legacy_streamed(const std::string& file, size_t chunk) {
+  GoLegacyFinder f;
+  for (size_t i = 0; i < file.size(); i += chunk)
+    f.feed(file.data() + i, std::min(chunk, file.size() - i));
+  return f.finish();
+}
+
+TEST(GoLegacy, FindsVersionAndModulesThroughTheAddresses) {
+  std::string mods =
+      "path\texample.com/old\nmod\texample.com/old\tv0.1.0\th1:x=\ndep\tgithub.com/gin-gonic/"
+      "gin\tv1.5.0\th1:y=\n";
+  for (bool is64 : {true, false})
+    for (bool le : {true, false}) {
+      std::string file = legacy_binary("go1.16.15", mods, is64, le);
+      for (size_t chunk : {1, 7, 100, 4096, 1 << 20}) {
+        auto info = legacy_streamed(file, chunk);
+        ASSERT_TRUE(info) << is64 << le << chunk;
+        EXPECT_EQ(info->go_version, "go1.16.15");
+        EXPECT_EQ(info->modinfo, mods);
+      }
+    }
+  std::vector<std::string> warnings;
+  auto pkgs = parse_go_buildinfo(
+      *go_legacy_buildinfo_in(legacy_binary("go1.16.15", mods, true, true)), "/app", warnings);
+  ASSERT_EQ(pkgs.size(), 3u);
+  EXPECT_EQ(pkgs[0].name, "stdlib");
+  EXPECT_EQ(pkgs[0].version, "1.16.15");
+  EXPECT_EQ(pkgs[2].name, "github.com/gin-gonic/gin");
+}
+
+TEST(GoLegacy, GopathBinaryHasOnlyItsVersion) {
+  auto info = go_legacy_buildinfo_in(legacy_binary("go1.13.8", "", true, true));
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->go_version, "go1.13.8");
+  EXPECT_EQ(info->modinfo, "");
+}
+
+TEST(GoLegacy, NothingFromOtherFiles) {
+  EXPECT_EQ(go_legacy_buildinfo_in(""), std::nullopt);
+  EXPECT_EQ(go_legacy_buildinfo_in("#!/bin/sh\ngo1.16\n"), std::nullopt);
+  std::string file = legacy_binary("go1.16.15", "", true, true);
+  auto at = file.find("\xff Go buildinf:");
+  std::string broken = file;
+  broken[at + 14] = 3;  // not a pointer size
+  EXPECT_EQ(go_legacy_buildinfo_in(broken), std::nullopt);
+  std::string cut = file.substr(0, at + 40);  // the string values are past the end
+  EXPECT_EQ(go_legacy_buildinfo_in(cut), std::nullopt);
+  // The 1.18+ form is read by read_go_buildinfo, not here.
+  std::string modern = file;
+  modern[at + 15] = 2;
+  EXPECT_EQ(go_legacy_buildinfo_in(modern), std::nullopt);
+  // Without the Go build ID note the file is not searched.
+  std::string no_note = file;
+  no_note.replace(no_note.find(std::string("Go\0\0", 4)), 2, "Xx");
+  EXPECT_EQ(go_legacy_buildinfo_in(no_note), std::nullopt);
+}
+
+}  // namespace
+}  // namespace kiln::scan

@@ -5,9 +5,14 @@
 
 #include <algorithm>
 
+#include "kiln/scan/elf_stream.hpp"
+
 namespace kiln::scan {
 
 namespace {
+
+using elf::Capture;
+using elf::get;
 
 constexpr std::string_view k_section = ".dep-v0";
 constexpr size_t k_window = 1 << 20;     // the file's last bytes kept for the names
@@ -77,15 +82,6 @@ struct Elf {
   unsigned shentsize = 0, shnum = 0, shstrndx = 0;
 };
 
-uint64_t get(std::string_view s, size_t at, size_t n, bool le) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    auto b = static_cast<unsigned char>(s[at + (le ? n - 1 - i : i)]);
-    v = (v << 8) | b;
-  }
-  return v;
-}
-
 std::optional<Elf> parse_header(std::string_view h) {
   if (h.size() < 64 || !h.starts_with("\x7f"
                                       "ELF"))
@@ -120,23 +116,6 @@ Section section_at(const Elf& e, std::string_view table, unsigned i) {
   s.size = e.is64 ? get(table, at + 32, 8, e.le) : get(table, at + 20, 4, e.le);
   return s;
 }
-
-// A byte range of the file to keep when the stream passes it.
-struct Capture {
-  uint64_t offset = 0, size = 0;
-  std::string data;
-  bool wanted = false;
-
-  bool complete() const { return wanted && data.size() == size; }
-  void take(uint64_t at, const char* p, size_t n) {
-    if (!wanted || complete()) return;
-    uint64_t next = offset + data.size();  // the first byte still missing
-    if (next < at || next >= at + n) return;
-    size_t skip = static_cast<size_t>(next - at);
-    size_t len = static_cast<size_t>(std::min<uint64_t>(n - skip, size - data.size()));
-    data.append(p + skip, len);
-  }
-};
 
 }  // namespace
 
@@ -258,12 +237,6 @@ std::optional<std::string> rust_audit_in(std::string_view file) {
   RustAuditFinder f;
   f.feed(file.data(), file.size());
   return f.finish();
-}
-
-Result<size_t> RustAuditTap::read(void* buf, size_t size) {
-  size_t n = KILN_TRY(m_inner.read(buf, size));
-  m_finder.feed(static_cast<const char*>(buf), n);
-  return n;
 }
 
 }  // namespace kiln::scan

@@ -45,17 +45,6 @@ class RustAuditFinder {
 // The same over a whole file in memory.
 std::optional<std::string> rust_audit_in(std::string_view file);
 
-// A Reader that passes everything read through `inner` on to a finder as well.
-class RustAuditTap final : public io::Reader {
- public:
-  RustAuditTap(io::Reader& inner, RustAuditFinder& finder) : m_inner(inner), m_finder(finder) {}
-  Result<size_t> read(void* buf, size_t size) override;
-
- private:
-  io::Reader& m_inner;
-  RustAuditFinder& m_finder;
-};
-
 // The packages of the audit JSON: every crate linked into the binary at `path` (kind
 // "runtime"; build-time dependencies such as proc macros are left out), of type "cargo", with
 // the crate's source in Package::origin ("crates.io", "registry", "git", "local"). A document
