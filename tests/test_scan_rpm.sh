@@ -96,4 +96,30 @@ assert f["layer"]["location"] == "Dockerfile:2", f
 assert f["severity"] == "CRITICAL" and f["cvss"]["score"] == 9.3, f
 assert f["cvss"]["vector"].startswith("CVSS:4.0/"), f
 PY
-pass "rpm database: cataloged with librpm, layers, epochs and source rpms, matched"
+# --- The BerkeleyDB database (Packages: CentOS 7, RHEL 7 and older), read with librpm's bdb_ro ---
+# Written with Berkeley DB's own db5.3_load from the header blobs rpm stored in the sqlite
+# database above (key: the header number, native byte order). bdb_ro walks every hash bucket,
+# so the records are repeated until all of them are filled (rpm's databases hold hundreds).
+command -v db5.3_load >/dev/null || fail "db5.3_load is not installed (scripts/install-deps test installs db5.3-util)"
+mkdir -p "$ctx/bdb"
+python3 - "$ctx/two/var/lib/rpm/rpmdb.sqlite" "$WORK/bdb.dump" <<'PY'
+import sqlite3, struct, sys
+blobs = [bytes(b) for (b,) in sqlite3.connect(sys.argv[1]).execute("select blob from Packages order by hnum")]
+out = ["VERSION=3", "format=bytevalue", "type=hash", "db_pagesize=4096", "HEADER=END"]
+for n in range(1, 9):
+    out += [" " + struct.pack("<I", n).hex(), " " + blobs[(n - 1) % len(blobs)].hex()]
+open(sys.argv[2], "w").write("\n".join(out + ["DATA=END"]) + "\n")
+PY
+db5.3_load -f "$WORK/bdb.dump" "$ctx/bdb/Packages" || fail "db5.3_load failed"
+rpm --dbpath "$ctx/bdb" --define '_db_backend bdb_ro' -qa 2>/dev/null | grep -q hello-kiln-1.2.4 ||
+  fail "the fixture: rpm itself cannot read $ctx/bdb/Packages"
+printf 'FROM alma-base\nCOPY bdb/Packages /var/lib/rpm/Packages\n' >"$ctx/Dockerfile.bdb"
+(cd "$ctx" && $KILN build -q -f Dockerfile.bdb -t alma-bdb . >/dev/null) || fail "build failed"
+$KILN sbom --format json alma-bdb >"$WORK/bdb.json" 2>"$WORK/bdb.err" || fail "sbom: $(cat "$WORK/bdb.err")"
+python3 - "$WORK/bdb.json" <<'PY' || fail "BerkeleyDB rpmdb: $(cat "$WORK/bdb.json") $(cat "$WORK/bdb.err")"
+import json, sys
+got = sorted((p["name"], p["version"], p["sourceName"], p["database"]) for p in json.load(open(sys.argv[1]))["packages"])
+assert got == [("hello-kiln", "1.2.4-1.el9", "hello-kiln", "/var/lib/rpm/Packages"),
+               ("openssl-libs", "1:3.0.7-24.el9", "openssl", "/var/lib/rpm/Packages")], got
+PY
+pass "rpm database (sqlite and BerkeleyDB): cataloged with librpm, layers, epochs and source rpms, matched"
