@@ -113,13 +113,13 @@ TEST(Purl, DebAndApk) {
   p.name = "libssl3";
   p.version = "1:3.0.11-1~deb12u2+b1";
   p.arch = "amd64";
-  EXPECT_EQ(p.purl(Distro{"debian", "12", ""}),
+  EXPECT_EQ(p.purl(Distro{"debian", "12", "", ""}),
             "pkg:deb/debian/libssl3@1%3A3.0.11-1~deb12u2%2Bb1?arch=amd64&distro=debian-12");
   p.type = "apk";
   p.name = "musl";
   p.version = "1.2.4-r4";
   p.arch = "x86_64";
-  EXPECT_EQ(p.purl(Distro{"alpine", "3.19.1", ""}),
+  EXPECT_EQ(p.purl(Distro{"alpine", "3.19.1", "", ""}),
             "pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64&distro=3.19.1");
   EXPECT_EQ(p.purl(std::nullopt), "pkg:apk/alpine/musl@1.2.4-r4?arch=x86_64");
 }
@@ -130,7 +130,7 @@ TEST(Purl, RpmEpochIsAQualifier) {
   p.name = "openssl-libs";
   p.version = "1:3.0.7-24.el9";
   p.arch = "x86_64";
-  EXPECT_EQ(p.purl(Distro{"almalinux", "9.3", ""}),
+  EXPECT_EQ(p.purl(Distro{"almalinux", "9.3", "", ""}),
             "pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?arch=x86_64&distro=almalinux-9.3&epoch=1");
   p.version = "3.0.7-24.el9";
   EXPECT_EQ(p.purl(std::nullopt), "pkg:rpm/unknown/openssl-libs@3.0.7-24.el9?arch=x86_64");

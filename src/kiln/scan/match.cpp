@@ -25,9 +25,10 @@ std::optional<int> rpm(std::string_view a, std::string_view b) {
 Compare comparator(std::string_view ecosystem) {
   std::string_view family = ecosystem.substr(0, ecosystem.find(':'));
   if (family == "Debian" || family == "Ubuntu") return deb;
-  if (family == "Alpine") return apk;
+  if (family == "Alpine" || family == "Wolfi" || family == "Chainguard") return apk;
   if (family == "Red Hat" || family == "AlmaLinux" || family == "Rocky Linux" ||
-      family == "openSUSE" || family == "SUSE" || family == "Mageia" || family == "openEuler")
+      family == "openSUSE" || family == "SUSE" || family == "Mageia" || family == "openEuler" ||
+      family == "Azure Linux")
     return rpm;
   if (family == "Maven") return compare_maven;
   if (family == "RubyGems") return compare_gem;
@@ -195,6 +196,44 @@ bool is_affected(std::string_view ecosystem, std::string_view version,
   return affected;
 }
 
+namespace {
+
+// openEuler's ecosystems carry the release's kind: VERSION "22.03 (LTS-SP3)" is
+// "openEuler:22.03-LTS-SP3", "24.03 (LTS)" "openEuler:24.03-LTS".
+std::string openeuler_release(const Distro& d) {
+  auto open = d.version.find('('), close = d.version.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return d.version_id;
+  return d.version_id + "-" + d.version.substr(open + 1, close - open - 1);
+}
+
+// The OSV ecosystems of a distribution's packages of one type; empty when OSV has none or
+// the release is unknown.
+std::vector<std::string> distro_ecosystems(std::string_view type, const Distro& d) {
+  const std::string& v = d.version_id;
+  std::string major = leading_components(v, 1);
+  if (type == "apk" && d.id == "wolfi") return {"Wolfi"};  // rolling: no release
+  if (type == "apk" && d.id == "chainguard") return {"Chainguard"};
+  if (type == "rpm" && d.id == "opensuse-tumbleweed") return {"openSUSE:Tumbleweed"};
+  if (v.empty()) return {};
+  if (type == "deb" && d.id == "debian") return {"Debian:" + major};
+  if (type == "deb" && d.id == "ubuntu") return {"Ubuntu:" + v, "Ubuntu:" + v + ":LTS"};
+  if (type == "apk" && d.id == "alpine") return {"Alpine:v" + leading_components(v, 2)};
+  if (type != "rpm") return {};
+  if (d.id == "almalinux") return {"AlmaLinux:" + major};
+  if (d.id == "rocky") return {"Rocky Linux:" + major};
+  if (d.id == "rhel") {  // one ecosystem per repository; the rpm database does not say which
+    std::string base = "Red Hat:enterprise_linux:" + major + "::";
+    return {base + "baseos", base + "appstream", base + "crb"};
+  }
+  if (d.id == "opensuse-leap") return {"openSUSE:Leap " + v, "openSUSE:Leap " + v + " NonFree"};
+  if (d.id == "mageia") return {"Mageia:" + major};
+  if (d.id == "openEuler" || d.id == "openeuler") return {"openEuler:" + openeuler_release(d)};
+  if (d.id == "azurelinux") return {"Azure Linux:" + major};
+  return {};  // Fedora, SUSE Linux Enterprise (per module), Amazon Linux, Oracle Linux...
+}
+
+}  // namespace
+
 std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<Distro>& d) {
   EcosystemName out;
   if (p.type == "golang") {
@@ -215,20 +254,9 @@ std::optional<EcosystemName> ecosystem_of(const Package& p, const std::optional<
     out.version = p.version;
     return out;
   }
-  if (!d || d->version_id.empty()) return std::nullopt;
-  if (p.type == "deb" && d->id == "debian") {
-    out.ecosystems = {"Debian:" + leading_components(d->version_id, 1)};
-  } else if (p.type == "deb" && d->id == "ubuntu") {
-    out.ecosystems = {"Ubuntu:" + d->version_id, "Ubuntu:" + d->version_id + ":LTS"};
-  } else if (p.type == "apk" && d->id == "alpine") {
-    out.ecosystems = {"Alpine:v" + leading_components(d->version_id, 2)};
-  } else if (p.type == "rpm" && d->id == "almalinux") {
-    out.ecosystems = {"AlmaLinux:" + leading_components(d->version_id, 1)};
-  } else if (p.type == "rpm" && d->id == "rocky") {
-    out.ecosystems = {"Rocky Linux:" + leading_components(d->version_id, 1)};
-  } else {
-    return std::nullopt;
-  }
+  if (!d) return std::nullopt;
+  out.ecosystems = distro_ecosystems(p.type, *d);
+  if (out.ecosystems.empty()) return std::nullopt;
   out.name = p.source_name.empty() ? p.name : p.source_name;
   out.version = p.source_version.empty() ? p.version : p.source_version;
   return out;

@@ -1,4 +1,5 @@
 #include "kiln/scan/match.hpp"
+#include "kiln/scan/os_release.hpp"
 
 #include <gtest/gtest.h>
 
@@ -99,12 +100,12 @@ TEST(Match, EcosystemOfDistroPackages) {
   deb.version = "3.0.11-1~deb12u2+b1";
   deb.source_name = "openssl";
   deb.source_version = "3.0.11-1~deb12u2";
-  auto e = ecosystem_of(deb, Distro{"debian", "12", ""});
+  auto e = ecosystem_of(deb, Distro{"debian", "12", "", ""});
   ASSERT_TRUE(e);
   EXPECT_EQ(e->ecosystems, std::vector<std::string>{"Debian:12"});
   EXPECT_EQ(e->name, "openssl");
   EXPECT_EQ(e->version, "3.0.11-1~deb12u2");  // the source version, not the binNMU
-  auto u = ecosystem_of(deb, Distro{"ubuntu", "22.04", ""});
+  auto u = ecosystem_of(deb, Distro{"ubuntu", "22.04", "", ""});
   ASSERT_TRUE(u);
   EXPECT_EQ(u->ecosystems, (std::vector<std::string>{"Ubuntu:22.04", "Ubuntu:22.04:LTS"}));
   Package apk;
@@ -112,14 +113,47 @@ TEST(Match, EcosystemOfDistroPackages) {
   apk.name = "libcrypto3";
   apk.version = "3.1.4-r5";
   apk.source_name = "openssl";
-  auto a = ecosystem_of(apk, Distro{"alpine", "3.19.1", ""});
+  auto a = ecosystem_of(apk, Distro{"alpine", "3.19.1", "", ""});
   ASSERT_TRUE(a);
   EXPECT_EQ(a->ecosystems, std::vector<std::string>{"Alpine:v3.19"});
   EXPECT_EQ(a->name, "openssl");
   EXPECT_EQ(a->version, "3.1.4-r5");
-  EXPECT_FALSE(ecosystem_of(deb, Distro{"debian", "", ""}));  // sid: no release number
+  EXPECT_FALSE(ecosystem_of(deb, Distro{"debian", "", "", ""}));  // sid: no release number
   EXPECT_FALSE(ecosystem_of(deb, std::nullopt));
-  EXPECT_FALSE(ecosystem_of(apk, Distro{"debian", "12", ""}));
+  EXPECT_FALSE(ecosystem_of(apk, Distro{"debian", "12", "", ""}));
+}
+
+TEST(Match, EcosystemOfOtherDistributions) {
+  auto of = [](std::string type, const std::string& os_release) {
+    Package p;
+    p.type = std::move(type);
+    p.name = "libssl3";
+    p.source_name = "openssl";
+    auto e = ecosystem_of(p, parse_os_release(os_release));
+    return e ? e->ecosystems : std::vector<std::string>{};
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(of("apk", "ID=wolfi\nVERSION_ID=20230201\n"), V{"Wolfi"});
+  EXPECT_EQ(of("apk", "ID=chainguard\n"), V{"Chainguard"});
+  EXPECT_EQ(of("rpm", "ID=\"opensuse-leap\"\nVERSION_ID=\"15.6\"\n"),
+            (V{"openSUSE:Leap 15.6", "openSUSE:Leap 15.6 NonFree"}));
+  EXPECT_EQ(of("rpm", "ID=\"opensuse-tumbleweed\"\nVERSION_ID=\"20240801\"\n"),
+            V{"openSUSE:Tumbleweed"});
+  EXPECT_EQ(of("rpm", "ID=\"rhel\"\nVERSION_ID=\"9.4\"\n"),
+            (V{"Red Hat:enterprise_linux:9::baseos", "Red Hat:enterprise_linux:9::appstream",
+               "Red Hat:enterprise_linux:9::crb"}));
+  EXPECT_EQ(of("rpm", "ID=mageia\nVERSION_ID=9\n"), V{"Mageia:9"});
+  EXPECT_EQ(of("rpm", "ID=\"openEuler\"\nVERSION=\"24.03 (LTS)\"\nVERSION_ID=\"24.03\"\n"),
+            V{"openEuler:24.03-LTS"});
+  EXPECT_EQ(of("rpm", "ID=\"openEuler\"\nVERSION=\"22.03 (LTS-SP3)\"\nVERSION_ID=\"22.03\"\n"),
+            V{"openEuler:22.03-LTS-SP3"});
+  EXPECT_EQ(of("rpm", "ID=azurelinux\nVERSION_ID=\"3.0\"\n"), V{"Azure Linux:3"});
+  // No OSV data, or per product module: not matched (with a warning), never guessed.
+  EXPECT_EQ(of("rpm", "ID=fedora\nVERSION_ID=40\n"), V{});
+  EXPECT_EQ(of("rpm", "ID=sles\nVERSION_ID=\"15.5\"\n"), V{});
+  EXPECT_EQ(of("rpm", "ID=amzn\nVERSION_ID=\"2023\"\n"), V{});
+  EXPECT_EQ(of("apk", "ID=wolfi\n"), V{"Wolfi"});
+  EXPECT_EQ(of("rpm", "ID=rhel\n"), V{});  // no release
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ std::optional<Distro> parse_os_release(std::string_view text) {
     return it == kv.end() ? std::string() : it->second;
   };
   if (get("ID").empty()) return std::nullopt;
-  return Distro{get("ID"), get("VERSION_ID"), get("PRETTY_NAME")};
+  return Distro{get("ID"), get("VERSION_ID"), get("PRETTY_NAME"), get("VERSION")};
 }
 
 }  // namespace kiln::scan

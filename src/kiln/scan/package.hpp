@@ -15,6 +15,7 @@ struct Distro {
   std::string id;          // "debian", "ubuntu", "alpine", ...
   std::string version_id;  // "12", "22.04", "3.19.1"
   std::string pretty_name;
+  std::string version;  // VERSION: "24.03 (LTS)" (openEuler names its ecosystem after it)
 };
 
 struct Package {
