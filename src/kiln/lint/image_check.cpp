@@ -95,6 +95,17 @@ std::vector<std::string> lines_of(const std::string& ins) {
   return out;
 }
 
+// Whether the lines parse as one instruction on their own (a history entry written by some
+// other tool can read as one and not be one, or end in a continuation that would swallow the
+// next): such an entry is left out rather than failing the check.
+bool parses(const std::vector<std::string>& lines) {
+  std::string text = "FROM scratch\n";
+  for (const auto& l : lines) text += l + "\n";
+  text += "LABEL kiln.end=1\n";
+  auto ast = dockerfile::parse(text, "history");
+  return ast && ast->nodes.size() == 3 && dockerfile::parse_instructions(*ast).has_value();
+}
+
 std::string last_user(const std::vector<std::string>& instructions) {
   for (auto it = instructions.rbegin(); it != instructions.rend(); ++it)
     if (starts_word(*it, "USER")) return std::string(trim(std::string_view(*it).substr(4)));
@@ -106,17 +117,19 @@ std::string last_user(const std::vector<std::string>& instructions) {
 HistoryDockerfile dockerfile_from_history(const oci::ImageConfig& config) {
   HistoryDockerfile out;
   auto add = [&](const std::string& ins, int h) {
-    for (const auto& l : lines_of(ins)) {
+    auto lines = lines_of(ins);
+    if (h >= 0 && !parses(lines)) return false;
+    for (const auto& l : lines) {
       out.text += l + "\n";
       out.history.push_back(h);
     }
+    return true;
   };
   add("FROM scratch", -1);
   std::vector<std::string> seen;
   for (size_t i = 0; i < config.history.size(); ++i) {
     std::string ins = instruction_of(config.history[i].created_by);
-    if (ins.empty()) continue;
-    add(ins, static_cast<int>(i));
+    if (ins.empty() || !add(ins, static_cast<int>(i))) continue;
     seen.push_back(ins);
   }
   // The config decides who the image runs as (an empty user is root).

@@ -46,6 +46,18 @@ TEST(ImageCheck, HistoryFormsOfEachBuilder) {
   EXPECT_EQ(df.history, (std::vector<int>{-1, 0, 1, 2, 3, 4, 5, 6, 9, 9, 9, 9, 9, -1}));
 }
 
+TEST(ImageCheck, EntriesThatDoNotParseAreLeftOut) {
+  auto df = dockerfile_from_history(config_of({
+      "RUN /bin/sh -c echo a \\",       // a continuation that would swallow the next line
+      "COPY # buildkit",                // no arguments
+      "CMD [\"sh\", 1] # buildkit",     // a JSON array that is not one of strings
+      "RUN /bin/sh -c cat <<EOF > /x",  // a heredoc without its body
+      "ENV A=1",
+  }));
+  EXPECT_EQ(df.text, "FROM scratch\nENV A=1\n");
+  EXPECT_EQ(df.history, (std::vector<int>{-1, 4}));
+}
+
 TEST(ImageCheck, TheConfigsUserWhenTheHistoryEndsWithAnother) {
   auto same = dockerfile_from_history(config_of({"USER app"}, "app"));
   EXPECT_EQ(same.text, "FROM scratch\nUSER app\n");

@@ -15,7 +15,7 @@ using elf::Capture;
 using elf::get;
 
 constexpr std::string_view k_section = ".dep-v0";
-constexpr size_t k_window = 1 << 20;     // the file's last bytes kept for the names
+constexpr size_t k_window = 1 << 20;     // kept before the section table, for the names
 constexpr size_t k_max_json = 16 << 20;  // cargo-auditable's own reader allows 8 MB
 constexpr size_t k_max_table = 1 << 20;  // section headers (16k sections)
 constexpr size_t k_max_live = 16;        // candidate streams inflating at once
@@ -124,7 +124,7 @@ struct RustAuditFinder::State {
   std::string head;
   Elf elf;
   uint64_t pos = 0;  // bytes fed so far
-  std::string window;
+  Capture window;    // the bytes just before the section table, where linkers put the names
   Capture table, names;
   bool prev_78 = false;  // the last byte fed was 0x78
   std::vector<std::unique_ptr<Candidate>> live;
@@ -169,23 +169,23 @@ struct RustAuditFinder::State {
     bool had_table = table.complete();
     table.take(pos, p, n);
     names.take(pos, p, n);
+    window.take(pos, p, n);
     pos += n;
-    window.append(p, n);
-    if (window.size() > 2 * k_window) window.erase(0, window.size() - k_window);
     if (!had_table && table.complete()) locate_names();
   }
 
-  // Once the section table is known: the section names are kept now when the window still
-  // holds them, or when the stream reaches them.
+  // Once the section table is known: the section names are taken from the window when they
+  // are in it, or kept when the stream reaches them.
   void locate_names() {
     Section s = section_at(elf, table.data, elf.shstrndx);
     if (s.size > k_max_table) return;
-    uint64_t window_off = pos - window.size();
-    if (s.offset < window_off) return;  // passed, and no longer held
+    uint64_t held_end = window.offset + window.data.size();
+    if (s.offset < pos && (s.offset < window.offset || s.offset >= held_end))
+      return;  // passed, and not held
     names = {s.offset, s.size, {}, true};
     if (s.offset < pos)
-      names.data = window.substr(static_cast<size_t>(s.offset - window_off),
-                                 static_cast<size_t>(std::min(s.size, pos - s.offset)));
+      names.data = window.data.substr(static_cast<size_t>(s.offset - window.offset),
+                                      static_cast<size_t>(std::min(s.size, held_end - s.offset)));
   }
 };
 
@@ -211,6 +211,8 @@ void RustAuditFinder::feed(const char* p, size_t n) {
   s.kind = State::Kind::elf;
   s.elf = *elf;
   s.table = {elf->shoff, static_cast<uint64_t>(elf->shnum) * elf->shentsize, {}, true};
+  uint64_t from = elf->shoff > k_window ? elf->shoff - k_window : 0;
+  s.window = {from, elf->shoff - from, {}, true};
   std::string head = std::move(s.head);
   s.process(head.data(), head.size());
 }

@@ -6,9 +6,9 @@
 // say where `.dep-v0` is are usually at the end of the file, after the section itself, so the
 // finder does not wait for them: every place where a zlib stream could start is inflated on the
 // fly and dropped as soon as its first bytes are not the audit JSON; at the end, the section
-// table (captured when its offset is reached) and the section names (from a window of the
-// file's last bytes, or captured when they come later) decide which of the surviving streams
-// is the section. Memory: the window (1 MB), the section table and the JSON.
+// table (captured when its offset is reached) and the section names (from the 1 MB kept before the
+// table, where linkers put them, or captured when they come later) decide which of the surviving
+// streams is the section. Memory: the window (1 MB), the section table and the JSON.
 #pragma once
 
 #include <cstdint>
