@@ -50,7 +50,6 @@ struct Segment {
 
 struct StringValue {  // a Go string: data pointer and length, both of the pointer size
   Capture value;
-  uint64_t data = 0, len = 0;
 };
 
 }  // namespace

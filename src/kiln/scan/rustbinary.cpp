@@ -16,10 +16,11 @@ using elf::get;
 
 constexpr std::string_view k_section = ".dep-v0";
 constexpr size_t k_window = 1 << 20;     // kept before the section table, for the names
-constexpr size_t k_max_json = 16 << 20;  // cargo-auditable's own reader allows 8 MB
+constexpr size_t k_max_json = 8 << 20;   // cargo-auditable's own reader allows 8 MB
 constexpr size_t k_max_table = 1 << 20;  // section headers (16k sections)
-constexpr size_t k_max_live = 16;        // candidate streams inflating at once
-constexpr size_t k_max_done = 8;         // candidate streams that inflated to JSON
+constexpr size_t k_max_live = 8;         // candidate streams inflating at once
+constexpr size_t k_max_done = 4;         // candidate streams that inflated to JSON
+// So at most (8 + 4) x 8 MB of inflated text is held, whatever the file.
 
 // A zlib header: deflate with a 32 kB window, no preset dictionary, a valid check value.
 bool zlib_header(unsigned char cmf, unsigned char flg) {
