@@ -111,8 +111,10 @@ for n in range(1, 9):
 open(sys.argv[2], "w").write("\n".join(out + ["DATA=END"]) + "\n")
 PY
 db5.3_load -f "$WORK/bdb.dump" "$ctx/bdb/Packages" || fail "db5.3_load failed"
-rpm --dbpath "$ctx/bdb" --define '_db_backend bdb_ro' -qa 2>/dev/null | grep -q hello-kiln-1.2.4 ||
-  fail "the fixture: rpm itself cannot read $ctx/bdb/Packages"
+# Listed to a file first: grep -q stopping early would kill rpm with SIGPIPE under pipefail.
+rpm --dbpath "$ctx/bdb" --define '_db_backend bdb_ro' -qa >"$WORK/bdb.qa" 2>&1 || true
+grep -q hello-kiln-1.2.4 "$WORK/bdb.qa" ||
+  fail "the fixture: rpm itself cannot read $ctx/bdb/Packages: $(cat "$WORK/bdb.qa")"
 printf 'FROM alma-base\nCOPY bdb/Packages /var/lib/rpm/Packages\n' >"$ctx/Dockerfile.bdb"
 (cd "$ctx" && $KILN build -q -f Dockerfile.bdb -t alma-bdb . >/dev/null) || fail "build failed"
 $KILN sbom --format json alma-bdb >"$WORK/bdb.json" 2>"$WORK/bdb.err" || fail "sbom: $(cat "$WORK/bdb.err")"
