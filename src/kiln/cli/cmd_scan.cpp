@@ -114,11 +114,6 @@ Result<std::vector<std::string>> parse_severities(const std::string& s) {
   return out;
 }
 
-std::string short_text(std::string s, size_t n) {
-  if (s.size() > n) s = s.substr(0, n - 1) + "…";
-  return s;
-}
-
 // The Dockerfile line when kiln built the image, else the history line.
 std::string added_by(const scan::Package& p) {
   if (p.location.empty()) return short_text(p.created_by, 40);

@@ -68,6 +68,11 @@ Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
   return out;
 }
 
+std::string short_text(std::string s, size_t n) {
+  if (s.size() > n) s = s.substr(0, n - 1) + "…";
+  return s;
+}
+
 Result<scan::DocumentInfo> document_info() {
   scan::DocumentInfo d;
   d.tool_version = KILN_VERSION;

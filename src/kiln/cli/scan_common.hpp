@@ -39,6 +39,9 @@ Result<CatalogedImage> catalog_image(Context& ctx, const std::string& image,
                                      std::string_view command,
                                      scan::SecretScanner* secrets = nullptr);
 
+// `s` cut to `n` bytes with an ellipsis, for table cells.
+std::string short_text(std::string s, size_t n);
+
 // For SPDX and CycloneDX documents: kiln's version, the time ($SOURCE_DATE_EPOCH when it is
 // set, so that a rebuilt document differs only in its UUID) and a random UUID.
 Result<scan::DocumentInfo> document_info();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kiln/cli/context.hpp"
+#include "kiln/cli/scan_common.hpp"
 #include "kiln/lint/image_check.hpp"
 
 namespace kiln::cli {
@@ -19,11 +20,6 @@ std::string scan_severity(lint::Severity s) {
       return "LOW";
   }
   return "MEDIUM";
-}
-
-std::string clip(std::string s, size_t n) {
-  if (s.size() > n) s = s.substr(0, n - 1) + "…";
-  return s;
 }
 
 }  // namespace
@@ -70,7 +66,7 @@ void print_misconfigurations(const std::vector<scan::Misconfiguration>& found) {
                         : m.history >= 0    ? fmt::format("history {}", m.history)
                                             : "image config";
     if (m.layer >= 0) where += fmt::format(" (layer {})", m.layer);
-    rows.push_back({m.severity, m.rule, where, clip(m.message, 60), clip(m.fix, 50)});
+    rows.push_back({m.severity, m.rule, where, short_text(m.message, 60), short_text(m.fix, 50)});
   }
   print_table(rows);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,34 @@ inline uint64_t get(std::string_view s, size_t at, size_t n, bool little_endian)
     v = (v << 8) | b;
   }
   return v;
+}
+
+// The fields of the ELF header the stream readers use. nullopt when `h` (at least the first 64
+// bytes of the file) does not start an ELF file of a known class and byte order.
+struct Header {
+  bool is64 = false, le = true;
+  uint64_t phoff = 0, shoff = 0;
+  unsigned phentsize = 0, phnum = 0, shentsize = 0, shnum = 0, shstrndx = 0;
+};
+
+inline std::optional<Header> parse_header(std::string_view h) {
+  if (h.size() < 64 || !h.starts_with(std::string_view("\x7f"
+                                                       "ELF",
+                                                       4)))
+    return std::nullopt;
+  if ((h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2)) return std::nullopt;
+  Header e;
+  e.is64 = h[4] == 2;
+  e.le = h[5] == 1;
+  e.phoff = e.is64 ? get(h, 0x20, 8, e.le) : get(h, 0x1c, 4, e.le);
+  e.shoff = e.is64 ? get(h, 0x28, 8, e.le) : get(h, 0x20, 4, e.le);
+  size_t at = e.is64 ? 0x36 : 0x2a;  // e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx
+  e.phentsize = static_cast<unsigned>(get(h, at, 2, e.le));
+  e.phnum = static_cast<unsigned>(get(h, at + 2, 2, e.le));
+  e.shentsize = static_cast<unsigned>(get(h, at + 4, 2, e.le));
+  e.shnum = static_cast<unsigned>(get(h, at + 6, 2, e.le));
+  e.shstrndx = static_cast<unsigned>(get(h, at + 8, 2, e.le));
+  return e;
 }
 
 // A byte range of the file to keep when the stream passes it.

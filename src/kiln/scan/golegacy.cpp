@@ -31,11 +31,9 @@ constexpr size_t k_overlap = 32;  // bytes kept from the previous chunk, for cut
 constexpr size_t k_note_window = 8 << 10;
 
 bool go_note(std::string_view head) {
-  if (!head.starts_with("\x7f"
-                        "ELF") ||
-      head.size() < 64 || (head[5] != 1 && head[5] != 2))
-    return false;
-  bool le = head[5] == 1;
+  auto e = elf::parse_header(head);
+  if (!e) return false;
+  bool le = e->le;
   head = head.substr(0, k_note_window);
   for (size_t at = head.find(std::string_view("Go\0\0", 4)); at != std::string_view::npos;
        at = head.find(std::string_view("Go\0\0", 4), at + 1))
@@ -68,20 +66,19 @@ struct GoLegacyFinder::State {
 
   bool read_segments() {
     std::string_view h = prefix;
-    if (h.size() < 64 || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2)) return false;
-    bool is64 = h[4] == 2;
-    le = h[5] == 1;
-    uint64_t phoff = is64 ? get(h, 0x20, 8, le) : get(h, 0x1c, 4, le);
-    size_t at = is64 ? 0x36 : 0x2a;
-    uint64_t entsize = get(h, at, 2, le), num = get(h, at + 2, 2, le);
-    if (entsize < (is64 ? 56u : 32u) || phoff + entsize * num > h.size()) return false;
+    auto e = elf::parse_header(h);
+    if (!e) return false;
+    bool is64 = e->is64;
+    le = e->le;
+    uint64_t entsize = e->phentsize, num = e->phnum;
+    if (entsize < (is64 ? 56u : 32u) || e->phoff + entsize * num > h.size()) return false;
     for (uint64_t i = 0; i < num; ++i) {
-      size_t e = static_cast<size_t>(phoff + i * entsize);
-      if (get(h, e, 4, le) != 1) continue;  // PT_LOAD
+      size_t at = static_cast<size_t>(e->phoff + i * entsize);
+      if (get(h, at, 4, le) != 1) continue;  // PT_LOAD
       Segment s;
-      s.offset = is64 ? get(h, e + 8, 8, le) : get(h, e + 4, 4, le);
-      s.vaddr = is64 ? get(h, e + 16, 8, le) : get(h, e + 8, 4, le);
-      s.size = is64 ? get(h, e + 32, 8, le) : get(h, e + 16, 4, le);
+      s.offset = is64 ? get(h, at + 8, 8, le) : get(h, at + 4, 4, le);
+      s.vaddr = is64 ? get(h, at + 16, 8, le) : get(h, at + 8, 4, le);
+      s.size = is64 ? get(h, at + 32, 8, le) : get(h, at + 16, 4, le);
       segments.push_back(s);
     }
     return !segments.empty();

@@ -77,30 +77,14 @@ Fed feed_candidate(Candidate& c, const char* data, size_t size) {
   return Fed::more;
 }
 
-struct Elf {
-  bool is64 = false, le = true;
-  uint64_t shoff = 0;
-  unsigned shentsize = 0, shnum = 0, shstrndx = 0;
-};
-
-std::optional<Elf> parse_header(std::string_view h) {
-  if (h.size() < 64 || !h.starts_with("\x7f"
-                                      "ELF"))
-    return std::nullopt;
-  Elf e;
-  if (h[4] != 1 && h[4] != 2) return std::nullopt;
-  if (h[5] != 1 && h[5] != 2) return std::nullopt;
-  e.is64 = h[4] == 2;
-  e.le = h[5] == 1;
-  e.shoff = e.is64 ? get(h, 0x28, 8, e.le) : get(h, 0x20, 4, e.le);
-  size_t at = e.is64 ? 0x3a : 0x2e;
-  e.shentsize = static_cast<unsigned>(get(h, at, 2, e.le));
-  e.shnum = static_cast<unsigned>(get(h, at + 2, 2, e.le));
-  e.shstrndx = static_cast<unsigned>(get(h, at + 4, 2, e.le));
-  unsigned want = e.is64 ? 64 : 40;
+// The ELF header when the file has a section table kiln can read.
+std::optional<elf::Header> section_table(std::string_view h) {
+  auto e = elf::parse_header(h);
+  if (!e) return std::nullopt;
+  unsigned want = e->is64 ? 64 : 40;
   // No section table, or extended numbering (over 65279 sections): nothing to find.
-  if (e.shoff == 0 || e.shnum == 0 || e.shentsize < want || e.shstrndx >= e.shnum ||
-      static_cast<uint64_t>(e.shnum) * e.shentsize > k_max_table)
+  if (e->shoff == 0 || e->shnum == 0 || e->shentsize < want || e->shstrndx >= e->shnum ||
+      static_cast<uint64_t>(e->shnum) * e->shentsize > k_max_table)
     return std::nullopt;
   return e;
 }
@@ -109,7 +93,7 @@ struct Section {
   uint64_t name = 0, offset = 0, size = 0;
 };
 
-Section section_at(const Elf& e, std::string_view table, unsigned i) {
+Section section_at(const elf::Header& e, std::string_view table, unsigned i) {
   size_t at = static_cast<size_t>(i) * e.shentsize;
   Section s;
   s.name = get(table, at, 4, e.le);
@@ -123,7 +107,7 @@ Section section_at(const Elf& e, std::string_view table, unsigned i) {
 struct RustAuditFinder::State {
   enum class Kind { unknown, elf, other } kind = Kind::unknown;
   std::string head;
-  Elf elf;
+  elf::Header elf;
   uint64_t pos = 0;  // bytes fed so far
   Capture window;    // the bytes just before the section table, where linkers put the names
   Capture table, names;
@@ -203,7 +187,7 @@ void RustAuditFinder::feed(const char* p, size_t n) {
       "ELF",
       4};
   if (s.head.size() < 64 && magic.starts_with(std::string_view(s.head).substr(0, 4))) return;
-  auto elf = parse_header(s.head);
+  auto elf = section_table(s.head);
   if (!elf) {
     s.kind = State::Kind::other;
     s.head.clear();
