@@ -17,6 +17,7 @@
 #include "kiln/dockerfile/source.hpp"
 #include "kiln/image/copy.hpp"
 #include "kiln/oci/platform.hpp"
+#include "kiln/oci/reference.hpp"
 #include "kiln/os/temp_dir.hpp"
 #include "kiln/store/image_view.hpp"
 #include "kiln/store/metadata.hpp"
@@ -104,6 +105,9 @@ Result<StageState> from_image(BuildEnv& env, const std::string& ref, const oci::
   for (const auto& l : s.layers) env.lease.protect(l.digest);
   ensure_path(*s.config.config);
   s.key = chain_key("", "FROM " + image->record.manifest_digest.str());
+  s.base_digest = image->record.manifest_digest.str();
+  if (!oci::looks_like_id(ref))
+    if (auto r = oci::Reference::parse(ref)) s.base_name = r->str();
   s.last_created = parse_rfc3339(s.config.created).value_or(0);
   if (s.config.config->shell) s.shell = *s.config.config->shell;
   return s;
@@ -376,6 +380,14 @@ Result<store::ImageRecord> store_result(store::Store& store, store::Lease& lease
   // No time known (metadata steps alone on scratch, or on a base without a time): made now.
   int64_t created = final_state.last_created != 0 ? final_state.last_created : now;
   img.config.created = rfc3339(opts.source_date_epoch.value_or(created));
+  auto& labels = img.config.config->labels;
+  if (!final_state.base_digest.empty()) {
+    labels["org.opencontainers.image.base.digest"] = final_state.base_digest;
+    if (final_state.base_name.empty())
+      labels.erase("org.opencontainers.image.base.name");  // not the base's base
+    else
+      labels["org.opencontainers.image.base.name"] = final_state.base_name;
+  }
   for (const auto& [k, v] : opts.labels) img.config.config->labels[k] = v;
   img.layers = final_state.layers;
   for (const auto& t : opts.tags) {

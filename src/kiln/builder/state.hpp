@@ -32,6 +32,10 @@ struct StageState {
   // latter with the image, so that `kiln scan` can name the line that added a package.
   std::string location;
   std::vector<std::string> history_locations;
+  // The image the stage's layers start from (through earlier stages): its full reference ("" for
+  // an image ID or scratch) and manifest digest ("" for scratch), recorded in the final image's
+  // labels org.opencontainers.image.base.name and .base.digest.
+  std::string base_name, base_digest;
 };
 
 // --no-cache: the cache mounts already emptied in this build (each once), under the mutex.

@@ -13,6 +13,7 @@
 #include "kiln/cli/executors.hpp"
 #include "kiln/cli/lint_common.hpp"
 #include "kiln/cli/policy_gate.hpp"
+#include "kiln/cli/tagging.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/store.hpp"
 
@@ -24,7 +25,8 @@ struct Args {
   builder::BuildOptions opts;
   std::vector<std::string> build_args, labels, secrets;
   std::string progress = "auto", output, network = "host", compression = "gzip", iidfile;
-  std::string cache_from, cache_to;
+  std::string cache_from, cache_to, semver;
+  bool latest = false;  // --latest with --semver
   int64_t sde = -1;
   bool quiet = false;
   bool check = false;       // --check: lint first, stop on error-level findings
@@ -195,6 +197,19 @@ void run(Context& ctx, Args& a) {
   auto& progress = *progress_ptr;
   // With a policy the image is built untagged and not exported, judged, and only then tagged
   // and exported by a second, fully cached build of the same Dockerfile (same image ID).
+  if (!a.semver.empty()) {
+    if (a.opts.tags.empty())
+      return ctx.report(Error(Errc::invalid_argument, "build: --semver needs -t REPOSITORY"));
+    std::vector<std::string> expanded;
+    for (const auto& t : a.opts.tags) {
+      auto refs = semver_references(t, a.semver, a.latest, "build -t " + t);
+      if (!refs) return ctx.report(refs.error());
+      for (const auto& r : *refs) expanded.push_back(r.str());
+    }
+    a.opts.tags = std::move(expanded);
+  } else if (a.latest) {
+    return ctx.report(Error(Errc::invalid_argument, "build: --latest goes with --semver"));
+  }
   auto tags = a.opts.tags;
   auto output = a.opts.output;
   if (a.policy) a.opts.tags.clear(), a.opts.output = builder::Output{};
@@ -255,6 +270,10 @@ void add_build(CLI::App& app, Context& ctx) {
   c->add_option("context", a->opts.context, "Context directory, or - for a tar stream on stdin")
       ->required();
   c->add_option("-t,--tag", a->opts.tags, "Name the image (repeatable)")->allow_extra_args(false);
+  c->add_option("--semver", a->semver,
+                "Name the image REPO:MAJOR.MINOR.PATCH, REPO:MAJOR.MINOR and REPO:MAJOR for each "
+                "-t REPO (a prerelease gets only its full tag)");
+  c->add_flag("--latest", a->latest, "With --semver, also REPO:latest");
   c->add_option("-f,--file", a->opts.dockerfile,
                 "Dockerfile (default CONTEXT/Dockerfile; - for stdin)");
   c->add_option("--build-arg", a->build_args,

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "kiln/cli/json_output.hpp"
+#include "kiln/cli/tagging.hpp"
 #include "kiln/cli/transfer.hpp"
 #include "kiln/net/http.hpp"
 #include "kiln/oci/codec.hpp"
@@ -21,8 +22,8 @@ std::string strip_docker(std::string s) {
 }
 
 struct PushArgs {
-  std::string ref, dest;
-  bool all_tags = false, quiet = false;
+  std::string ref, dest, semver;
+  bool all_tags = false, quiet = false, latest = false;
   RegistryFlags reg;
 };
 
@@ -46,6 +47,16 @@ Status push_one(Context& ctx, const std::string& ref, const oci::Reference& dest
 
 Status push(Context& ctx, const PushArgs& a) {
   net::preload();
+  if (!a.semver.empty()) {
+    if (a.all_tags)
+      return fail(Errc::invalid_argument, "push: --semver and --all-tags exclude each other");
+    // The first tag is pushed; the others name the same manifest (one PUT each).
+    auto refs = KILN_TRY(semver_references(strip_docker(a.dest.empty() ? a.ref : a.dest), a.semver,
+                                           a.latest, "push"));
+    KILN_TRY(push_one(ctx, a.ref, refs[0], a));
+    return retag_remote(refs[0], {refs.begin() + 1, refs.end()}, a.reg, a.quiet);
+  }
+  if (a.latest) return fail(Errc::invalid_argument, "push: --latest goes with --semver");
   if (!a.all_tags) {
     auto dest = KILN_TRY(oci::Reference::parse(strip_docker(a.dest.empty() ? a.ref : a.dest)));
     return push_one(ctx, a.ref, dest, a);
@@ -151,14 +162,6 @@ Result<std::unique_ptr<registry::client::Registry>> open_remote(const RemoteArgs
   return registry::client::Registry::open(ref->domain, KILN_TRY(registry_options(a.reg)));
 }
 
-Status tags(const RemoteArgs& a) {
-  oci::Reference ref;
-  auto reg = KILN_TRY(open_remote(a, &ref, false));
-  auto tags = KILN_TRY(reg->tags(transport::api_repo(ref)));
-  fmt::print("{}\n", JsonObject().add("Repository", ref.name()).add("Tags", tags).dump(4));
-  return {};
-}
-
 Status manifest(const RemoteArgs& a) {
   oci::Reference ref;
   auto reg = KILN_TRY(open_remote(a, &ref));
@@ -196,6 +199,10 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
       ->required();
   c->add_option("destination", pa->dest, "[docker://]HOST/REPO[:TAG] to push to");
   c->add_flag("--all-tags,-a", pa->all_tags, "Push every tag of the repository");
+  c->add_option("--semver", pa->semver,
+                "Push to DEST:MAJOR.MINOR.PATCH and point DEST:MAJOR.MINOR and DEST:MAJOR at it "
+                "(DEST is then a repository; a prerelease gets only its full tag)");
+  c->add_flag("--latest", pa->latest, "With --semver, also DEST:latest");
   c->add_flag("-q,--quiet", pa->quiet, "No progress output");
   add_registry_flags(c, pa->reg);
   on_run(c, ctx, pa, [&ctx](const PushArgs& a) { return push(ctx, a); });
@@ -233,8 +240,7 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
     Status (*fn)(const RemoteArgs&);
   };
   for (auto r :
-       {Remote{"tags", "List a repository's tags: kiln tags docker://HOST/REPO", &tags},
-        Remote{"manifest", "Print an image's raw manifest without pulling it", &manifest},
+       {Remote{"manifest", "Print an image's raw manifest without pulling it", &manifest},
         Remote{"delete", "Delete a manifest (by tag or digest) from a registry", &remove}}) {
     auto ra = std::make_shared<RemoteArgs>();
     c = app.add_subcommand(r.name, r.help);

@@ -59,6 +59,8 @@ RowFormat parse_row_format(const std::string& f);
 void add_import(CLI::App& app, Context& ctx);
 void add_images(CLI::App& app, Context& ctx);
 void add_tag(CLI::App& app, Context& ctx);
+void add_tags(CLI::App& app, Context& ctx);  // and rollback
+void add_outdated(CLI::App& app, Context& ctx);
 void add_rmi(CLI::App& app, Context& ctx);
 void add_inspect(CLI::App& app, Context& ctx);
 void add_history(CLI::App& app, Context& ctx);

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   cli::add_import(app, ctx);
   cli::add_images(app, ctx);
   cli::add_tag(app, ctx);
+  cli::add_tags(app, ctx);
+  cli::add_outdated(app, ctx);
   cli::add_rmi(app, ctx);
   cli::add_inspect(app, ctx);
   cli::add_history(app, ctx);

@@ -527,6 +527,22 @@ Result<std::vector<std::string>> Registry::tags(const std::string& repo) {
   return out;
 }
 
+Result<std::vector<codec::TagHistoryEntry>> Registry::tag_history(const std::string& repo,
+                                                                  const std::string& tag) {
+  net::Request req;
+  req.url = url(fmt::format("/v2/{}/_kiln/tags/{}/history", repo, tag));
+  auto resp = KILN_TRY(send(req, repo_scope(repo, false)));
+  std::string doc = fmt::format("{}/{}:{}: tag history", m_host, repo, tag);
+  if (resp.status == 404 && resp.body.find("MANIFEST_UNKNOWN") != std::string::npos)
+    return failf(Errc::not_found, "{}: {}", doc, describe_error(resp));
+  if (resp.status == 404 || resp.status == 405)
+    return failf(Errc::unsupported,
+                 "{}: the registry keeps no tag history (an extension of kiln registry serve)",
+                 doc);
+  if (resp.status != 200) return failf(errc_for(resp.status), "{}: {}", doc, describe_error(resp));
+  return codec::parse_tag_history(resp.body, doc);
+}
+
 Status Registry::delete_manifest(const std::string& repo, const Digest& d) {
   net::Request req;
   req.method = "DELETE";

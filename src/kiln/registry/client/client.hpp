@@ -20,6 +20,7 @@
 #include "kiln/net/http.hpp"
 #include "kiln/os/clock.hpp"
 #include "kiln/registry/client/credentials.hpp"
+#include "kiln/registry/client/json_codec.hpp"
 
 namespace kiln::registry::client {
 
@@ -60,6 +61,9 @@ class Registry {
   Status put_blob(const std::string& repo, const oci::Descriptor& d, io::Reader& data);
   Status put_manifest(const std::string& repo, const std::string& ref, const image::Document& m);
   Result<std::vector<std::string>> tags(const std::string& repo);
+  // kiln registry's extension: what the tag pointed at over time, newest first.
+  Result<std::vector<codec::TagHistoryEntry>> tag_history(const std::string& repo,
+                                                          const std::string& tag);
   Status delete_manifest(const std::string& repo, const Digest& d);
 
  private:

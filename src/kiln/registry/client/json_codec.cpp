@@ -57,6 +57,11 @@ Result<std::optional<RegistryError>> parse_error_body(std::string_view body) {
   const auto& e = j["errors"][0];
   auto code = KILN_TRY(opt_string(e, "code", "error body"));
   auto message = KILN_TRY(opt_string(e, "message", "error body"));
+  // A string detail says what the message does not (which rule refused, which blob is missing).
+  if (e.contains("detail") && e["detail"].is_string()) {
+    auto detail = e["detail"].get<std::string>();
+    if (!detail.empty() && detail != message) message += ": " + detail.substr(0, 400);
+  }
   return std::optional<RegistryError>(RegistryError{std::move(code), std::move(message)});
 }
 
@@ -78,6 +83,25 @@ Result<std::vector<std::string>> parse_tag_list(std::string_view body, std::stri
   if (j.contains("tags") && j["tags"].is_array())
     for (const auto& t : j["tags"])
       if (t.is_string()) out.push_back(t.get<std::string>());
+  return out;
+}
+
+Result<std::vector<TagHistoryEntry>> parse_tag_history(std::string_view body,
+                                                       std::string_view doc) {
+  json j = parse_json_or_discarded<json>(body);
+  if (!j.is_object() || !j.contains("history") || !j["history"].is_array())
+    return failf(Errc::corrupt, "{}: not a tag history (no \"history\" array)", doc);
+  std::vector<TagHistoryEntry> out;
+  for (const auto& e : j["history"]) {
+    TagHistoryEntry h;
+    h.action = json_string_or(e, "action");
+    h.digest = json_string_or(e, "digest");
+    h.time = json_string_or(e, "time");
+    h.user = json_string_or(e, "user");
+    if (h.action.empty() || h.time.empty())
+      return failf(Errc::corrupt, "{}: a history entry without action or time", doc);
+    out.push_back(std::move(h));
+  }
   return out;
 }
 

@@ -33,6 +33,15 @@ Result<std::optional<TokenAnswer>> parse_token_answer(std::string_view body, std
 // The string members of a tag list's "tags" (others skipped); an error when not an object.
 Result<std::vector<std::string>> parse_tag_list(std::string_view body, std::string_view doc);
 
+// kiln registry's tag history (GET /v2/<name>/_kiln/tags/<tag>/history), newest first.
+struct TagHistoryEntry {
+  std::string action;  // "push" or "delete"
+  std::string digest;  // "" for a delete
+  std::string time;    // RFC 3339
+  std::string user;
+};
+Result<std::vector<TagHistoryEntry>> parse_tag_history(std::string_view body, std::string_view doc);
+
 // kiln's settings file: its "insecure-registries".
 Result<std::vector<std::string>> parse_insecure_registries(std::string_view text,
                                                            std::string_view path);

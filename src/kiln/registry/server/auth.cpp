@@ -37,6 +37,7 @@ std::vector<Access> required_access(const Route& rt, const Request& req) {
       return {{"repository", rt.name, {"push"}}};
     case RouteKind::tags:
     case RouteKind::referrers:
+    case RouteKind::tag_history:
       return {{"repository", rt.name, {"pull"}}};
     default:
       return {};
@@ -157,15 +158,20 @@ class TokenAuth final : public Authenticator {
                                fmt::format("{}:{}:{} not granted", a.type, a.name, action))};
       }
     }
-    return {true, user, {}};
+    bool admin = true;
+    for (const auto& a : need)
+      if (a.type == "repository") admin = admin && granted(*c, a, "*", true);
+    return {true, user, {}, admin};
   }
 
  private:
-  static bool granted(const Claims& claims, const Access& a, const std::string& action) {
+  // `only_star`: the grant must be "*" itself (all actions), not the action by name.
+  static bool granted(const Claims& claims, const Access& a, const std::string& action,
+                      bool only_star = false) {
     for (const auto& g : claims.access) {
       if (g.type != a.type || g.name != a.name) continue;
       for (const auto& x : g.actions)
-        if (x == action || x == "*") return true;
+        if ((x == action && !only_star) || x == "*") return true;
     }
     return false;
   }

@@ -28,6 +28,7 @@ struct AuthOutcome {
   bool allowed = false;
   std::string user;    // for the access log
   Response challenge;  // 401 or 403 when not allowed
+  bool admin = true;   // holds "*" on every repository the request names (Request::admin)
 };
 
 class Authenticator {

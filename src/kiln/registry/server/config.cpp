@@ -125,6 +125,43 @@ Status read_gc(ConfigReader& r, const YAML::Node& gc, Config& c) {
   return {};
 }
 
+// tags: {history: {keep: N, max_age: SECONDS}, immutable: {REPO_GLOB: [TAG_GLOB, ...]}}
+Status read_tags(ConfigReader& r, const YAML::Node& tags, Config& c) {
+  if (!r.known(tags, "tags", {"history", "immutable"}))
+    return fail(Errc::invalid_argument, r.error);
+  if (!tags.IsDefined() || tags.IsNull()) return {};
+  const YAML::Node& h = tags["history"];
+  if (!r.known(h, "tags.history", {"keep", "max_age"}))
+    return fail(Errc::invalid_argument, r.error);
+  r.get(h, "keep", c.service.history.keep);
+  r.get(h, "max_age", c.service.history.max_age);
+  if (c.service.history.keep < 1 || c.service.history.max_age < 0)
+    return failf(Errc::invalid_argument,
+                 "{}: tags.history.keep must be at least 1 and max_age (seconds) not negative",
+                 r.file);
+  const YAML::Node& imm = tags["immutable"];
+  if (!imm.IsDefined() || imm.IsNull()) return {};
+  auto bad = [&] {
+    return failf(Errc::invalid_argument,
+                 "{}: tags.immutable must map repository patterns to lists of tag patterns, "
+                 "e.g. {{\"prod/*\": [\"v*\", \"[0-9]*\"]}}",
+                 r.file);
+  };
+  if (!imm.IsMap()) return bad();
+  try {
+    for (const auto& kv : imm) {
+      ImmutableRule rule{kv.first.as<std::string>(), {}};
+      if (!kv.second.IsSequence()) return bad();
+      for (const auto& p : kv.second) rule.patterns.push_back(p.as<std::string>());
+      if (rule.repository.empty() || rule.patterns.empty()) return bad();
+      c.service.immutable.push_back(std::move(rule));
+    }
+  } catch (const YAML::Exception&) {
+    return bad();
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Config> load_config(const std::string& path) {
@@ -139,7 +176,8 @@ Result<Config> load_config(const std::string& path) {
   Config c;
   ConfigReader r{path, {}};
   if (!y.IsDefined() || y.IsNull()) return c;
-  if (!r.known(y, "top level", {"version", "storage", "http", "auth", "log", "limits", "gc"}))
+  if (!r.known(y, "top level",
+               {"version", "storage", "http", "auth", "log", "limits", "gc", "tags"}))
     return fail(Errc::invalid_argument, r.error);
   KILN_TRY(read_storage(r, y["storage"], c));
   KILN_TRY(read_http(r, y["http"], c));
@@ -147,6 +185,7 @@ Result<Config> load_config(const std::string& path) {
   KILN_TRY(read_log(r, y["log"], c));
   KILN_TRY(read_limits(r, y["limits"], c));
   KILN_TRY(read_gc(r, y["gc"], c));
+  KILN_TRY(read_tags(r, y["tags"], c));
   if (!r.error.empty()) return fail(Errc::invalid_argument, r.error);
   return c;
 }

@@ -11,6 +11,7 @@ Reply dispatch(Service& service, Authenticator& auth, const Route& rt, const Req
   }
   auto outcome = auth.check(req, required_access(rt, req));
   req.user = outcome.user;
+  req.admin = outcome.admin;
   if (!outcome.allowed) return {std::move(outcome.challenge), nullptr};
   return service.handle(rt, req);
 }

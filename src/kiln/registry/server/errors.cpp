@@ -7,7 +7,7 @@
 namespace kiln::registry::server {
 
 namespace {
-constexpr std::array<CodeInfo, 17> k_codes{{
+constexpr std::array<CodeInfo, 18> k_codes{{
     {"BLOB_UNKNOWN", 404, "blob unknown to registry"},
     {"BLOB_UPLOAD_INVALID", 400, "blob upload invalid"},
     {"BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry"},
@@ -24,6 +24,7 @@ constexpr std::array<CodeInfo, 17> k_codes{{
     {"TOOMANYREQUESTS", 429, "too many requests"},
     {"BLOB_UPLOAD_INVALID", 416, "requested range not satisfiable"},
     {"SIZE_INVALID", 413, "content too large"},
+    {"DENIED", 409, "the tag is immutable"},
     {"UNKNOWN", 500, "internal server error"},
 }};
 }  // namespace

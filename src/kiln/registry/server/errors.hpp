@@ -24,6 +24,7 @@ enum class Code {
   too_many_requests,
   range_invalid,  // 416 on an out-of-order chunk; the body uses BLOB_UPLOAD_INVALID
   too_large,      // 413; the body uses SIZE_INVALID
+  tag_immutable,  // 409; the body uses DENIED
   internal,
 };
 

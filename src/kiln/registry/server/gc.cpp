@@ -1,5 +1,6 @@
 #include "kiln/registry/server/gc.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 #include <set>
@@ -7,6 +8,7 @@
 #include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/service.hpp"
+#include "kiln/registry/server/tag_history.hpp"
 
 namespace kiln::registry::server {
 namespace {
@@ -90,6 +92,10 @@ Result<std::vector<Digest>> roots_of(Driver& d, const std::string& repo,
   }
   for (const auto& r : revisions)
     if (!older_than(d, layout::revision(repo, r), cutoff)) roots.push_back(r);
+  // What a tag pointed at before stays while its history remembers it (kiln rollback).
+  for (const auto& h :
+       KILN_TRY_CTX(history_digests(d, repo), fmt::format("gc: tag history of {}", repo)))
+    if (std::find(revisions.begin(), revisions.end(), h) != revisions.end()) roots.push_back(h);
   return roots;
 }
 

@@ -26,6 +26,9 @@ struct Request {
   bool chunked = false;
   std::string remote;        // peer address, for logs
   mutable std::string user;  // who authenticated, set by access control, for logs
+  // The caller holds every action on the route's repository (a token's "*"; always so for
+  // htpasswd users and an open registry): needed to delete an immutable tag.
+  mutable bool admin = false;
 
   // The value of a query parameter ("" when absent), percent-decoded.
   std::string param(std::string_view key) const;

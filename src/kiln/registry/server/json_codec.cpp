@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "kiln/base/json_depth.hpp"
+#include "kiln/base/strings.hpp"
 #include "kiln/registry/server/gc.hpp"
+#include "kiln/registry/server/tag_history.hpp"
 
 namespace kiln::registry::server {
 namespace {
@@ -107,6 +109,59 @@ std::string error_json(std::string_view code, std::string_view message, std::str
 
 std::string tag_list_json(const std::string& name, const std::vector<std::string>& tags) {
   return dump(json{{"name", name}, {"tags", tags}});
+}
+
+namespace {
+
+json tag_event(const TagEvent& e) {
+  json j{{"action", e.action},
+         {"time", rfc3339(e.time_ns / 1'000'000'000, e.time_ns % 1'000'000'000)},
+         {"user", e.user}};
+  if (e.digest) j["digest"] = e.digest->str();
+  return j;
+}
+
+// RFC 3339 to nanoseconds since the epoch, the fraction included (up to 9 digits).
+std::optional<int64_t> parse_rfc3339_ns(std::string_view t) {
+  auto secs = parse_rfc3339(t);
+  if (!secs) return std::nullopt;
+  int64_t ns = 0, scale = 100'000'000;
+  if (t.size() > 20 && t[19] == '.')
+    for (size_t i = 20; i < t.size() && t[i] >= '0' && t[i] <= '9' && scale > 0; ++i, scale /= 10)
+      ns += (t[i] - '0') * scale;
+  return *secs * 1'000'000'000 + ns;
+}
+
+}  // namespace
+
+std::string tag_event_json(const TagEvent& e) {
+  return dump(tag_event(e));
+}
+
+std::optional<TagEvent> parse_tag_event(std::string_view text) {
+  auto j = parse_json_or_discarded<json>(text);
+  auto action = json_member<std::string>(j, "action");
+  auto time = json_member<std::string>(j, "time");
+  if (!action || !time) return std::nullopt;
+  TagEvent e;
+  e.action = *action;
+  e.user = json_string_or(j, "user");
+  auto ns = parse_rfc3339_ns(*time);
+  if (!ns) return std::nullopt;
+  e.time_ns = *ns;
+  if (auto d = json_member<std::string>(j, "digest")) {
+    auto dg = Digest::parse(*d);
+    if (!dg) return std::nullopt;
+    e.digest = *dg;
+  }
+  return e;
+}
+
+std::string tag_history_json(const std::string& name, const std::string& tag,
+                             const std::vector<TagEvent>& events) {
+  json arr = json::array();
+  for (const auto& e : events) arr.push_back(tag_event(e));
+  return dump(json{{"name", name}, {"tag", tag}, {"history", std::move(arr)}});
 }
 
 std::string catalog_json(const std::vector<std::string>& repositories) {

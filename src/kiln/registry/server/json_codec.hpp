@@ -64,6 +64,16 @@ std::string upload_info_json(const std::string& repo, int64_t started);
 // The "repo" of an upload's info, "" when it has none.
 std::string upload_info_repo(std::string_view text);
 
+// ---- Tag history (tag_history.hpp) ----
+
+struct TagEvent;
+// {"action", "digest" (absent for a delete), "time" (RFC 3339, nanoseconds), "user"}.
+std::string tag_event_json(const TagEvent& e);
+std::optional<TagEvent> parse_tag_event(std::string_view text);
+// GET /v2/<name>/_kiln/tags/<tag>/history: {"name", "tag", "history": [events, newest first]}.
+std::string tag_history_json(const std::string& name, const std::string& tag,
+                             const std::vector<TagEvent>& events);
+
 // ---- Token auth ----
 
 struct Grant {

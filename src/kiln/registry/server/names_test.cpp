@@ -48,6 +48,11 @@ TEST(Routes, Endpoints) {
   EXPECT_EQ(r.name, "blobs");
   EXPECT_EQ(route("/v2/a/tags/list").kind, RouteKind::tags);
   EXPECT_EQ(route("/v2/a/referrers/sha256:1").kind, RouteKind::referrers);
+  r = route("/v2/team/app/_kiln/tags/v1.2/history");
+  EXPECT_EQ(r.kind, RouteKind::tag_history);
+  EXPECT_EQ(r.name, "team/app");
+  EXPECT_EQ(r.ref, "v1.2");
+  EXPECT_EQ(route("/v2/team/app/tags/v1/history").kind, RouteKind::not_found);
   EXPECT_EQ(route("/v2/_catalog").kind, RouteKind::catalog);
   EXPECT_EQ(route("/v2/").kind, RouteKind::base);
   EXPECT_EQ(route("/v2").kind, RouteKind::base);

@@ -38,13 +38,17 @@ Route route(std::string_view path) {
   if (second == "blobs") return {RouteKind::blob, std::string(head2), std::string(last)};
   if (second == "tags" && last == "list") return {RouteKind::tags, std::string(head2), {}};
   if (second == "referrers") return {RouteKind::referrers, std::string(head2), std::string(last)};
+  std::string_view head3;
+  if (last == "history" && split_last(head2, head3) == "tags" && head3.ends_with("/_kiln"))
+    return {RouteKind::tag_history, std::string(head3.substr(0, head3.size() - 6)),
+            std::string(second)};
   return {};
 }
 
 std::string_view route_label(RouteKind k) {
-  static constexpr std::array<std::string_view, 11> names{
-      "base",      "manifest", "blob",    "upload_start", "upload",   "tags",
-      "referrers", "catalog",  "metrics", "health",       "not_found"};
+  static constexpr std::array<std::string_view, 12> names{
+      "base",      "manifest",    "blob",    "upload_start", "upload", "tags",
+      "referrers", "tag_history", "catalog", "metrics",      "health", "not_found"};
   return names[static_cast<size_t>(k)];
 }
 

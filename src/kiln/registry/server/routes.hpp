@@ -14,6 +14,7 @@ enum class RouteKind {
   upload,        // /v2/<name>/blobs/uploads/<uuid>
   tags,          // /v2/<name>/tags/list
   referrers,     // /v2/<name>/referrers/<digest>
+  tag_history,   // /v2/<name>/_kiln/tags/<tag>/history (kiln's extension)
   catalog,       // /v2/_catalog
   metrics,       // /metrics
   health,        // /healthz

@@ -111,6 +111,9 @@ Reply Service::handle(const Route& rt, const Request& req) {
     case RouteKind::referrers:
       if (req.method == "GET") return referrers(rt, req);
       break;
+    case RouteKind::tag_history:
+      if (req.method == "GET") return tag_history(rt, req);
+      break;
     default:
       return {error_response(Code::unsupported, "no such endpoint"), nullptr};
   }

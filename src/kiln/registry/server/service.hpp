@@ -16,6 +16,7 @@
 #include "kiln/registry/server/errors.hpp"
 #include "kiln/registry/server/http_types.hpp"
 #include "kiln/registry/server/routes.hpp"
+#include "kiln/registry/server/tag_history.hpp"
 
 namespace kiln::registry::server {
 
@@ -27,6 +28,9 @@ struct ServiceOptions {
   bool auto_mount = true;
   int64_t max_manifest_bytes = 4 << 20;
   int64_t max_blob_bytes = 0;  // 0: bounded only by free space
+  // Tags that never move once set (tag_history.hpp); deleting one needs the admin scope.
+  std::vector<ImmutableRule> immutable;
+  HistoryPolicy history;
 };
 
 class Service {
@@ -67,6 +71,12 @@ class Service {
   Reply tags(const Route& rt, const Request& req);
   Reply catalog(const Request& req);
   Reply referrers(const Route& rt, const Request& req);
+  Reply tag_history(const Route& rt, const Request& req);
+  // Points name:tag at d (nullopt: deletes it) and records the change in its history, unless
+  // an immutable rule forbids it. Serialised with every other tag change.
+  Result<std::optional<Response>> move_tag(const std::string& name, const std::string& tag,
+                                           const std::optional<Digest>& d, const Request* req,
+                                           const std::string& user);
 
  public:  // for the body sinks
   // Reads (and caches) a manifest the registry holds.
@@ -74,7 +84,7 @@ class Service {
   bool linked(const std::string& key) const;
   Status link(const std::string& key, const Digest& d);
   Result<Response> store_manifest(const std::string& name, const std::string& ref, std::string body,
-                                  std::string_view content_type);
+                                  std::string_view content_type, const std::string& user);
   // Verifies and publishes a finished upload into name.
   Result<Response> finish_upload(const std::string& name, const std::string& uuid,
                                  UploadState& state, std::string_view digest);
@@ -98,7 +108,13 @@ class Service {
   std::shared_mutex m_gc_mu;
   bool m_gc_active = false;
   std::set<Digest> m_touched;
+  std::mutex m_tag_mu;  // tag changes: check, write and history entry as one step
 };
+
+// The 409 refusal when pointing name:tag at `to` would move an immutable tag, else nullopt.
+std::optional<Response> immutable_denial(const Driver& d, const ServiceOptions& o,
+                                         const std::string& name, const std::string& tag,
+                                         const Digest& to);
 
 // A JSON error response from the table in errors.hpp.
 Response error_response(Code c, std::string_view detail = {});

@@ -66,12 +66,13 @@ namespace {
 class ManifestSink final : public BodySink {
  public:
   ManifestSink(Service& svc, std::string name, std::string ref, std::string content_type,
-               int64_t limit)
+               int64_t limit, std::string user)
       : m_svc(svc),
         m_name(std::move(name)),
         m_ref(std::move(ref)),
         m_type(std::move(content_type)),
-        m_limit(limit) {}
+        m_limit(limit),
+        m_user(std::move(user)) {}
   Status write(std::span<const char> data) override {
     if (static_cast<int64_t>(m_body.size() + data.size()) > m_limit)
       return failf(Errc::no_space, "manifest larger than {} bytes", m_limit);
@@ -79,7 +80,7 @@ class ManifestSink final : public BodySink {
     return {};
   }
   Response finish() override {
-    auto r = m_svc.store_manifest(m_name, m_ref, std::move(m_body), m_type);
+    auto r = m_svc.store_manifest(m_name, m_ref, std::move(m_body), m_type, m_user);
     if (r) return std::move(*r);
     return error_response(Code::internal, r.error().message());
   }
@@ -94,6 +95,7 @@ class ManifestSink final : public BodySink {
   std::string m_ref;
   std::string m_type;
   int64_t m_limit;
+  std::string m_user;
   std::string m_body;
 };
 
@@ -114,7 +116,8 @@ Reply Service::put_manifest(const Route& rt, const Request& req) {
   std::string type(req.header("Content-Type"));
   if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
   return {{},
-          std::make_unique<ManifestSink>(*this, rt.name, rt.ref, type, m_opt.max_manifest_bytes)};
+          std::make_unique<ManifestSink>(*this, rt.name, rt.ref, type, m_opt.max_manifest_bytes,
+                                         req.user)};
 }
 
 namespace {
@@ -182,7 +185,8 @@ Check check_image(Service& svc, const std::string& name, const ManifestView& v) 
 }  // namespace
 
 Result<Response> Service::store_manifest(const std::string& name, const std::string& ref,
-                                         std::string body, std::string_view content_type) {
+                                         std::string body, std::string_view content_type,
+                                         const std::string& user) {
   Digest d = Digest::of(body);
   // Everything validated below stays until the references are written (gc.hpp).
   std::shared_lock gc_lock(m_gc_mu);
@@ -193,6 +197,9 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   if (!problem)
     problem = is_index_type(type) ? check_index(*this, name, *v) : check_image(*this, name, *v);
   if (problem) return error_response(problem->code, problem->detail);
+  bool tagged = !Digest::parse(ref);
+  if (tagged)  // refused before anything is written (move_tag checks again, serialised)
+    if (auto denied = immutable_denial(m_driver, m_opt, name, ref, d)) return *denied;
 
   std::optional<Digest> subject;
   if (v->subject) {
@@ -207,9 +214,8 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   if (subject)
     if (auto st = link(layout::referrer(name, *subject, d), d); !st)
       return std::unexpected(st.error());
-  if (!Digest::parse(ref))
-    if (auto st = m_driver.put(layout::tag(name, ref), d.str()); !st)
-      return std::unexpected(st.error());
+  if (tagged)
+    if (auto denied = KILN_TRY(move_tag(name, ref, d, nullptr, user))) return *denied;
   Response r;
   r.status = 201;
   r.set("Location", "/v2/" + name + "/manifests/" + d.str());
@@ -218,34 +224,51 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   return r;
 }
 
-Reply Service::delete_manifest(const Route& rt, const Request&) {
+Reply Service::delete_manifest(const Route& rt, const Request& req) {
   auto d = Digest::parse(rt.ref);
   Response ok;
   ok.status = 202;
+  auto failed = [](const Error& e) -> Reply {
+    return {error_response(Code::internal, e.message()), nullptr};
+  };
   if (!d) {
     if (!valid_tag(rt.ref))
       return {error_response(Code::manifest_invalid, "invalid tag " + rt.ref.substr(0, 130)),
               nullptr};
-    std::string key = layout::tag(rt.name, rt.ref);
-    if (!linked(key)) return {error_response(Code::manifest_unknown, "no tag " + rt.ref), nullptr};
-    if (auto st = m_driver.remove(key); !st)
-      return {error_response(Code::internal, st.error().message()), nullptr};
+    if (!linked(layout::tag(rt.name, rt.ref)))
+      return {error_response(Code::manifest_unknown, "no tag " + rt.ref), nullptr};
+    auto denied = move_tag(rt.name, rt.ref, std::nullopt, &req, req.user);
+    if (!denied) return failed(denied.error());
+    if (*denied) return {std::move(**denied), nullptr};
     return {std::move(ok), nullptr};
   }
   std::string rev = layout::revision(rt.name, *d);
   if (!linked(rev)) return {error_response(Code::manifest_unknown, d->str()), nullptr};
-  // Tags pointing at it go too (as Distribution does), then the referrers entry.
+  // Tags pointing at it go too (as Distribution does), then the referrers entry; an immutable
+  // one refuses the whole deletion unless the caller is an admin.
+  std::vector<std::string> pointing;
   if (auto tags = m_driver.list(layout::tags(rt.name)))
     for (const auto& t : *tags)
       if (auto v = m_driver.get(layout::tag(rt.name, t)); v && *v == d->str())
-        (void)m_driver.remove(layout::tag(rt.name, t));
+        pointing.push_back(t);
+  for (const auto& t : pointing)
+    if (immutable_rule(m_opt.immutable, rt.name, t) && !req.admin)
+      return {error_response(Code::denied,
+                             fmt::format("{} is tagged {}, an immutable tag: deleting it needs the "
+                                         "admin scope (\"*\" on the repository)",
+                                         d->str(), t)),
+              nullptr};
+  for (const auto& t : pointing) {
+    auto denied = move_tag(rt.name, t, std::nullopt, &req, req.user);
+    if (!denied) return failed(denied.error());
+    if (*denied) return {std::move(**denied), nullptr};
+  }
   if (auto m = load_manifest(*d)) {
     auto v = view_manifest(*m->body);
     if (v && v->subject && v->subject->problem.empty())
       (void)m_driver.remove(layout::referrer(rt.name, *v->subject->digest, *d));
   }
-  if (auto st = m_driver.remove(rev); !st)
-    return {error_response(Code::internal, st.error().message()), nullptr};
+  if (auto st = m_driver.remove(rev); !st) return failed(st.error());
   return {std::move(ok), nullptr};
 }
 

@@ -168,11 +168,16 @@ TEST(Gc, KeepsWhatManifestsReachAndDeletesTheRest) {
   EXPECT_TRUE(d->stat(layout::blob(Digest::of("kept layer"))));
   EXPECT_EQ(run(s, {"GET", "/v2/r/manifests/v1", "", {}}).status, 200);
 
-  // Untagged manifests go only with delete_untagged.
+  // Untagged manifests go only with delete_untagged, and not while a tag's history names them
+  // (kiln rollback).
   ASSERT_EQ(run(s, {"DELETE", "/v2/r/manifests/v1", "", {}}).status, 202);
   rep = collect_garbage(*d, GcRequest{false, false, 0, nullptr});
   EXPECT_EQ(rep->manifests_deleted, 0);
   EXPECT_TRUE(d->stat(layout::blob(Digest::of("kept layer"))));
+  rep = collect_garbage(*d, GcRequest{false, true, 0, nullptr});
+  EXPECT_EQ(rep->manifests_deleted, 0);
+  EXPECT_TRUE(d->stat(layout::blob(Digest::of(m))));
+  ASSERT_TRUE(d->remove(tag_history_dir("r", "v1")));  // the history forgets it
   rep = collect_garbage(*d, GcRequest{false, true, 0, nullptr});
   EXPECT_EQ(rep->manifests_deleted, 1);
   EXPECT_FALSE(d->stat(layout::blob(Digest::of("kept layer"))));
@@ -321,6 +326,89 @@ TEST(Gc, WithoutFaultsTheFixtureHasGarbage) {
   EXPECT_EQ(rep->blobs_deleted, 3);  // orphan, untagged layer, the untagged manifest
   EXPECT_EQ(rep->manifests_deleted, 1);
   EXPECT_TRUE(f.d.stat(layout::blob(Digest::of("layer"))));
+}
+
+}  // namespace
+}  // namespace kiln::registry::server
+
+namespace kiln::registry::server {
+namespace {
+
+const std::map<std::string, std::string> k_oci_type = {
+    {"Content-Type", "application/vnd.oci.image.manifest.v1+json"}};
+
+TEST(ServiceTags, HistoryRecordsEveryChangeNewestFirst) {
+  auto d = memory_driver();
+  Service s(*d, {});
+  push_blob(s, "a", "config");
+  push_blob(s, "a", "l1");
+  push_blob(s, "a", "l2");
+  std::string m1 = manifest_for("config", {"l1"}), m2 = manifest_for("config", {"l2"});
+  EXPECT_EQ(run(s, {"PUT", "/v2/a/manifests/t", m1, k_oci_type}).status, 201);
+  EXPECT_EQ(run(s, {"PUT", "/v2/a/manifests/t", m1, k_oci_type}).status, 201);  // no change
+  EXPECT_EQ(run(s, {"PUT", "/v2/a/manifests/t", m2, k_oci_type}).status, 201);
+  EXPECT_EQ(run(s, {"DELETE", "/v2/a/manifests/t", "", {}}).status, 202);
+  auto h = run(s, {"GET", "/v2/a/_kiln/tags/t/history", "", {}});
+  ASSERT_EQ(h.status, 200) << h.body;
+  auto j = nlohmann::json::parse(h.body);
+  ASSERT_EQ(j["history"].size(), 3u) << h.body;
+  EXPECT_EQ(j["history"][0]["action"], "delete");
+  EXPECT_EQ(j["history"][1]["digest"], Digest::of(m2).str());
+  EXPECT_EQ(j["history"][2]["digest"], Digest::of(m1).str());
+  EXPECT_EQ(run(s, {"GET", "/v2/a/_kiln/tags/never/history", "", {}}).status, 404);
+}
+
+TEST(ServiceTags, HistoryIsPrunedToThePolicy) {
+  auto d = memory_driver();
+  ServiceOptions o;
+  o.history.keep = 2;
+  Service s(*d, o);
+  push_blob(s, "a", "config");
+  for (int i = 0; i < 5; ++i) {
+    std::string layer = "l" + std::to_string(i);
+    push_blob(s, "a", layer);
+    EXPECT_EQ(
+        run(s, {"PUT", "/v2/a/manifests/t", manifest_for("config", {layer}), k_oci_type}).status,
+        201);
+  }
+  auto events = tag_history(*d, "a", "t");
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ(events->front().digest, Digest::of(manifest_for("config", {"l4"})));
+}
+
+TEST(ServiceTags, ImmutableTagsNeverMoveAndNeedAnAdminToDelete) {
+  auto d = memory_driver();
+  ServiceOptions o;
+  o.immutable.push_back({"prod/*", {"v*"}});
+  Service s(*d, o);
+  push_blob(s, "prod/x", "config");
+  push_blob(s, "prod/x", "l1");
+  push_blob(s, "prod/x", "l2");
+  std::string m1 = manifest_for("config", {"l1"}), m2 = manifest_for("config", {"l2"});
+  EXPECT_EQ(run(s, {"PUT", "/v2/prod/x/manifests/v1", m1, k_oci_type}).status, 201);
+  EXPECT_EQ(run(s, {"PUT", "/v2/prod/x/manifests/v1", m1, k_oci_type}).status, 201);
+  auto moved = run(s, {"PUT", "/v2/prod/x/manifests/v1", m2, k_oci_type});
+  EXPECT_EQ(moved.status, 409);
+  EXPECT_NE(moved.body.find("immutable"), std::string::npos) << moved.body;
+  EXPECT_NE(moved.body.find("prod/*"), std::string::npos) << moved.body;
+  // The refused manifest was not stored either.
+  EXPECT_EQ(run(s, {"GET", "/v2/prod/x/manifests/" + Digest::of(m2).str(), "", {}}).status, 404);
+  EXPECT_EQ(run(s, {"PUT", "/v2/prod/x/manifests/latest", m2, k_oci_type}).status, 201);
+
+  Request del;
+  del.method = "DELETE";
+  del.path = "/v2/prod/x/manifests/v1";
+  del.header = [](std::string_view) { return std::string_view(); };
+  del.admin = false;
+  EXPECT_EQ(s.handle(route(del.path), del).response.status, 403);
+  del.path = "/v2/prod/x/manifests/" + Digest::of(m1).str();
+  EXPECT_EQ(s.handle(route(del.path), del).response.status, 403);
+  EXPECT_EQ(run(s, {"GET", "/v2/prod/x/manifests/v1", "", {}}).status, 200);
+  del.admin = true;
+  del.path = "/v2/prod/x/manifests/v1";
+  EXPECT_EQ(s.handle(route(del.path), del).response.status, 202);
+  EXPECT_EQ(run(s, {"GET", "/v2/prod/x/manifests/v1", "", {}}).status, 404);
 }
 
 }  // namespace
