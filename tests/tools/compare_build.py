@@ -114,6 +114,10 @@ def main():
         va, vb = ca.get(field), cb.get(field)
         if field == "Labels" and vb:
             vb = {k: v for k, v in vb.items() if k != "io.buildah.version"} or None
+        if field == "Labels" and va:
+            # kiln records the base image in labels; buildah puts it in manifest annotations.
+            va = {k: v for k, v in va.items()
+                  if not k.startswith("org.opencontainers.image.base.")} or None
         if field == "Labels" and va == {}:
             va = None
         if va in ({}, [], "") :
