@@ -11,12 +11,30 @@ namespace kiln::registry::server {
 
 namespace {
 
-std::optional<Digest> current_tag(const Driver& d, const std::string& name,
-                                  const std::string& tag) {
+// What a tag holds, read once: whether it exists and the digest it names (nullopt when its
+// link is corrupt). A read error other than "missing" counts as existing.
+struct TagState {
+  bool exists = false;
+  std::optional<Digest> digest;
+};
+
+TagState read_tag(const Driver& d, const std::string& name, const std::string& tag) {
   auto v = d.get(layout::tag(name, tag));
-  if (!v) return std::nullopt;
+  if (!v) return {v.error().code() != Errc::not_found, std::nullopt};
   auto dg = Digest::parse(*v);
-  return dg ? std::optional<Digest>(*dg) : std::nullopt;
+  return {true, dg ? std::optional<Digest>(*dg) : std::nullopt};
+}
+
+std::optional<Response> denial(const ServiceOptions& o, const std::string& name,
+                               const std::string& tag, const TagState& cur, const Digest& to) {
+  const ImmutableRule* rule = immutable_rule(o.immutable, name, tag);
+  if (!rule || !cur.exists || (cur.digest && *cur.digest == to)) return std::nullopt;
+  return error_response(
+      Code::tag_immutable,
+      fmt::format("tag {}:{} is immutable (rule: tags {} in repositories \"{}\") and points at "
+                  "{}; push under a new tag instead",
+                  name, tag, join(rule->patterns, ", "), rule->repository,
+                  cur.digest ? cur.digest->str() : std::string("another manifest")));
 }
 
 int64_t now_ns() {
@@ -30,16 +48,8 @@ int64_t now_ns() {
 std::optional<Response> immutable_denial(const Driver& d, const ServiceOptions& o,
                                          const std::string& name, const std::string& tag,
                                          const Digest& to) {
-  const ImmutableRule* rule = immutable_rule(o.immutable, name, tag);
-  if (!rule) return std::nullopt;
-  auto cur = current_tag(d, name, tag);
-  if (!d.stat(layout::tag(name, tag)) || (cur && *cur == to)) return std::nullopt;
-  return error_response(
-      Code::tag_immutable,
-      fmt::format("tag {}:{} is immutable (rule: tags {} in repositories \"{}\") and points at "
-                  "{}; push under a new tag instead",
-                  name, tag, join(rule->patterns, ", "), rule->repository,
-                  cur ? cur->str() : std::string("another manifest")));
+  if (!immutable_rule(o.immutable, name, tag)) return std::nullopt;  // no read for most tags
+  return denial(o, name, tag, read_tag(d, name, tag), to);
 }
 
 Result<std::optional<Response>> Service::move_tag(const std::string& name, const std::string& tag,
@@ -47,12 +57,11 @@ Result<std::optional<Response>> Service::move_tag(const std::string& name, const
                                                   const Request* req, const std::string& user) {
   std::lock_guard lk(m_tag_mu);
   std::string key = layout::tag(name, tag);
-  auto cur = current_tag(m_driver, name, tag);
-  bool exists = m_driver.stat(key).has_value();
-  if (d && cur && *cur == *d) return std::optional<Response>();  // no change, no event
-  if (!d && !exists) return std::optional<Response>();
+  TagState cur = read_tag(m_driver, name, tag);
+  if (d && cur.digest && *cur.digest == *d) return std::optional<Response>();  // no change
+  if (!d && !cur.exists) return std::optional<Response>();
   if (d) {
-    if (auto denied = immutable_denial(m_driver, m_opt, name, tag, *d)) return denied;
+    if (auto denied = denial(m_opt, name, tag, cur, *d)) return denied;
   } else if (immutable_rule(m_opt.immutable, name, tag) && !(req && req->admin)) {
     return std::optional<Response>(error_response(
         Code::denied, fmt::format("tag {}:{} is immutable: deleting it needs the admin scope "
