@@ -318,3 +318,26 @@ printf 'FROM bb\nRUN echo first > /first\nRUN echo quick\n' >"$intr/Dockerfile"
 expect_exit 0 "$KILN" build --progress plain "$intr"
 expect_eq 1 "$(cached_count)" "the step finished before Ctrl-C is reused"
 pass "Ctrl-C during RUN"
+
+# --- kill -9 while a layer is made beside the next step ------------------------------------
+# The big step's layer is being tarred, hashed and compressed on a thread while the next step
+# runs (docs/store.md): a kill leaves no image, a store that checks clean, and a rebuild that works.
+k9="$WORK/k9"
+mkdir -p "$k9"
+printf 'FROM bb\nRUN head -c 60000000 /dev/urandom >/big && echo made >/made\nRUN echo started; sleep 30\n' >"$k9/Dockerfile"
+"$KILN" build --progress plain -t k9 "$k9" >"$WORK/k9.log" 2>&1 &
+pid=$!
+for _ in $(seq 400); do grep -q started "$WORK/k9.log" 2>/dev/null && break; sleep 0.05; done
+grep -q started "$WORK/k9.log" || fail "the second step did not start: $(cat "$WORK/k9.log")"
+kill -KILL $pid
+set +e; wait $pid; set -e
+for _ in $(seq 50); do pgrep -fx "sleep 30" >/dev/null || break; sleep 0.1; done
+pkill -fx "sleep 30" || true
+[[ -z "$("$KILN" images -q k9)" ]] || fail "a killed build tagged an image"
+expect_exit 0 "$KILN" system check
+expect_exit 0 "$KILN" system prune -f
+printf 'FROM bb\nRUN head -c 60000000 /dev/urandom >/big && echo made >/made\nRUN echo quick\n' >"$k9/Dockerfile"
+expect_exit 0 "$KILN" build -q -t k9 "$k9"
+expect_eq made "$("$KILN" run --rm k9 cat /made)" "the rebuilt image"
+expect_exit 0 "$KILN" system check
+pass "kill -9 while a layer is made beside the build"

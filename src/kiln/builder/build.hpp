@@ -41,6 +41,10 @@ struct BuildOptions {
   std::vector<std::string> tags;
   std::map<std::string, std::string> build_args;
   std::string target;
+  // The command (argv) that makes a layer from a step's snapshot in a process of its own
+  // (`kiln __layer-job`, see layer_jobs.hpp), so that steps do not wait for it. Empty: each
+  // step's layer is made before the next step starts.
+  std::vector<std::string> layer_maker;
   bool no_cache = false;
   std::map<std::string, std::string> labels;
   std::string platform;  // "" = this machine

@@ -420,7 +420,10 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
     if (n > 0)
       progress.info(fmt::format("imported {} build cache entries from {}", n, opts.cache_from));
   }
-  Trees trees(store, lease, container::choose_snapshotter(store), scratch.path());
+  LayerJobs jobs(store.root(), opts.layer_maker);
+  auto mode = container::choose_snapshotter(store);
+  bool beside = mode == container::Snapshotter::overlay && !opts.layer_maker.empty();
+  Trees trees(store, lease, mode, scratch.path(), beside ? &jobs : nullptr);
   std::vector<std::optional<StageState>> finished(df.stages.size());
   std::atomic<int> ids{1};
   std::atomic<bool> cancelled{false};
@@ -434,9 +437,15 @@ Result<BuildResult> build_image(store::Store& store, sandbox::Executor& executor
                {},        store::now_seconds(),
                target,    std::make_shared<CacheMountResets>()};
   Lexer lex(df.escape);
-  KILN_TRY(build_stages(env, lex));
+  Status built = build_stages(env, lex);
+  Status made = jobs.finish(store, lease);  // also after a failure: the steps done are cached
+  KILN_TRY(built);
+  KILN_TRY(made);
 
   StageState& final_state = *finished.at(static_cast<size_t>(plan.target));
+  KILN_TRY(trees.complete(final_state.layers));
+  // Layers made beside the build had placeholder diffIDs until now.
+  final_state.config.rootfs.diff_ids = diff_ids(final_state.layers);
   auto rec = KILN_TRY(store_result(store, lease, opts, final_state, env.now));
   final_state.history_locations.resize(final_state.config.history.size());
   KILN_TRY(store.metadata().put_build_sources(rec.config_digest, final_state.history_locations));

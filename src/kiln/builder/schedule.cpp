@@ -83,6 +83,7 @@ Status hand_over_layers(BuildEnv& env, const std::vector<std::unique_ptr<Worker>
   for (const auto& w : workers)
     if (w->store)
       for (const auto& l : env.finished.at(static_cast<size_t>(w->stage->index))->layers) {
+        if (l.digest.empty()) continue;  // still being made: LayerJobs::finish protects it
         env.lease.protect(l.digest);
         handed_over = true;
       }
@@ -148,9 +149,9 @@ class Scheduler {
     if (m_main_store_busy) {
       w->store = KILN_TRY(store::Store::open(m_env.store.root()));
       w->lease.emplace(KILN_TRY(w->store->lease()));
-      w->trees =
-          std::make_unique<Trees>(*w->store, *w->lease, m_env.trees.mode(),
-                                  m_env.trees.scratch_root() + fmt::format("/s{}", ps.index));
+      w->trees = std::make_unique<Trees>(*w->store, *w->lease, m_env.trees.mode(),
+                                         m_env.trees.scratch_root() + fmt::format("/s{}", ps.index),
+                                         m_env.trees.jobs());
       st = w->store.get();
       lease = &*w->lease;
       trees = w->trees.get();

@@ -248,8 +248,13 @@ Status record_step(StageState& s, BuildEnv& env, const std::string& key,
   add_history(s, env, std::move(created_by), layer, now);
   s.last_created = std::max(s.last_created, now);
   s.key = key;
-  if (layer) KILN_TRY(env.store.metadata().put_layer(*layer));
   env.used_keys.push_back(key);
+  if (layer && layer->digest.empty() && env.trees.jobs()) {
+    // Its blob is still being made: the entry is written once it exists (LayerJobs::finish).
+    env.trees.jobs()->defer_cache({key, "", now}, layer->diff_id);
+    return {};
+  }
+  if (layer) KILN_TRY(env.store.metadata().put_layer(*layer));
   return env.store.metadata().put_cache({key, layer ? layer->digest.str() : "", now});
 }
 

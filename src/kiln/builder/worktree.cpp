@@ -2,12 +2,17 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <random>
 
 #include "kiln/archive/tar.hpp"
 #include "kiln/archive/walk.hpp"
 #include "kiln/base/strings.hpp"
+#include "kiln/digest/digest.hpp"
 #include "kiln/sandbox/mount_exec.hpp"
 #include "kiln/store/layer_sink.hpp"
 #include "kiln/store/metadata.hpp"
@@ -99,6 +104,7 @@ Result<OpenTree> Trees::open(const std::vector<store::LayerRecord>& layers) {
   KILN_TRY(dir.make_dir("work", 0700));
   t.rootfs.upper = t.scratch + "/upper";
   t.rootfs.work = t.scratch + "/work";
+  t.rootfs.volatile_upper = true;  // the step's unmount does not sync the disk
   return OpenTree(*this, std::move(t));
 }
 
@@ -137,7 +143,69 @@ Status Trees::with_mounted_source(
   });
 }
 
+Result<std::optional<Fd>> Trees::keep_as_snapshot(WorkTree& tree, const Digest& name,
+                                                  int64_t size) {
+  std::string snaps = m_store.root() + "/" + std::string(store::paths::snapshots_dir);
+  std::string dest = snaps + "/" + name.hex();
+  auto sdir = KILN_TRY(os::Dir::create(snaps, 0700));
+  if (sdir.exists(name.hex())) return std::optional<Fd>();
+  // Trees of parallel stages share the directory: the name has this object's address too.
+  auto holder =
+      fmt::format("{}/unpack.{}-{}-{}", snaps, getpid(), static_cast<const void*>(this), ++m_seq);
+  if (::mkdir(holder.c_str(), 0700) != 0) return fail_errno(fmt::format("mkdir {}", holder));
+  // Held from before it has its name: a prune never sees it unheld.
+  Fd hold(::open(holder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (hold.valid() && ::flock(hold.get(), LOCK_SH) == 0 &&
+      ::rename(tree.upper().c_str(), (holder + "/fs").c_str()) == 0 &&
+      ::rename(holder.c_str(), dest.c_str()) == 0) {
+    KILN_TRY(m_store.metadata().put_unpacked(
+        {name.str(), std::string(store::paths::snapshots_dir) + "/" + name.hex(), size,
+         store::now_seconds()}));
+    return std::optional<Fd>(std::move(hold));
+  }
+  // Lost a race with another process making the same snapshot: the upper dir stays for close().
+  if (auto moved = holder + "/fs"; ::access(moved.c_str(), F_OK) == 0)
+    (void)::rename(moved.c_str(), tree.upper().c_str());
+  (void)sdir.remove_all(holder.substr(snaps.size() + 1));
+  return std::optional<Fd>();
+}
+
+namespace {
+
+// Whether an overlay upper dir makes a non-empty layer: any entry but a socket at its top
+// (a directory is an entry itself, and write_tree leaves only sockets out).
+Result<bool> upper_has_entries(const os::Dir& upper) {
+  for (const auto& name : KILN_TRY(upper.list())) {
+    auto st = KILN_TRY(upper.stat(name));
+    if (!S_ISSOCK(st.st_mode)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::optional<store::LayerRecord>> Trees::commit_beside(WorkTree& tree,
+                                                               const CommitOptions& opts) {
+  auto upper = KILN_TRY(os::Dir::open(tree.upper()));
+  if (!KILN_TRY(upper_has_entries(upper))) {
+    close(tree);
+    return std::optional<store::LayerRecord>();
+  }
+  store::LayerRecord pending;  // LayerJobs: an empty digest, a placeholder diffID
+  pending.diff_id =
+      Digest::of(fmt::format("kiln pending layer {} {} {} {}", getpid(),
+                             static_cast<const void*>(this), ++m_seq, std::random_device()()));
+  pending.media_type = std::string(store::layer_media_type(opts.compression));
+  auto hold = KILN_TRY(keep_as_snapshot(tree, pending.diff_id, -1));
+  if (!hold) return failf(Errc::io, "snapshot {} exists already", pending.diff_id.hex());
+  std::string snaps = m_store.root() + "/" + std::string(store::paths::snapshots_dir);
+  m_jobs->start(pending, snaps, std::move(*hold), opts.compression, opts.clamp_mtime);
+  close(tree);
+  return std::optional(pending);
+}
+
 Result<std::optional<store::LayerRecord>> Trees::commit(WorkTree& tree, const CommitOptions& opts) {
+  if (m_jobs && tree.rootfs.overlay()) return commit_beside(tree, opts);
   auto sink = KILN_TRY(store::LayerSink::create(m_store, m_lease, opts.compression));
   auto tar = KILN_TRY(archive::TarWriter::open(*sink));
   CountingTar counted(*tar);
@@ -160,25 +228,8 @@ Result<std::optional<store::LayerRecord>> Trees::commit(WorkTree& tree, const Co
     return std::optional<store::LayerRecord>();
   }
   auto layer = KILN_TRY(sink->commit());
-  if (tree.rootfs.overlay()) {
-    // The upper dir is this layer's snapshot already (same whiteout form): keep it.
-    std::string snaps = m_store.root() + "/" + std::string(store::paths::snapshots_dir);
-    std::string dest = snaps + "/" + layer.diff_id.hex();
-    auto sdir = KILN_TRY(os::Dir::open(snaps));
-    if (!sdir.exists(layer.diff_id.hex())) {
-      auto holder = fmt::format("{}/unpack.{}-{}", snaps, getpid(), m_seq);
-      if (::mkdir(holder.c_str(), 0700) == 0 &&
-          ::rename(tree.upper().c_str(), (holder + "/fs").c_str()) == 0 &&
-          ::rename(holder.c_str(), dest.c_str()) == 0) {
-        (void)m_store.metadata().put_unpacked(
-            {layer.diff_id.str(),
-             std::string(store::paths::snapshots_dir) + "/" + layer.diff_id.hex(),
-             layer.uncompressed_size, store::now_seconds()});
-      } else {
-        (void)sdir.remove_all(holder.substr(snaps.size() + 1));
-      }
-    }
-  }
+  // The upper dir is this layer's snapshot already (same whiteout form): keep it.
+  if (tree.rootfs.overlay()) (void)keep_as_snapshot(tree, layer.diff_id, layer.uncompressed_size);
   close(tree);
   return std::optional(layer);
 }
@@ -190,7 +241,9 @@ void Trees::close(WorkTree& tree) {
   tree.scratch.clear();
 }
 
-Result<std::string> Trees::materialize(const std::vector<store::LayerRecord>& layers) {
+Result<std::string> Trees::materialize(const std::vector<store::LayerRecord>& given) {
+  std::vector<store::LayerRecord> layers = given;
+  KILN_TRY(complete(layers));  // applied from their blobs
   std::string key;
   for (const auto& l : layers) key += l.diff_id.hex();
   for (const auto& [k, dir] : m_materialized)

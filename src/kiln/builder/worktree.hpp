@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "kiln/builder/layer_jobs.hpp"
 #include "kiln/container/snapshots.hpp"
 #include "kiln/io/compress.hpp"
 #include "kiln/os/dir.hpp"
@@ -59,11 +60,22 @@ class OpenTree {
 
 class Trees {
  public:
+  // With `jobs` (overlay mode), a step's layer blob is made beside the next steps (LayerJobs);
+  // without, commit() makes it before it returns.
   Trees(store::Store& store, store::Lease& lease, container::Snapshotter mode,
-        std::string scratch_root)
-      : m_store(store), m_lease(lease), m_mode(mode), m_scratch_root(std::move(scratch_root)) {}
+        std::string scratch_root, LayerJobs* jobs = nullptr)
+      : m_store(store),
+        m_lease(lease),
+        m_mode(mode),
+        m_scratch_root(std::move(scratch_root)),
+        m_jobs(jobs) {}
 
   container::Snapshotter mode() const { return m_mode; }
+  LayerJobs* jobs() const { return m_jobs; }
+  // Fills in layer records whose blob is still being made (waits for it): before a blob is read.
+  Status complete(std::vector<store::LayerRecord>& layers) {
+    return m_jobs ? m_jobs->complete(layers) : Status{};
+  }
   const std::string& scratch_root() const { return m_scratch_root; }
   // A fresh writable tree over these layers.
   Result<OpenTree> open(const std::vector<store::LayerRecord>& layers);
@@ -86,6 +98,13 @@ class Trees {
   friend class OpenTree;
   // The tree's changes as a layer; nullopt when nothing changed. Removes the tree.
   Result<std::optional<store::LayerRecord>> commit(WorkTree& tree, const CommitOptions& opts);
+  // Overlay mode with jobs: the upper dir becomes a snapshot under a placeholder diffID at
+  // once, and a LayerJobs job makes the layer (diffID, blob) from it beside the next steps.
+  Result<std::optional<store::LayerRecord>> commit_beside(WorkTree& tree,
+                                                          const CommitOptions& opts);
+  // Moves an overlay upper dir to snapshots/<name hex>; the snapshot held (shared flock), or
+  // nullopt when that snapshot exists already (the upper dir is left where it is).
+  Result<std::optional<Fd>> keep_as_snapshot(WorkTree& tree, const Digest& name, int64_t size);
   // Removes the tree without a layer.
   void close(WorkTree& tree);
 
@@ -93,6 +112,7 @@ class Trees {
   store::Lease& m_lease;
   container::Snapshotter m_mode;
   std::string m_scratch_root;
+  LayerJobs* m_jobs;
   std::vector<std::pair<std::string, std::string>> m_materialized;  // key -> dir
   int m_seq = 0;
 };

@@ -312,6 +312,8 @@ void add_build(CLI::App& app, Context& ctx) {
                 "Lint config for --check (default CONTEXT/.kiln-lint.yaml when present)");
   c->callback([&ctx, a] {
     a->opts.stdin_fd = 0;
+    // Each step's layer is made by a process of this binary beside the next steps.
+    a->opts.layer_maker = {"/proc/self/exe", "__layer-job"};
     run(ctx, *a);
   });
 }

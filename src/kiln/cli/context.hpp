@@ -61,6 +61,7 @@ void add_images(CLI::App& app, Context& ctx);
 void add_tag(CLI::App& app, Context& ctx);
 void add_tags(CLI::App& app, Context& ctx);  // and rollback
 void add_outdated(CLI::App& app, Context& ctx);
+void add_layer_job(CLI::App& app, Context& ctx);  // internal, for kiln build
 void add_rmi(CLI::App& app, Context& ctx);
 void add_inspect(CLI::App& app, Context& ctx);
 void add_history(CLI::App& app, Context& ctx);

@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <cstring>
 
 #include <vector>
@@ -12,7 +13,40 @@ namespace kiln::io {
 
 namespace {
 
+// Whether a block would not shrink, so that it is stored (level 0) at memory speed instead of
+// searched for matches (libdeflate at level 6 spends about 15 ms per MiB of random data to find
+// that storing is best). Cheap test first: the byte distribution of a quarter of the block must
+// be near uniform; then four 16 KiB slices spread over the block, compressed at level 1, must
+// save under 2%. The decision depends on the bytes alone, so the output stays reproducible.
+bool incompressible(const std::string& in) {
+  constexpr size_t k_slice = 16 << 10, k_slices = 4;
+  if (in.size() < k_slice * k_slices * 2) return false;
+  uint32_t hist[256] = {};
+  size_t samples = 0;
+  for (size_t i = 0; i < in.size(); i += 4, ++samples) ++hist[static_cast<unsigned char>(in[i])];
+  double bits = 0;
+  for (uint32_t h : hist)
+    if (h) {
+      double p = static_cast<double>(h) / static_cast<double>(samples);
+      bits -= p * std::log2(p);
+    }
+  if (bits < 7.9) return false;
+  libdeflate_compressor* c = libdeflate_alloc_compressor(1);
+  if (!c) return false;
+  std::vector<char> out(libdeflate_deflate_compress_bound(c, k_slice));
+  size_t packed = 0;
+  size_t step = (in.size() - k_slice) / (k_slices - 1);
+  for (size_t k = 0; k < k_slices; ++k) {
+    size_t n =
+        libdeflate_deflate_compress(c, in.data() + k * step, k_slice, out.data(), out.size());
+    packed += n == 0 ? k_slice : n;
+  }
+  libdeflate_free_compressor(c);
+  return packed * 50 >= k_slice * k_slices * 49;
+}
+
 std::string compress_block(const std::string& in, int level) {
+  if (level > 0 && incompressible(in)) level = 0;
   libdeflate_compressor* c = libdeflate_alloc_compressor(level);
   std::string out;
   if (!c) return out;

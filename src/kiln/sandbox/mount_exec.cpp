@@ -182,6 +182,9 @@ Status mount_rootfs(const RootFs& rootfs, const std::string& mount_point) {
   std::string data = KILN_TRY(overlay_options(rootfs, chdir_to));
   if (!chdir_to.empty() && chdir(chdir_to.c_str()) != 0)
     return fail_errno(fmt::format("chdir {}", chdir_to));
+  if (rootfs.volatile_upper && !rootfs.upper.empty() &&
+      ::mount("overlay", mount_point.c_str(), "overlay", 0, (data + ",volatile").c_str()) == 0)
+    return {};
   if (::mount("overlay", mount_point.c_str(), "overlay", 0, data.c_str()) != 0)
     return fail_errno("mount the overlay root filesystem");
   return {};

@@ -20,6 +20,11 @@ struct RootFs {
   std::vector<std::string> lowers;  // bottom layer first
   std::string upper, work;          // both empty for a plain directory
   std::string dir;                  // a plain directory (used when lowers is empty)
+  // Mount the overlay with "volatile" (Linux 5.10+; without it where the kernel refuses): its
+  // unmount then does not sync the whole upper filesystem. For uppers that are never mounted
+  // again as uppers (a build step's, which becomes a snapshot: snapshots are caches made again
+  // from the store's blobs, never fsynced).
+  bool volatile_upper = false;
   bool overlay() const { return !lowers.empty(); }
 };
 

@@ -29,8 +29,8 @@ Lease::~Lease() {
 
 Status Lease::sync() {
   if (m_pending.empty()) return {};
-  KILN_TRY(m_store->m_meta->record_lease(m_id, !m_recorded, getpid(), now_seconds(), k_lease_ttl,
-                                         m_pending));
+  KILN_TRY(m_store->m_meta->record_lease(m_id, !m_recorded, m_owner ? m_owner : getpid(),
+                                         now_seconds(), k_lease_ttl, m_pending));
   m_recorded = true;
   m_pending.clear();
   return {};

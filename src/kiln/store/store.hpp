@@ -8,6 +8,8 @@
 // each thread its own.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +45,7 @@ class Lease {
   Lease(Lease&& o) noexcept
       : m_store(std::exchange(o.m_store, nullptr)),
         m_id(std::move(o.m_id)),
+        m_owner(o.m_owner),
         m_recorded(o.m_recorded),
         m_pending(std::move(o.m_pending)) {}
   Lease(const Lease&) = delete;
@@ -54,10 +57,20 @@ class Lease {
   void protect(const Digest& d) { m_pending.push_back(d); }
   // Records what protect() noted: before long work that relies on those blobs.
   Status sync();
+  // The lease is recorded as held by process `pid` (default: this one): it protects its blobs
+  // while that process lives. For a helper process working for another one.
+  void set_owner(pid_t pid) { m_owner = pid; }
+  // The lease's ID; it is no longer released when this object goes (its owner releases it,
+  // or gc drops it once the owner is gone).
+  std::string detach() {
+    m_recorded = false;
+    return m_id;
+  }
 
  private:
   Store* m_store;
   std::string m_id;
+  pid_t m_owner = 0;
   bool m_recorded = false;
   std::vector<Digest> m_pending;
 };
@@ -141,11 +154,13 @@ class Store {
   Result<CheckReport> check();
   Result<DiskUsage> disk_usage();
 
+  // Drops a lease by ID (one a helper process detached, once its blobs are in another lease).
+  void release(const std::string& lease_id);
+
  private:
   friend class BlobWriter;
   friend class Lease;
   Store(std::string root, os::Dir root_dir, os::Dir blobs, std::unique_ptr<Metadata> meta);
-  void release(const std::string& lease_id);
 
   std::string m_root_path;
   os::Dir m_root;
