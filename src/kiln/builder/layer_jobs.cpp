@@ -8,6 +8,7 @@
 
 #include "kiln/archive/tar.hpp"
 #include "kiln/archive/walk.hpp"
+#include "kiln/base/log.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/store/layer_sink.hpp"
 #include "kiln/store/metadata.hpp"
@@ -105,7 +106,11 @@ const Result<std::pair<store::LayerRecord, std::string>>& collect(LayerJob& job)
     while (::waitpid(job.pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      job.result = parse_job_result(text);
+      // The answer is the last line; what the job warned about before it is passed on.
+      auto lines = split(std::string(trim(text)), '\n');
+      for (size_t i = 0; i + 1 < lines.size(); ++i)
+        if (!trim(lines[i]).empty()) log::warn("{}", trim(lines[i]));
+      job.result = parse_job_result(lines.empty() ? std::string() : lines.back());
     } else {
       std::string why(trim(text));
       if (why.starts_with("kiln: ")) why = why.substr(6);

@@ -144,7 +144,7 @@ Status Trees::with_mounted_source(
 }
 
 Result<std::optional<Fd>> Trees::keep_as_snapshot(WorkTree& tree, const Digest& name,
-                                                  int64_t size) {
+                                                  std::optional<int64_t> size) {
   std::string snaps = m_store.root() + "/" + std::string(store::paths::snapshots_dir);
   std::string dest = snaps + "/" + name.hex();
   auto sdir = KILN_TRY(os::Dir::create(snaps, 0700));
@@ -158,9 +158,10 @@ Result<std::optional<Fd>> Trees::keep_as_snapshot(WorkTree& tree, const Digest& 
   if (hold.valid() && ::flock(hold.get(), LOCK_SH) == 0 &&
       ::rename(tree.upper().c_str(), (holder + "/fs").c_str()) == 0 &&
       ::rename(holder.c_str(), dest.c_str()) == 0) {
-    KILN_TRY(m_store.metadata().put_unpacked(
-        {name.str(), std::string(store::paths::snapshots_dir) + "/" + name.hex(), size,
-         store::now_seconds()}));
+    if (size)  // (a placeholder's row is the layer job's to write, off the step's path)
+      KILN_TRY(m_store.metadata().put_unpacked(
+          {name.str(), std::string(store::paths::snapshots_dir) + "/" + name.hex(), *size,
+           store::now_seconds()}));
     return std::optional<Fd>(std::move(hold));
   }
   // Lost a race with another process making the same snapshot: the upper dir stays for close().
@@ -196,7 +197,7 @@ Result<std::optional<store::LayerRecord>> Trees::commit_beside(WorkTree& tree,
       Digest::of(fmt::format("kiln pending layer {} {} {} {}", getpid(),
                              static_cast<const void*>(this), ++m_seq, std::random_device()()));
   pending.media_type = std::string(store::layer_media_type(opts.compression));
-  auto hold = KILN_TRY(keep_as_snapshot(tree, pending.diff_id, -1));
+  auto hold = KILN_TRY(keep_as_snapshot(tree, pending.diff_id, std::nullopt));
   if (!hold) return failf(Errc::io, "snapshot {} exists already", pending.diff_id.hex());
   std::string snaps = m_store.root() + "/" + std::string(store::paths::snapshots_dir);
   m_jobs->start(pending, snaps, std::move(*hold), opts.compression, opts.clamp_mtime);

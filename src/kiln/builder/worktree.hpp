@@ -102,9 +102,11 @@ class Trees {
   // once, and a LayerJobs job makes the layer (diffID, blob) from it beside the next steps.
   Result<std::optional<store::LayerRecord>> commit_beside(WorkTree& tree,
                                                           const CommitOptions& opts);
-  // Moves an overlay upper dir to snapshots/<name hex>; the snapshot held (shared flock), or
-  // nullopt when that snapshot exists already (the upper dir is left where it is).
-  Result<std::optional<Fd>> keep_as_snapshot(WorkTree& tree, const Digest& name, int64_t size);
+  // Moves an overlay upper dir to snapshots/<name hex> and records it (with its size; not
+  // without one); the snapshot held (shared flock), or nullopt when that snapshot exists
+  // already (the upper dir is left where it is).
+  Result<std::optional<Fd>> keep_as_snapshot(WorkTree& tree, const Digest& name,
+                                             std::optional<int64_t> size);
   // Removes the tree without a layer.
   void close(WorkTree& tree);
 

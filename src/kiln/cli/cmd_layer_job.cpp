@@ -2,10 +2,13 @@
 // which starts it beside its next steps (builder/layer_jobs.hpp). Prints the layer record.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "kiln/builder/layer_jobs.hpp"
 #include "kiln/cli/context.hpp"
+#include "kiln/store/metadata.hpp"
+#include "kiln/store/paths.hpp"
 #include "kiln/store/store.hpp"
 
 namespace kiln::cli {
@@ -30,8 +33,16 @@ Status make(Context& ctx, const LayerJobArgs& a) {
   Fd hold(::open(snapshot.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!hold.valid() || ::flock(hold.get(), LOCK_SH) != 0)
     return fail_errno(fmt::format("hold snapshot {}", snapshot));
+  // Beside the build, not in front of it: the next step's processes come first for the cores.
+  (void)::setpriority(PRIO_PROCESS, 0, 10);
   auto compression = KILN_TRY(io::parse_compression(a.compression));
   auto* store = KILN_TRY(ctx.store());
+  // The snapshot's row (under its placeholder name), written here rather than on the build's
+  // way to its next step: gc and prune know it; finish() renames both.
+  std::string name = snapshot.substr(snapshot.find_last_of('/') + 1);
+  KILN_TRY(store->metadata().put_unpacked({"sha256:" + name,
+                                           std::string(store::paths::snapshots_dir) + "/" + name, 0,
+                                           store::now_seconds()}));
   auto lease = KILN_TRY(store->lease());
   lease.set_owner(static_cast<pid_t>(a.owner));
   auto rec = KILN_TRY(builder::make_layer(*store, lease, a.tree, compression, a.clamp_mtime));

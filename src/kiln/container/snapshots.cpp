@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "kiln/archive/apply.hpp"
 #include "kiln/archive/tar.hpp"
@@ -258,12 +259,21 @@ Result<int64_t> prune_snapshots(store::Store& store, const std::vector<std::stri
     KILN_TRY(store.metadata().delete_unpacked(u.chain_id));
     freed += u.size;
   }
-  // Half-made snapshots of killed processes.
-  for (const auto& name : KILN_TRY(snaps->list()))
-    if (name.starts_with("unpack")) {
-      auto st = snaps->stat(name);
-      if (st && store::now_seconds() - st->st_mtime > 3600) (void)snaps->remove_all(name);
-    }
+  // Half-made snapshots of killed processes: unpack temporaries, and snapshots no row names (a
+  // build killed between moving a step's upper dir here and its layer job recording it), an
+  // hour old and held by no one.
+  std::set<std::string> recorded;
+  for (const auto& u : KILN_TRY(store.metadata().unpacked_all()))
+    if (auto d = Digest::parse(u.chain_id)) recorded.insert(d->hex());
+  for (const auto& name : KILN_TRY(snaps->list())) {
+    bool orphan = name.size() == 64 && Digest::parse("sha256:" + name) && !recorded.contains(name);
+    if (!name.starts_with("unpack") && !orphan) continue;
+    auto st = snaps->stat(name);
+    if (!st || store::now_seconds() - st->st_mtime <= 3600) continue;
+    Fd fd(::openat(snaps->fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid() && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+    (void)snaps->remove_all(name);
+  }
   return freed;
 }
 
