@@ -121,6 +121,11 @@ Status dispatch(StageState& s, BuildEnv& env, const Command& cmd, const Lexer& l
   return apply_metadata(s, env, cmd, lex);
 }
 
+bool makes_layer(const Command& cmd) {
+  return std::holds_alternative<Run>(cmd) || std::holds_alternative<Copy>(cmd) ||
+         std::holds_alternative<Add>(cmd) || std::holds_alternative<Workdir>(cmd);
+}
+
 // "Dockerfile:12" (the file's name as docker shows it; "" for no line).
 std::string source_location(const BuildEnv& env, int line) {
   std::string file = env.dockerfile.source ? env.dockerfile.source->filename : "";
@@ -228,8 +233,18 @@ Status build_stage(BuildEnv& env, const PlannedStage& ps, const Lexer& lex) {
   }
   for (const auto& [cmd, text] : triggers)
     KILN_TRY(run_instruction(s, env, cmd, text, lex, stage.line, true));
-  for (const auto& ins : stage.commands)
+  // The target stage's last step that can make a layer: nothing runs beside that layer's job,
+  // so it is made in the step (no process to start and wait for at the end).
+  size_t last_layer_step = stage.commands.size();
+  if (ps.index == env.plan.target)
+    for (size_t i = 0; i < stage.commands.size(); ++i)
+      if (makes_layer(stage.commands[i].command)) last_layer_step = i;
+  for (size_t i = 0; i < stage.commands.size(); ++i) {
+    const auto& ins = stage.commands[i];
+    s.commit_in_step = i == last_layer_step;
     KILN_TRY(run_instruction(s, env, ins.command, instruction_text(ins), lex, ins.line));
+  }
+  s.commit_in_step = false;
   env.finished.at(static_cast<size_t>(ps.index)) = std::move(s);
   return {};
 }

@@ -36,6 +36,8 @@ struct StageState {
   // an image ID or scratch) and manifest digest ("" for scratch), recorded in the final image's
   // labels org.opencontainers.image.base.name and .base.digest.
   std::string base_name, base_digest;
+  // The step running now makes its layer itself rather than in a layer job (CommitOptions).
+  bool commit_in_step = false;
 };
 
 // --no-cache: the cache mounts already emptied in this build (each once), under the mutex.

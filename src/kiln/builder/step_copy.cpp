@@ -256,7 +256,7 @@ Status copy_step(StageState& s, BuildEnv& env, const Command& cmd, int id) {
                                  tree.get(), [&](const os::Dir& root) { return work(root, ""); })
                            : env.trees.with_mounted_source(tree.get(), srcs.from_layers, work);
   if (!st) return with_context(std::move(st), p.keyword);
-  CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
+  CommitOptions co{env.opts.compression, env.opts.source_date_epoch, s.commit_in_step};
   auto layer = KILN_TRY(tree.commit(co));
   return record_step(s, env, key, layer, created_by);
 }
@@ -285,7 +285,7 @@ Status workdir_step(StageState& s, BuildEnv& env, const std::string& path, int i
     return {};
   });
   if (!st) return with_context(std::move(st), "WORKDIR");
-  CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
+  CommitOptions co{env.opts.compression, env.opts.source_date_epoch, s.commit_in_step};
   auto layer = KILN_TRY(tree.commit(co));
   return record_step(s, env, key, layer, created_by);  // BuildKit: no " # buildkit" here
 }

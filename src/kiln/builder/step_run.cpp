@@ -453,7 +453,7 @@ Status run_step(StageState& s, BuildEnv& env, const dockerfile::Run& run, int id
       for (const auto& path : created)
         if (only_empty(*changes, path)) (void)changes->remove_all(path);
   }
-  CommitOptions co{env.opts.compression, env.opts.source_date_epoch};
+  CommitOptions co{env.opts.compression, env.opts.source_date_epoch, s.commit_in_step};
   auto layer = KILN_TRY(tree.commit(co));
   return record_step(s, env, key, layer, created_by);
 }

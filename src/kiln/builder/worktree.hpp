@@ -34,6 +34,7 @@ struct WorkTree {
 struct CommitOptions {
   io::Compression compression = io::Compression::gzip;
   std::optional<int64_t> clamp_mtime;  // SOURCE_DATE_EPOCH
+  bool in_step = false;  // make the layer before returning even where jobs could (LayerJobs)
 };
 
 class Trees;
@@ -98,6 +99,10 @@ class Trees {
   friend class OpenTree;
   // The tree's changes as a layer; nullopt when nothing changed. Removes the tree.
   Result<std::optional<store::LayerRecord>> commit(WorkTree& tree, const CommitOptions& opts);
+  // The layer made here, before returning (copy mode, no jobs, the build's last layer, or a
+  // small tree).
+  Result<std::optional<store::LayerRecord>> commit_in_step(WorkTree& tree,
+                                                           const CommitOptions& opts);
   // Overlay mode with jobs: the upper dir becomes a snapshot under a placeholder diffID at
   // once, and a LayerJobs job makes the layer (diffID, blob) from it beside the next steps.
   Result<std::optional<store::LayerRecord>> commit_beside(WorkTree& tree,
