@@ -10,6 +10,7 @@
 #include "kiln/archive/walk.hpp"
 #include "kiln/base/log.hpp"
 #include "kiln/base/strings.hpp"
+#include "kiln/container/snapshots.hpp"
 #include "kiln/store/layer_sink.hpp"
 #include "kiln/store/metadata.hpp"
 #include "kiln/store/paths.hpp"
@@ -135,9 +136,7 @@ Status name_snapshot(store::Store& store, const LayerJob& job, const store::Laye
   std::string from = job.pending.diff_id.hex();
   KILN_TRY(store.metadata().delete_unpacked(job.pending.diff_id.str()));
   if (made && ::renameat(snaps.fd(), from.c_str(), snaps.fd(), made->diff_id.hex().c_str()) == 0)
-    return store.metadata().put_unpacked(
-        {made->diff_id.str(), std::string(store::paths::snapshots_dir) + "/" + made->diff_id.hex(),
-         made->uncompressed_size, store::now_seconds()});
+    return container::record_snapshot(store, made->diff_id, made->uncompressed_size);
   if (made && errno != ENOTEMPTY && errno != EEXIST)
     return fail_errno(fmt::format("rename snapshot {}", from));
   (void)snaps.remove_all(from);
@@ -226,8 +225,10 @@ Status LayerJobs::finish(store::Store& store, store::Lease& lease) {
   for (const auto& id : job_leases) store.release(id);
   for (auto& [entry, placeholder] : deferred) {
     auto job = find(placeholder);
-    if (!job || !collect(*job)) continue;
-    const auto& made = collect(*job)->first;
+    if (!job) continue;
+    const auto& r = collect(*job);
+    if (!r) continue;
+    const auto& made = r->first;
     KILN_TRY(store.metadata().put_layer(made));
     entry.layer_digest = made.digest.str();
     KILN_TRY(store.metadata().put_cache(entry));

@@ -159,9 +159,7 @@ Result<std::optional<Fd>> Trees::keep_as_snapshot(WorkTree& tree, const Digest& 
       ::rename(tree.upper().c_str(), (holder + "/fs").c_str()) == 0 &&
       ::rename(holder.c_str(), dest.c_str()) == 0) {
     if (size)  // (a placeholder's row is the layer job's to write, off the step's path)
-      KILN_TRY(m_store.metadata().put_unpacked(
-          {name.str(), std::string(store::paths::snapshots_dir) + "/" + name.hex(), *size,
-           store::now_seconds()}));
+      KILN_TRY(container::record_snapshot(m_store, name, *size));
     return std::optional<Fd>(std::move(hold));
   }
   // Lost a race with another process making the same snapshot: the upper dir stays for close().
@@ -173,42 +171,40 @@ Result<std::optional<Fd>> Trees::keep_as_snapshot(WorkTree& tree, const Digest& 
 
 namespace {
 
-// Whether an overlay upper dir makes a non-empty layer: any entry but a socket at its top
-// (a directory is an entry itself, and write_tree leaves only sockets out).
-Result<bool> upper_has_entries(const os::Dir& upper) {
-  for (const auto& name : KILN_TRY(upper.list())) {
-    auto st = KILN_TRY(upper.stat(name));
-    if (!S_ISSOCK(st.st_mode)) return true;
-  }
-  return false;
-}
-
-// Whether a tree is small enough that making its layer in the step costs less than starting a
-// job process (about 10 ms of a core): under 256 entries and 4 MiB of file data. Stops looking
-// as soon as it is not.
-constexpr int64_t k_small_entries = 256, k_small_bytes = 4 << 20;
-Result<bool> small_tree(const os::Dir& dir, int64_t& entries, int64_t& bytes) {
+// What an overlay upper dir holds, looked at only as far as the commit needs: its entries
+// other than sockets (write_tree leaves sockets out; a directory is an entry itself, so a tree
+// with none at its top makes no layer) and their file data, counted until the tree is known not
+// to be small: under 256 entries and 4 MiB, for which making the layer in the step costs less
+// than starting a job process (about 10 ms of a core).
+struct TreeProbe {
+  int64_t entries = 0, bytes = 0;
+  bool small() const { return entries <= k_entries && bytes <= k_bytes; }
+  static constexpr int64_t k_entries = 256, k_bytes = 4 << 20;
+};
+Status probe_tree(const os::Dir& dir, TreeProbe& p) {
   for (const auto& name : KILN_TRY(dir.list())) {
     auto st = KILN_TRY(dir.stat(name));
-    if (++entries > k_small_entries) return false;
-    if (S_ISREG(st.st_mode) && (bytes += st.st_size) > k_small_bytes) return false;
-    if (S_ISDIR(st.st_mode) && !KILN_TRY(small_tree(KILN_TRY(dir.open_dir(name)), entries, bytes)))
-      return false;
+    if (S_ISSOCK(st.st_mode)) continue;
+    ++p.entries;
+    if (S_ISREG(st.st_mode)) p.bytes += st.st_size;
+    if (!p.small()) return {};
+    if (S_ISDIR(st.st_mode)) KILN_TRY(probe_tree(KILN_TRY(dir.open_dir(name)), p));
+    if (!p.small()) return {};
   }
-  return true;
+  return {};
 }
 
 }  // namespace
 
 Result<std::optional<store::LayerRecord>> Trees::commit_beside(WorkTree& tree,
                                                                const CommitOptions& opts) {
-  auto upper = KILN_TRY(os::Dir::open(tree.upper()));
-  if (!KILN_TRY(upper_has_entries(upper))) {
+  TreeProbe probe;
+  KILN_TRY(probe_tree(KILN_TRY(os::Dir::open(tree.upper())), probe));
+  if (probe.entries == 0) {
     close(tree);
     return std::optional<store::LayerRecord>();
   }
-  int64_t entries = 0, bytes = 0;
-  if (KILN_TRY(small_tree(upper, entries, bytes))) return commit_in_step(tree, opts);
+  if (probe.small()) return commit_in_step(tree, opts);
   store::LayerRecord pending;  // LayerJobs: an empty digest, a placeholder diffID
   pending.diff_id =
       Digest::of(fmt::format("kiln pending layer {} {} {} {}", getpid(),

@@ -7,8 +7,7 @@
 
 #include "kiln/builder/layer_jobs.hpp"
 #include "kiln/cli/context.hpp"
-#include "kiln/store/metadata.hpp"
-#include "kiln/store/paths.hpp"
+#include "kiln/container/snapshots.hpp"
 #include "kiln/store/store.hpp"
 
 namespace kiln::cli {
@@ -39,10 +38,9 @@ Status make(Context& ctx, const LayerJobArgs& a) {
   auto* store = KILN_TRY(ctx.store());
   // The snapshot's row (under its placeholder name), written here rather than on the build's
   // way to its next step: gc and prune know it; finish() renames both.
-  std::string name = snapshot.substr(snapshot.find_last_of('/') + 1);
-  KILN_TRY(store->metadata().put_unpacked({"sha256:" + name,
-                                           std::string(store::paths::snapshots_dir) + "/" + name, 0,
-                                           store::now_seconds()}));
+  auto placeholder =
+      KILN_TRY(Digest::parse("sha256:" + snapshot.substr(snapshot.find_last_of('/') + 1)));
+  KILN_TRY(container::record_snapshot(*store, placeholder, 0));
   auto lease = KILN_TRY(store->lease());
   lease.set_owner(static_cast<pid_t>(a.owner));
   auto rec = KILN_TRY(builder::make_layer(*store, lease, a.tree, compression, a.clamp_mtime));

@@ -174,9 +174,7 @@ Status unpack_snapshot(store::Store& store, const os::Dir& snaps, const std::str
     return {};  // another process unpacked the same layer first: use theirs, drop ours
   }
   tmp.release();
-  return store.metadata().put_unpacked({diff_id.str(),
-                                        std::string(store::paths::snapshots_dir) + "/" + name,
-                                        bytes, store::now_seconds()});
+  return record_snapshot(store, diff_id, bytes);
 }
 
 }  // namespace
@@ -230,6 +228,12 @@ Result<sandbox::RootFs> prepare_rootfs(store::Store& store, const store::ImageVi
   r.upper = state + "/upper";
   r.work = state + "/work";
   return r;
+}
+
+Status record_snapshot(store::Store& store, const Digest& diff_id, int64_t size) {
+  return store.metadata().put_unpacked(
+      {diff_id.str(), std::string(store::paths::snapshots_dir) + "/" + diff_id.hex(), size,
+       store::now_seconds()});
 }
 
 Result<std::string> mount_points_snapshot(store::Store& store) {

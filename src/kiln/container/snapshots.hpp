@@ -38,6 +38,8 @@ Status make_mount_points(const os::Dir& root);
 
 // The shared lower dir holding only those mount points (stacked above an image's layers).
 Result<std::string> mount_points_snapshot(store::Store& store);
+// Records snapshots/<diff_id hex> in the store's `unpacked` table (its size, used now).
+Status record_snapshot(store::Store& store, const Digest& diff_id, int64_t size);
 
 // A writable root filesystem for a container kept in `state`: overlay lowers + state/upper,
 // state/work, or a full copy in state/fs.
