@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "kiln/cli/json_output.hpp"
+#include "kiln/cli/signature_policy.hpp"
 #include "kiln/cli/tagging.hpp"
 #include "kiln/cli/transfer.hpp"
 #include "kiln/net/http.hpp"
@@ -83,6 +84,7 @@ struct PullArgs {
   std::string ref, platform;
   bool all_platforms = false, quiet = false;
   RegistryFlags reg;
+  PolicyFlags policy;
 };
 
 Status pull(Context& ctx, const PullArgs& a) {
@@ -92,6 +94,14 @@ Status pull(Context& ctx, const PullArgs& a) {
   auto ref = KILN_TRY(oci::Reference::parse(strip_docker(a.ref)));
   auto o = KILN_TRY(open_options(ctx, true));
   auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(a.reg))));
+  if (KILN_TRY(policy_applies(a.policy, ref))) {
+    // Checked by digest, then pulled by that digest: the tag cannot move in between.
+    auto root = KILN_TRY(src->root());
+    KILN_TRY(enforce_signature_policy(a.policy, ref, root.digest, a.reg, "pull"));
+    oci::Reference pinned = ref;
+    pinned.digest = root.digest;
+    src = KILN_TRY(transport::registry_source(pinned, KILN_TRY(registry_options(a.reg))));
+  }
   auto sink = KILN_TRY(transport::store_sink(*o.store, ref.tag.empty() ? "" : ref.str()));
   image::CopyOptions co;
   co.scratch_dir = o.temp_dir;
@@ -216,6 +226,7 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
               "Every platform of a multi-platform image (stored as its index)");
   c->add_flag("-q,--quiet", pl->quiet, "No progress output");
   add_registry_flags(c, pl->reg);
+  add_policy_flags(c, pl->policy);
   on_run(c, ctx, pl, [&ctx](const PullArgs& a) { return pull(ctx, a); });
 
   auto li = std::make_shared<LoginArgs>();

@@ -3,6 +3,7 @@
 
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
+#include "kiln/cli/signature_policy.hpp"
 #include "kiln/container/run.hpp"
 #include "kiln/store/store.hpp"
 
@@ -16,7 +17,21 @@ struct Args {
   bool entrypoint_set = false;
   std::string network = "none";
   std::string userns = "host";
+  PolicyFlags policy;
 };
+
+// The signature policy holds for every name the image has in the store.
+Status check_policy(store::Store& st, const Args& a) {
+  if (!KILN_TRY(load_signature_policy(a.policy.file))) return {};  // no policy: no lookup
+  auto rec = KILN_TRY(st.resolve_top(a.opts.image));
+  for (const auto& n : rec.names) {
+    auto ref = oci::Reference::parse(n);
+    if (ref && KILN_TRY(policy_applies(a.policy, *ref)))
+      KILN_TRY(
+          enforce_signature_policy(a.policy, *ref, rec.manifest_digest, RegistryFlags{}, "run"));
+  }
+  return {};
+}
 
 // docker run's own failures exit 125; a command that cannot be run exits 126 or 127.
 constexpr int k_run_failed = 125;
@@ -48,6 +63,7 @@ void run(Context& ctx, Args& a, std::vector<std::string> rest) {
   }
   auto st = ctx.store();
   if (!st) return fail_run(st.error());
+  if (auto ok = check_policy(**st, a); !ok) return fail_run(ok.error());
   auto executor = make_executor(a.opts.runtime);
   if (!executor) return fail_run(executor.error());
   a.opts.runtime = std::string((*executor)->name());
@@ -102,6 +118,7 @@ void add_run(CLI::App& app, Context& ctx) {
   c->add_option("--hostname", a->opts.hostname, "Container host name (default: its short ID)");
   c->add_option("--runtime", a->opts.runtime, "Executor: builtin, runc or crun")
       ->capture_default_str();
+  add_policy_flags(c, a->policy);
   c->fallthrough(false);  // ... and is not handed back to kiln's own parser
   c->callback([&ctx, a, c] { run(ctx, *a, c->remaining()); });
 }

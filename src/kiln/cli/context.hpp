@@ -70,6 +70,7 @@ void add_system(CLI::App& app, Context& ctx);
 void add_dockerfile(CLI::App& app, Context& ctx);
 void add_export(CLI::App& app, Context& ctx);
 void add_run(CLI::App& app, Context& ctx);
+void add_signing(CLI::App& app, Context& ctx);  // key, sign, verify, attach, tree
 void add_containers(CLI::App& app, Context& ctx);
 void add_build(CLI::App& app, Context& ctx);
 void add_save(CLI::App& app, Context& ctx);

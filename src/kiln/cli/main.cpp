@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cli::add_build(app, ctx);
   cli::add_layer_job(app, ctx);
   cli::add_run(app, ctx);
+  cli::add_signing(app, ctx);
   cli::add_containers(app, ctx);
   cli::add_version(app, ctx);
 

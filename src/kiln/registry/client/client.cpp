@@ -505,6 +505,22 @@ Status Registry::put_manifest(const std::string& repo, const std::string& ref,
                describe_error(resp));
 }
 
+Result<std::optional<std::string>> Registry::referrers(const std::string& repo, const Digest& d,
+                                                       const std::string& artifact_type) {
+  net::Request req;
+  req.url = url(fmt::format("/v2/{}/referrers/{}", repo, d.str()));
+  if (!artifact_type.empty()) req.url += "?artifactType=" + net::url_escape(artifact_type);
+  req.headers.add("Accept", "application/vnd.oci.image.index.v1+json");
+  req.max_body = 4 << 20;
+  auto resp = KILN_TRY(send(req, repo_scope(repo, false)));
+  // A registry without the API answers 404 (Distribution 2.8: an unknown route) or 405.
+  if (resp.status == 404 || resp.status == 405) return std::optional<std::string>();
+  if (resp.status != 200)
+    return failf(errc_for(resp.status), "{}/{}: referrers of {}: {}", m_host, repo, d,
+                 describe_error(resp));
+  return std::optional<std::string>(std::move(resp.body));
+}
+
 Result<std::vector<std::string>> Registry::tags(const std::string& repo) {
   std::vector<std::string> out;
   std::string next = url(fmt::format("/v2/{}/tags/list?n=1000", repo));

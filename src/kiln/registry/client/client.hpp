@@ -65,6 +65,11 @@ class Registry {
   Result<std::vector<codec::TagHistoryEntry>> tag_history(const std::string& repo,
                                                           const std::string& tag);
   Status delete_manifest(const std::string& repo, const Digest& d);
+  // The referrers API (OCI distribution 1.1): the image index listing the manifests whose
+  // subject is d, filtered by artifactType when given ("" for all), or nullopt when the
+  // registry has no referrers API (then the `sha256-<hex>` tag schema applies).
+  Result<std::optional<std::string>> referrers(const std::string& repo, const Digest& d,
+                                               const std::string& artifact_type);
 
  private:
   Registry(std::string host, std::string base, Options opts);

@@ -125,9 +125,47 @@ Status read_gc(ConfigReader& r, const YAML::Node& gc, Config& c) {
   return {};
 }
 
-// tags: {history: {keep: N, max_age: SECONDS}, immutable: {REPO_GLOB: [TAG_GLOB, ...]}}
+// tags.signed: {REPO_GLOB: [PUBLIC_KEY_FILE, ...]}; relative files are relative to the config's
+// directory. Every key is read now: a rule whose key cannot be read must not start.
+Status read_signed(ConfigReader& r, const YAML::Node& node, Config& c) {
+  if (!node.IsDefined() || node.IsNull()) return {};
+  auto bad = [&] {
+    return failf(Errc::invalid_argument,
+                 "{}: tags.signed must map repository patterns to lists of public key files, "
+                 "e.g. {{\"prod/*\": [\"/etc/kiln/cosign.pub\"]}}",
+                 r.file);
+  };
+  if (!node.IsMap()) return bad();
+  std::string dir = r.file.find('/') == std::string::npos ? std::string(".")
+                                                          : r.file.substr(0, r.file.rfind('/'));
+  try {
+    for (const auto& kv : node) {
+      SignedRule rule;
+      rule.repository = kv.first.as<std::string>();
+      if (!kv.second.IsSequence() || rule.repository.empty() || kv.second.size() == 0) return bad();
+      for (const auto& f : kv.second) {
+        std::string path = f.as<std::string>();
+        if (!path.starts_with("/")) path = dir + "/" + path;
+        auto pem = os::read_file(path);
+        if (!pem)
+          return failf(Errc::invalid_argument, "{}: tags.signed \"{}\": {}", r.file,
+                       rule.repository, pem.error().message());
+        rule.keys.push_back(KILN_TRY_CTX(sign::Key::load_public(*pem, path),
+                                         fmt::format("{}: tags.signed", r.file)));
+        rule.key_files.push_back(path);
+      }
+      c.service.signed_tags.push_back(std::move(rule));
+    }
+  } catch (const YAML::Exception&) {
+    return bad();
+  }
+  return {};
+}
+
+// tags: {history: {keep: N, max_age: SECONDS}, immutable: {REPO_GLOB: [TAG_GLOB, ...]},
+//        signed: {REPO_GLOB: [PUBLIC_KEY_FILE, ...]}}
 Status read_tags(ConfigReader& r, const YAML::Node& tags, Config& c) {
-  if (!r.known(tags, "tags", {"history", "immutable"}))
+  if (!r.known(tags, "tags", {"history", "immutable", "signed"}))
     return fail(Errc::invalid_argument, r.error);
   if (!tags.IsDefined() || tags.IsNull()) return {};
   const YAML::Node& h = tags["history"];
@@ -139,6 +177,7 @@ Status read_tags(ConfigReader& r, const YAML::Node& tags, Config& c) {
     return failf(Errc::invalid_argument,
                  "{}: tags.history.keep must be at least 1 and max_age (seconds) not negative",
                  r.file);
+  KILN_TRY(read_signed(r, tags["signed"], c));
   const YAML::Node& imm = tags["immutable"];
   if (!imm.IsDefined() || imm.IsNull()) return {};
   auto bad = [&] {

@@ -9,7 +9,8 @@
 //   limits:   {manifest_bytes, blob_bytes, header_bytes, connections, threads,
 //              header_timeout, idle_timeout, io_timeout}
 //   gc:       {interval: SECONDS (0: off), grace: SECONDS, delete_untagged: false}
-//   tags:     {history: {keep: 50, max_age: SECONDS}, immutable: {REPO_GLOB: [TAG_GLOB...]}}
+//   tags:     {history: {keep: 50, max_age: SECONDS}, immutable: {REPO_GLOB: [TAG_GLOB...]},
+//              signed: {REPO_GLOB: [PUBLIC_KEY_FILE...]}}
 #pragma once
 
 #include <string>

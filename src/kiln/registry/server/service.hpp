@@ -16,6 +16,7 @@
 #include "kiln/registry/server/errors.hpp"
 #include "kiln/registry/server/http_types.hpp"
 #include "kiln/registry/server/routes.hpp"
+#include "kiln/registry/server/signed_tags.hpp"
 #include "kiln/registry/server/tag_history.hpp"
 
 namespace kiln::registry::server {
@@ -31,6 +32,8 @@ struct ServiceOptions {
   // Tags that never move once set (tag_history.hpp); deleting one needs the admin scope.
   std::vector<ImmutableRule> immutable;
   HistoryPolicy history;
+  // Tags that need a valid signature before they are set (signed_tags.hpp).
+  std::vector<SignedRule> signed_tags;
 };
 
 class Service {
@@ -77,6 +80,9 @@ class Service {
   Result<std::optional<Response>> move_tag(const std::string& name, const std::string& tag,
                                            const std::optional<Digest>& d, const Request* req,
                                            const std::string& user);
+  // The 403 refusal when a signed-tags rule covers name:tag and d has no valid signature.
+  std::optional<Response> signature_denial(const std::string& name, const std::string& tag,
+                                           const Digest& d);
 
  public:  // for the body sinks
   // Reads (and caches) a manifest the registry holds.

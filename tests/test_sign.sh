@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# kiln key / sign / verify / attach / tree and signature enforcement: keys in cosign's encrypted
+# form, signatures in cosign's layouts (the .sig tag, OCI 1.1 referrers, the referrers tag schema
+# on Distribution), checked with OpenSSL over the exact payload bytes, a signature made with
+# OpenSSL alone and laid out as cosign does verified by kiln, the refusals (no signature, wrong
+# key, a signature of another image, tampered data), attestations in DSSE envelopes, the
+# registry's signed-tags rule, and the pull/run policy.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+command -v openssl >/dev/null || fail "openssl missing"
+export KILN_PASSWORD=correct-horse
+
+# --- keys ---------------------------------------------------------------------------------------
+"$KILN" key generate --output-key-prefix "$WORK/k" 2>/dev/null
+head -1 "$WORK/k.key" | grep -qx -- "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----" || fail "key format: $(head -1 "$WORK/k.key")"
+expect_eq 600 "$(stat -c %a "$WORK/k.key")" "private key mode"
+sed -n '2,$p' "$WORK/k.key" | grep -v -- ----- | base64 -d | jq_ 'd["kdf"]["name"], d["kdf"]["params"]["N"], d["cipher"]["name"]' | tr '\n' ' ' >"$WORK/kdf"
+expect_eq "scrypt 65536 nacl/secretbox " "$(cat "$WORK/kdf")" "sealed key envelope"
+openssl pkey -pubin -in "$WORK/k.pub" -noout 2>/dev/null || fail "openssl cannot read k.pub"
+expect_exit 4 "$KILN" key generate --output-key-prefix "$WORK/k"
+expect_contains "$ERR" "exists"
+KILN_PASSWORD=other "$KILN" key generate --output-key-prefix "$WORK/k2" 2>/dev/null
+pass "key generate: cosign's encrypted PEM (scrypt + secretbox), mode 0600, no silent overwrite"
+
+# --- sign and verify (cosign's .sig tag) -----------------------------------------------------
+start_kiln_registry main
+R=$KREG
+app_image
+"$KILN" push -q app:1 "docker://$R/team/app:1"
+"$KILN" push -q base:1 "docker://$R/team/base:1"
+D=$(curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$R/v2/team/app/manifests/1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')
+[[ $D == sha256:* ]] || fail "no digest for team/app:1"
+"$KILN" sign --key "$WORK/k.key" -a build=42 "docker://$R/team/app:1" 2>"$WORK/err" || fail "sign: $(cat "$WORK/err")"
+SIGTAG="sha256-${D#sha256:}.sig"
+curl -sf "http://$R/v2/team/app/manifests/$SIGTAG" -H 'Accept: application/vnd.oci.image.manifest.v1+json' >"$WORK/sig.json" || fail "no $SIGTAG"
+expect_eq "application/vnd.dev.cosign.simplesigning.v1+json" "$(jq_ 'd["layers"][0]["mediaType"]' <"$WORK/sig.json")" "signature layer type"
+PD=$(jq_ 'd["layers"][0]["digest"]' <"$WORK/sig.json")
+jq_ 'd["layers"][0]["annotations"]["dev.cosignproject.cosign/signature"]' <"$WORK/sig.json" | base64 -d >"$WORK/sig.der"
+curl -sf "http://$R/v2/team/app/blobs/$PD" >"$WORK/payload.json"
+expect_eq "$D" "$(jq_ 'd["critical"]["image"]["docker-manifest-digest"]' <"$WORK/payload.json")" "payload digest"
+expect_eq "$R/team/app" "$(jq_ 'd["critical"]["identity"]["docker-reference"]' <"$WORK/payload.json")" "payload identity"
+expect_eq "cosign container image signature 42" "$(jq_ 'd["critical"]["type"] + " " + d["optional"]["build"]' <"$WORK/payload.json")" "payload type"
+openssl dgst -sha256 -verify "$WORK/k.pub" -signature "$WORK/sig.der" "$WORK/payload.json" | grep -q "Verified OK" || fail "openssl does not verify kiln's signature"
+expect_exit 0 "$KILN" verify --key "$WORK/k.pub" "docker://$R/team/app:1"
+expect_eq "$D" "$(echo "$OUT" | jq_ 'd[0]["critical"]["image"]["docker-manifest-digest"]')" "verify output"
+expect_contains "$ERR" "Verification for $R/team/app@$D"
+pass "sign: cosign's .sig layout; OpenSSL verifies the exact payload bytes; kiln verify prints the payloads"
+
+# --- refusals -------------------------------------------------------------------------------
+expect_exit 6 "$KILN" verify --key "$WORK/k2.pub" "docker://$R/team/app:1"
+expect_contains "$ERR" "wrong key"
+expect_exit 3 "$KILN" verify --key "$WORK/k.pub" "docker://$R/team/base:1"
+expect_contains "$ERR" "no signatures found"
+# A valid signature of team/app, copied under team/base's .sig tag: refused as another image's.
+BD=$(curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$R/v2/team/base/manifests/1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')
+for b in "$PD" "$(jq_ 'd["config"]["digest"]' <"$WORK/sig.json")"; do
+  curl -sf -X POST "http://$R/v2/team/base/blobs/uploads/?mount=$b&from=team/app" -o /dev/null
+done
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/sig.json" \
+  "http://$R/v2/team/base/manifests/sha256-${BD#sha256:}.sig" -o /dev/null || fail "could not place the moved signature"
+expect_exit 6 "$KILN" verify --key "$WORK/k.pub" "docker://$R/team/base:1"
+expect_contains "$ERR" "another image"
+# A tampered signature annotation.
+python3 - "$WORK/sig.json" >"$WORK/sig-bad.json" <<'PY'
+import json, sys, base64
+d = json.load(open(sys.argv[1]))
+s = bytearray(base64.b64decode(d["layers"][0]["annotations"]["dev.cosignproject.cosign/signature"]))
+s[-1] ^= 1
+d["layers"][0]["annotations"]["dev.cosignproject.cosign/signature"] = base64.b64encode(bytes(s)).decode()
+print(json.dumps(d), end="")
+PY
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/sig-bad.json" \
+  "http://$R/v2/team/app/manifests/$SIGTAG" -o /dev/null
+expect_exit 6 "$KILN" verify --key "$WORK/k.pub" "docker://$R/team/app:1"
+expect_contains "$ERR" "none of the 1 signature"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/sig.json" \
+  "http://$R/v2/team/app/manifests/$SIGTAG" -o /dev/null
+expect_exit 2 "$KILN" sign --key "$WORK/k.key" -a novalue "docker://$R/team/app:1"
+expect_contains "$ERR" "KEY=VALUE"
+KILN_PASSWORD=wrong expect_exit 6 "$KILN" sign --key "$WORK/k.key" "docker://$R/team/app:1"
+expect_contains "$ERR" "wrong password"
+echo "not a key" >"$WORK/junk.key"
+expect_exit 2 "$KILN" sign --key "$WORK/junk.key" "docker://$R/team/app:1"
+expect_contains "$ERR" "junk.key"
+expect_exit 2 "$KILN" sign --key "$WORK/k.key" app:1
+expect_contains "$ERR" "docker://"
+pass "refused with the reason: wrong key, no signature, another image's signature, a tampered signature, bad keys and input"
+
+# --- a signature made with OpenSSL alone, laid out as cosign does -----------------------------
+openssl ecparam -genkey -name prime256v1 -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$WORK/o.key"
+openssl pkey -in "$WORK/o.key" -pubout -out "$WORK/o.pub"
+printf '{"critical":{"identity":{"docker-reference":"%s/team/base"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":{"by":"openssl"}}' "$R" "$BD" >"$WORK/o-payload.json"
+openssl dgst -sha256 -sign "$WORK/o.key" -out "$WORK/o.sig" "$WORK/o-payload.json"
+put_blob() { # repo file -> digest
+  local dg
+  dg=sha256:$(sha256sum "$2" | cut -d' ' -f1)
+  loc=$(curl -sf -X POST -D - -o /dev/null "http://$R/v2/$1/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
+  [[ $loc == http* ]] || loc="http://$R$loc"
+  curl -sf -X PUT --data-binary @"$2" -H 'Content-Type: application/octet-stream' "$loc$([[ $loc == *\?* ]] && echo '&' || echo '?')digest=$dg" -o /dev/null
+  echo "$dg"
+}
+OPD=$(put_blob team/base "$WORK/o-payload.json")
+printf '{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["%s"]},"config":{}}' "$OPD" >"$WORK/o-config.json"
+OCD=$(put_blob team/base "$WORK/o-config.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":%s,"digest":"%s"},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":%s,"digest":"%s","annotations":{"dev.cosignproject.cosign/signature":"%s"}}]}' \
+  "$(stat -c %s "$WORK/o-config.json")" "$OCD" "$(stat -c %s "$WORK/o-payload.json")" "$OPD" "$(base64 -w0 "$WORK/o.sig")" >"$WORK/o-sig.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/o-sig.json" \
+  "http://$R/v2/team/base/manifests/sha256-${BD#sha256:}.sig" -o /dev/null || fail "could not push the OpenSSL signature"
+expect_exit 0 "$KILN" verify --key "$WORK/o.pub" "docker://$R/team/base:1"
+expect_eq "openssl" "$(echo "$OUT" | jq_ 'd[0]["optional"]["by"]')" "independent signature"
+expect_exit 6 "$KILN" verify --key "$WORK/k.pub" "docker://$R/team/base:1"
+pass "kiln verifies a signature made by OpenSSL and laid out by hand as cosign lays it out"
+
+# --- OCI 1.1 referrers: kiln's registry (referrers API) and Distribution (tag schema) ---------
+KILN_PASSWORD=other "$KILN" sign --key "$WORK/k2.key" --registry-referrers-mode oci-1-1 "docker://$R/team/app:1" 2>/dev/null
+curl -sf "http://$R/v2/team/app/referrers/$D" >"$WORK/refs.json"
+expect_eq "application/vnd.dev.cosign.artifact.sig.v1+json" "$(jq_ 'd["manifests"][0]["artifactType"]' <"$WORK/refs.json")" "referrer artifactType"
+expect_exit 0 "$KILN" verify --key "$WORK/k2.pub" "docker://$R/team/app:1"
+expect_exit 0 "$KILN" verify --key "$WORK/k2.pub" --key "$WORK/k.pub" "docker://$R/team/app:1"
+expect_eq 2 "$(echo "$OUT" | jq_ 'len(d)')" "both signatures verify"
+start_distribution dist
+"$KILN" push -q app:1 "docker://$REG/team/app:1"
+DD=$(curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/team/app/manifests/1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')
+"$KILN" sign --key "$WORK/k.key" --registry-referrers-mode oci-1-1 "docker://$REG/team/app:1" 2>/dev/null
+curl -sf -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$REG/v2/team/app/manifests/sha256-${DD#sha256:}" >"$WORK/fallback.json" || fail "no referrers fallback tag on Distribution"
+expect_eq "application/vnd.dev.cosign.artifact.sig.v1+json" "$(jq_ 'd["manifests"][0]["artifactType"]' <"$WORK/fallback.json")" "fallback index"
+expect_exit 0 "$KILN" verify --key "$WORK/k.pub" "docker://$REG/team/app:1"
+expect_exit 6 "$KILN" verify --key "$WORK/k2.pub" "docker://$REG/team/app:1"
+pass "--registry-referrers-mode oci-1-1: a referrer (kiln registry) or the tag schema's index (Distribution); verify finds both kinds"
+
+# --- attach and tree ------------------------------------------------------------------------
+"$KILN" sbom --format spdx-json app:1 >"$WORK/sbom.spdx.json" 2>/dev/null
+"$KILN" attach sbom --predicate "$WORK/sbom.spdx.json" --key "$WORK/k.key" "docker://$R/team/app:1" >"$WORK/att" 2>/dev/null
+AD=$(cat "$WORK/att")
+curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$R/v2/team/app/manifests/$AD" >"$WORK/att.json"
+expect_eq "application/spdx+json $D" "$(jq_ 'd["artifactType"] + " " + d["subject"]["digest"]' <"$WORK/att.json")" "attachment manifest"
+ED=$(jq_ 'd["layers"][0]["digest"]' <"$WORK/att.json")
+curl -sf "http://$R/v2/team/app/blobs/$ED" >"$WORK/env.json"
+python3 - "$WORK/env.json" "$WORK" <<'PY'
+import json, sys, base64
+e = json.load(open(sys.argv[1]))
+body = base64.b64decode(e["payload"])
+pae = b"DSSEv1 %d %s %d " % (len(e["payloadType"]), e["payloadType"].encode(), len(body)) + body
+open(sys.argv[2] + "/pae", "wb").write(pae)
+open(sys.argv[2] + "/pae.sig", "wb").write(base64.b64decode(e["signatures"][0]["sig"]))
+st = json.loads(body)
+assert st["predicateType"] == "https://spdx.dev/Document", st["predicateType"]
+assert st["predicate"]["spdxVersion"].startswith("SPDX-"), st["predicate"]
+print(st["subject"][0]["digest"]["sha256"], file=open(sys.argv[2] + "/subject", "w"))
+PY
+expect_eq "${D#sha256:}" "$(cat "$WORK/subject")" "statement subject"
+openssl dgst -sha256 -verify "$WORK/k.pub" -signature "$WORK/pae.sig" "$WORK/pae" | grep -q "Verified OK" || fail "openssl does not verify the DSSE envelope"
+echo '{"matches":[]}' >"$WORK/scan.json"
+"$KILN" attach scan --predicate "$WORK/scan.json" "docker://$R/team/app:1" >/dev/null 2>&1
+expect_exit 2 "$KILN" attach attestation --predicate "$WORK/scan.json" "docker://$R/team/app:1"
+expect_contains "$ERR" "--type"
+expect_exit 2 "$KILN" attach sbom --predicate "$WORK/scan.json" "docker://$R/team/app:1"
+expect_contains "$ERR" "neither an SPDX nor a CycloneDX"
+expect_exit 0 "$KILN" tree "docker://$R/team/app:1"
+expect_contains "$OUT" "application/spdx+json"
+expect_contains "$OUT" "application/vnd.kiln.scan.result.v1+json"
+expect_contains "$OUT" "(tag $SIGTAG)"
+expect_exit 0 "$KILN" tree --format json "docker://$R/team/app:1"
+expect_eq 4 "$(echo "$OUT" | jq_ 'len(d["referrers"])')" "tree: 3 referrers and the .sig tag"
+pass "attach: SPDX SBOM in a signed DSSE envelope (OpenSSL verifies the PAE), scan results; tree lists referrers and cosign tags"
+
+# --- the registry enforces signed tags ------------------------------------------------------
+mkdir -p "$WORK/kreg-signed"
+printf 'tags:\n  signed:\n    "prod/*": [%s]\n' "$WORK/k.pub" >"$WORK/kreg-signed/config.yml"
+start_kiln_registry signed
+S=$KREG
+expect_exit 6 "$KILN" push -q app:1 "docker://$S/prod/app:1"
+expect_contains "$ERR" "must be signed"
+"$KILN" push -q app:1 "docker://$S/dev/app:1"  # no rule for dev/
+curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$S/v2/dev/app/manifests/1" >"$WORK/m.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/m.json" \
+  "http://$S/v2/prod/app/manifests/$D" -o /dev/null || fail "push by digest refused"
+KILN_PASSWORD=other "$KILN" sign --key "$WORK/k2.key" "docker://$S/prod/app@$D" 2>/dev/null
+expect_exit 6 "$KILN" push -q app:1 "docker://$S/prod/app:1"
+expect_contains "$ERR" "wrong key"
+"$KILN" sign --key "$WORK/k.key" --registry-referrers-mode oci-1-1 "docker://$S/prod/app@$D" 2>/dev/null
+"$KILN" push -q app:1 "docker://$S/prod/app:1" || fail "a signed image's tag was refused"
+pass "registry tags.signed: a tag is set only once a valid signature by the rule's key exists"
+
+# --- policy on pull and run -----------------------------------------------------------------
+mkdir -p "$WORK/cfg/kiln"
+printf 'rules:\n  - match: "%s/prod/*"\n    require: signed\n    keys: [%s]\n' "$S" "$WORK/k.pub" >"$WORK/cfg/kiln/policy.yaml"
+export XDG_CONFIG_HOME=$WORK/cfg
+"$KILN" pull -q "docker://$S/prod/app:1" || fail "pull of a signed image refused"
+"$KILN" push -q base:1 "docker://$S/dev/base:1"
+"$KILN" push -q base:1 "docker://$S/prod/base:1" 2>/dev/null && fail "an unsigned tag was set in prod/"
+curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$S/v2/dev/base/manifests/1" >"$WORK/b.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/b.json" \
+  "http://$S/v2/prod/base/manifests/$BD" -o /dev/null
+expect_exit 6 "$KILN" pull -q "docker://$S/prod/base@$BD"
+expect_contains "$ERR" "refused by the signature policy"
+"$KILN" pull -q "docker://$S/dev/base:1" >/dev/null || fail "pull outside the policy's rules refused"
+expect_exit 0 "$KILN" run --rm "$S/prod/app:1"
+expect_eq "built" "$OUT" "run of a verified image"
+"$KILN" tag base:1 "$S/prod/unsigned:1"
+expect_exit 125 "$KILN" run --rm "$S/prod/unsigned:1" true
+expect_contains "$ERR" "refused by the signature policy"
+expect_exit 0 "$KILN" run --rm --insecure-ignore-policy "$S/prod/unsigned:1" true
+expect_contains "$ERR" "WARNING: --insecure-ignore-policy"
+printf 'rules:\n  - match: x\n    require: maybe\n' >"$WORK/bad-policy.yaml"
+expect_exit 2 "$KILN" pull --policy "$WORK/bad-policy.yaml" "docker://$S/dev/base:1"
+expect_contains "$ERR" "require: maybe"
+pass "policy: pull and run refuse images its rules cover unless verified; --insecure-ignore-policy warns; bad policy files refused"
