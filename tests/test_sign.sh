@@ -207,3 +207,38 @@ printf 'rules:\n  - match: x\n    require: maybe\n' >"$WORK/bad-policy.yaml"
 expect_exit 2 "$KILN" pull --policy "$WORK/bad-policy.yaml" "docker://$S/dev/base:1"
 expect_contains "$ERR" "require: maybe"
 pass "policy: pull and run refuse images its rules cover unless verified; --insecure-ignore-policy warns; bad policy files refused"
+
+# --- hostile signature data: a huge payload, a referrer graph with a cycle ------------------
+"$KILN" push -q base:1 "docker://$R/team/big:1"
+head -c 2000000 /dev/urandom >"$WORK/big.bin"
+BIG=$(put_blob team/big "$WORK/big.bin")
+BCD=$(put_blob team/big "$WORK/o-config.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":%s,"digest":"%s"},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":2000000,"digest":"%s","annotations":{"dev.cosignproject.cosign/signature":"AAAA"}}]}' \
+  "$(stat -c %s "$WORK/o-config.json")" "$BCD" "$BIG" >"$WORK/big-sig.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/big-sig.json" \
+  "http://$R/v2/team/big/manifests/sha256-${BD#sha256:}.sig" -o /dev/null || fail "could not push the huge signature"
+expect_exit 6 "$KILN" verify --key "$WORK/k.pub" "docker://$R/team/big:1"
+expect_contains "$ERR" "more than the"
+# On Distribution the referrers list is a tag: point the image's list at the image itself.
+DSZ=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/team/app/manifests/1" | wc -c)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":%s,"digest":"%s","artifactType":"application/x-loop"}]}' "$DSZ" "$DD" >"$WORK/loop.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary @"$WORK/loop.json" \
+  "http://$REG/v2/team/app/manifests/sha256-${DD#sha256:}" -o /dev/null || fail "could not push the looping index"
+expect_exit 0 timeout 20 "$KILN" tree "docker://$REG/team/app:1"
+expect_contains "$OUT" "application/x-loop"
+pass "a 2 MB payload is refused unread; a referrer graph with a cycle is listed once and ends"
+
+# --- kiln build --push --sbom --sign: image, SBOM and signature in one go ---------------------
+unset XDG_CONFIG_HOME
+expect_exit 2 "$KILN" build -q --sign --key "$WORK/k.key" -t "$S/prod/built:1" "$WORK/ctx"
+expect_contains "$ERR" "go with --push"
+expect_exit 2 "$KILN" build -q --push --sign -t "$S/prod/built:1" "$WORK/ctx"
+expect_contains "$ERR" "--sign needs --key"
+printf 'FROM base:1\nRUN echo signed >/built\n' >"$WORK/ctx/Dockerfile.signed"
+"$KILN" build -q --push --sbom --sign --key "$WORK/k.key" -f "$WORK/ctx/Dockerfile.signed" \
+  -t "$S/prod/built:1" -t "$S/prod/built:latest" "$WORK/ctx" >/dev/null 2>"$WORK/err" || fail "build --push --sbom --sign: $(cat "$WORK/err")"
+expect_exit 0 "$KILN" verify --key "$WORK/k.pub" "docker://$S/prod/built:latest"
+expect_exit 0 "$KILN" tree "docker://$S/prod/built:1"
+expect_contains "$OUT" "application/spdx+json"
+expect_contains "$OUT" ".sig)"
+pass "build --push --sbom --sign: pushed by digest, signed and SBOM attached, then tagged (accepted by a signed-tags registry)"

@@ -9,6 +9,7 @@
 #include "kiln/builder/build.hpp"
 #include "kiln/builder/cache_io.hpp"
 #include "kiln/cli/build_progress.hpp"
+#include "kiln/cli/build_publish.hpp"
 #include "kiln/cli/context.hpp"
 #include "kiln/cli/executors.hpp"
 #include "kiln/cli/lint_common.hpp"
@@ -33,6 +34,7 @@ struct Args {
   std::string lint_config;  // --lint-config
   std::string policy_file;  // --policy
   std::optional<lint::Policy> policy;
+  PublishOptions publish;  // --push, --sbom, --sign --key
 };
 
 Result<std::pair<std::string, std::string>> key_value(const std::string& s, std::string_view flag) {
@@ -210,6 +212,7 @@ void run(Context& ctx, Args& a) {
   } else if (a.latest) {
     return ctx.report(Error(Errc::invalid_argument, "build: --latest goes with --semver"));
   }
+  if (auto ok = check_publish(a.publish, a.opts.tags); !ok) return ctx.report(ok.error());
   auto tags = a.opts.tags;
   auto output = a.opts.output;
   if (a.policy) a.opts.tags.clear(), a.opts.output = builder::Output{};
@@ -253,6 +256,9 @@ void run(Context& ctx, Args& a) {
         !st)
       return ctx.report(st.error());
   }
+  a.publish.quiet = a.quiet;
+  if (auto ok = publish_build(ctx, result->image_id.str(), a.opts.tags, a.publish); !ok)
+    return ctx.report(ok.error());
   if (a.quiet) {
     // With --output ...,dest=- stdout carries the tar: the ID goes to stderr.
     fmt::print(a.opts.output.dest == "-" ? stderr : stdout, "{}\n", result->image_id.str());
@@ -298,6 +304,14 @@ void add_build(CLI::App& app, Context& ctx) {
                 "type=docker,dest=FILE|- (docker load), type=oci,dest=FILE|-[,tar=false]");
   c->add_option("--compression", a->compression, "Layer compression: gzip or zstd")
       ->capture_default_str();
+  c->add_flag("--push", a->publish.push, "Push the image to the registries its -t tags name");
+  c->add_flag("--sbom", a->publish.sbom,
+              "With --push: attach the image's SPDX SBOM as an OCI 1.1 referrer (signed with "
+              "--sign)");
+  c->add_flag("--sign", a->publish.sign,
+              "With --push: sign the pushed image as cosign does (--key), before its tags are set");
+  c->add_option("--key", a->publish.key, "Private key for --sign");
+  add_registry_flags(c, a->publish.reg);
   c->add_option("--source-date-epoch", a->sde,
                 "Clamp timestamps to this time (also $SOURCE_DATE_EPOCH)");
   c->add_option("--cache-from", a->cache_from, "Import build cache: type=local,src=DIR");

@@ -30,19 +30,7 @@ struct PushArgs {
 
 Status push_one(Context& ctx, const std::string& ref, const oci::Reference& dest,
                 const PushArgs& a) {
-  auto o = KILN_TRY(open_options(ctx, true));
-  auto src = KILN_TRY(transport::store_source(*o.store, ref));
-  auto sink = KILN_TRY(transport::registry_sink(dest, KILN_TRY(registry_options(a.reg))));
-  image::CopyOptions co;
-  co.on_event = copy_progress(a.quiet);
-  co.max_concurrent = a.reg.max_concurrent;
-  co.all_platforms = true;  // a multi-platform index in the store is pushed whole
-  auto res =
-      KILN_TRY_CTX(image::copy_image(*src, *sink, co), fmt::format("push {}", dest.familiar()));
-  KILN_TRY(sink->finish());
-  if (!a.quiet)
-    fmt::print("{}: digest: {} size: {}\n", dest.tag.empty() ? dest.digest->str() : dest.tag,
-               res.root.digest, res.root.raw.size());
+  KILN_TRY(push_image(ctx, ref, dest, a.reg, a.quiet));
   return {};
 }
 

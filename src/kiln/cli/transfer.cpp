@@ -17,6 +17,7 @@
 #include "kiln/os/dir.hpp"
 #include "kiln/store/paths.hpp"
 #include "kiln/transport/registry_transport.hpp"
+#include "kiln/transport/store_transport.hpp"
 
 namespace kiln::cli {
 
@@ -134,6 +135,25 @@ Result<transport::OpenOptions> open_options(Context& ctx, bool need_store) {
     o.limits.temp_dir = o.temp_dir;
   }
   return o;
+}
+
+Result<image::Document> push_image(Context& ctx, const std::string& store_ref,
+                                   const oci::Reference& dest, const RegistryFlags& reg,
+                                   bool quiet) {
+  auto o = KILN_TRY(open_options(ctx, true));
+  auto src = KILN_TRY(transport::store_source(*o.store, store_ref));
+  auto sink = KILN_TRY(transport::registry_sink(dest, KILN_TRY(registry_options(reg))));
+  image::CopyOptions co;
+  co.on_event = copy_progress(quiet);
+  co.max_concurrent = reg.max_concurrent;
+  co.all_platforms = true;  // a multi-platform index in the store is pushed whole
+  auto res =
+      KILN_TRY_CTX(image::copy_image(*src, *sink, co), fmt::format("push {}", dest.familiar()));
+  KILN_TRY(sink->finish());
+  if (!quiet)
+    fmt::print("{}: digest: {} size: {}\n", dest.tag.empty() ? dest.digest->str() : dest.tag,
+               res.root.digest, res.root.raw.size());
+  return std::move(res.root);
 }
 
 void add_registry_flags(CLI::App* c, RegistryFlags& f) {

@@ -24,6 +24,12 @@ struct RegistryFlags {
 void add_registry_flags(CLI::App* c, RegistryFlags& f);
 Result<registry::client::Options> registry_options(const RegistryFlags& f);
 
+// Copies an image from the store (a name or ID; an index whole) to a registry, dest naming a
+// tag or a digest; prints "TAG: digest: D size: N" unless quiet. Returns the pushed root.
+Result<image::Document> push_image(Context& ctx, const std::string& store_ref,
+                                   const oci::Reference& dest, const RegistryFlags& reg,
+                                   bool quiet);
+
 // An image in a registry (docker://REF; an index resolves to this host's platform) read without
 // pulling it, as the store's views are, for `kiln inspect docker://REF`.
 Result<store::ImageView> remote_image_view(const std::string& ref, const RegistryFlags& f);

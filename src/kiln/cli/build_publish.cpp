@@ -1,0 +1,96 @@
+#include "kiln/cli/build_publish.hpp"
+
+#include <unistd.h>
+
+#include <map>
+
+#include "kiln/base/defer.hpp"
+
+#include "kiln/cli/scan_common.hpp"
+#include "kiln/oci/reference.hpp"
+#include "kiln/os/dir.hpp"
+#include "kiln/os/subprocess.hpp"
+#include "kiln/sandbox/runtime_executor.hpp"
+#include "kiln/scan/sbom_formats.hpp"
+#include "kiln/store/store.hpp"
+
+namespace kiln::cli {
+namespace {
+
+// Runs `kiln-sign ARGS... [registry flags] docker://REPO@DIGEST`; its stderr is the user's.
+Status run_signer(std::vector<std::string> args, const PublishOptions& o,
+                  const std::string& target) {
+  std::string helper = sandbox::find_helper("kiln-sign");
+  if (helper.empty()) return fail(Errc::not_found, "kiln-sign not found next to kiln");
+  args.insert(args.begin(), helper);
+  if (!o.reg.tls_verify.empty()) args.push_back("--tls-verify=" + o.reg.tls_verify);
+  if (!o.reg.creds.empty()) args.insert(args.end(), {"--creds", o.reg.creds});
+  if (!o.reg.authfile.empty()) args.insert(args.end(), {"--authfile", o.reg.authfile});
+  args.push_back(target);
+  auto child = KILN_TRY(os::Subprocess::spawn(args));
+  auto done = KILN_TRY(child.communicate(""));
+  if (done.exit_code != 0)
+    return failf(Errc::failed, "{} {} failed (exit {}; the reason is above)", args[1], target,
+                 done.exit_code);
+  return {};
+}
+
+// The image's SPDX SBOM in a file under the store's tmp/.
+Result<std::string> sbom_file(Context& ctx, const std::string& image_id) {
+  auto info = KILN_TRY(document_info());
+  auto ci = KILN_TRY(catalog_image(ctx, image_id, "", RegistryFlags{}, "build --sbom"));
+  auto o = KILN_TRY(open_options(ctx, true));
+  auto dir = KILN_TRY(os::Dir::open(o.temp_dir.empty() ? "/tmp" : o.temp_dir));
+  std::string name = "sbom-" + Digest::of(image_id).short_hex() + ".spdx.json";
+  KILN_TRY(os::write_file(dir, name, scan::spdx_json(ci.subject, ci.catalog, info), 0600));
+  return dir.path() + "/" + name;
+}
+
+}  // namespace
+
+Status check_publish(const PublishOptions& o, const std::vector<std::string>& tags) {
+  if ((o.sbom || o.sign) && !o.push)
+    return fail(Errc::invalid_argument,
+                "build: --sbom and --sign go with --push (signatures and SBOMs are attached in "
+                "the registry)");
+  if (o.sign && o.key.empty()) return fail(Errc::invalid_argument, "build: --sign needs --key");
+  if (!o.sign && !o.key.empty())
+    return fail(Errc::invalid_argument, "build: --key goes with --sign");
+  if (o.push && tags.empty())
+    return fail(Errc::invalid_argument, "build: --push needs -t HOST/REPO:TAG");
+  return {};
+}
+
+Status publish_build(Context& ctx, const std::string& image_id,
+                     const std::vector<std::string>& tags, const PublishOptions& o) {
+  if (!o.push) return {};
+  auto* st = KILN_TRY(ctx.store());
+  auto rec = KILN_TRY(st->resolve_top(tags.front()));
+  std::map<std::string, std::vector<oci::Reference>> repos;  // HOST/REPO -> its tags
+  for (const auto& t : tags) {
+    auto r = KILN_TRY(oci::Reference::parse(t));
+    repos[r.domain + "/" + r.path].push_back(r);
+  }
+  std::string sbom;
+  if (o.sbom) sbom = KILN_TRY(sbom_file(ctx, image_id));
+  Defer remove_sbom([&] {
+    if (!sbom.empty()) ::unlink(sbom.c_str());
+  });
+  for (const auto& [repo, refs] : repos) {
+    oci::Reference by_digest = refs.front();
+    by_digest.tag.clear();
+    by_digest.digest = rec.manifest_digest;
+    auto root = KILN_TRY(push_image(ctx, tags.front(), by_digest, o.reg, o.quiet));
+    std::string target = fmt::format("docker://{}@{}", repo, root.digest);
+    if (o.sign) KILN_TRY(run_signer({"sign", "--key", o.key}, o, target));
+    if (o.sbom) {
+      std::vector<std::string> args{"attach", "sbom", "--predicate", sbom};
+      if (o.sign) args.insert(args.end(), {"--key", o.key});
+      KILN_TRY(run_signer(args, o, target));
+    }
+    for (const auto& r : refs) KILN_TRY(push_image(ctx, tags.front(), r, o.reg, o.quiet));
+  }
+  return {};
+}
+
+}  // namespace kiln::cli
