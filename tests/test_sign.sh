@@ -23,6 +23,19 @@ expect_contains "$ERR" "exists"
 KILN_PASSWORD=other "$KILN" key generate --output-key-prefix "$WORK/k2" 2>/dev/null
 pass "key generate: cosign's encrypted PEM (scrypt + secretbox), mode 0600, no silent overwrite"
 
+# --- kiln hands the signing commands to kiln-sign -------------------------------------------
+mkdir -p solo/bin lx/bin lx/libexec/kiln
+strip -o solo/bin/kiln "$KILN"
+expect_exit 3 env PATH=/usr/bin:/bin solo/bin/kiln key generate --output-key-prefix "$WORK/solo"
+expect_contains "$ERR" "kiln-sign not found next to kiln"
+expect_exit 0 env PATH=/usr/bin:/bin solo/bin/kiln verify --help  # kiln's own help
+expect_contains "$OUT" "--key"
+cp solo/bin/kiln lx/bin/kiln
+strip -o lx/libexec/kiln/kiln-sign "$(dirname "$KILN")/kiln-sign"
+env PATH=/usr/bin:/bin lx/bin/kiln key generate --output-key-prefix "$WORK/lx-key" 2>/dev/null
+[[ -f "$WORK/lx-key.pub" ]] || fail "kiln-sign in ../libexec/kiln was not run"
+pass "kiln runs kiln-sign from beside kiln or ../libexec/kiln; a clear error without it"
+
 # --- sign and verify (cosign's .sig tag) -----------------------------------------------------
 start_kiln_registry main
 R=$KREG
