@@ -194,6 +194,9 @@ expect_exit 6 "$KILN" push -q app:1 "docker://$S/prod/app:1"
 expect_contains "$ERR" "wrong key"
 "$KILN" sign --key "$WORK/k.key" --registry-referrers-mode oci-1-1 "docker://$S/prod/app@$D" 2>/dev/null
 "$KILN" push -q app:1 "docker://$S/prod/app:1" || fail "a signed image's tag was refused"
+# cosign's tag names are free only for what cosign puts there: an image under one is refused.
+expect_exit 6 "$KILN" push -q base:1 "docker://$S/prod/app:sha256-${BD#sha256:}.sig"
+expect_contains "$ERR" "must be signed"
 pass "registry tags.signed: a tag is set only once a valid signature by the rule's key exists"
 
 # --- policy on pull and run -----------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <map>
 
 #include "kiln/base/defer.hpp"
 
 #include "kiln/cli/scan_common.hpp"
+#include "kiln/cli/signing_cli.hpp"
 #include "kiln/oci/reference.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/os/subprocess.hpp"
@@ -70,6 +72,12 @@ Status publish_build(Context& ctx, const std::string& image_id,
   for (const auto& t : tags) {
     auto r = KILN_TRY(oci::Reference::parse(t));
     repos[r.domain + "/" + r.path].push_back(r);
+  }
+  if (o.sign) {
+    // kiln-sign runs once per signature and attachment: ask for the password once, here.
+    auto pem = KILN_TRY(os::read_file(o.key));
+    if (pem.find("-----BEGIN ENCRYPTED") != std::string::npos)
+      ::setenv("KILN_PASSWORD", KILN_TRY(key_password(false)).c_str(), 1);
   }
   std::string sbom;
   if (o.sbom) sbom = KILN_TRY(sbom_file(ctx, image_id));

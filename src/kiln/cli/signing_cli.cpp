@@ -1,7 +1,38 @@
 #include "kiln/cli/signing_cli.hpp"
 
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "kiln/base/fd.hpp"
+#include "kiln/os/dir.hpp"
+
 namespace kiln::cli {
 namespace {
+
+Result<std::string> prompt_tty(std::string_view prompt) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return fail(Errc::invalid_argument,
+                "the key's password: set KILN_PASSWORD (no terminal to ask on)");
+  Fd tty(fd);
+  (void)os::write_all(fd, prompt.data(), prompt.size());
+  termios old{};
+  bool restore = tcgetattr(fd, &old) == 0;
+  if (restore) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  char c;
+  while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
+  if (restore) tcsetattr(fd, TCSAFLUSH, &old);
+  (void)os::write_all(fd, "\n", 1);
+  return line;
+}
 
 template <class Args>
 void on_run(CLI::App* c, Context& ctx, std::shared_ptr<Args> a,
@@ -44,6 +75,17 @@ void define_attach(CLI::App& app, Context& ctx, const SigningHandlers& h) {
 }
 
 }  // namespace
+
+Result<std::string> key_password(bool confirm) {
+  for (const char* var : {"KILN_PASSWORD", "COSIGN_PASSWORD"})
+    if (const char* p = std::getenv(var)) return std::string(p);
+  auto pw = KILN_TRY(prompt_tty("Enter password for private key: "));
+  if (confirm) {
+    auto again = KILN_TRY(prompt_tty("Enter password for private key again: "));
+    if (again != pw) return fail(Errc::invalid_argument, "the passwords do not match");
+  }
+  return pw;
+}
 
 void define_signing(CLI::App& app, Context& ctx, SigningHandlers h) {
   auto* key = app.add_subcommand("key", "Manage signing keys (cosign's formats)");

@@ -46,4 +46,8 @@ struct SigningHandlers {
 };
 void define_signing(CLI::App& app, Context& ctx, SigningHandlers h);
 
+// The password for a private key: $KILN_PASSWORD, else $COSIGN_PASSWORD, else asked on the
+// terminal (twice when `confirm`).
+Result<std::string> key_password(bool confirm);
+
 }  // namespace kiln::cli

@@ -1,52 +1,10 @@
 #include "kiln/cli/sign/signing.hpp"
 
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
-
-#include <cstdlib>
-
-#include "kiln/base/fd.hpp"
 #include "kiln/io/stream.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/transport/registry_transport.hpp"
 
 namespace kiln::cli {
-namespace {
-
-Result<std::string> prompt_tty(std::string_view prompt) {
-  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return fail(Errc::invalid_argument,
-                "the key's password: set KILN_PASSWORD (no terminal to ask on)");
-  Fd tty(fd);
-  (void)os::write_all(fd, prompt.data(), prompt.size());
-  termios old{};
-  bool restore = tcgetattr(fd, &old) == 0;
-  if (restore) {
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(fd, TCSAFLUSH, &quiet);
-  }
-  std::string line;
-  char c;
-  while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
-  if (restore) tcsetattr(fd, TCSAFLUSH, &old);
-  (void)os::write_all(fd, "\n", 1);
-  return line;
-}
-
-}  // namespace
-
-Result<RemoteImage> open_remote_digest(const oci::Reference& ref, const Digest& d,
-                                       const RegistryFlags& f) {
-  RemoteImage img;
-  img.ref = ref;
-  img.repo = transport::api_repo(ref);
-  img.reg = KILN_TRY(registry::client::Registry::open(ref.domain, KILN_TRY(registry_options(f))));
-  img.doc = KILN_TRY(img.reg->get_manifest(img.repo, d.str()));
-  return img;
-}
 
 Result<RemoteImage> open_remote_image(const std::string& arg, const RegistryFlags& f,
                                       std::string_view command) {
@@ -66,17 +24,6 @@ Result<RemoteImage> open_remote_image(const std::string& arg, const RegistryFlag
       img.reg->get_manifest(img.repo, img.ref.digest ? img.ref.digest->str() : img.ref.tag),
       std::string(command));
   return img;
-}
-
-Result<std::string> key_password(bool confirm) {
-  for (const char* var : {"KILN_PASSWORD", "COSIGN_PASSWORD"})
-    if (const char* p = std::getenv(var)) return std::string(p);
-  auto pw = KILN_TRY(prompt_tty("Enter password for private key: "));
-  if (confirm) {
-    auto again = KILN_TRY(prompt_tty("Enter password for private key again: "));
-    if (again != pw) return fail(Errc::invalid_argument, "the passwords do not match");
-  }
-  return pw;
 }
 
 Result<sign::Key> load_signing_key(const std::string& file) {

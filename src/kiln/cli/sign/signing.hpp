@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kiln/cli/signing_cli.hpp"
 #include "kiln/cli/transfer.hpp"
 #include "kiln/oci/reference.hpp"
 #include "kiln/registry/client/client.hpp"
@@ -28,12 +29,6 @@ struct RemoteImage {
 // docker://HOST/REPO[:TAG|@DIGEST], resolved to its manifest.
 Result<RemoteImage> open_remote_image(const std::string& arg, const RegistryFlags& f,
                                       std::string_view command);
-Result<RemoteImage> open_remote_digest(const oci::Reference& ref, const Digest& d,
-                                       const RegistryFlags& f);
-
-// The password for a private key: $KILN_PASSWORD, else $COSIGN_PASSWORD, else asked on the
-// terminal (twice when `confirm`).
-Result<std::string> key_password(bool confirm);
 Result<sign::Key> load_signing_key(const std::string& file);
 Result<std::vector<sign::Key>> load_public_keys(const std::vector<std::string>& files);
 

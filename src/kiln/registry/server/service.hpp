@@ -80,9 +80,10 @@ class Service {
   Result<std::optional<Response>> move_tag(const std::string& name, const std::string& tag,
                                            const std::optional<Digest>& d, const Request* req,
                                            const std::string& user);
-  // The 403 refusal when a signed-tags rule covers name:tag and d has no valid signature.
+  // The 403 refusal when a signed-tags rule covers name:tag and d (body: the manifest) has no
+  // valid signature.
   std::optional<Response> signature_denial(const std::string& name, const std::string& tag,
-                                           const Digest& d);
+                                           const Digest& d, std::string_view body);
 
  public:  // for the body sinks
   // Reads (and caches) a manifest the registry holds.

@@ -201,7 +201,7 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   if (tagged)  // refused before anything is written (move_tag checks again, serialised)
     if (auto denied = immutable_denial(m_driver, m_opt, name, ref, d)) return *denied;
   if (tagged)
-    if (auto denied = signature_denial(name, ref, d)) return *denied;
+    if (auto denied = signature_denial(name, ref, d, body)) return *denied;
 
   std::optional<Digest> subject;
   if (v->subject) {

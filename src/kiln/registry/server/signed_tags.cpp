@@ -39,12 +39,34 @@ std::vector<Digest> signature_manifests(const Driver& drv, const std::string& na
   return out;
 }
 
+// A cosign tag may carry only what cosign puts there: a manifest of signatures or attestations
+// (no filesystem layer) under `.sig`/`.att`/`.sbom`, or the referrers index (every entry an
+// artifact) under the bare `sha256-<hex>`. Anything else there would be a runnable image under
+// a tag that escaped the rule.
+bool is_artifact(std::string_view tag, std::string_view body) {
+  auto a = sign::parse_artifact(body, "manifest");
+  if (!a) return false;
+  bool index = a->media_type == sign::k_oci_index_type;
+  if (tag.size() == 7 + 64) {
+    if (!index) return false;
+    for (const auto& e : a->layers)
+      if (e.artifact_type.empty()) return false;
+    return true;
+  }
+  if (index) return false;
+  for (const auto& l : a->layers)
+    if (l.media_type.find(".tar") != std::string::npos ||
+        l.media_type.find("rootfs") != std::string::npos)
+      return false;
+  return true;
+}
+
 }  // namespace
 
 std::optional<Response> Service::signature_denial(const std::string& name, const std::string& tag,
-                                                  const Digest& d) {
+                                                  const Digest& d, std::string_view body) {
   const SignedRule* rule = signed_rule(m_opt.signed_tags, name);
-  if (!rule || is_signature_tag(tag)) return std::nullopt;
+  if (!rule || (is_signature_tag(tag) && is_artifact(tag, body))) return std::nullopt;
   std::string why = "no signature for it is in the repository";
   for (const Digest& sd : signature_manifests(m_driver, name, d)) {
     if (!linked(layout::revision(name, sd))) continue;

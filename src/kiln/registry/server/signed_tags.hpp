@@ -3,8 +3,8 @@
 // cosign signature for the manifest's digest by one of the rule's keys: under cosign's tag
 // `sha256-<hex>.sig` or as an OCI 1.1 referrer (sign/verify.hpp says what "valid" means). The
 // signature is pushed first, by digest or under its own tag, then the image's tag. Tags that are
-// cosign's or the referrers fallback's own (`sha256-<64 hex>[.sig|.att|.sbom]`) are not image
-// tags and need no signature.
+// cosign's or the referrers fallback's own (`sha256-<64 hex>[.sig|.att|.sbom]`) need no
+// signature when what they name is an artifact, not an image (signed_tags.cpp).
 #pragma once
 
 #include <string>
