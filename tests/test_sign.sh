@@ -96,7 +96,7 @@ expect_contains "$ERR" "wrong password"
 echo "not a key" >"$WORK/junk.key"
 expect_exit 2 "$KILN" sign --key "$WORK/junk.key" "docker://$R/team/app:1"
 expect_contains "$ERR" "junk.key"
-expect_exit 2 "$KILN" sign --key "$WORK/k.key" app:1
+expect_exit 2 "$KILN" tree app:1
 expect_contains "$ERR" "docker://"
 pass "refused with the reason: wrong key, no signature, another image's signature, a tampered signature, bad keys and input"
 
@@ -258,3 +258,27 @@ expect_exit 0 "$KILN" tree "docker://$S/prod/built:1"
 expect_contains "$OUT" "application/spdx+json"
 expect_contains "$OUT" ".sig)"
 pass "build --push --sbom --sign: pushed by digest, signed and SBOM attached, then tagged (accepted by a signed-tags registry)"
+
+# --- a store image: signed in the store, verified there, carried by push ---------------------
+"$KILN" import "$WORK/rootfs" "$S/prod/local:1" >/dev/null
+"$KILN" sign --key "$WORK/k.key" -a where=store "$S/prod/local:1" 2>/dev/null
+expect_exit 0 "$KILN" verify --key "$WORK/k.pub" "$S/prod/local:1"
+expect_eq "store" "$(echo "$OUT" | jq_ 'd[0]["optional"]["where"]')" "store signature"
+expect_eq "$S/prod/local" "$(echo "$OUT" | jq_ 'd[0]["critical"]["identity"]["docker-reference"]')" "store identity"
+expect_exit 6 "$KILN" verify --key "$WORK/k2.pub" "$S/prod/local:1"
+expect_contains "$ERR" "wrong key"
+expect_exit 3 "$KILN" verify --key "$WORK/k.pub" base:1
+expect_contains "$ERR" "none in the store"
+expect_exit 2 "$KILN" sign --key "$WORK/k.key" --registry-referrers-mode oci-1-1 "$S/prod/local:1"
+"$KILN" push -q "$S/prod/local:1" 2>"$WORK/err" || fail "push of a store-signed image to a signed-tags registry: $(cat "$WORK/err")"
+expect_exit 0 "$KILN" verify --key "$WORK/k.pub" "docker://$S/prod/local:1"
+expect_eq "store" "$(echo "$OUT" | jq_ 'd[0]["optional"]["where"]')" "pushed signature"
+LD=$("$KILN" images --no-trunc --format '{{.Digest}}' "$S/prod/local:1")
+f=$(ls "$KILN_ROOT/signatures/${LD#sha256:}/" | grep -v '\.sig$' | head -1)
+chmod u+w "$KILN_ROOT/signatures/${LD#sha256:}/$f"; echo " " >>"$KILN_ROOT/signatures/${LD#sha256:}/$f"
+expect_exit 5 "$KILN" verify --key "$WORK/k.pub" "$S/prod/local:1"
+expect_contains "$ERR" "changed on disk"
+"$KILN" rmi "$S/prod/local:1" >/dev/null
+"$KILN" system prune -f >/dev/null
+[[ ! -e "$KILN_ROOT/signatures/${LD#sha256:}" ]] || fail "prune left the signatures of a removed image"
+pass "store images: kiln sign keeps the signature in the store, verify checks it there, push carries it (by digest, then the tag), prune drops it with the image"

@@ -10,7 +10,7 @@
 namespace kiln::cli {
 
 void add_signing(CLI::App& app, Context& ctx) {
-  auto exec = [&ctx](const auto&) -> Status {
+  auto exec = [](Context& ctx, const auto&) -> Status {
     std::string helper = sandbox::find_helper("kiln-sign");
     if (helper.empty())
       return fail(Errc::not_found,

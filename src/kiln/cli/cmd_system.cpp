@@ -11,6 +11,7 @@
 #include "kiln/container/snapshots.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/metadata.hpp"
+#include "kiln/store/signatures.hpp"
 #include "kiln/store/store.hpp"
 
 namespace kiln::cli {
@@ -93,6 +94,8 @@ void prune(Context& ctx, bool force, bool dry_run, bool build_cache) {
     if (auto root = os::Dir::open((*st)->root())) (void)root->remove_all("build-cache");
     fmt::print("Deleted the build cache\n");
   }
+  if (!dry_run)
+    if (auto sigs = store::prune_signatures(**st); !sigs) return ctx.report(sigs.error());
   auto gc = (*st)->gc(dry_run);
   if (!gc) return ctx.report(gc.error());
   fmt::print("{} {} blobs, {} reclaimed\n", dry_run ? "Would remove" : "Removed", gc->blobs_removed,

@@ -36,9 +36,9 @@ Result<std::string> prompt_tty(std::string_view prompt) {
 
 template <class Args>
 void on_run(CLI::App* c, Context& ctx, std::shared_ptr<Args> a,
-            std::function<Status(const Args&)> f) {
+            std::function<Status(Context&, const Args&)> f) {
   c->callback([&ctx, a, f] {
-    if (auto st = f(*a); !st) ctx.report(st.error());
+    if (auto st = f(ctx, *a); !st) ctx.report(st.error());
   });
 }
 

@@ -38,11 +38,11 @@ struct TreeArgs {
 };
 
 struct SigningHandlers {
-  std::function<Status(const KeyArgs&)> key;
-  std::function<Status(const SignArgs&)> sign;
-  std::function<Status(const VerifyArgs&)> verify;
-  std::function<Status(const AttachArgs&)> attach;
-  std::function<Status(const TreeArgs&)> tree;
+  std::function<Status(Context&, const KeyArgs&)> key;
+  std::function<Status(Context&, const SignArgs&)> sign;
+  std::function<Status(Context&, const VerifyArgs&)> verify;
+  std::function<Status(Context&, const AttachArgs&)> attach;
+  std::function<Status(Context&, const TreeArgs&)> tree;
 };
 void define_signing(CLI::App& app, Context& ctx, SigningHandlers h);
 

@@ -1,5 +1,7 @@
 #include "kiln/cli/transfer.hpp"
 
+#include "kiln/cli/signature_push.hpp"
+
 #include "kiln/store/store.hpp"
 
 #include <sys/resource.h>
@@ -16,6 +18,7 @@
 #include "kiln/oci/reference.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/paths.hpp"
+#include "kiln/store/signatures.hpp"
 #include "kiln/transport/registry_transport.hpp"
 #include "kiln/transport/store_transport.hpp"
 
@@ -137,10 +140,11 @@ Result<transport::OpenOptions> open_options(Context& ctx, bool need_store) {
   return o;
 }
 
-Result<image::Document> push_image(Context& ctx, const std::string& store_ref,
-                                   const oci::Reference& dest, const RegistryFlags& reg,
-                                   bool quiet) {
-  auto o = KILN_TRY(open_options(ctx, true));
+namespace {
+
+Result<image::Document> copy_to_registry(transport::OpenOptions& o, const std::string& store_ref,
+                                         const oci::Reference& dest, const RegistryFlags& reg,
+                                         bool quiet) {
   auto src = KILN_TRY(transport::store_source(*o.store, store_ref));
   auto sink = KILN_TRY(transport::registry_sink(dest, KILN_TRY(registry_options(reg))));
   image::CopyOptions co;
@@ -154,6 +158,47 @@ Result<image::Document> push_image(Context& ctx, const std::string& store_ref,
     fmt::print("{}: digest: {} size: {}\n", dest.tag.empty() ? dest.digest->str() : dest.tag,
                res.root.digest, res.root.raw.size());
   return std::move(res.root);
+}
+
+// The signatures `kiln sign` kept in the store for the pushed manifest, into its .sig tag.
+Status push_signatures(const std::vector<store::StoredSignature>& sigs, const oci::Reference& dest,
+                       const image::Document& root, const RegistryFlags& reg, bool quiet) {
+  RemoteImage img;
+  img.ref = dest;
+  img.repo = transport::api_repo(dest);
+  img.reg =
+      KILN_TRY(registry::client::Registry::open(dest.domain, KILN_TRY(registry_options(reg))));
+  img.doc = root;
+  std::string where;
+  for (const auto& s : sigs) {
+    auto layer = KILN_TRY(push_bytes(img, sign::k_simple_signing_type, s.payload));
+    layer.annotations[std::string(sign::k_signature_annotation)] = s.signature;
+    where = KILN_TRY(push_sig_tag(img, layer));
+  }
+  if (!quiet)
+    fmt::print(stderr, "Pushed {} signature{} to {}\n", sigs.size(), sigs.size() == 1 ? "" : "s",
+               where);
+  return {};
+}
+
+}  // namespace
+
+Result<image::Document> push_image(Context& ctx, const std::string& store_ref,
+                                   const oci::Reference& dest, const RegistryFlags& reg,
+                                   bool quiet) {
+  auto o = KILN_TRY(open_options(ctx, true));
+  auto rec = KILN_TRY(o.store->resolve_top(store_ref));
+  auto sigs = KILN_TRY(store::signatures(*o.store, rec.manifest_digest));
+  if (sigs.empty()) return copy_to_registry(o, store_ref, dest, reg, quiet);
+  // Signed in the store: the manifest goes by digest, then its signatures, then the tag, so that
+  // a registry that requires signed tags accepts the tag.
+  oci::Reference by_digest = dest;
+  by_digest.tag.clear();
+  by_digest.digest = rec.manifest_digest;
+  auto root = KILN_TRY(copy_to_registry(o, store_ref, by_digest, reg, true));
+  KILN_TRY(push_signatures(sigs, dest, root, reg, quiet));
+  if (dest.tag.empty()) return root;
+  return copy_to_registry(o, store_ref, dest, reg, quiet);
 }
 
 void add_registry_flags(CLI::App* c, RegistryFlags& f) {

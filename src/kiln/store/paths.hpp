@@ -13,6 +13,8 @@
 //     containers/<id>/        one container (ops/containers.hpp): state.json, upper/ and
 //                             work/ (overlay) or fs/ (copy), run/ (the sandbox's state dir).
 //     tmp/                    scratch space for one operation (export), removed when done.
+//     signatures/<manifest hex>/<payload hex>[.sig]   signatures `kiln sign` made for a store
+//                             image (store/signatures.hpp), pushed with it.
 #pragma once
 
 #include <string>
@@ -28,6 +30,7 @@ inline constexpr std::string_view snapshots_dir = "snapshots";
 inline constexpr std::string_view containers_dir = "containers";
 inline constexpr std::string_view temp_prefix = ".tmp-";
 inline constexpr std::string_view tmp_dir = "tmp";
+inline constexpr std::string_view signatures_dir = "signatures";
 
 // Name of a blob inside blobs_dir.
 inline std::string blob_name(const Digest& d) {

@@ -34,7 +34,7 @@ static Result<Kind> attachment_kind(const AttachArgs& a, std::string_view predic
   return Kind{a.type, std::string(sign::k_intoto_type)};
 }
 
-Status attach(const AttachArgs& a) {
+Status attach(Context&, const AttachArgs& a) {
   auto predicate = KILN_TRY(os::read_file(a.predicate));
   auto kind = KILN_TRY(attachment_kind(a, predicate));
   std::optional<sign::Key> key;
@@ -107,7 +107,7 @@ static void print_tree(const sign::TreeNode& n, const std::string& indent) {
   }
 }
 
-Status tree(const TreeArgs& a) {
+Status tree(Context&, const TreeArgs& a) {
   if (a.format != "text" && a.format != "json")
     return failf(Errc::invalid_argument, "tree: unknown --format \"{}\" (text or json)", a.format);
   auto img = KILN_TRY(open_remote_image(a.ref, a.reg, "tree"));

@@ -6,10 +6,10 @@
 
 namespace kiln::cli {
 
-Status generate_key(const KeyArgs& a);
-Status sign_image(const SignArgs& a);
-Status verify(const VerifyArgs& a);
-Status attach(const AttachArgs& a);
-Status tree(const TreeArgs& a);
+Status generate_key(Context& ctx, const KeyArgs& a);
+Status sign_image(Context& ctx, const SignArgs& a);
+Status verify(Context& ctx, const VerifyArgs& a);
+Status attach(Context& ctx, const AttachArgs& a);
+Status tree(Context& ctx, const TreeArgs& a);
 
 }  // namespace kiln::cli

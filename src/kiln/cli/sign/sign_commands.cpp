@@ -8,10 +8,11 @@
 #include "kiln/cli/sign/signing.hpp"
 #include "kiln/net/http.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/store/signatures.hpp"
 
 namespace kiln::cli {
 
-Status generate_key(const KeyArgs& a) {
+Status generate_key(Context&, const KeyArgs& a) {
   std::string dir =
       a.prefix.find('/') == std::string::npos ? "." : a.prefix.substr(0, a.prefix.rfind('/'));
   std::string base = a.prefix.substr(a.prefix.rfind('/') + 1);
@@ -40,30 +41,71 @@ static std::string now_rfc3339() {
   return buf;
 }
 
-// cosign's layout: the `sha256-<hex>.sig` tag, one layer per signature, appended to.
-static Result<std::string> push_sig_tag(RemoteImage& img, const sign::Descriptor& layer) {
-  std::string tag = sign::cosign_tag(img.doc.digest);
-  sign::Artifact m;
-  if (auto cur = img.reg->get_manifest(img.repo, tag)) {
-    m = KILN_TRY_CTX(sign::parse_artifact(cur->raw, tag), "the existing signatures");
-  } else if (cur.error().code() != Errc::not_found) {
-    return std::unexpected(cur.error());
-  }
-  std::erase_if(m.layers, [&](const sign::Descriptor& l) {
-    return l.digest == layer.digest && l.annotations == layer.annotations;
-  });
-  m.layers.push_back(layer);
-  m.media_type = std::string(sign::k_oci_manifest_type);
-  m.config = KILN_TRY(push_bytes(img, sign::k_oci_config_type, sign::cosign_config_json(m.layers)));
-  image::Document doc;
-  doc.raw = sign::artifact_json(m);
-  doc.media_type = m.media_type;
-  doc.digest = Digest::of(doc.raw);
-  KILN_TRY(img.reg->put_manifest(img.repo, tag, doc));
-  return fmt::format("{}:{}", img.identity(), tag);
+// The store image a signature or verification is about, and the repository it names.
+struct LocalImage {
+  store::Store* store = nullptr;
+  store::ImageRecord rec;
+  std::string identity;  // HOST/REPO of the name used
+};
+
+static Result<LocalImage> open_local_image(Context& ctx, const std::string& arg,
+                                           std::string_view command) {
+  LocalImage li;
+  li.store = KILN_TRY(ctx.store());
+  li.rec = KILN_TRY_CTX(li.store->resolve_top(arg), std::string(command));
+  std::string name;
+  if (auto r = oci::Reference::parse(arg);
+      r && std::find(li.rec.names.begin(), li.rec.names.end(), r->str()) != li.rec.names.end())
+    name = r->str();
+  else if (!li.rec.names.empty())
+    name = li.rec.names.front();
+  else
+    return failf(Errc::invalid_argument,
+                 "{} {}: the image has no name; a signature names its repository (kiln tag it)",
+                 command, arg);
+  auto ref = KILN_TRY(oci::Reference::parse(name));
+  li.identity = ref.domain + "/" + ref.path;
+  return li;
 }
 
-Status sign_image(const SignArgs& a) {
+// A store image: the signature is kept in the store and pushed with the image.
+static Status sign_local(Context& ctx, const SignArgs& a, const sign::Key& key,
+                         const std::map<std::string, std::string>& ann) {
+  if (a.mode != "legacy")
+    return fail(Errc::invalid_argument,
+                "sign: --registry-referrers-mode applies to registry images (docker://)");
+  auto li = KILN_TRY(open_local_image(ctx, a.ref, "sign"));
+  std::string payload = sign::make_payload(li.identity, li.rec.manifest_digest, ann);
+  auto sig = KILN_TRY(key.sign(payload));
+  KILN_TRY(
+      store::add_signature(*li.store, li.rec.manifest_digest, payload, net::base64_encode(sig)));
+  fmt::print(stderr,
+             "Signed {}@{} with key {}\nThe signature is kept in the store; kiln push carries it "
+             "to the registry\n",
+             li.identity, li.rec.manifest_digest, key.fingerprint());
+  return {};
+}
+
+static Result<Verification> verify_local(const LocalImage& li, const std::vector<sign::Key>& keys) {
+  Verification v;
+  for (const auto& s : KILN_TRY(store::signatures(*li.store, li.rec.manifest_digest))) {
+    ++v.found;
+    sign::Descriptor layer{std::string(sign::k_simple_signing_type),
+                           s.payload_digest,
+                           static_cast<int64_t>(s.payload.size()),
+                           "",
+                           {}};
+    layer.annotations[std::string(sign::k_signature_annotation)] = s.signature;
+    auto ok = sign::check_signature(keys, layer, s.payload, li.rec.manifest_digest);
+    if (ok)
+      v.verified.push_back(std::move(*ok));
+    else
+      v.problems.push_back(ok.error().message());
+  }
+  return v;
+}
+
+Status sign_image(Context& ctx, const SignArgs& a) {
   if (a.mode != "legacy" && a.mode != "oci-1-1")
     return failf(Errc::invalid_argument,
                  "sign: --registry-referrers-mode \"{}\" (want legacy or oci-1-1)", a.mode);
@@ -75,6 +117,7 @@ Status sign_image(const SignArgs& a) {
     ann[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   auto key = KILN_TRY(load_signing_key(a.key));
+  if (!a.ref.starts_with("docker://")) return sign_local(ctx, a, key, ann);
   auto img = KILN_TRY(open_remote_image(a.ref, a.reg, "sign"));
   std::string payload = sign::make_payload(img.identity(), img.doc.digest, ann);
   auto sig = KILN_TRY(key.sign(payload));
@@ -100,22 +143,34 @@ Status sign_image(const SignArgs& a) {
   return {};
 }
 
-Status verify(const VerifyArgs& a) {
+Status verify(Context& ctx, const VerifyArgs& a) {
   if (a.format != "json" && a.format != "text")
     return failf(Errc::invalid_argument, "verify: unknown --format \"{}\" (json or text)",
                  a.format);
   auto keys = KILN_TRY(load_public_keys(a.keys));
-  auto img = KILN_TRY(open_remote_image(a.ref, a.reg, "verify"));
-  auto v = KILN_TRY(verify_image(img, keys));
+  std::string identity, where;
+  Digest digest;
+  Verification v;
+  if (a.ref.starts_with("docker://")) {
+    auto img = KILN_TRY(open_remote_image(a.ref, a.reg, "verify"));
+    v = KILN_TRY(verify_image(img, keys));
+    identity = img.identity(), digest = img.doc.digest;
+    where = fmt::format("neither the {} tag nor referrers", sign::cosign_tag(digest));
+  } else {
+    auto li = KILN_TRY(open_local_image(ctx, a.ref, "verify"));
+    v = KILN_TRY(verify_local(li, keys));
+    identity = li.identity, digest = li.rec.manifest_digest;
+    where = "none in the store: kiln sign IMAGE, or verify the pushed image with docker://";
+  }
   if (v.verified.empty())
     return fail(v.found == 0 && v.problems.empty() ? Errc::not_found : Errc::unauthorized,
-                verification_failure(img, v));
+                verification_failure(fmt::format("{}@{}", identity, digest), where, v));
   if (!a.quiet)
     fmt::print(stderr,
                "Verification for {}@{} --\nThe following checks were performed on each of these "
                "signatures:\n  - The cosign claims were validated\n  - The signatures were "
                "verified against the specified public key\n",
-               img.identity(), img.doc.digest);
+               identity, digest);
   if (a.format == "text") {
     for (const auto& s : v.verified)
       fmt::print("{} signed by {}\n", s.payload.manifest_digest, s.key);

@@ -60,22 +60,6 @@ Result<std::string> fetch_small_blob(RemoteImage& img, const sign::Descriptor& d
   return bytes;
 }
 
-Result<sign::Descriptor> push_bytes(RemoteImage& img, std::string_view media_type,
-                                    std::string_view bytes) {
-  sign::Descriptor d;
-  d.media_type = media_type;
-  d.digest = Digest::of(bytes);
-  d.size = static_cast<int64_t>(bytes.size());
-  if (KILN_TRY(img.reg->head_blob(img.repo, d.digest))) return d;
-  oci::Descriptor od;
-  od.media_type = d.media_type;
-  od.digest = d.digest;
-  od.size = d.size;
-  io::StringReader r{std::string(bytes)};
-  KILN_TRY(img.reg->put_blob(img.repo, od, r));
-  return d;
-}
-
 Result<std::vector<sign::Descriptor>> list_referrers(RemoteImage& img, const Digest& d,
                                                      const std::string& artifact_type) {
   auto index = KILN_TRY(img.reg->referrers(img.repo, d, artifact_type));
@@ -168,11 +152,10 @@ Result<Verification> verify_image(RemoteImage& img, const std::vector<sign::Key>
   return v;
 }
 
-std::string verification_failure(const RemoteImage& img, const Verification& v) {
-  std::string what = fmt::format("{}@{}", img.identity(), img.doc.digest);
+std::string verification_failure(const std::string& what, const std::string& where,
+                                 const Verification& v) {
   if (v.found == 0 && v.problems.empty())
-    return fmt::format("{}: no signatures found (neither the {} tag nor referrers)", what,
-                       sign::cosign_tag(img.doc.digest));
+    return fmt::format("{}: no signatures found ({})", what, where);
   std::string out = fmt::format("{}: none of the {} signature{} found verified", what, v.found,
                                 v.found == 1 ? "" : "s");
   for (const auto& p : v.problems) out += "\n  " + p;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kiln/cli/signature_push.hpp"
 #include "kiln/cli/signing_cli.hpp"
 #include "kiln/cli/transfer.hpp"
 #include "kiln/oci/reference.hpp"
@@ -17,15 +18,6 @@
 
 namespace kiln::cli {
 
-struct RemoteImage {
-  std::unique_ptr<registry::client::Registry> reg;
-  oci::Reference ref;
-  std::string repo;  // as the API spells it
-  image::Document doc;
-  // What a signature names: registry host and repository, no tag ("localhost:5000/app").
-  std::string identity() const { return ref.domain + "/" + ref.path; }
-};
-
 // docker://HOST/REPO[:TAG|@DIGEST], resolved to its manifest.
 Result<RemoteImage> open_remote_image(const std::string& arg, const RegistryFlags& f,
                                       std::string_view command);
@@ -34,9 +26,6 @@ Result<std::vector<sign::Key>> load_public_keys(const std::vector<std::string>& 
 
 // A small blob (a payload, an envelope), verified against its descriptor.
 Result<std::string> fetch_small_blob(RemoteImage& img, const sign::Descriptor& d);
-// Uploads bytes as a blob of the image's repository.
-Result<sign::Descriptor> push_bytes(RemoteImage& img, std::string_view media_type,
-                                    std::string_view bytes);
 // The manifests whose subject is d: from the referrers API, or the `sha256-<hex>` fallback
 // index when the registry has none. Filtered by artifact type when given.
 Result<std::vector<sign::Descriptor>> list_referrers(RemoteImage& img, const Digest& d,
@@ -52,7 +41,9 @@ struct Verification {
 };
 // Every cosign signature of the image, in the .sig tag and among its referrers, checked.
 Result<Verification> verify_image(RemoteImage& img, const std::vector<sign::Key>& keys);
-// The one-line reason an image failed verification.
-std::string verification_failure(const RemoteImage& img, const Verification& v);
+// Why `what` (HOST/REPO@DIGEST) failed verification; `where` says where signatures were looked
+// for when none was found.
+std::string verification_failure(const std::string& what, const std::string& where,
+                                 const Verification& v);
 
 }  // namespace kiln::cli
