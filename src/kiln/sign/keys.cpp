@@ -75,8 +75,9 @@ bool sodium_ready() {
 }
 
 Result<std::string> derive(const SealedKey& s, std::string_view password, std::string_view what) {
-  if (s.n < 2 || (s.n & (s.n - 1)) != 0 || s.r == 0 || s.p == 0 || s.p > 16 ||
-      128ull * s.r * s.n > k_max_scrypt_mem)
+  // The bounds on N and r come first, so that the product cannot overflow.
+  if (s.n < 2 || (s.n & (s.n - 1)) != 0 || s.n > (1ull << 30) || s.r == 0 || s.r > 64 || s.p == 0 ||
+      s.p > 16 || 128ull * s.r * s.n > k_max_scrypt_mem)
     return failf(Errc::unsupported,
                  "{}: scrypt parameters N={} r={} p={} are out of the range kiln accepts "
                  "(N a power of two, 128*r*N at most 1 GiB, p at most 16)",

@@ -87,6 +87,14 @@ TEST(SignKeys, BadKeyFilesAreClearErrors) {
                                "", "big.key");
   ASSERT_FALSE(big);
   EXPECT_EQ(big.error().code(), Errc::unsupported);
+  // N large enough that 128 * r * N wraps around 2^64 is refused too.
+  s.n = 1ull << 62;
+  b64 = net::base64_encode(sealed_key_json(s));
+  auto wrap = Key::load_private("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n" + b64 +
+                                    "\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+                                "", "wrap.key");
+  ASSERT_FALSE(wrap);
+  EXPECT_EQ(wrap.error().code(), Errc::unsupported);
   EXPECT_FALSE(parse_sealed_key_json(R"({"kdf":{"name":"argon2"}})", "k"));
 }
 

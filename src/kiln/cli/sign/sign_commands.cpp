@@ -1,7 +1,8 @@
 // kiln key generate [--output-key-prefix P]
 // kiln sign --key K [-a KEY=VALUE]... [--registry-referrers-mode legacy|oci-1-1] IMAGE
 // kiln verify --key PUB [--key PUB]... IMAGE
-// Keyed signing in cosign's formats (sign/cosign.hpp); IMAGE is docker://HOST/REPO[:TAG|@DIGEST].
+// Keyed signing in cosign's formats (sign/cosign.hpp). IMAGE is docker://HOST/REPO[:TAG|@DIGEST]
+// or a store image (the signature is then kept in the store: store/signatures.hpp).
 #include <sys/stat.h>
 
 #include "kiln/cli/sign/commands.hpp"
@@ -13,8 +14,8 @@
 namespace kiln::cli {
 
 Status generate_key(Context&, const KeyArgs& a) {
-  std::string dir =
-      a.prefix.find('/') == std::string::npos ? "." : a.prefix.substr(0, a.prefix.rfind('/'));
+  auto slash = a.prefix.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : a.prefix.substr(0, slash);
   std::string base = a.prefix.substr(a.prefix.rfind('/') + 1);
   if (base.empty())
     return fail(Errc::invalid_argument, "key generate: --output-key-prefix is empty");
