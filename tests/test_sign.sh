@@ -9,6 +9,9 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 command -v openssl >/dev/null || fail "openssl missing"
+SIGSTORE=$KILN_SRC/tests/tools/verify-sigstore.cjs
+[[ -d "$KILN_SRC/tests/tools/node_modules/@sigstore/verify" ]] ||
+  fail "@sigstore/verify is missing (run scripts/install-test-tools)"
 export KILN_PASSWORD=correct-horse
 
 # --- keys ---------------------------------------------------------------------------------------
@@ -55,10 +58,13 @@ expect_eq "$D" "$(jq_ 'd["critical"]["image"]["docker-manifest-digest"]' <"$WORK
 expect_eq "$R/team/app" "$(jq_ 'd["critical"]["identity"]["docker-reference"]' <"$WORK/payload.json")" "payload identity"
 expect_eq "cosign container image signature 42" "$(jq_ 'd["critical"]["type"] + " " + d["optional"]["build"]' <"$WORK/payload.json")" "payload type"
 openssl dgst -sha256 -verify "$WORK/k.pub" -signature "$WORK/sig.der" "$WORK/payload.json" | grep -q "Verified OK" || fail "openssl does not verify kiln's signature"
+node "$SIGSTORE" message "$WORK/k.pub" "$WORK/payload.json" "$WORK/sig.der" >/dev/null || fail "@sigstore/verify does not verify kiln's signature"
+KILN_PASSWORD=other "$KILN" key generate --output-key-prefix "$WORK/k3" 2>/dev/null
+node "$SIGSTORE" message "$WORK/k3.pub" "$WORK/payload.json" "$WORK/sig.der" 2>/dev/null && fail "@sigstore/verify accepted another key"
 expect_exit 0 "$KILN" verify --key "$WORK/k.pub" "docker://$R/team/app:1"
 expect_eq "$D" "$(echo "$OUT" | jq_ 'd[0]["critical"]["image"]["docker-manifest-digest"]')" "verify output"
 expect_contains "$ERR" "Verification for $R/team/app@$D"
-pass "sign: cosign's .sig layout; OpenSSL verifies the exact payload bytes; kiln verify prints the payloads"
+pass "sign: cosign's .sig layout; OpenSSL and @sigstore/verify verify the exact payload bytes; kiln verify prints the payloads"
 
 # --- refusals -------------------------------------------------------------------------------
 expect_exit 6 "$KILN" verify --key "$WORK/k2.pub" "docker://$R/team/app:1"
@@ -164,6 +170,7 @@ print(st["subject"][0]["digest"]["sha256"], file=open(sys.argv[2] + "/subject", 
 PY
 expect_eq "${D#sha256:}" "$(cat "$WORK/subject")" "statement subject"
 openssl dgst -sha256 -verify "$WORK/k.pub" -signature "$WORK/pae.sig" "$WORK/pae" | grep -q "Verified OK" || fail "openssl does not verify the DSSE envelope"
+node "$SIGSTORE" dsse "$WORK/k.pub" "$WORK/env.json" >/dev/null || fail "@sigstore/verify does not verify kiln's DSSE envelope"
 echo '{"matches":[]}' >"$WORK/scan.json"
 "$KILN" attach scan --predicate "$WORK/scan.json" "docker://$R/team/app:1" >/dev/null 2>&1
 expect_exit 2 "$KILN" attach attestation --predicate "$WORK/scan.json" "docker://$R/team/app:1"
@@ -176,7 +183,7 @@ expect_contains "$OUT" "application/vnd.kiln.scan.result.v1+json"
 expect_contains "$OUT" "(tag $SIGTAG)"
 expect_exit 0 "$KILN" tree --format json "docker://$R/team/app:1"
 expect_eq 4 "$(echo "$OUT" | jq_ 'len(d["referrers"])')" "tree: 3 referrers and the .sig tag"
-pass "attach: SPDX SBOM in a signed DSSE envelope (OpenSSL verifies the PAE), scan results; tree lists referrers and cosign tags"
+pass "attach: SPDX SBOM in a signed DSSE envelope (OpenSSL and @sigstore/verify verify it), scan results; tree lists referrers and cosign tags"
 
 # --- the registry enforces signed tags ------------------------------------------------------
 mkdir -p "$WORK/kreg-signed"
