@@ -7,33 +7,22 @@
 
 #include "kiln/base/defer.hpp"
 
+#include "kiln/cli/helpers.hpp"
 #include "kiln/cli/scan_common.hpp"
 #include "kiln/cli/signing_cli.hpp"
 #include "kiln/oci/reference.hpp"
 #include "kiln/os/dir.hpp"
-#include "kiln/os/subprocess.hpp"
-#include "kiln/sandbox/runtime_executor.hpp"
 #include "kiln/scan/sbom_formats.hpp"
 #include "kiln/store/store.hpp"
 
 namespace kiln::cli {
 namespace {
 
-// Runs `kiln-sign ARGS... [registry flags] docker://REPO@DIGEST`; its stderr is the user's.
-Status run_signer(std::vector<std::string> args, const PublishOptions& o,
+Status run_signer(const std::vector<std::string>& args, const PublishOptions& o,
                   const std::string& target) {
-  std::string helper = sandbox::find_helper("kiln-sign");
-  if (helper.empty()) return fail(Errc::not_found, "kiln-sign not found next to kiln");
-  args.insert(args.begin(), helper);
-  if (!o.reg.tls_verify.empty()) args.push_back("--tls-verify=" + o.reg.tls_verify);
-  if (!o.reg.creds.empty()) args.insert(args.end(), {"--creds", o.reg.creds});
-  if (!o.reg.authfile.empty()) args.insert(args.end(), {"--authfile", o.reg.authfile});
-  args.push_back(target);
-  auto child = KILN_TRY(os::Subprocess::spawn(args));
-  auto done = KILN_TRY(child.communicate(""));
-  if (done.exit_code != 0)
-    return failf(Errc::failed, "{} {} failed (exit {}; the reason is above)", args[1], target,
-                 done.exit_code);
+  if (int rc = KILN_TRY(run_kiln_sign(args, o.reg, target)); rc != 0)
+    return failf(Errc::failed, "kiln-sign {} {} failed (exit {}; the reason is above)", args[0],
+                 target, rc);
   return {};
 }
 

@@ -82,10 +82,11 @@ Status pull(Context& ctx, const PullArgs& a) {
   auto ref = KILN_TRY(oci::Reference::parse(strip_docker(a.ref)));
   auto o = KILN_TRY(open_options(ctx, true));
   auto src = KILN_TRY(transport::registry_source(ref, KILN_TRY(registry_options(a.reg))));
-  if (KILN_TRY(policy_applies(a.policy, ref))) {
+  auto policy = KILN_TRY(load_signature_policy(a.policy.file));
+  if (policy && signed_rule(*policy, ref)) {
     // Checked by digest, then pulled by that digest: the tag cannot move in between.
     auto root = KILN_TRY(src->root());
-    KILN_TRY(enforce_signature_policy(a.policy, ref, root.digest, a.reg, "pull"));
+    KILN_TRY(enforce_signature_policy(*policy, a.policy, ref, root.digest, a.reg, "pull"));
     oci::Reference pinned = ref;
     pinned.digest = root.digest;
     src = KILN_TRY(transport::registry_source(pinned, KILN_TRY(registry_options(a.reg))));

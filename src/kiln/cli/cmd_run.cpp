@@ -22,14 +22,13 @@ struct Args {
 
 // The signature policy holds for every name the image has in the store.
 Status check_policy(store::Store& st, const Args& a) {
-  if (!KILN_TRY(load_signature_policy(a.policy.file))) return {};  // no policy: no lookup
+  auto policy = KILN_TRY(load_signature_policy(a.policy.file));
+  if (!policy) return {};  // no policy: no lookup
   auto rec = KILN_TRY(st.resolve_top(a.opts.image));
-  for (const auto& n : rec.names) {
-    auto ref = oci::Reference::parse(n);
-    if (ref && KILN_TRY(policy_applies(a.policy, *ref)))
-      KILN_TRY(
-          enforce_signature_policy(a.policy, *ref, rec.manifest_digest, RegistryFlags{}, "run"));
-  }
+  for (const auto& n : rec.names)
+    if (auto ref = oci::Reference::parse(n))
+      KILN_TRY(enforce_signature_policy(*policy, a.policy, *ref, rec.manifest_digest,
+                                        RegistryFlags{}, "run"));
   return {};
 }
 

@@ -5,9 +5,8 @@
 
 #include <cstdlib>
 
+#include "kiln/cli/helpers.hpp"
 #include "kiln/os/dir.hpp"
-#include "kiln/os/subprocess.hpp"
-#include "kiln/sandbox/runtime_executor.hpp"
 
 namespace kiln::cli {
 
@@ -92,43 +91,31 @@ const PolicyRule* policy_rule(const SignaturePolicy& p, const std::string& name)
   return nullptr;
 }
 
-Result<bool> policy_applies(const PolicyFlags& f, const oci::Reference& ref) {
-  auto policy = KILN_TRY(load_signature_policy(f.file));
-  if (!policy) return false;
-  const PolicyRule* rule = policy_rule(*policy, ref.domain + "/" + ref.path);
-  return rule && rule->require_signed;
+const PolicyRule* signed_rule(const SignaturePolicy& p, const oci::Reference& ref) {
+  const PolicyRule* rule = policy_rule(p, ref.domain + "/" + ref.path);
+  return rule && rule->require_signed ? rule : nullptr;
 }
 
-Status enforce_signature_policy(const PolicyFlags& f, const oci::Reference& ref, const Digest& d,
+Status enforce_signature_policy(const SignaturePolicy& policy, const PolicyFlags& f,
+                                const oci::Reference& ref, const Digest& d,
                                 const RegistryFlags& reg, std::string_view what) {
-  auto policy = KILN_TRY(load_signature_policy(f.file));
-  if (!policy) return {};
+  const PolicyRule* rule = signed_rule(policy, ref);
+  if (!rule) return {};
   std::string name = ref.domain + "/" + ref.path;
-  const PolicyRule* rule = policy_rule(*policy, name);
-  if (!rule || !rule->require_signed) return {};
   if (f.ignore) {
     fmt::print(stderr,
                "kiln: WARNING: --insecure-ignore-policy: {} {}@{} without checking the "
                "signature {} requires (rule \"{}\")\n",
-               what, name, d, policy->file, rule->match);
+               what, name, d, policy.file, rule->match);
     return {};
   }
-  std::string helper = sandbox::find_helper("kiln-sign");
-  if (helper.empty())
-    return fail(Errc::not_found, "kiln-sign (which checks signatures) not found next to kiln");
-  std::vector<std::string> argv{helper, "verify", "-q", "--format", "text"};
-  for (const auto& k : rule->keys) argv.insert(argv.end(), {"--key", k});
-  if (!reg.tls_verify.empty()) argv.push_back("--tls-verify=" + reg.tls_verify);
-  if (!reg.creds.empty()) argv.insert(argv.end(), {"--creds", reg.creds});
-  if (!reg.authfile.empty()) argv.insert(argv.end(), {"--authfile", reg.authfile});
-  argv.push_back(fmt::format("docker://{}@{}", name, d));
-  auto child = KILN_TRY(os::Subprocess::spawn(argv));
-  auto done = KILN_TRY(child.communicate(""));
-  if (done.exit_code != 0)
+  std::vector<std::string> args{"verify", "-q", "--format", "text"};
+  for (const auto& k : rule->keys) args.insert(args.end(), {"--key", k});
+  if (KILN_TRY(run_kiln_sign(args, reg, fmt::format("docker://{}@{}", name, d))) != 0)
     return failf(Errc::unauthorized,
                  "{} {}@{}: refused by the signature policy {} (rule \"{}\" requires a signature "
                  "by one of {} key{}; the reason is above; --insecure-ignore-policy overrides)",
-                 what, name, d, policy->file, rule->match, rule->keys.size(),
+                 what, name, d, policy.file, rule->match, rule->keys.size(),
                  rule->keys.size() == 1 ? "" : "s");
   return {};
 }

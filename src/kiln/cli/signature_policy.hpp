@@ -40,11 +40,12 @@ Result<SignaturePolicy> parse_signature_policy(const std::string& text, const st
 // The explicit file, else the default one; nullopt when there is none.
 Result<std::optional<SignaturePolicy>> load_signature_policy(const std::string& file);
 const PolicyRule* policy_rule(const SignaturePolicy& p, const std::string& name);
+// The rule that requires name's signature to be checked, or nullptr.
+const PolicyRule* signed_rule(const SignaturePolicy& p, const oci::Reference& name);
 
-// True when the policy asks for name's signature to be checked (--insecure-ignore-policy aside).
-Result<bool> policy_applies(const PolicyFlags& f, const oci::Reference& name);
 // Refuses `what` (pull, run) of name@d unless the policy allows it.
-Status enforce_signature_policy(const PolicyFlags& f, const oci::Reference& name, const Digest& d,
+Status enforce_signature_policy(const SignaturePolicy& p, const PolicyFlags& f,
+                                const oci::Reference& name, const Digest& d,
                                 const RegistryFlags& reg, std::string_view what);
 
 }  // namespace kiln::cli
