@@ -4,7 +4,8 @@
 // `threads` threads (libdeflate) and written in order: any gzip reader (Go's compress/gzip,
 // zlib, gzip -d) reads it as one stream, and the bytes do not depend on the thread count. zstd
 // uses libzstd's multi-threaded mode with nbWorkers >= 1, whose output is likewise independent
-// of the worker count. Decompressors accept multi-member gzip and multi-frame zstd.
+// of the worker count. Decompressors accept multi-member gzip and multi-frame zstd; gzip made of
+// small members (kiln's, pigz-style) is inflated on all cores, members ahead of the reader.
 #pragma once
 
 #include <memory>

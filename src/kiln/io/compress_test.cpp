@@ -194,6 +194,43 @@ TEST(Gzip, HeaderBytesInsideStoredDataReadBack) {
   EXPECT_TRUE(*got == in);
 }
 
+// A long stream of small members is decoded in parallel batches (Batch in gzip_reader.cpp),
+// several of them per window: stored members full of false heads, compressed ones between them,
+// read whole and in small pieces; a member corrupted or cut off deep in the stream is an error.
+TEST(Gzip, ManyMembersDecodedInParallelReadBack) {
+  std::string fake("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10);
+  std::string stored;
+  while (stored.size() < 6 * 1024 * 1024)
+    stored += fake + sample(3000, static_cast<unsigned>(stored.size()));
+  StringWriter out;
+  auto w = make_compressor(Compression::gzip, out, {.level = 0, .threads = 2});
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(stored.data(), stored.size()));
+  ASSERT_TRUE((*w)->close());
+  std::string text = sample(30 * 1024 * 1024, 21);
+  std::string gz =
+      out.take() + compress(Compression::gzip, text, 2) + compress(Compression::gzip, stored, 1);
+  std::string want = stored + text + stored;
+  auto got = decompress(Compression::gzip, gz);
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_TRUE(*got == want);
+  TrickleReader src(gz);
+  auto r = make_decompressor(Compression::gzip, src);
+  ASSERT_TRUE(r);
+  auto trickled = read_all(**r, 1 << 30);
+  ASSERT_TRUE(trickled) << trickled.error().message();
+  EXPECT_TRUE(*trickled == want);
+
+  std::string bad = gz;
+  bad[bad.size() * 2 / 3] ^= 0x55;
+  auto corrupt = decompress(Compression::gzip, bad);
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().code(), Errc::corrupt);
+  auto cut = decompress(Compression::gzip, gz.substr(0, gz.size() * 2 / 3));
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().code(), Errc::corrupt);
+}
+
 std::string random_bytes(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');

@@ -1,7 +1,6 @@
 #include "kiln/io/gzip.hpp"
 
 #include <libdeflate.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <cstring>
@@ -57,156 +56,6 @@ std::string compress_block(const std::string& in, int level) {
   return out;
 }
 
-// Decompresses gzip, multi-member included. Members of up to k_max_member bytes (kiln writes
-// 1 MiB ones, so do pigz-style writers) are decoded whole by libdeflate, about twice as fast as
-// zlib; at the first member that does not fit (or any error) the rest of the stream goes through
-// zlib's streaming inflate, which also gives the precise error for corrupt data.
-class GzipReader final : public Reader {
- public:
-  explicit GzipReader(Reader& in) : m_in(in) {
-    m_zs.zalloc = nullptr;
-    m_zs.zfree = nullptr;
-    m_zs.opaque = nullptr;
-    m_ok = inflateInit2(&m_zs, 16 + MAX_WBITS) == Z_OK;
-    m_fast = (m_dec = libdeflate_alloc_decompressor()) != nullptr;
-  }
-  ~GzipReader() override {
-    inflateEnd(&m_zs);
-    if (m_dec) libdeflate_free_decompressor(m_dec);
-  }
-
-  Result<size_t> read(void* out, size_t size) override {
-    if (m_fast) {
-      auto n = KILN_TRY(read_fast(out, size));
-      if (m_fast) return n;
-    }
-    return read_zlib(out, size);
-  }
-
- private:
-  static constexpr size_t k_window = 8 << 20;
-  static constexpr size_t k_max_member = 4 << 20;
-  static constexpr size_t k_step = 2 << 20;
-
-  // Reads into the window until `want` bytes wait there to be decoded (or the window is full,
-  // or the input ends); false when nothing came. A member is decoded from its start at every
-  // attempt, so a decode starts only once k_step bytes wait (a whole 1 MiB member, as kiln and
-  // pigz-style writers make them: decoding one that is cut short wastes the work), and a member
-  // longer than that gets k_step more per attempt. The window is compacted only when `want`
-  // would not fit behind what waits, so most bytes are not moved at all.
-  Result<bool> fill(size_t want) {
-    want = std::min(want, k_window);
-    if (m_win_pos + want > k_window) {
-      std::memmove(m_win.data(), m_win.data() + m_win_pos, m_win_len - m_win_pos);
-      m_win_len -= m_win_pos;
-      m_win_pos = 0;
-    }
-    size_t before = m_win_len;
-    while (m_win_len - m_win_pos < want) {
-      size_t n = KILN_TRY(m_in.read(m_win.data() + m_win_len, k_window - m_win_len));
-      if (n == 0) {
-        m_in_eof = true;
-        break;
-      }
-      m_win_len += n;
-    }
-    return m_win_len > before;
-  }
-
-  Result<size_t> read_fast(void* out, size_t size) {
-    while (m_out_pos == m_out_len) {
-      if (m_win_pos == m_win_len && m_in_eof) {
-        if (m_members == 0) return switch_to_zlib();
-        m_eof = true;
-        return size_t{0};
-      }
-      if (m_win_len - m_win_pos < k_step && !m_in_eof) {
-        KILN_TRY(fill(k_step));
-        if (m_win_pos == m_win_len) continue;  // the input ended
-      }
-      size_t in_used = 0, out_used = 0;
-      auto rc =
-          libdeflate_gzip_decompress_ex(m_dec, m_win.data() + m_win_pos, m_win_len - m_win_pos,
-                                        m_out.data(), m_out.size(), &in_used, &out_used);
-      if (rc == LIBDEFLATE_SUCCESS) {
-        m_win_pos += in_used;
-        m_out_len = out_used;
-        m_out_pos = 0;
-        ++m_members;
-        continue;
-      }
-      // The member may continue past the window: read more, unless the window is full.
-      if (rc != LIBDEFLATE_INSUFFICIENT_SPACE && !m_in_eof && m_win_len - m_win_pos < k_window &&
-          KILN_TRY(fill(m_win_len - m_win_pos + k_step)))
-        continue;
-      return switch_to_zlib();
-    }
-    size_t n = std::min(size, m_out_len - m_out_pos);
-    std::memcpy(out, m_out.data() + m_out_pos, n);
-    m_out_pos += n;
-    return n;
-  }
-
-  // zlib takes over at the current member, with the bytes already in the window.
-  size_t switch_to_zlib() {
-    m_fast = false;
-    m_zs.next_in = reinterpret_cast<Bytef*>(m_win.data() + m_win_pos);
-    m_zs.avail_in = static_cast<uInt>(m_win_len - m_win_pos);
-    m_eof = false;
-    m_member_done = m_members > 0;
-    return 0;
-  }
-
-  Result<size_t> read_zlib(void* out, size_t size) {
-    if (!m_ok) return fail(Errc::internal, "gzip: cannot initialise zlib");
-    if (m_eof || size == 0) return size_t{0};
-    m_zs.next_out = static_cast<Bytef*>(out);
-    m_zs.avail_out = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
-    while (m_zs.avail_out == static_cast<uInt>(std::min<size_t>(size, 1u << 30))) {
-      if (m_zs.avail_in == 0) {
-        if (m_buf.empty()) m_buf.resize(1 << 18);  // zlib's input: only once it takes over
-        size_t n = KILN_TRY(m_in.read(m_buf.data(), m_buf.size()));
-        if (n == 0) {
-          if (m_member_done) {
-            m_eof = true;
-            break;
-          }
-          return fail(Errc::corrupt, "gzip: unexpected end of compressed data (truncated)");
-        }
-        m_zs.next_in = reinterpret_cast<Bytef*>(m_buf.data());
-        m_zs.avail_in = static_cast<uInt>(n);
-      }
-      if (m_member_done) {
-        // Another member follows the previous one.
-        inflateReset(&m_zs);
-        m_member_done = false;
-      }
-      int rc = inflate(&m_zs, Z_NO_FLUSH);
-      if (rc == Z_STREAM_END) {
-        m_member_done = true;
-      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return failf(Errc::corrupt, "gzip: corrupt data: {}", m_zs.msg ? m_zs.msg : "error");
-      }
-    }
-    return size - m_zs.avail_out;
-  }
-
-  Reader& m_in;
-  std::vector<char> m_buf;
-  z_stream m_zs{};
-  libdeflate_decompressor* m_dec = nullptr;
-  bool m_fast = false;
-  Buffer m_win{k_window};  // compressed bytes; [m_win_pos, m_win_len) not yet decoded
-  size_t m_win_pos = 0, m_win_len = 0;
-  bool m_in_eof = false;
-  Buffer m_out{k_max_member};  // one decoded member; [m_out_pos, m_out_len) not yet returned
-  size_t m_out_pos = 0, m_out_len = 0;
-  int64_t m_members = 0;
-  bool m_ok = false;
-  bool m_member_done = false;
-  bool m_eof = false;
-};
-
 }  // namespace
 
 GzipWriter::GzipWriter(Writer& out, int level, int threads)
@@ -257,10 +106,6 @@ Status GzipWriter::close() {
   // An empty input still produces one (empty) member, so the output is a valid gzip file.
   if (!m_block.empty() || !m_wrote_any) KILN_TRY(submit_block());
   return drain(0);
-}
-
-Result<std::unique_ptr<Reader>> make_gzip_reader(Reader& in) {
-  return std::make_unique<GzipReader>(in);
 }
 
 }  // namespace kiln::io
