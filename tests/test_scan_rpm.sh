@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kiln sbom and kiln scan on an rpm-based image: the rpm database (sqlite, as rpm >= 4.16 writes
-# it) read with librpm, packages built with rpmbuild and installed with rpm --justdb; epochs,
-# source rpms, the layer of an upgrade, a corrupt database; matched in the AlmaLinux ecosystem.
+# it; BerkeleyDB; ndb, whose container kiln reads itself) read with librpm, packages built with
+# rpmbuild and installed with rpm --justdb; epochs, source rpms, the layer of an upgrade, a
+# corrupt database; matched in the AlmaLinux ecosystem.
 source "$(dirname "$0")/lib.sh"
 command -v rpmbuild >/dev/null && command -v rpm >/dev/null ||
   skip "rpm and rpmbuild are not installed (scripts/install-deps test installs them)"
@@ -124,4 +125,42 @@ got = sorted((p["name"], p["version"], p["sourceName"], p["database"]) for p in 
 assert got == [("hello-kiln", "1.2.4-1.el9", "hello-kiln", "/var/lib/rpm/Packages"),
                ("openssl-libs", "1:3.0.7-24.el9", "openssl", "/var/lib/rpm/Packages")], got
 PY
-pass "rpm database (sqlite and BerkeleyDB): cataloged with librpm, layers, epochs and source rpms, matched"
+# --- The ndb database (Packages.db: openSUSE, SLE), read by kiln (Debian's librpm lacks ndb) ---
+# Written as rpm's lib/backend/ndb/rpmpkg.c writes it, from the header blobs rpm stored in the
+# sqlite database above, with a third entry whose checksum is wrong: left out with a warning.
+# (kiln's reader was also checked against a real SLE 15 Packages.db: all 35 packages, see
+# docs/sbom.md.)
+mkdir -p "$ctx/ndb"
+python3 - "$ctx/two/var/lib/rpm/rpmdb.sqlite" "$ctx/ndb/Packages.db" <<'PY'
+import sqlite3, struct, sys, zlib
+blobs = [bytes(b) for (b,) in sqlite3.connect(sys.argv[1]).execute("select blob from Packages order by hnum")]
+blobs.append(blobs[0])  # index 3: damaged below
+db = bytearray(4096)
+db[0:20] = b"RpmP" + struct.pack("<4I", 0, 5, 1, len(blobs) + 1)
+for at in range(32, 4096, 16):
+    db[at:at + 4] = b"Slot"
+slot = 32 + 16  # the first slot after the header is left free
+for index, blob in enumerate(blobs, 1):
+    cnt = (16 + len(blob) + 12 + 15) // 16
+    off = len(db) // 16
+    blocks = bytearray(struct.pack("<4s3I", b"BlbS", index, 1700000000, len(blob)) + blob)
+    blocks += bytes(cnt * 16 - 12 - len(blocks))
+    blocks += struct.pack("<II4s", zlib.adler32(bytes(blocks)) ^ (index == 3), len(blob), b"BlbE")
+    db += blocks
+    db[slot + 4:slot + 16] = struct.pack("<3I", index, off, cnt)
+    slot += 16
+open(sys.argv[2], "wb").write(db)
+PY
+printf 'FROM alma-base\nCOPY ndb/Packages.db /usr/lib/sysimage/rpm/Packages.db\n' >"$ctx/Dockerfile.ndb"
+(cd "$ctx" && $KILN build -q -f Dockerfile.ndb -t alma-ndb . >/dev/null) || fail "build failed"
+$KILN sbom --format json alma-ndb >"$WORK/ndb.json" 2>"$WORK/ndb.err" || fail "sbom: $(cat "$WORK/ndb.err")"
+python3 - "$WORK/ndb.json" <<'PY' || fail "ndb rpmdb: $(cat "$WORK/ndb.json") $(cat "$WORK/ndb.err")"
+import json, sys
+got = sorted((p["name"], p["version"], p["sourceName"], p["license"], p["database"]) for p in json.load(open(sys.argv[1]))["packages"])
+db = "/usr/lib/sysimage/rpm/Packages.db"
+assert got == [("hello-kiln", "1.2.4-1.el9", "hello-kiln", "MIT AND BSD-3-Clause", db),
+               ("openssl-libs", "1:3.0.7-24.el9", "openssl", "Apache-2.0", db)], got
+PY
+expect_contains "$(cat "$WORK/ndb.err")" \
+  "/usr/lib/sysimage/rpm/Packages.db: damaged rpm database entry, left out: package 3: checksum mismatch (Adler-32)"
+pass "rpm database (sqlite, BerkeleyDB and ndb): cataloged, layers, epochs and source rpms, matched"

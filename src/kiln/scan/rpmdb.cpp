@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <mutex>
+#include <optional>
 
 #include "kiln/os/dir.hpp"
 #include "kiln/os/temp_dir.hpp"
@@ -21,8 +22,10 @@ namespace kiln::scan {
 namespace {
 
 #define KILN_LIBRPM_FUNCTIONS(X) \
+  X(headerFree)                  \
   X(headerGetNumber)             \
   X(headerGetString)             \
+  X(headerImport)                \
   X(rpmdbFreeIterator)           \
   X(rpmdbNextIterator)           \
   X(rpmlogRecMessage)            \
@@ -89,9 +92,61 @@ std::string name_copy(std::string msg, const std::string& copy, std::string_view
 }
 
 const char* backend_of(std::string_view base) {
-  if (base == "rpmdb.sqlite") return "sqlite";
-  if (base == "Packages") return "bdb_ro";
-  return "ndb";
+  return base == "Packages" ? "bdb_ro" : "sqlite";
+}
+
+// The package a header describes; nothing for an imported signing key ("gpg-pubkey") or a
+// header without a name or version.
+std::optional<Package> package_of(Header h, const std::string& db) {
+  auto str = [&](rpmTagVal tag) {
+    const char* s = g_rpm.headerGetString(h, tag);
+    return std::string(s ? s : "");
+  };
+  Package p;
+  p.type = "rpm";
+  p.db = db;
+  p.name = str(RPMTAG_NAME);
+  std::string version = str(RPMTAG_VERSION), release = str(RPMTAG_RELEASE);
+  if (p.name == "gpg-pubkey" || p.name.empty() || version.empty()) return std::nullopt;
+  // As rpm -q shows it with %{EVR}: no epoch when there is none (rpm orders that as 0).
+  uint64_t epoch = g_rpm.headerGetNumber(h, RPMTAG_EPOCH);
+  std::string e = epoch ? fmt::format("{}:", epoch) : "";
+  p.version = e + version + (release.empty() ? "" : "-" + release);
+  p.arch = str(RPMTAG_ARCH);
+  p.license = str(RPMTAG_LICENSE);
+  auto [sname, sversion] = split_source_rpm(str(RPMTAG_SOURCERPM));
+  p.source_name = sname.empty() ? p.name : sname;
+  // A source rpm's file name has no epoch; its packages share the binary's.
+  p.source_version = sname.empty() ? p.version : e + sversion;
+  return p;
+}
+
+// An ndb database (rpm_ndb.cpp): kiln finds the header blobs, librpm reads each.
+std::vector<Package> parse_ndb(std::string_view content, const std::string& db,
+                               std::vector<std::string>& warnings) {
+  std::vector<Package> out;
+  std::vector<std::string> bad;
+  auto blobs = ndb_blobs(content, bad);
+  for (const auto& b : bad)
+    warnings.push_back(fmt::format("{}: damaged rpm database entry, left out: {}", db, b));
+  if (!blobs) {
+    warnings.push_back(
+        fmt::format("{}: cannot read the rpm database: {}", db, blobs.error().message()));
+    return out;
+  }
+  for (const auto& b : *blobs) {
+    // HEADERIMPORT_COPY: librpm checks the blob's structure and keeps its own copy.
+    Header h = g_rpm.headerImport(const_cast<char*>(b.blob.data()),
+                                  static_cast<unsigned int>(b.blob.size()), HEADERIMPORT_COPY);
+    if (!h) {
+      warnings.push_back(fmt::format(
+          "{}: damaged rpm database entry, left out: package {}: not an rpm header", db, b.index));
+      continue;
+    }
+    if (auto p = package_of(h, db)) out.push_back(std::move(*p));
+    g_rpm.headerFree(h);
+  }
+  return out;
 }
 
 }  // namespace
@@ -124,6 +179,7 @@ std::vector<Package> parse_rpmdb(std::string_view content, std::string_view wal,
     warn(g_error);
     return out;
   }
+  if (base == "Packages.db") return parse_ndb(content, db, warnings);
   auto tmp = os::TempDir::create("kiln-rpmdb");
   if (!tmp) {
     warn(tmp.error().message());
@@ -146,35 +202,11 @@ std::vector<Package> parse_rpmdb(std::string_view content, std::string_view wal,
   g_rpm.rpmtsSetRootDir(ts, "/");
   g_rpm.rpmtsSetVSFlags(ts, RPMVSF_MASK_NODIGESTS | RPMVSF_MASK_NOSIGNATURES);
   if (g_rpm.rpmtsOpenDB(ts, O_RDONLY) != 0) {
-    warn(base == "Packages.db" ? "the ndb format (openSUSE), which the loaded librpm cannot read"
-         : g_log.empty()       ? "librpm could not open it (corrupt?)"
-                               : name_copy(g_log, tmp->path(), db));
+    warn(g_log.empty() ? "librpm could not open it (corrupt?)" : name_copy(g_log, tmp->path(), db));
   } else {
     rpmdbMatchIterator mi = g_rpm.rpmtsInitIterator(ts, RPMDBI_PACKAGES, nullptr, 0);
-    while (Header h = mi ? g_rpm.rpmdbNextIterator(mi) : nullptr) {
-      auto str = [&](rpmTagVal tag) {
-        const char* s = g_rpm.headerGetString(h, tag);
-        return std::string(s ? s : "");
-      };
-      Package p;
-      p.type = "rpm";
-      p.db = db;
-      p.name = str(RPMTAG_NAME);
-      if (p.name == "gpg-pubkey") continue;  // an imported signing key, not a package
-      std::string version = str(RPMTAG_VERSION), release = str(RPMTAG_RELEASE);
-      if (p.name.empty() || version.empty()) continue;
-      // As rpm -q shows it with %{EVR}: no epoch when there is none (rpm orders that as 0).
-      uint64_t epoch = g_rpm.headerGetNumber(h, RPMTAG_EPOCH);
-      std::string e = epoch ? fmt::format("{}:", epoch) : "";
-      p.version = e + version + (release.empty() ? "" : "-" + release);
-      p.arch = str(RPMTAG_ARCH);
-      p.license = str(RPMTAG_LICENSE);
-      auto [sname, sversion] = split_source_rpm(str(RPMTAG_SOURCERPM));
-      p.source_name = sname.empty() ? p.name : sname;
-      // A source rpm's file name has no epoch; its packages share the binary's.
-      p.source_version = sname.empty() ? p.version : e + sversion;
-      out.push_back(std::move(p));
-    }
+    while (Header h = mi ? g_rpm.rpmdbNextIterator(mi) : nullptr)
+      if (auto p = package_of(h, db)) out.push_back(std::move(*p));
     if (mi) g_rpm.rpmdbFreeIterator(mi);
     g_rpm.rpmtsCloseDB(ts);
   }
