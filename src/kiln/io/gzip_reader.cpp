@@ -223,7 +223,8 @@ class GzipReader final : public Reader {
       for (int i = 0; i < 2; ++i) m_batches.push_back(std::make_unique<Batch>(3 * m_threads));
       for (size_t t = 0; t < m_threads; ++t)
         if (auto* d = libdeflate_alloc_decompressor()) m_decs.push_back(d);
-      if (m_decs.size() < 2) return false;
+      if (m_decs.size() < 2) m_threads = 1;  // out of memory: decode sequentially from now on
+      if (m_threads < 2) return false;
     }
     size_t target = 1 - m_read;
     Batch& b = *m_batches[target];
