@@ -38,5 +38,21 @@ expect_eq 0 "$(find "$KILN_ROOT/tmp" -mindepth 1 | wc -l)" "no scratch space lef
 expect_exit 3 $KILN export nosuch -o "$WORK/n.tar"
 [[ ! -e "$WORK/n.tar" ]] || fail "a failed export left a file"
 expect_exit 3 $KILN export exp -o "$WORK/missing-dir/out.tar"
-ls -A "$WORK" | grep -q kiln-export && fail "temporary export file left behind"
+ls -A "$WORK" | grep -q '\.kiln-' && fail "temporary export file left behind"
 pass "export"
+
+# -o to a device or a FIFO writes into it, as a shell redirect would: renaming a finished file
+# over it would turn `-o /dev/null` into a regular file on the host. Checked with FIFOs (a
+# failure here must not break the machine's /dev/null).
+for cmd in "export exp" "save exp" "analyze --format json exp"; do
+  rm -f "$WORK/fifo" "$WORK/fifo.out"
+  mkfifo "$WORK/fifo"
+  cat "$WORK/fifo" >"$WORK/fifo.out" &
+  reader=$!
+  $KILN $cmd -o "$WORK/fifo" 2>"$WORK/fifo.err" || { kill "$reader"; fail "$cmd -o FIFO: $(cat "$WORK/fifo.err")"; }
+  # A FIFO renamed over is never opened: its reader would wait for ever.
+  [[ -p "$WORK/fifo" ]] || { kill "$reader"; fail "$cmd -o FIFO replaced the FIFO"; }
+  wait "$reader"
+  [[ -s "$WORK/fifo.out" ]] || fail "$cmd -o FIFO wrote nothing into it"
+done
+pass "-o to a FIFO or device writes into it (export, save, analyze)"

@@ -4,6 +4,7 @@
 #include "kiln/lint/analyze.hpp"
 #include "kiln/lint/policy.hpp"
 #include "kiln/os/dir.hpp"
+#include "kiln/transport/out_file.hpp"
 
 namespace kiln::cli {
 
@@ -68,10 +69,10 @@ Status run(Context& ctx, const AnalyzeArgs& a) {
                          ? lint::analysis_html(r, a.image)
                          : lint::analysis_tty(r, a.image, a.output.empty() && stdout_is_terminal());
   if (!a.output.empty() && a.output != "-") {
-    auto slash = a.output.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : a.output.substr(0, slash);
-    auto d = KILN_TRY(os::Dir::open(dir.empty() ? "/" : dir));
-    KILN_TRY(os::write_file_atomic(d, a.output.substr(slash + 1), text));
+    auto file = KILN_TRY(transport::OutFile::create(a.output));  // /dev/null: written in place
+    io::FdWriter out(file.fd());
+    KILN_TRY(out.write(text.data(), text.size()));
+    KILN_TRY(file.publish());
   } else {
     fmt::print("{}", text);
     std::fflush(stdout);

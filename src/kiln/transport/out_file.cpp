@@ -1,6 +1,7 @@
 #include "kiln/transport/out_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <random>
@@ -12,6 +13,16 @@ Result<OutFile> OutFile::create(const std::string& path) {
   f.m_path = path;
   if (path == "-") {
     f.m_stdout = true;
+    return f;
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    // A device or a FIFO (-o /dev/null, a named pipe) is written in place, as a shell redirect
+    // writes it: a rename would replace the device with a regular file.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fail_errno(fmt::format("open {}", path));
+    f.m_fd.reset(fd);
+    f.m_special = true;
     return f;
   }
   auto slash = path.rfind('/');
@@ -31,7 +42,7 @@ OutFile::~OutFile() {
 }
 
 Status OutFile::publish() {
-  if (m_stdout) return {};
+  if (m_stdout || m_special) return {};
   if (::fsync(m_fd.get()) != 0) return fail_errno(fmt::format("fsync {}", m_path));
   if (::rename(m_tmp.c_str(), m_path.c_str()) != 0)
     return fail_errno(fmt::format("rename into {}", m_path));

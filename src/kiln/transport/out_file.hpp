@@ -1,6 +1,6 @@
 // OutFile: the destination of an archive. For a path, a temporary file next to it that
 // replaces the path only on publish() (a failed save leaves the old file, if any, untouched);
-// for "-", standard output.
+// for "-", standard output; an existing device or FIFO (/dev/null) is written in place.
 #pragma once
 
 #include <string>
@@ -27,6 +27,7 @@ class OutFile {
   std::string m_path, m_tmp;
   Fd m_fd;
   bool m_stdout = false;
+  bool m_special = false;  // a device or FIFO, written in place
 };
 
 }  // namespace kiln::transport
