@@ -44,15 +44,19 @@ pass "export"
 # -o to a device or a FIFO writes into it, as a shell redirect would: renaming a finished file
 # over it would turn `-o /dev/null` into a regular file on the host. Checked with FIFOs (a
 # failure here must not break the machine's /dev/null).
-for cmd in "export exp" "save exp" "analyze --format json exp"; do
-  rm -f "$WORK/fifo" "$WORK/fifo.out"
-  mkfifo "$WORK/fifo"
-  cat "$WORK/fifo" >"$WORK/fifo.out" &
+mkdir -p "$WORK/ctx" && printf 'FROM exp\nLABEL fifo=test\n' >"$WORK/ctx/Dockerfile"
+F="$WORK/fifo"
+for cmd in "export exp -o $F" "save exp -o $F" "analyze --format json exp -o $F" \
+  "copy exp oci:$WORK/cp-oci --digestfile $F" "build -q --iidfile $F $WORK/ctx"; do
+  rm -f "$F" "$WORK/fifo.out"
+  mkfifo "$F"
+  cat "$F" >"$WORK/fifo.out" &
   reader=$!
-  $KILN $cmd -o "$WORK/fifo" 2>"$WORK/fifo.err" || { kill "$reader"; fail "$cmd -o FIFO: $(cat "$WORK/fifo.err")"; }
+  $KILN $cmd >/dev/null 2>"$WORK/fifo.err" || { kill "$reader"; fail "$cmd: $(cat "$WORK/fifo.err")"; }
   # A FIFO renamed over is never opened: its reader would wait for ever.
-  [[ -p "$WORK/fifo" ]] || { kill "$reader"; fail "$cmd -o FIFO replaced the FIFO"; }
+  [[ -p "$F" ]] || { kill "$reader"; fail "$cmd replaced the FIFO"; }
   wait "$reader"
-  [[ -s "$WORK/fifo.out" ]] || fail "$cmd -o FIFO wrote nothing into it"
+  [[ -s "$WORK/fifo.out" ]] || fail "$cmd wrote nothing into the FIFO"
 done
-pass "-o to a FIFO or device writes into it (export, save, analyze)"
+expect_contains "$(cat "$WORK/fifo.out")" "sha256:" "--iidfile into a FIFO"
+pass "-o, --iidfile and --digestfile to a FIFO or device write into it (export, save, analyze, copy, build)"

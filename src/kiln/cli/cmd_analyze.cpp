@@ -3,7 +3,6 @@
 #include "kiln/cli/scan_common.hpp"
 #include "kiln/lint/analyze.hpp"
 #include "kiln/lint/policy.hpp"
-#include "kiln/os/dir.hpp"
 #include "kiln/transport/out_file.hpp"
 
 namespace kiln::cli {

@@ -17,6 +17,7 @@
 #include "kiln/cli/tagging.hpp"
 #include "kiln/os/dir.hpp"
 #include "kiln/store/store.hpp"
+#include "kiln/transport/out_file.hpp"
 
 namespace kiln::cli {
 
@@ -248,12 +249,7 @@ void run(Context& ctx, Args& a) {
     }
   }
   if (!a.iidfile.empty()) {
-    auto slash = a.iidfile.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : a.iidfile.substr(0, slash);
-    auto d = os::Dir::open(dir.empty() ? "/" : dir);
-    if (!d) return ctx.report(d.error());
-    if (auto st = os::write_file_atomic(*d, a.iidfile.substr(slash + 1), result->image_id.str());
-        !st)
+    if (auto st = transport::write_out_file(a.iidfile, result->image_id.str()); !st)
       return ctx.report(st.error());
   }
   a.publish.quiet = a.quiet;

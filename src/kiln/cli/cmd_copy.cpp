@@ -1,11 +1,10 @@
 // kiln copy [--all | --platform P] [--format oci|v2s2] [--dest-compress-format F]
 //           [--preserve-digests] SRC DST
-#include <fcntl.h>
 
 #include "kiln/cli/transfer.hpp"
 #include "kiln/oci/platform.hpp"
 #include "kiln/oci/reference.hpp"
-#include "kiln/os/dir.hpp"
+#include "kiln/transport/out_file.hpp"
 
 namespace kiln::cli {
 namespace {
@@ -57,8 +56,7 @@ Status run(Context& ctx, const CopyArgs& a) {
   auto res = KILN_TRY(image::copy_image(*src, *sink, co));
   KILN_TRY_CTX(sink->finish(), fmt::format("copy to {}", to.str()));
   if (!a.digestfile.empty())
-    KILN_TRY(
-        os::write_file_atomic(KILN_TRY(os::Dir::open(".")), a.digestfile, res.root.digest.str()));
+    KILN_TRY(transport::write_out_file(a.digestfile, res.root.digest.str()));
   if (!a.quiet && stderr_is_terminal())
     fmt::print(stderr, "Copied {} ({})\n", res.root.digest, res.root.media_type);
   return {};

@@ -1,6 +1,4 @@
 // kiln export IMAGE [-o FILE]
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "kiln/cli/context.hpp"
 #include "kiln/container/export.hpp"

@@ -6,6 +6,8 @@
 
 #include <random>
 
+#include "kiln/os/dir.hpp"
+
 namespace kiln::transport {
 
 Result<OutFile> OutFile::create(const std::string& path) {
@@ -48,6 +50,12 @@ Status OutFile::publish() {
     return fail_errno(fmt::format("rename into {}", m_path));
   m_tmp.clear();
   return {};
+}
+
+Status write_out_file(const std::string& path, std::string_view data) {
+  auto out = KILN_TRY(OutFile::create(path));
+  KILN_TRY_CTX(os::write_all(out.fd(), data.data(), data.size()), path);
+  return out.publish();
 }
 
 }  // namespace kiln::transport

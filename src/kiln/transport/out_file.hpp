@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "kiln/base/error.hpp"
 #include "kiln/base/fd.hpp"
@@ -29,5 +30,9 @@ class OutFile {
   bool m_stdout = false;
   bool m_special = false;  // a device or FIFO, written in place
 };
+
+// Writes a small file (--iidfile, --digestfile) through an OutFile: replaced whole for a
+// path, written in place for a device or FIFO, standard output for "-".
+Status write_out_file(const std::string& path, std::string_view data);
 
 }  // namespace kiln::transport
