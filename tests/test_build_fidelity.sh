@@ -190,7 +190,16 @@ expect_eq "$((base_size + 63))" "$("$KILN" inspect --format '{{.Size}}' size:1)"
 KILN_ROOT=$WORK/store-size "$KILN" load -q -i "$WORK/size.tar" >/dev/null
 expect_eq "63B" "$(KILN_ROOT=$WORK/store-size "$KILN" history --format '{{.Size}}' size:1 | head -1)" \
   "history size after save and load"
-pass "layer sizes in history are the files' bytes (a 63-byte COPY shows 63B)"
+# A layer made beside the next step (a layer job: 5 MiB, not the last layer) has its content
+# size too, not its compressed size.
+head -c $((5 << 20)) /dev/urandom >"$ctx/f5m"
+printf 'FROM bb\nCOPY f5m /f5m\nCOPY f63 /f63\n' >"$ctx/Dockerfile"
+"$KILN" build -q -t size:2 "$ctx" >/dev/null
+expect_eq "$((base_size + (5 << 20) + 63))" "$("$KILN" inspect --format '{{.Size}}' size:2)" \
+  "inspect Size with a layer made by a layer job"
+expect_eq "5.24MB" "$("$KILN" history --format '{{.Size}}' size:2 | sed -n 2p)" \
+  "history size of a 5 MiB COPY made beside the next step"
+pass "layer sizes in history are the files' bytes (a 63-byte COPY shows 63B, a 5 MiB one 5.24MB)"
 
 # --- ONBUILD triggers of an earlier stage run in the stage built on it --------------------------
 cat >"$ctx/Dockerfile" <<'DOCKERFILE'
