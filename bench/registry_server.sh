@@ -4,6 +4,9 @@
 #  1. requests per second with 50 keep-alive connections: manifest GET and /v2/ with wrk
 #     (2 threads), blob HEAD with ab -i (wrk cannot do HEAD); server CPU per request from
 #     /proc/PID/stat before and after;
+#     manifest GET latency (p50, p99) at 50 and 500 connections, from wrk --latency, also
+#     against the floor: bench/static_responder.c, which answers every request with the same
+#     prepared manifest-sized response on one epoll thread per core;
 #  2. skopeo push and pull of an image of 3 x 100 MB random layers: wall time (median of RUNS)
 #     and the server's CPU per byte moved.
 source "$(dirname "$0")/common.sh"
@@ -29,16 +32,34 @@ dpid=$!
 kport=$(free_port)
 $KILN registry serve --root "$W/kiln-data" --addr "127.0.0.1:$kport" --no-access-log >"$W/kiln.log" 2>&1 &
 kpid=$!
-trap 'kill $dpid $kpid 2>/dev/null' EXIT
 for p in $dport $kport; do
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$p/v2/" >/dev/null && break; sleep 0.1; done
 done
+fport=$(free_port)
+cc -O2 -o "$W/static_responder" "$(dirname "$0")/static_responder.c" -lpthread
+"$W/static_responder" "$fport" 405 "$(nproc)" &
+fpid=$!
+trap 'kill $dpid $kpid $fpid 2>/dev/null' EXIT
 declare -A PID=([distribution]=$dpid [kiln]=$kpid) PORT=([distribution]=$dport [kiln]=$kport)
 declare -A DATA=([distribution]=$W/dist-data [kiln]=$W/kiln-data)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# percentiles: wrk --latency's 50% and 99% lines, in ms.
+percentiles() {
+  python3 -c '
+import re, sys
+unit = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+p = {m[0]: float(m[1]) * unit[m[2]] for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", sys.stdin.read(), re.M)}
+print(p["50"], p["99"])'
+}
 tick=$(getconf CLK_TCK)
-declare -A R C
+declare -A R C L
+# The floor: manifest-sized responses from the static responder.
+for c in 50 500; do
+  out=$(ulimit -n 4096; wrk -t2 -c$c -d"${DUR}s" --latency "http://127.0.0.1:$fport/v2/bench/big/manifests/1")
+  R[floor.$c]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  read -r L[floor.$c.p50] L[floor.$c.p99] < <(percentiles <<<"$out")
+done
 for s in distribution kiln; do
   reg=127.0.0.1:${PORT[$s]}
   skopeo copy -q --dest-tls-verify=false "oci:$W/layout:1" "docker://$reg/bench/big:1"
@@ -49,13 +70,19 @@ for s in distribution kiln; do
     url=$mf
     [[ $t == base ]] && url="http://$reg/v2/"
     c0=$(cpu_ticks "${PID[$s]}")
-    out=$(wrk -t2 -c50 -d"${DUR}s" -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$url")
+    out=$(wrk -t2 -c50 -d"${DUR}s" --latency -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$url")
     c1=$(cpu_ticks "${PID[$s]}")
     n=$(awk '/requests in/ {print $1}' <<<"$out")
     R[$s.$t]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     C[$s.$t]=$(python3 -c "print(($c1 - $c0) / $tick / $n * 1e6)")
     grep -q 'Non-2xx' <<<"$out" && { echo "$s $t: non-2xx responses" >&2; exit 1; }
+    [[ $t == manifest ]] && read -r L[$s.50.p50] L[$s.50.p99] < <(percentiles <<<"$out")
   done
+  # Manifest GET latency with 500 connections (file descriptors for them first).
+  out=$(ulimit -n 4096; wrk -t2 -c500 -d"${DUR}s" --latency -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$mf")
+  grep -q 'Non-2xx' <<<"$out" && { echo "$s manifest at 500 connections: non-2xx responses" >&2; exit 1; }
+  R[$s.c500]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  read -r L[$s.500.p50] L[$s.500.p99] < <(percentiles <<<"$out")
   n=$(python3 -c "print(int(${R[$s.manifest]} * $DUR))")
   c0=$(cpu_ticks "${PID[$s]}")
   out=$(ab -q -k -i -c 50 -n "$n" "http://$reg/v2/bench/big/blobs/$layer")
@@ -86,6 +113,15 @@ print("|---|---|---|---|---|---|")
 for t, name in (("manifest", "manifest GET"), ("head", "blob HEAD"), ("base", "GET /v2/")):
     d, k = r[f"distribution.{t}"], r[f"kiln.{t}"]
     print(f"| {name} | {d:,.0f} | {k:,.0f} | **{k/d:.1f}x** | {c[f'distribution.{t}']:.0f} us | {c[f'kiln.{t}']:.0f} us |")
+print()
+l = {$(for k in "${!L[@]}"; do printf '"%s": float("%s"), ' "$k" "${L[$k]}"; done)}
+print("| manifest GET, wrk -t2 | Distribution req/s | p50 | p99 | kiln req/s | p50 | p99 | floor req/s | p50 | p99 | kiln / Distribution | floor / Distribution |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for n, key in (("50", "manifest"), ("500", "c500")):
+    d, k, f = r[f"distribution.{key}"], r[f"kiln.{key}"], r[f"floor.{n}"]
+    print(f"| {n} connections | {d:,.0f} | {l[f'distribution.{n}.p50']:.2f} ms | {l[f'distribution.{n}.p99']:.2f} ms | "
+          f"{k:,.0f} | {l[f'kiln.{n}.p50']:.2f} ms | {l[f'kiln.{n}.p99']:.2f} ms | "
+          f"{f:,.0f} | {l[f'floor.{n}.p50']:.2f} ms | {l[f'floor.{n}.p99']:.2f} ms | **{k/d:.1f}x** | {f/d:.1f}x |")
 print()
 print("| skopeo, 3 x 100 MB | Distribution wall | kiln wall | server CPU per GB: Distribution | kiln | kiln / Distribution CPU |")
 print("|---|---|---|---|---|---|")

@@ -11,8 +11,12 @@ k="$W/kiln"
 "$KILN" --root "$k" import -q "$W/rootfs" bb >/dev/null
 "$KILN" --root "$k" run --rm bb true  # unpack the layer once
 
+# Each command runs without a shell in between (-N), but for runc, whose container names need
+# the shell's $RANDOM.
 bench() {  # bench NAME COMMAND
-  hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$W/$1.json" "$2" >/dev/null
+  local n=-N
+  [[ $1 == runc ]] && n=
+  hyperfine $n --style none --warmup 3 --runs "$RUNS" --export-json "$W/$1.json" "$2" >/dev/null
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$W/$1.json"
 }
 
@@ -31,6 +35,12 @@ json.dump(c, open("config.json", "w"))
 PY
 )
 t_runc=$(bench runc "runc --root $W/runc-state run --bundle $W/bundle bench-\$RANDOM")
+
+# The floor (bench/run_floor.c): clone into new namespaces, bind the root, /proc, pivot_root,
+# execve. Also `kiln version`, kiln's own start.
+cc -O2 -o "$W/run_floor" "$(dirname "$0")/run_floor.c"
+t_floor=$(bench floor "$W/run_floor $W/rootfs /bin/true")
+t_start=$(bench version "$KILN version")
 
 p="podman --root $W/podman/root --runroot $W/podman/run --storage-driver overlay --runtime runc"
 t_podman=nan
@@ -57,6 +67,7 @@ fi
 python3 - <<PY
 import math
 k, kr, r, p, d = $t_kiln, $t_kiln_runc, $t_runc, float("$t_podman"), float("$t_docker")
+fl, st = $t_floor, $t_start
 print(f"busybox image, \`IMAGE true\`, $(nproc) cores, median of $RUNS runs")
 print("| command | median | kiln / this |")
 print("|---|---|---|")
@@ -68,4 +79,6 @@ row("kiln run --rm --runtime runc", kr)
 row("runc run (prepared bundle)", r)
 row("podman run --rm", p)
 row("docker run --rm", d)
+row("floor: clone + bind + /proc + pivot_root + execve (bench/run_floor.c)", fl)
+row("kiln version (kiln's start alone)", st)
 PY

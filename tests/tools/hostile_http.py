@@ -108,6 +108,48 @@ r = raw(b"PATCH /v2/a/blobs/uploads/0123456789abcdef0123456789abcdef HTTP/1.1\r\
         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n")
 check("unknown upload id: 404 BLOB_UPLOAD_UNKNOWN", status(r) == 404 and code(r) == "BLOB_UPLOAD_UNKNOWN", r[:200])
 
+# Framing, as the server formats each response head itself: two pipelined requests get two
+# responses with exact lengths, the second (Connection: close) ends the connection; an HTTP/1.0
+# request is answered in HTTP/1.0 and closed unless it asked for keep-alive.
+def until_closed(data):
+    s = socket.create_connection((host, port), timeout=10)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            out += c
+    except OSError:
+        pass
+    s.close()
+    return out
+
+
+r = until_closed(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/nosuch/manifests/t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+parts = r.split(b"HTTP/1.1 ")
+first_ok = len(parts) == 3 and parts[1].startswith(b"200 OK\r\n") and parts[1].endswith(b"Content-Length: 2\r\n\r\n{}")
+second = b"HTTP/1.1 " + parts[2] if len(parts) == 3 else b""
+check("pipelined requests: two framed responses, the second closes",
+      first_ok and status(second) == 404 and b"Connection: close\r\n" in second and code(second) == "MANIFEST_UNKNOWN", r[:400])
+r = until_closed(b"GET /v2/ HTTP/1.0\r\n\r\n")
+check("HTTP/1.0: answered in 1.0, closed", r.startswith(b"HTTP/1.0 200 OK\r\n") and b"Connection:" not in r and r.endswith(b"{}"), r[:300])
+s10 = socket.create_connection((host, port), timeout=5)
+s10.sendall(b"GET /v2/ HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+time.sleep(0.3)
+r = s10.recv(65536)
+s10.sendall(b"GET /v2/ HTTP/1.0\r\n\r\n")
+r2 = b""
+while True:
+    c = s10.recv(65536)
+    if not c:
+        break
+    r2 += c
+s10.close()
+check("HTTP/1.0 keep-alive: kept open for the next request",
+      b"Connection: keep-alive\r\n" in r and r2.startswith(b"HTTP/1.0 200 OK"), (r[:200], r2[:200]))
+
 # Slowloris: many connections trickling a header never finish it; each is cut off after the
 # header timeout, and the server keeps answering others meanwhile.
 closed_after = []
