@@ -111,9 +111,7 @@ check("unknown upload id: 404 BLOB_UPLOAD_UNKNOWN", status(r) == 404 and code(r)
 # Framing, as the server formats each response head itself: two pipelined requests get two
 # responses with exact lengths, the second (Connection: close) ends the connection; an HTTP/1.0
 # request is answered in HTTP/1.0 and closed unless it asked for keep-alive.
-def until_closed(data):
-    s = socket.create_connection((host, port), timeout=10)
-    s.sendall(data)
+def read_to_end(s):
     out = b""
     try:
         while True:
@@ -125,6 +123,12 @@ def until_closed(data):
         pass
     s.close()
     return out
+
+
+def until_closed(data):
+    s = socket.create_connection((host, port), timeout=10)
+    s.sendall(data)
+    return read_to_end(s)
 
 
 r = until_closed(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/nosuch/manifests/t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -140,13 +144,7 @@ s10.sendall(b"GET /v2/ HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
 time.sleep(0.3)
 r = s10.recv(65536)
 s10.sendall(b"GET /v2/ HTTP/1.0\r\n\r\n")
-r2 = b""
-while True:
-    c = s10.recv(65536)
-    if not c:
-        break
-    r2 += c
-s10.close()
+r2 = read_to_end(s10)
 check("HTTP/1.0 keep-alive: kept open for the next request",
       b"Connection: keep-alive\r\n" in r and r2.startswith(b"HTTP/1.0 200 OK"), (r[:200], r2[:200]))
 
