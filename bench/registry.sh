@@ -45,12 +45,14 @@ for img in big small; do
   T[skopeo.pull.$img]=$(run "skopeo-pull-$img" "rm -rf $W/sk" "skopeo copy -q --src-tls-verify=false docker://$REG/bench/$img:1 oci:$W/sk:1")
 done
 
-# What bounds the big image's times: a pull by curl alone (bench/registry_floor.sh), and the CPU
+# What bounds the big image's times: a pull and a push of its layers by curl alone
+# (bench/registry_floor.sh, bench/registry_push_floor.sh), and the CPU
 # time the registry itself spends in one push by each tool (from /proc/PID/stat).
 big_blobs=$(find "$W/layout-big/blobs/sha256" -type f -size +1M | sort | tr "\n" " ")
 $K push -q bench/big:1 "$REG/bench/big:1"  # the small image's runs wiped the registry
 T[curl.pull.big]=$(run "curl-pull-big" "rm -rf $W/floor; mkdir -p $W/floor" \
   "$(dirname "$0")/registry_floor.sh $REG bench/big $W/floor $big_blobs")
+T[curl.push.big]=$(run "curl-push-big" "$wipe" "$(dirname "$0")/registry_push_floor.sh $REG bench/big $big_blobs")
 reg_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$rpid/stat"; }
 for tool in kiln skopeo; do
   eval "$wipe"
@@ -73,6 +75,9 @@ print()
 c = t["curl.pull.big"]
 print(f"curl alone, the 3 big layers at once (no digest, no fsync): {c:.2f} s, "
       f"{c / t['skopeo.pull.big']:.2f} of skopeo's pull")
+c = t["curl.push.big"]
+print(f"curl alone, uploading the 3 big layers at once (POST, one PATCH, PUT; no manifest): {c:.2f} s, "
+      f"{c / t['skopeo.push.big']:.2f} of skopeo's push; kiln's push is {t['kiln.push.big'] / c:.2f} of it")
 print(f"registry CPU time during one push of the big image: {t['kiln.regcpu']:.2f} s for kiln's, "
       f"{t['skopeo.regcpu']:.2f} s for skopeo's")
 PY
