@@ -104,36 +104,32 @@ rpid=$!
 REG=127.0.0.1:$port
 for _ in $(seq 50); do curl -sf "http://$REG/v2/" >/dev/null && break; sleep 0.1; done
 # push TOOL: RUNS pushes of a freshly built image into an empty registry; prints the median.
+# skopeo pushes the image kiln built last, from an OCI layout (the same compressed blobs).
 push() {
   local tool=$1 times=() t0 t1
   for _ in $(seq "$RUNS"); do
     if [[ $tool == kiln ]]; then
       $K rmi -f app "$REG/big:1" >/dev/null 2>&1 || true; $K system prune -f --build-cache >/dev/null
       $K build -q --network none -t "$REG/big:1" "$W/push300" >/dev/null
-    else
+    elif [[ $tool == docker ]]; then
       $DK rmi -f "$REG/big:1" >/dev/null 2>&1 || true; $DK builder prune -af >/dev/null
       DOCKER_BUILDKIT=1 $DK build -q --network none -t "$REG/big:1" "$W/push300" >/dev/null
     fi
     rm -rf "$W/registry-data"; sync
     t0=$(date +%s.%N)
-    if [[ $tool == kiln ]]; then $K push -q "$REG/big:1" >/dev/null; else $DK push -q "$REG/big:1" >/dev/null; fi
+    case $tool in
+      kiln) $K push -q "$REG/big:1" >/dev/null ;;
+      docker) $DK push -q "$REG/big:1" >/dev/null ;;
+      skopeo) skopeo copy -q --dest-tls-verify=false "oci:$W/big-oci:1" "docker://$REG/big:1" >/dev/null ;;
+    esac
     t1=$(date +%s.%N)
     times+=("$(python3 -c "print($t1 - $t0)")")
   done
   python3 -c 'import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))' "${times[@]}"
 }
 T[kiln.push]=$(push kiln)
-# skopeo pushes the image kiln built last, from an OCI layout (the same compressed blobs).
 $K copy "$REG/big:1" "oci:$W/big-oci:1" >/dev/null
-times=()
-for _ in $(seq "$RUNS"); do
-  rm -rf "$W/registry-data"; sync
-  t0=$(date +%s.%N)
-  skopeo copy -q --dest-tls-verify=false "oci:$W/big-oci:1" "docker://$REG/big:1" >/dev/null
-  t1=$(date +%s.%N)
-  times+=("$(python3 -c "print($t1 - $t0)")")
-done
-T[skopeo.push]=$(python3 -c 'import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))' "${times[@]}")
+T[skopeo.push]=$(push skopeo)
 
 # dockerd starts once kiln is measured, so that its idle daemons do not share the cores.
 start_dockerd "$W/docker" || { echo "dockerd did not start" >&2; exit 1; }

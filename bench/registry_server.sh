@@ -52,11 +52,15 @@ unit = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 p = {m[0]: float(m[1]) * unit[m[2]] for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", sys.stdin.read(), re.M)}
 print(p["50"], p["99"])'
 }
+# wrk_get CONNECTIONS URL: DUR seconds of GETs for a manifest, with latency percentiles.
+wrk_get() {
+  (ulimit -n 4096; wrk -t2 -c"$1" -d"${DUR}s" --latency -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$2")
+}
 tick=$(getconf CLK_TCK)
 declare -A R C L
 # The floor: manifest-sized responses from the static responder.
 for c in 50 500; do
-  out=$(ulimit -n 4096; wrk -t2 -c$c -d"${DUR}s" --latency "http://127.0.0.1:$fport/v2/bench/big/manifests/1")
+  out=$(wrk_get "$c" "http://127.0.0.1:$fport/v2/bench/big/manifests/1")
   R[floor.$c]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   read -r L[floor.$c.p50] L[floor.$c.p99] < <(percentiles <<<"$out")
 done
@@ -70,7 +74,7 @@ for s in distribution kiln; do
     url=$mf
     [[ $t == base ]] && url="http://$reg/v2/"
     c0=$(cpu_ticks "${PID[$s]}")
-    out=$(wrk -t2 -c50 -d"${DUR}s" --latency -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$url")
+    out=$(wrk_get 50 "$url")
     c1=$(cpu_ticks "${PID[$s]}")
     n=$(awk '/requests in/ {print $1}' <<<"$out")
     R[$s.$t]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -78,8 +82,8 @@ for s in distribution kiln; do
     grep -q 'Non-2xx' <<<"$out" && { echo "$s $t: non-2xx responses" >&2; exit 1; }
     [[ $t == manifest ]] && read -r L[$s.50.p50] L[$s.50.p99] < <(percentiles <<<"$out")
   done
-  # Manifest GET latency with 500 connections (file descriptors for them first).
-  out=$(ulimit -n 4096; wrk -t2 -c500 -d"${DUR}s" --latency -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$mf")
+  # Manifest GET latency with 500 connections.
+  out=$(wrk_get 500 "$mf")
   grep -q 'Non-2xx' <<<"$out" && { echo "$s manifest at 500 connections: non-2xx responses" >&2; exit 1; }
   R[$s.c500]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   read -r L[$s.500.p50] L[$s.500.p99] < <(percentiles <<<"$out")

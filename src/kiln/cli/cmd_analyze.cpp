@@ -68,10 +68,7 @@ Status run(Context& ctx, const AnalyzeArgs& a) {
                          ? lint::analysis_html(r, a.image)
                          : lint::analysis_tty(r, a.image, a.output.empty() && stdout_is_terminal());
   if (!a.output.empty() && a.output != "-") {
-    auto file = KILN_TRY(transport::OutFile::create(a.output));  // /dev/null: written in place
-    io::FdWriter out(file.fd());
-    KILN_TRY(out.write(text.data(), text.size()));
-    KILN_TRY(file.publish());
+    KILN_TRY(transport::write_out_file(a.output, text));  // /dev/null: written in place
   } else {
     fmt::print("{}", text);
     std::fflush(stdout);
