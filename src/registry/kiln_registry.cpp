@@ -47,6 +47,7 @@ Status serve(const ServeArgs& a) {
   if (!a.root.empty()) {
     cfg->root = a.root;
     cfg->in_memory = false;
+    cfg->s3.reset();
   }
   if (!a.htpasswd.empty()) {
     cfg->auth = rs::Config::Auth::htpasswd;
@@ -71,12 +72,14 @@ Status serve(const ServeArgs& a) {
     return failf(Errc::invalid_argument, "log level '{}': want debug, info, warn or error",
                  cfg->log_level);
   Fd lock;
-  if (!cfg->in_memory) {
+  if (!cfg->in_memory && !cfg->s3) {
     auto l = lock_root(cfg->root, "serve");
     if (!l) return std::unexpected(l.error());
     lock = std::move(*l);
   }
-  std::string where = cfg->in_memory ? "memory" : cfg->root;
+  std::string where = cfg->in_memory ? "memory"
+                      : cfg->s3      ? "s3 bucket " + cfg->s3->bucket
+                                     : cfg->root;
   bool tls = !cfg->http.tls_cert.empty();
   auto app = rs::App::open(std::move(*cfg));
   if (!app) return std::unexpected(app.error());
@@ -88,14 +91,29 @@ Status serve(const ServeArgs& a) {
 Status gc(const GcArgs& a) {
   auto cfg = base_config(a.config);
   if (!cfg) return std::unexpected(cfg.error());
-  if (!a.root.empty()) cfg->root = a.root;
+  if (!a.root.empty()) {
+    cfg->root = a.root;
+    cfg->s3.reset();
+  }
   if (cfg->in_memory)
     return fail(Errc::invalid_argument, "an in-memory registry has nothing to collect");
-  if (!os::Dir::open(cfg->root))
-    return failf(Errc::not_found, "gc: no registry storage at {}", cfg->root);
-  auto lock = lock_root(cfg->root, "gc");
-  if (!lock) return std::unexpected(lock.error());
-  auto driver = rs::filesystem_driver(cfg->root);
+  Fd lock;
+  if (cfg->s3) {
+    // Nothing marks a bucket as in use: a replica serving it could be linking a blob this
+    // sweep would delete. Until replicas take a lease in the bucket, only a dry run is safe.
+    if (!a.dry_run)
+      return fail(Errc::unsupported,
+                  "gc: kiln cannot tell whether a replica is serving this S3 bucket and "
+                  "linking a blob a sweep would delete, so on S3 it only reports what it would "
+                  "delete: run it with --dry-run");
+  } else {
+    if (!os::Dir::open(cfg->root))
+      return failf(Errc::not_found, "gc: no registry storage at {}", cfg->root);
+    auto l = lock_root(cfg->root, "gc");
+    if (!l) return std::unexpected(l.error());
+    lock = std::move(*l);
+  }
+  auto driver = rs::open_storage(*cfg);
   if (!driver) return std::unexpected(driver.error());
   rs::GcRequest req{a.dry_run, a.delete_untagged, a.grace, nullptr};
   auto rep = rs::collect_garbage(**driver, req);

@@ -11,6 +11,7 @@
 #include "kiln/registry/server/dispatch.hpp"
 #include "kiln/registry/server/gc.hpp"
 #include "kiln/registry/server/json_log.hpp"
+#include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/metrics.hpp"
 
 namespace kiln::registry::server {
@@ -20,13 +21,9 @@ class Impl final : public App {
  public:
   Status init(Config cfg) {
     m_cfg = std::move(cfg);
-    if (m_cfg.in_memory) {
-      m_driver = memory_driver();
-    } else {
-      auto d = filesystem_driver(m_cfg.root);
-      if (!d) return std::unexpected(d.error());
-      m_driver = std::move(*d);
-    }
+    auto d = open_storage(m_cfg);
+    if (!d) return std::unexpected(d.error());
+    m_driver = std::move(*d);
     switch (m_cfg.auth) {
       case Config::Auth::none:
         m_auth = no_auth();
@@ -51,6 +48,8 @@ class Impl final : public App {
         [this](const Exchange& e) { observe(e); });
     if (!http) return std::unexpected(http.error());
     m_http = std::move(*http);
+    if (!m_cfg.notify.empty())
+      m_notifier = std::make_unique<Notifier>(std::move(m_cfg.notify), m_http->address());
     return {};
   }
 
@@ -81,6 +80,7 @@ class Impl final : public App {
       Response r;
       auto [bytes, blobs] = usage();
       r.body = m_metrics.render(bytes, m_driver->usage().free, blobs);
+      if (m_notifier) r.body += m_notifier->metrics();
       r.set("Content-Type", "text/plain; version=0.0.4");
       return {std::move(r), nullptr};
     }
@@ -91,6 +91,7 @@ class Impl final : public App {
     const Request& req = *e.request;
     RouteKind kind = route(req.path).kind;
     m_metrics.record(kind, req.method, e.status, e.bytes_in, e.bytes_out, e.seconds);
+    if (m_notifier) notify(e);
     if (!m_cfg.access_log) return;
     std::string text = log_line({{"time", rfc3339(::time(nullptr))},
                                  {"remote", req.remote},
@@ -113,6 +114,18 @@ class Impl final : public App {
       m_usage_at = now;
     }
     return m_usage;
+  }
+
+  void notify(const Exchange& e) {
+    Route rt = route(e.request->path);
+    auto ev = event_of(e, rt);
+    if (!ev) return;
+    if (ev->size == 0 &&
+        (ev->action == "push" || ev->action == "mount" || rt.kind == RouteKind::blob)) {
+      if (auto d = Digest::parse(ev->digest))
+        if (auto st = m_driver->stat(layout::blob(*d))) ev->size = st->size;
+    }
+    m_notifier->publish(std::move(*ev));
   }
 
   void gc_loop() {
@@ -144,6 +157,7 @@ class Impl final : public App {
   std::unique_ptr<Service> m_service;
   std::unique_ptr<HttpServer> m_http;
   Metrics m_metrics;
+  std::unique_ptr<Notifier> m_notifier;  // when endpoints are configured
   std::mutex m_usage_mu;
   std::pair<int64_t, int64_t> m_usage{-1, -1};
   std::chrono::steady_clock::time_point m_usage_at;

@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "kiln/os/dir.hpp"
+#include "kiln/registry/server/s3_driver.hpp"
 
 namespace kiln::registry::server {
 namespace {
@@ -40,11 +42,69 @@ struct ConfigReader {
 };
 
 // Each section: its keys checked, its values read (a wrong type is kept in r.error).
-Status read_storage(ConfigReader& r, const YAML::Node& st, Config& c) {
-  if (!r.known(st, "storage", {"filesystem", "inmemory", "delete", "maintenance", "cache"}))
+Status read_s3(ConfigReader& r, const YAML::Node& n, Config& c) {
+  if (!r.known(
+          n, "storage.s3",
+          {"bucket", "region", "regionendpoint", "forcepathstyle", "accesskey", "secretkey",
+           "secure", "skipverify", "v4auth", "rootdirectory", "chunksize", "multipartcopychunksize",
+           "multipartcopythresholdsize", "multipartcopymaxconcurrency"}))
     return fail(Errc::invalid_argument, r.error);
+  S3Options o;
+  r.get(n, "bucket", o.bucket);
+  r.get(n, "region", o.creds.region);
+  r.get(n, "regionendpoint", o.endpoint);
+  o.path_style = !o.endpoint.empty();
+  r.get(n, "forcepathstyle", o.path_style);
+  r.get(n, "accesskey", o.creds.access_key);
+  r.get(n, "secretkey", o.creds.secret_key);
+  r.get(n, "secure", o.secure);
+  r.get(n, "skipverify", o.skip_verify);
+  r.get(n, "rootdirectory", o.root);
+  r.get(n, "chunksize", o.chunk_size);
+  r.get(n, "multipartcopychunksize", o.copy_chunk_size);
+  r.get(n, "multipartcopythresholdsize", o.copy_threshold);
+  r.get(n, "multipartcopymaxconcurrency", o.copy_concurrency);
+  bool v4 = true;
+  r.get(n, "v4auth", v4);
+  if (!r.error.empty()) return fail(Errc::invalid_argument, r.error);
+  if (!v4)
+    return failf(Errc::unsupported, "{}: storage.s3.v4auth: only Signature Version 4 is supported",
+                 r.file);
+  if (o.bucket.empty())
+    return failf(Errc::invalid_argument, "{}: storage.s3.bucket is missing", r.file);
+  if (o.creds.access_key.empty())
+    if (const char* e = std::getenv("AWS_ACCESS_KEY_ID")) o.creds.access_key = e;
+  if (o.creds.secret_key.empty())
+    if (const char* e = std::getenv("AWS_SECRET_ACCESS_KEY")) o.creds.secret_key = e;
+  if (o.creds.access_key.empty() || o.creds.secret_key.empty())
+    return failf(Errc::invalid_argument,
+                 "{}: storage.s3 needs accesskey and secretkey (or AWS_ACCESS_KEY_ID and "
+                 "AWS_SECRET_ACCESS_KEY)",
+                 r.file);
+  c.s3 = std::move(o);
+  c.service.redirect = true;  // as Distribution: storage.redirect.disable turns it off
+  return {};
+}
+
+Status read_storage(ConfigReader& r, const YAML::Node& st, Config& c) {
+  if (!r.known(st, "storage",
+               {"filesystem", "inmemory", "s3", "redirect", "delete", "maintenance", "cache"}))
+    return fail(Errc::invalid_argument, r.error);
+  int kinds =
+      (st && st["filesystem"] ? 1 : 0) + (st && st["inmemory"] ? 1 : 0) + (st && st["s3"] ? 1 : 0);
+  if (kinds > 1)
+    return failf(Errc::invalid_argument,
+                 "{}: storage names more than one of filesystem, "
+                 "inmemory and s3",
+                 r.file);
   if (st && st["filesystem"]) r.get(st["filesystem"], "rootdirectory", c.root);
   if (st && st["inmemory"]) c.in_memory = true;
+  if (st && st["s3"]) KILN_TRY(read_s3(r, st["s3"], c));
+  if (st && st["redirect"]) {
+    bool disable = false;
+    r.get(st["redirect"], "disable", disable);
+    if (disable) c.service.redirect = false;
+  }
   if (st && st["delete"]) r.get(st["delete"], "enabled", c.service.delete_enabled);
   if (st && st["maintenance"] && st["maintenance"]["readonly"])
     r.get(st["maintenance"]["readonly"], "enabled", c.service.read_only);
@@ -201,7 +261,79 @@ Status read_tags(ConfigReader& r, const YAML::Node& tags, Config& c) {
   return {};
 }
 
+Status read_endpoint(ConfigReader& r, const YAML::Node& n, Config& c) {
+  if (!r.known(n, "notifications.endpoints[]",
+               {"name", "url", "headers", "timeout", "backoff", "threshold", "disabled",
+                "ignoredmediatypes", "ignore", "queuesize"}))
+    return fail(Errc::invalid_argument, r.error);
+  NotifyEndpoint ep;
+  r.get(n, "name", ep.name);
+  r.get(n, "url", ep.url);
+  r.get(n, "threshold", ep.threshold);
+  r.get(n, "disabled", ep.disabled);
+  r.get(n, "queuesize", ep.queue);
+  for (const char* key : {"timeout", "backoff"}) {
+    std::string text;
+    r.get(n, key, text);
+    if (text.empty()) continue;
+    auto secs = parse_duration_seconds(text);
+    if (!secs || *secs <= 0)
+      return failf(Errc::invalid_argument,
+                   "{}: notifications endpoint {}: {} '{}' is not a "
+                   "duration (500ms, 1s, 2m)",
+                   r.file, ep.name, key, text);
+    (std::string_view(key) == "timeout" ? ep.timeout_s : ep.backoff_s) = *secs;
+  }
+  std::vector<std::string> list;
+  r.get(n, "ignoredmediatypes", list);
+  ep.ignored_media_types.insert(list.begin(), list.end());
+  if (n["ignore"]) {
+    if (!r.known(n["ignore"], "notifications.endpoints[].ignore", {"mediatypes", "actions"}))
+      return fail(Errc::invalid_argument, r.error);
+    list.clear();
+    r.get(n["ignore"], "mediatypes", list);
+    ep.ignored_media_types.insert(list.begin(), list.end());
+    list.clear();
+    r.get(n["ignore"], "actions", list);
+    ep.ignored_actions.insert(list.begin(), list.end());
+  }
+  if (n["headers"]) {
+    if (!n["headers"].IsMap())
+      return failf(Errc::invalid_argument,
+                   "{}: notifications endpoint {}: headers must map "
+                   "names to lists of values",
+                   r.file, ep.name);
+    for (const auto& kv : n["headers"]) {
+      std::vector<std::string> values;
+      r.get(n["headers"], kv.first.as<std::string>().c_str(), values);
+      for (auto& v : values) ep.headers.emplace_back(kv.first.as<std::string>(), std::move(v));
+    }
+  }
+  if (!r.error.empty()) return fail(Errc::invalid_argument, r.error);
+  if (ep.name.empty() || !(ep.url.starts_with("http://") || ep.url.starts_with("https://")))
+    return failf(Errc::invalid_argument,
+                 "{}: a notifications endpoint needs a name and an http(s) url", r.file);
+  c.notify.push_back(std::move(ep));
+  return {};
+}
+
+Status read_notifications(ConfigReader& r, const YAML::Node& n, Config& c) {
+  if (!r.known(n, "notifications", {"endpoints", "events"}))
+    return fail(Errc::invalid_argument, r.error);
+  if (!n || !n["endpoints"]) return {};
+  if (!n["endpoints"].IsSequence())
+    return failf(Errc::invalid_argument, "{}: notifications.endpoints must be a list", r.file);
+  for (const auto& ep : n["endpoints"]) KILN_TRY(read_endpoint(r, ep, c));
+  return {};
+}
+
 }  // namespace
+
+Result<std::unique_ptr<Driver>> open_storage(const Config& c) {
+  if (c.s3) return s3_driver(*c.s3);
+  if (c.in_memory) return memory_driver();
+  return filesystem_driver(c.root);
+}
 
 Result<Config> load_config(const std::string& path) {
   auto text = os::read_file(path);
@@ -215,8 +347,9 @@ Result<Config> load_config(const std::string& path) {
   Config c;
   ConfigReader r{path, {}};
   if (!y.IsDefined() || y.IsNull()) return c;
-  if (!r.known(y, "top level",
-               {"version", "storage", "http", "auth", "log", "limits", "gc", "tags"}))
+  if (!r.known(
+          y, "top level",
+          {"version", "storage", "http", "auth", "log", "limits", "gc", "tags", "notifications"}))
     return fail(Errc::invalid_argument, r.error);
   KILN_TRY(read_storage(r, y["storage"], c));
   KILN_TRY(read_http(r, y["http"], c));
@@ -225,6 +358,7 @@ Result<Config> load_config(const std::string& path) {
   KILN_TRY(read_limits(r, y["limits"], c));
   KILN_TRY(read_gc(r, y["gc"], c));
   KILN_TRY(read_tags(r, y["tags"], c));
+  KILN_TRY(read_notifications(r, y["notifications"], c));
   if (!r.error.empty()) return fail(Errc::invalid_argument, r.error);
   return c;
 }

@@ -1,23 +1,35 @@
 // The registry server's configuration: a YAML file shaped like CNCF Distribution's (so an
 // existing config.yml mostly carries over), overridden by command-line flags.
 //
-//   storage:  {filesystem: {rootdirectory: DIR} | inmemory: {}, delete: {enabled: true},
+//   storage:  {filesystem: {rootdirectory: DIR} | inmemory: {} |
+//              s3: {bucket, region, regionendpoint, forcepathstyle, accesskey, secretkey,
+//                   secure, skipverify, v4auth, rootdirectory, chunksize, multipartcopychunksize,
+//                   multipartcopythresholdsize, multipartcopymaxconcurrency},
+//              redirect: {disable: false}, delete: {enabled: true},
 //              maintenance: {readonly: {enabled: false}}}
+//             (s3 credentials also from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)
 //   http:     {addr: HOST:PORT, tls: {certificate: F, key: F, clientcas: [F]}}
 //   auth:     {htpasswd: {realm: R, path: F}} | {token: {realm, service, issuer, rootcertbundle}}
 //   log:      {level: debug|info|warn|error, accesslog: {disabled: false}}
 //   limits:   {manifest_bytes, blob_bytes, header_bytes, connections, threads,
 //              header_timeout, idle_timeout, io_timeout}
 //   gc:       {interval: SECONDS (0: off), grace: SECONDS, delete_untagged: false}
+//   notifications: {endpoints: [{name, url, headers: {NAME: [VALUE]}, timeout: 1s, backoff: 1s,
+//              threshold, disabled, ignoredmediatypes: [..], ignore: {mediatypes, actions},
+//              queuesize: 1000}], events: {includereferences}}
 //   tags:     {history: {keep: 50, max_age: SECONDS}, immutable: {REPO_GLOB: [TAG_GLOB...]},
 //              signed: {REPO_GLOB: [PUBLIC_KEY_FILE...]}}
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "kiln/base/error.hpp"
 #include "kiln/registry/server/auth.hpp"
 #include "kiln/registry/server/http_server.hpp"
+#include "kiln/registry/server/notify.hpp"
+#include "kiln/registry/server/s3_client.hpp"
 #include "kiln/registry/server/service.hpp"
 
 namespace kiln::registry::server {
@@ -31,6 +43,7 @@ struct GcOptions {
 struct Config {
   std::string root = "./registry-data";
   bool in_memory = false;
+  std::optional<S3Options> s3;
   HttpOptions http;
   ServiceOptions service;
   enum class Auth { none, htpasswd, token } auth = Auth::none;
@@ -40,7 +53,11 @@ struct Config {
   std::string log_level = "info";
   bool access_log = true;
   GcOptions gc;
+  std::vector<NotifyEndpoint> notify;
 };
+
+// The storage the configuration names: S3, memory or the filesystem at root.
+Result<std::unique_ptr<Driver>> open_storage(const Config& c);
 
 // Reads and checks a file; unknown keys are errors (a typo must not silently disable auth).
 Result<Config> load_config(const std::string& path);

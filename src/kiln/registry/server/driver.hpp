@@ -6,14 +6,16 @@
 // atomic: a reader sees the old value or the new one, never a torn one, and a crash at any
 // instant leaves one of the two (put and move are the only ways to publish).
 //
-// Two drivers: the filesystem (the default, crash-safe, zero-copy reads through an fd) and
-// memory (unit tests). One suite in driver_test.cpp runs against both.
+// Three drivers: the filesystem (the default, crash-safe, zero-copy reads through an fd), S3
+// (s3_driver.hpp: object stores, several replicas over one bucket) and memory (unit tests). One
+// suite in driver_test.cpp runs against all of them.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,6 +50,10 @@ class Appender {
   virtual Status write(std::span<const char> data) = 0;
   // Makes what was written durable.
   virtual Status sync() = 0;
+  // Makes what was written visible to stat, open and the next append, durable or not. An
+  // Appender dropped without close() or sync() may keep or drop what it wrote since it was
+  // opened (the filesystem keeps it, S3 drops it); truncate() rolls back either way.
+  virtual Status close() { return {}; }
 };
 
 class Driver {
@@ -79,6 +85,10 @@ class Driver {
     int64_t free = -1;
   };
   virtual Usage usage() const = 0;
+
+  // A URL from which a client may GET key's bytes itself for a while (S3's presigned URLs), or
+  // nullopt when the driver has none.
+  virtual std::optional<std::string> redirect_url(std::string_view) const { return std::nullopt; }
 };
 
 // Creates root if missing.

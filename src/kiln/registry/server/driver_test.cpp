@@ -1,13 +1,17 @@
 // One suite for every storage driver (driver.hpp): each test runs against the filesystem
-// driver and the memory driver.
+// driver and the memory driver, and against the S3 driver when KILN_TEST_S3_ENDPOINT names an
+// S3 engine (tests/test_registry_s3.sh starts Ceph RGW and runs the S3 instantiation).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 #include "kiln/os/temp_dir.hpp"
 #include "kiln/registry/server/driver.hpp"
 #include "kiln/registry/server/fault_driver.hpp"
+#include "kiln/registry/server/s3_driver.hpp"
+#include "kiln/registry/server/s3_test_env.hpp"
 
 namespace kiln::registry::server {
 namespace {
@@ -21,6 +25,10 @@ class DriverSuite : public ::testing::TestWithParam<std::string> {
       // The fault-injecting wrapper passes the whole suite when no fault is set.
       m_inner = memory_driver();
       m_driver = std::make_unique<FaultDriver>(*m_inner);
+    } else if (GetParam() == "s3") {
+      auto d = s3_driver(test_s3_options());
+      ASSERT_TRUE(d) << d.error().message();
+      m_driver = std::move(*d);
     } else {
       m_dir = std::make_unique<os::TempDir>(std::move(*os::TempDir::create("drivertest")));
       m_driver = std::move(*filesystem_driver(m_dir->path() + "/root"));
@@ -32,16 +40,10 @@ class DriverSuite : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<Driver> m_driver;
 };
 
-std::string read_all(const Reader& r) {
-  std::string out(static_cast<size_t>(r.size()), '\0');
-  size_t got = 0;
-  while (got < out.size()) {
-    auto n = r.read_at(static_cast<int64_t>(got), std::span(out.data() + got, out.size() - got));
-    if (!n || *n == 0) break;
-    got += *n;
-  }
-  out.resize(got);
-  return out;
+// S3 only where an engine is configured: then the suite runs under its own prefix each time.
+std::vector<std::string> s3_params() {
+  const char* e = std::getenv("KILN_TEST_S3_ENDPOINT");
+  return e && *e ? std::vector<std::string>{"s3"} : std::vector<std::string>{};
 }
 
 TEST_P(DriverSuite, PutGetReplace) {
@@ -148,6 +150,9 @@ INSTANTIATE_TEST_SUITE_P(Drivers, DriverSuite,
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
+
+INSTANTIATE_TEST_SUITE_P(S3, DriverSuite, ::testing::ValuesIn(s3_params()));
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DriverSuite);
 
 TEST(FaultDriver, FailsWhatItIsToldAndNothingElse) {
   auto inner = memory_driver();

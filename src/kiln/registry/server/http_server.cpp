@@ -379,7 +379,8 @@ asio::awaitable<void> serve(Stream& stream, Shared& s, std::string remote) {
                   resp.head ? 0 : (resp.file ? resp.file_length : (int64_t)resp.body.size()),
                   std::chrono::duration<double>(Clock::now() - started).count(),
                   req.user,
-                  resp.error};
+                  resp.error,
+                  &resp};
       s.observer(ex);
     }
     if (!ok || !keep) co_return;

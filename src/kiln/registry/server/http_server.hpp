@@ -36,7 +36,8 @@ struct Exchange {
   int64_t bytes_out = 0;
   double seconds = 0;
   std::string_view user;
-  std::string_view detail;  // Response::error
+  std::string_view detail;             // Response::error
+  const Response* response = nullptr;  // as sent
 };
 
 using Handler = std::function<Reply(const Request&)>;

@@ -167,6 +167,15 @@ Reply Service::blob(const Route& rt, const Request& req, const Digest& d) {
     r.set("Docker-Content-Digest", d.str());
     return {std::move(r), nullptr};
   }
+  if (m_opt.redirect && req.method == "GET") {
+    if (auto url = m_driver.redirect_url(layout::blob(d))) {
+      Response r;
+      r.status = 307;
+      r.set("Location", *url);
+      r.set("Docker-Content-Digest", d.str());
+      return {std::move(r), nullptr};
+    }
+  }
   auto reader = m_driver.open(layout::blob(d));
   if (!reader) return {error_response(Code::blob_unknown, d.str()), nullptr};
   Response r;

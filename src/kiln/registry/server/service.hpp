@@ -29,6 +29,8 @@ struct ServiceOptions {
   bool auto_mount = true;
   int64_t max_manifest_bytes = 4 << 20;
   int64_t max_blob_bytes = 0;  // 0: bounded only by free space
+  // Blob GETs answer 307 to the driver's redirect_url when it has one (storage.redirect).
+  bool redirect = false;
   // Tags that never move once set (tag_history.hpp); deleting one needs the admin scope.
   std::vector<ImmutableRule> immutable;
   HistoryPolicy history;

@@ -88,7 +88,13 @@ class UploadSink final : public BodySink {
       return error_response(Code::size_invalid,
                             fmt::format("received {} bytes, expected {}", got, *m_expect_len));
     }
-    if (!m_finish) return m_svc.upload_status(m_name, m_uuid, m_out->size(), 202);
+    if (!m_finish) {
+      if (auto st = m_out->close(); !st) {
+        rollback();
+        return error_response(Code::internal, st.error().message());
+      }
+      return m_svc.upload_status(m_name, m_uuid, m_out->size(), 202);
+    }
     if (auto st = m_out->sync(); !st) return error_response(Code::internal, st.error().message());
     m_out.reset();
     auto r = m_svc.finish_upload(m_name, m_uuid, *m_state, m_digest);

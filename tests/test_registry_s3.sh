@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# kiln registry serve on S3 storage, against a real S3 engine (Ceph RGW, tests/tools/rgw.sh):
+# the driver suite and the S3 driver's own tests on RGW, the OCI conformance checks, kiln and
+# skopeo pushing and pulling through it, two replicas over one bucket (an upload begun on one finished on the other),
+# presigned redirects, the gateway stopped in the middle of a push, and gc's dry run.
+source "$(dirname "$0")/lib.sh"
+source "$KILN_SRC/tests/tools/rgw.sh"
+cd "$WORK"
+jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+UNIT=$(dirname "$KILN")/kiln_unit_tests
+[[ -x $UNIT ]] || fail "$UNIT missing: build kiln_unit_tests"
+
+t0=$(date +%s.%N)
+rgw_start "$WORK/rgw"
+pass "Ceph RGW up in $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s at $RGW_ENDPOINT"
+expect_eq 200 "$(rgw_curl -o /dev/null -w '%{http_code}' -X PUT "$RGW_ENDPOINT/kiln")" "create bucket"
+
+# --- the driver contract and the S3 driver's own behaviour, on RGW ---------------------------------
+out=$(KILN_TEST_S3_ENDPOINT=$RGW_ENDPOINT KILN_TEST_S3_BUCKET=kiln \
+  "$UNIT" --gtest_filter='S3/DriverSuite.*:RGW/S3Driver.*' 2>&1) || fail "S3 unit tests: $(grep -E 'FAILED|Failure|error' <<<"$out" | head -20)"
+ran=$(grep -oE '^\[  PASSED  \] [0-9]+' <<<"$out" | grep -oE '[0-9]+$')
+((ran >= 15)) || fail "only ${ran:-0} S3 tests ran: $out"
+pass "driver suite and S3 driver tests on RGW: $ran passed"
+
+# --- a registry on the bucket: kiln and skopeo push and pull ----------------------------------
+# serve_s3 NAME [EXTRA_STORAGE_YAML]: a replica on bucket kiln under root "reg"; sets PORT_<NAME>.
+serve_s3() {
+  local name=$1 extra=${2:-} port d
+  port=$(free_port)
+  d=$WORK/replica-$name
+  mkdir -p "$d"
+  cat >"$d/config.yml" <<CFG
+version: 0.1
+storage:
+  s3:
+    bucket: kiln
+    region: us-east-1
+    regionendpoint: $RGW_ENDPOINT
+    rootdirectory: /reg
+    chunksize: 5242880
+$extra
+http:
+  addr: 127.0.0.1:$port
+log:
+  accesslog: {disabled: true}
+CFG
+  AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY \
+    "$KILN" registry serve --config "$d/config.yml" >"$d/log" 2>&1 &
+  local pid=$!
+  cleanup_hooks+=("kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null")
+  wait_listening "$port" "$pid" "$d/log" "kiln registry serve ($name)"
+  printf -v "PORT_$name" '%s' "$port"
+  printf -v "PID_$name" '%s' "$pid"
+}
+serve_s3 a "  redirect: {disable: true}"
+serve_s3 b "  redirect: {disable: true}"
+A=127.0.0.1:$PORT_a
+B=127.0.0.1:$PORT_b
+grep -q "serving s3 bucket kiln" "$WORK/replica-a/log" || fail "no serving line: $(cat "$WORK/replica-a/log")"
+
+out=$(python3 "$KILN_SRC/tests/tools/oci_conformance.py" "http://$A") || fail "conformance on S3: $(grep -v '^ok' <<<"$out")"
+pass "OCI distribution spec checks on S3 storage: $(tail -1 <<<"$out")"
+
+# What is in the bucket, as Ceph itself lists it.
+bucket_keys() {
+  radosgw-admin bucket list --bucket=kiln --max-entries=100000 2>/dev/null |
+    python3 -c 'import json,sys; print("\n".join(o["name"] for o in json.load(sys.stdin)))'
+}
+uploads_before=$(bucket_keys | grep -c '^reg/uploads/' || true)
+app_image
+"$KILN" push -q app:1 "$A/team/app:1"
+expect_eq "$DIGEST" "$(skopeo inspect --tls-verify=false "docker://$B/team/app:1" | jq_ 'd["Digest"]')" \
+  "skopeo reads from replica b what kiln pushed to replica a"
+skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$B/team/app:1" "docker://$A/sk/app:2"
+export KILN_ROOT=$WORK/s2
+"$KILN" pull -q "$B/sk/app:2" >/dev/null
+expect_eq "$DIGEST" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$B/sk/app:2")" "kiln pulls what skopeo pushed"
+expect_eq built "$("$KILN" run --rm "$B/sk/app:2")" "run an image pulled through the S3 registry"
+export KILN_ROOT=$WORK/store
+keys=$(bucket_keys)
+expect_contains "$keys" "reg/repositories/team/app/_manifests/tags/1"
+expect_contains "$keys" "reg/blobs/sha256/${DIGEST:7:2}/${DIGEST#sha256:}"
+expect_eq "$uploads_before" "$(grep -c '^reg/uploads/' <<<"$keys" || true)" "objects under uploads/ (the conformance checks leave some)"
+pass "kiln and skopeo push and pull through two replicas on one bucket; no upload left behind"
+
+# --- an upload begun on replica a, continued and finished on replica b ---------------------------
+head -c 7000000 /dev/urandom >part1
+head -c 3000000 /dev/urandom >part2
+cat part1 part2 >whole
+want=sha256:$(sha256sum whole | cut -d' ' -f1)
+loc=$(curl -s -D - -o /dev/null -X POST "http://$A/v2/split/blob/blobs/uploads/" | tr -d '\r' | sed -n 's/^Location: //Ip')
+[[ -n $loc ]] || fail "no upload location"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/octet-stream' \
+  -H "Content-Range: 0-$((7000000 - 1))" --data-binary @part1 "http://$A$loc")
+expect_eq 202 "$code" "first chunk on replica a"
+range=$(curl -s -D - -o /dev/null "http://$B$loc" | tr -d '\r' | sed -n 's/^Range: //Ip')
+expect_eq "0-6999999" "$range" "replica b sees the upload's progress"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/octet-stream' \
+  -H "Content-Range: 7000000-9999999" --data-binary @part2 "http://$B$loc?digest=$want")
+expect_eq 201 "$code" "last chunk and commit on replica b"
+got=$(curl -s "http://$A/v2/split/blob/blobs/$want" | sha256sum | cut -d' ' -f1)
+expect_eq "${want#sha256:}" "$got" "replica a serves the blob replica b committed"
+pass "an upload started on one replica continues on another (upload state is in the bucket)"
+
+# --- presigned redirects -----------------------------------------------------------------------
+serve_s3 c ""
+C=127.0.0.1:$PORT_c
+hdr=$(curl -s -D - -o /dev/null "http://$C/v2/split/blob/blobs/$want" | tr -d '\r')
+expect_contains "$hdr" "HTTP/1.1 307"
+url=$(sed -n 's/^Location: //Ip' <<<"$hdr")
+expect_contains "$url" "$RGW_ENDPOINT/kiln/reg/blobs/sha256/"
+expect_eq "${want#sha256:}" "$(curl -s "$url" | sha256sum | cut -d' ' -f1)" "the presigned URL serves the blob"
+expect_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' -I "http://$C/v2/split/blob/blobs/$want")" "HEAD is answered, not redirected"
+export KILN_ROOT=$WORK/s3
+"$KILN" pull -q "$C/team/app:1" >/dev/null
+expect_eq built "$("$KILN" run --rm "$C/team/app:1")" "kiln pulls through redirects to RGW"
+skopeo copy -q --src-tls-verify=false "docker://$C/team/app:1" "oci:$WORK/sk-layout:x"
+export KILN_ROOT=$WORK/store
+pass "blob GETs redirect to presigned RGW URLs by default; kiln and skopeo follow them"
+
+# --- the gateway stops in the middle of a push -------------------------------------------------
+mkdir -p big && head -c 40000000 /dev/urandom >big/blob
+printf 'FROM base:1\nCOPY blob /blob\n' >big/Dockerfile
+"$KILN" build -q -t big:1 big >/dev/null
+BIG=$("$KILN" images --no-trunc --format '{{.Digest}}' big:1)
+"$KILN" push -q big:1 "$A/big/img:1" >push.log 2>&1 &
+ppid_=$!
+sleep 0.3
+rgw_gateway_stop
+sleep 1
+rgw_gateway_start
+rc=0
+wait "$ppid_" || rc=$?
+if ((rc != 0)); then
+  echo "push during the outage failed as it should be able to: $(tail -2 push.log)"
+  "$KILN" push -q big:1 "$A/big/img:1" || fail "push after the gateway came back"
+fi
+export KILN_ROOT=$WORK/s4
+"$KILN" pull -q "$B/big/img:1" >/dev/null
+expect_eq "$BIG" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$B/big/img:1")" "the big image pulled intact"
+export KILN_ROOT=$WORK/store
+kill -0 "$PID_a" || fail "replica a died"
+pass "RGW stopped mid-push: the push (or its retry) finishes and the image pulls intact (first push exit $rc)"
+
+# --- gc ------------------------------------------------------------------------------------------
+out=$(AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY \
+  "$KILN" registry gc --config "$WORK/replica-a/config.yml" --dry-run --grace 0 2>&1) || fail "gc --dry-run: $out"
+expect_contains "$out" "would delete"
+expect_contains "$out" "kept"
+expect_exit 8 env AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY \
+  "$KILN" registry gc --config "$WORK/replica-a/config.yml"
+expect_contains "$ERR" "run it with --dry-run"
+pass "gc --dry-run walks the bucket: $(tail -1 <<<"$out")"
