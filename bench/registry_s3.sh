@@ -23,7 +23,7 @@ printf 'FROM scratch\nCOPY files /files\n' >"$W/small/Dockerfile"
 K="$KILN --root $W/kiln"
 for img in big small; do $K build -q -t "bench/$img:1" "$W/$img" >/dev/null; done
 
-rgw_start "$W/rgw"
+RGW_MEM_BYTES=$((6 << 30)) rgw_start "$W/rgw"
 export AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY
 s3_yaml() {  # s3_yaml BUCKET
   printf 'storage:\n  s3: {bucket: %s, region: us-east-1, regionendpoint: "%s", secure: false, v4auth: true, chunksize: 10485760, rootdirectory: /r}\n  redirect: {disable: true}\n  delete: {enabled: true}\n' "$1" "$RGW_ENDPOINT"
@@ -37,7 +37,7 @@ start() {  # start NAME BUCKET KIND
   if [[ $3 == kiln ]]; then
     $KILN registry serve --config "$W/$1.yml" >"$W/$1.log" 2>&1 &
   else
-    env -u REGISTRY_AUTH_FILE docker-registry serve "$W/$1.yml" >"$W/$1.log" 2>&1 &
+    env -u REGISTRY_AUTH_FILE -u AWS_CA_BUNDLE docker-registry serve "$W/$1.yml" >"$W/$1.log" 2>&1 &
   fi
   PID[$1]=$!
   PORT[$1]=$port
@@ -50,7 +50,7 @@ start kiln kiln kiln
 start distribution dist distribution
 # Empties a bucket (radosgw-admin: one command whatever the count).
 wipe() {
-  echo "radosgw-admin bucket rm --bucket=$1 --purge-objects >/dev/null 2>&1; curl -s -o /dev/null" \
+  echo "radosgw-admin bucket rm --bucket=$1 --purge-objects --bypass-gc >/dev/null 2>&1; curl -s -o /dev/null" \
     "--aws-sigv4 aws:amz:us-east-1:s3 --user $RGW_ACCESS_KEY:$RGW_SECRET_KEY -H 'x-amz-content-sha256:" \
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' -X PUT $RGW_ENDPOINT/$1"
 }
@@ -63,8 +63,9 @@ for s in kiln distribution; do
   for img in big small; do
     T[$s.push.$img]=$(run "s3-$s-push-$img" "$(wipe "$(bucket $s)")" "$K push -q bench/$img:1 $reg/bench/$img:1")
     $K push -q "bench/$img:1" "$reg/bench/$img:1"
-    $KILN --root "$W/k2" images >/dev/null
-    T[$s.pull.$img]=$(run "s3-$s-pull-$img" "$KILN --root $W/k2 rmi -f $reg/bench/$img:1 >/dev/null 2>&1; $KILN --root $W/k2 system prune -f >/dev/null" "$KILN --root $W/k2 pull -q $reg/bench/$img:1")
+    k2="$KILN --root $W/k2-$s"  # a store of each registry's own: no layer is already there
+    $k2 images >/dev/null
+    T[$s.pull.$img]=$(run "s3-$s-pull-$img" "$k2 rmi -f $reg/bench/$img:1 >/dev/null 2>&1; $k2 system prune -f >/dev/null" "$k2 pull -q $reg/bench/$img:1")
   done
   bash -c "$(wipe "$(bucket $s)")"
   c0=$(cpu_ticks "${PID[$s]}")

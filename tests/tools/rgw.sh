@@ -64,13 +64,15 @@ mon data = $RGW_DIR/mon/\$cluster-\$id
 [osd]
 osd data = $RGW_DIR/osd/\$cluster-\$id
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${RGW_MEM_BYTES:-2147483648}
 osd max object size = 134217728
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw data = $RGW_DIR/rgw
 rgw thread pool size = 64
 rgw dns name = localhost
+rgw gc obj min wait = 5
+rgw gc processor period = 5
 CONF
   export CEPH_CONF=$RGW_DIR/ceph.conf
   RGW_PIDS=()

@@ -17,6 +17,8 @@
 namespace kiln::registry::server {
 namespace {
 
+constexpr int kS3Threads = 64;
+
 class Impl final : public App {
  public:
   Status init(Config cfg) {
@@ -42,6 +44,9 @@ class Impl final : public App {
         break;
       }
     }
+    // Handlers block on storage: over S3 every request waits on the network, so one thread
+    // per core would serve a couple of requests at a time. limits.threads still wins.
+    if (m_cfg.s3 && m_cfg.http.threads <= 0) m_cfg.http.threads = kS3Threads;
     m_service = std::make_unique<Service>(*m_driver, m_cfg.service);
     auto http = HttpServer::bind(
         m_cfg.http, [this](const Request& r) { return handle(r); },

@@ -76,25 +76,49 @@ class S3Reader final : public Reader {
     if (offset >= m_size || buf.empty()) return size_t{0};
     std::lock_guard lock(m_mu);
     if (offset < m_cache_at || offset >= m_cache_at + static_cast<int64_t>(m_cache.size())) {
-      // Each piece is fetched only as its own ETag, so a replaced object reads as an error,
-      // never as a mix of two values.
-      auto it = std::upper_bound(m_pieces.begin(), m_pieces.end(), offset,
-                                 [](int64_t o, const Piece& p) { return o < p.offset; });
-      const Piece& p = *std::prev(it);
-      int64_t in = offset - p.offset;
-      int64_t n =
-          std::min(std::max<int64_t>(kWindow, static_cast<int64_t>(buf.size())), p.size - in);
-      auto data = m_s3.get(p.key, in, n, p.etag);
+      auto data = take_window(offset, static_cast<int64_t>(buf.size()));
       if (!data) return std::unexpected(data.error());
-      if (static_cast<int64_t>(data->size()) != n)
-        return failf(Errc::io, "S3 GET {}: {} bytes instead of {}", p.key, data->size(), n);
       m_cache = std::move(*data);
       m_cache_at = offset;
+      // A reader goes on where it stopped: the next window is fetched while this one is sent.
+      int64_t next = offset + static_cast<int64_t>(m_cache.size());
+      if (next < m_size) {
+        m_ahead_at = next;
+        m_ahead = std::async(std::launch::async, [this, next] { return fetch(next, 0); });
+      }
     }
     size_t from = static_cast<size_t>(offset - m_cache_at);
     size_t n = std::min(buf.size(), m_cache.size() - from);
     std::memcpy(buf.data(), m_cache.data() + from, n);
     return n;
+  }
+
+  ~S3Reader() override {
+    if (m_ahead.valid()) m_ahead.wait();
+  }
+
+ private:
+  Result<std::string> take_window(int64_t offset, int64_t want) const {
+    if (m_ahead.valid()) {
+      auto ahead = m_ahead.get();
+      if (m_ahead_at == offset && ahead) return ahead;
+    }
+    return fetch(offset, want);
+  }
+
+  // The window at offset, within one piece. Each piece is read only as its own ETag, so a
+  // replaced object reads as an error, never as a mix of two values.
+  Result<std::string> fetch(int64_t offset, int64_t want) const {
+    auto it = std::upper_bound(m_pieces.begin(), m_pieces.end(), offset,
+                               [](int64_t o, const Piece& p) { return o < p.offset; });
+    const Piece& p = *std::prev(it);
+    int64_t in = offset - p.offset;
+    int64_t n = std::min(std::max(kWindow, want), p.size - in);
+    auto data = m_s3.get(p.key, in, n, p.etag);
+    if (!data) return std::unexpected(data.error());
+    if (static_cast<int64_t>(data->size()) != n)
+      return failf(Errc::io, "S3 GET {}: {} bytes instead of {}", p.key, data->size(), n);
+    return data;
   }
 
  private:
@@ -104,6 +128,8 @@ class S3Reader final : public Reader {
   mutable std::mutex m_mu;
   mutable std::string m_cache;  // bytes [m_cache_at, m_cache_at + size) of the value
   mutable int64_t m_cache_at = 0;
+  mutable std::future<Result<std::string>> m_ahead;  // the window at m_ahead_at, on its way
+  mutable int64_t m_ahead_at = -1;
 };
 
 class S3Appender final : public Appender {
