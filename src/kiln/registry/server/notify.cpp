@@ -15,6 +15,7 @@ namespace kiln::registry::server {
 
 struct Notifier::Queue {
   NotifyEndpoint ep;
+  std::shared_ptr<net::HttpTransport> http;
   std::mutex mu;
   std::condition_variable cv;
   std::deque<NotifyEvent> events;
@@ -143,11 +144,18 @@ std::optional<NotifyEvent> event_of(const Exchange& ex, const Route& rt) {
 
 Notifier::Notifier(std::vector<NotifyEndpoint> endpoints, std::string source_addr,
                    std::shared_ptr<net::HttpTransport> http)
-    : m_source(std::move(source_addr)), m_http(std::move(http)) {
-  if (!m_http) m_http = net::curl_transport({});
+    : m_source(std::move(source_addr)) {
   for (auto& ep : endpoints) {
     if (ep.disabled) continue;
     auto q = std::make_unique<Queue>();
+    q->http = http;
+    if (!q->http) {
+      // An endpoint that accepts but does not answer holds its queue for `timeout` at most.
+      net::ClientOptions o;
+      o.connect_timeout_s = o.stall_timeout_s =
+          std::max(1, static_cast<int>(std::ceil(ep.timeout_s)));
+      q->http = net::curl_transport(o);
+    }
     q->ep = std::move(ep);
     Queue* raw = q.get();
     q->thread = std::jthread([this, raw] { run(*raw); });
@@ -205,7 +213,7 @@ void Notifier::run(Queue& q) {
     for (const auto& [k, v] : q.ep.headers) req.headers.add(k, v);
     req.headers.add("Content-Type", "application/vnd.docker.distribution.events.v1+json");
     req.body_data = notify_envelope_json(batch);
-    auto r = m_http->perform(req);
+    auto r = q.http->perform(req);
     lock.lock();
     if (r && r->status >= 200 && r->status < 300) {
       q.sent += batch.size();

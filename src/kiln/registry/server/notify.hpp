@@ -70,7 +70,8 @@ std::optional<NotifyEvent> event_of(const Exchange& ex, const Route& rt);
 
 class Notifier {
  public:
-  // source_addr: this registry's address for the envelope's "source"; http: for tests.
+  // source_addr: this registry's address for the envelope's "source"; http: for tests (else
+  // each endpoint gets libcurl with its timeout).
   Notifier(std::vector<NotifyEndpoint> endpoints, std::string source_addr,
            std::shared_ptr<net::HttpTransport> http = nullptr);
   ~Notifier();
@@ -87,7 +88,6 @@ class Notifier {
   void run(Queue& q);
 
   std::string m_source;
-  std::shared_ptr<net::HttpTransport> m_http;
   std::vector<std::unique_ptr<Queue>> m_queues;
 };
 

@@ -162,20 +162,21 @@ Result<net::Response> S3Client::send(Call& c) {
   std::string hash = !c.body                           ? kEmptyHash
                      : c.body->size() > kSignedBodyMax ? std::string("UNSIGNED-PAYLOAD")
                                                        : Digest::of(*c.body).hex();
+  net::Request req;
+  req.method = c.method;
+  req.url = m_base + path + (query.empty() ? "" : "?" + query);
+  req.max_body = c.max_body;
+  if (c.body) {
+    req.body_data = std::move(c.body);  // libcurl sends its Content-Length; resent as is
+  } else if (c.method == "PUT" || c.method == "POST") {
+    req.body_data = std::string();
+  }
   int backoff = m_opts.backoff_ms;
   for (int attempt = 0;; ++attempt) {
     S3SignInput in{c.method, m_host, path, &c.query, c.headers, hash, ::time(nullptr)};
-    net::Request req;
-    req.method = c.method;
-    req.url = m_base + path + (query.empty() ? "" : "?" + query);
+    req.headers.list.clear();
     for (const auto& [k, v] : c.headers) req.headers.add(k, v);
     for (auto& [k, v] : s3_sign(m_opts.creds, in)) req.headers.add(k, v);
-    if (c.body) {
-      req.body_data = *c.body;  // libcurl sends its Content-Length
-    } else if (c.method == "PUT" || c.method == "POST") {
-      req.body_data = std::string();
-    }
-    req.max_body = c.max_body;
     auto r = m_http->perform(req);
     bool again = r ? retryable(r->status) : r.error().code() == Errc::io;
     if (!again || attempt >= m_opts.retries) return r;

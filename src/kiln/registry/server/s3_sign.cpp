@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kiln/base/percent.hpp"
 #include "kiln/base/strings.hpp"
 #include "kiln/digest/digest.hpp"
 
@@ -79,21 +80,15 @@ std::string signature(const Scope& s, std::string_view canonical_request) {
 }  // namespace
 
 std::string s3_uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char k[] = "0123456789ABCDEF";
+  if (!keep_slash) return percent_encode(s);
   std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
-    if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += k[c >> 4];
-      out += k[c & 15];
-    }
+  for (size_t at = 0;;) {
+    size_t slash = s.find('/', at);
+    out += percent_encode(s.substr(at, slash - at));
+    if (slash == std::string_view::npos) return out;
+    out += '/';
+    at = slash + 1;
   }
-  return out;
 }
 
 std::string s3_canonical_query(const QueryParams& q) {

@@ -1,6 +1,7 @@
 // For the driver tests: read_all, and the S3 engine they use, KILN_TEST_S3_ENDPOINT (e.g.
-// http://127.0.0.1:17480), KILN_TEST_S3_BUCKET, KILN_TEST_S3_ACCESS_KEY and KILN_TEST_S3_SECRET_KEY,
-// each test under a root directory of its own so runs never see each other's keys.
+// http://127.0.0.1:17480), KILN_TEST_S3_BUCKET, KILN_TEST_S3_ACCESS_KEY and
+// KILN_TEST_S3_SECRET_KEY, each test under a root directory of its own so runs never see each
+// other's keys.
 #pragma once
 
 #include <cstdlib>
