@@ -98,15 +98,8 @@ Status gc(const GcArgs& a) {
   if (cfg->in_memory)
     return fail(Errc::invalid_argument, "an in-memory registry has nothing to collect");
   Fd lock;
-  if (cfg->s3) {
-    // Nothing marks a bucket as in use: a replica serving it could be linking a blob this
-    // sweep would delete. Until replicas take a lease in the bucket, only a dry run is safe.
-    if (!a.dry_run)
-      return fail(Errc::unsupported,
-                  "gc: kiln cannot tell whether a replica is serving this S3 bucket and "
-                  "linking a blob a sweep would delete, so on S3 it only reports what it would "
-                  "delete: run it with --dry-run");
-  } else {
+  // On S3 replicas may be serving the bucket: the sweep takes a lease in it (gc_fence.hpp).
+  if (!cfg->s3) {
     if (!os::Dir::open(cfg->root))
       return failf(Errc::not_found, "gc: no registry storage at {}", cfg->root);
     auto l = lock_root(cfg->root, "gc");

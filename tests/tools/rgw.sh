@@ -67,7 +67,7 @@ osd objectstore = memstore
 memstore device bytes = ${RGW_MEM_BYTES:-2147483648}
 osd max object size = 134217728
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw data = $RGW_DIR/rgw
 rgw thread pool size = 64
 rgw dns name = localhost

@@ -139,7 +139,11 @@ class Impl final : public App {
                           [this] { return m_stopping; })) {
       lock.unlock();
       GcRequest req{false, m_cfg.gc.delete_untagged, m_cfg.gc.grace, m_service.get()};
+      auto t0 = std::chrono::steady_clock::now();
       auto rep = collect_garbage(*m_driver, req);
+      int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count();
       if (!rep) {
         log::warn("registry: gc: {}", rep.error().message());
       } else {
@@ -148,7 +152,8 @@ class Impl final : public App {
                                      {"blobs_deleted", rep->blobs_deleted},
                                      {"bytes_freed", rep->bytes_freed},
                                      {"manifests_deleted", rep->manifests_deleted},
-                                     {"uploads_deleted", rep->uploads_deleted}}) +
+                                     {"uploads_deleted", rep->uploads_deleted},
+                                     {"duration_ms", ms}}) +
                            "\n";
         std::fwrite(text.data(), 1, text.size(), stderr);
       }

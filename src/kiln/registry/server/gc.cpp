@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "kiln/registry/server/gc_fence.hpp"
 #include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/service.hpp"
@@ -124,21 +125,19 @@ Result<std::vector<RepoPlan>> mark(Driver& d, const GcRequest& req, int64_t cuto
 
 class Sweeper {
  public:
-  Sweeper(Driver& d, const GcRequest& req, int64_t cutoff, GcReport& rep)
-      : m_d(d), m_req(req), m_cutoff(cutoff), m_rep(rep) {}
+  Sweeper(Driver& d, const GcRequest& req, int64_t cutoff, GcReport& rep, GcLease* lease)
+      : m_d(d), m_req(req), m_cutoff(cutoff), m_rep(rep), m_lease(lease) {}
 
   Status repo(const RepoPlan& plan) {
-    for (const auto& r : plan.drop_revisions) {
-      if (touched(r)) continue;
-      // Tags pointing at it cannot exist (tagged manifests are roots); referrer links go.
-      KILN_TRY(act("delete manifest " + plan.name + "@" + r.str(), layout::revision(plan.name, r)));
-      ++m_rep.manifests_deleted;
-    }
-    for (const auto& l : plan.drop_links) {
-      if (touched(l)) continue;
-      KILN_TRY(act("unlink " + plan.name + " " + l.str(), layout::layer_link(plan.name, l)));
-      ++m_rep.links_deleted;
-    }
+    // Tags pointing at a dropped revision cannot exist (tagged manifests are roots).
+    for (const auto& r : plan.drop_revisions)
+      if (KILN_TRY(drop(r, "delete manifest " + plan.name + "@" + r.str(),
+                        layout::revision(plan.name, r))))
+        ++m_rep.manifests_deleted;
+    for (const auto& l : plan.drop_links)
+      if (KILN_TRY(
+              drop(l, "unlink " + plan.name + " " + l.str(), layout::layer_link(plan.name, l))))
+        ++m_rep.links_deleted;
     // Referrer entries whose referrer is gone (and only when it is known to be gone).
     auto subjects = m_d.list(layout::referrers(plan.name));
     if (!subjects) return {};
@@ -149,29 +148,22 @@ class Sweeper {
       if (!refs) continue;
       for (const auto& r : *refs) {
         auto st = m_d.stat(layout::revision(plan.name, r));
-        if (st || !is_missing(st.error()) || touched(r)) continue;
-        KILN_TRY(act("unlink referrer " + r.str(), layout::referrer(plan.name, *subject, r)));
+        if (st || !is_missing(st.error())) continue;
+        KILN_TRY(
+            drop(r, "unlink referrer " + r.str(), layout::referrer(plan.name, *subject, r), true));
       }
     }
     return {};
   }
 
-  Status blobs(const std::set<Digest>& marked) {
-    auto prefixes = m_d.list("blobs/sha256");
-    if (!prefixes) return {};  // nothing listed, nothing deleted
-    for (const auto& p : *prefixes) {
-      auto names = digests_in(m_d, "blobs/sha256/" + p);
-      if (!names) continue;
-      for (const auto& b : *names) {
-        auto st = m_d.stat(layout::blob(b));
-        if (marked.contains(b) || !st || st->mtime > m_cutoff || touched(b)) {
-          ++m_rep.blobs_kept;
-          continue;
-        }
-        KILN_TRY(act("delete blob " + b.str(), layout::blob(b)));
-        ++m_rep.blobs_deleted;
-        m_rep.bytes_freed += st->size;
+  Status blobs(const std::vector<std::pair<Digest, int64_t>>& candidates) {
+    for (const auto& [b, size] : candidates) {
+      if (!KILN_TRY(drop(b, "delete blob " + b.str(), layout::blob(b)))) {
+        ++m_rep.blobs_kept;
+        continue;
       }
+      ++m_rep.blobs_deleted;
+      m_rep.bytes_freed += size;
     }
     return {};
   }
@@ -190,10 +182,30 @@ class Sweeper {
   }
 
  private:
-  bool touched(const Digest& dg) const { return m_req.online && m_req.online->gc_touched(dg); }
+  // Touched by a request in this process, or (through the lease) in any process.
+  Result<bool> touched(const Digest& dg) {
+    if (m_req.online && m_req.online->gc_touched(dg)) return true;
+    if (m_lease) return m_lease->touched(dg);
+    return false;
+  }
+  // Deletes key unless a request touched dg; true when deleted. Online, the check and the
+  // deletion hold the service's gc lock, which a request holds (shared) from touching a digest
+  // until it has written its references: a request in this process either finds the key gone
+  // before it validates, or has touched it and keeps it.
+  // Unless `any_age`, a key written again since the mark (younger than the cutoff now) stays.
+  Result<bool> drop(const Digest& dg, std::string what, const std::string& key,
+                    bool any_age = false) {
+    std::unique_lock<std::shared_mutex> lock;
+    if (m_req.online) lock = std::unique_lock(m_req.online->gc_mutex());
+    if (KILN_TRY(touched(dg))) return false;
+    if (!any_age && !m_req.dry_run && !older_than(m_d, key, m_cutoff)) return false;
+    KILN_TRY(act(std::move(what), key));
+    return true;
+  }
   Status act(std::string what, const std::string& key) {
     m_rep.actions.push_back(std::move(what));
     if (m_req.dry_run) return {};
+    if (m_lease) KILN_TRY(m_lease->check());
     return m_d.remove(key);
   }
 
@@ -201,7 +213,40 @@ class Sweeper {
   const GcRequest& m_req;
   int64_t m_cutoff;
   GcReport& m_rep;
+  GcLease* m_lease;
 };
+
+// The stored blobs the sweep may delete: unmarked and older than the cutoff.
+std::vector<std::pair<Digest, int64_t>> blob_candidates(Driver& d, const std::set<Digest>& marked,
+                                                        int64_t cutoff, GcReport& rep) {
+  std::vector<std::pair<Digest, int64_t>> out;
+  auto prefixes = d.list("blobs/sha256");
+  if (!prefixes) return out;  // nothing listed, nothing deleted
+  for (const auto& p : *prefixes) {
+    auto names = digests_in(d, "blobs/sha256/" + p);
+    if (!names) continue;
+    for (const auto& b : *names) {
+      auto st = d.stat(layout::blob(b));
+      if (marked.contains(b) || !st || st->mtime > cutoff)
+        ++rep.blobs_kept;
+      else
+        out.emplace_back(b, st->size);
+    }
+  }
+  return out;
+}
+
+// Every digest the sweep may act on, for the lease's intent.
+std::set<Digest> intent_of(const std::vector<RepoPlan>& plans,
+                           const std::vector<std::pair<Digest, int64_t>>& blobs) {
+  std::set<Digest> out;
+  for (const auto& p : plans) {
+    out.insert(p.drop_revisions.begin(), p.drop_revisions.end());
+    out.insert(p.drop_links.begin(), p.drop_links.end());
+  }
+  for (const auto& b : blobs) out.insert(b.first);
+  return out;
+}
 
 }  // namespace
 
@@ -216,15 +261,20 @@ Result<GcReport> collect_garbage(Driver& d, const GcRequest& req) {
     }
   } end{req.online};
 
+  // A real sweep first announces itself in the storage, so that requests on other processes
+  // sharing it record what they link (gc_fence.hpp); a dry run deletes nothing and needs no
+  // lease.
+  std::optional<GcLease> lease;
+  if (!req.dry_run) lease.emplace(KILN_TRY(GcLease::acquire(d)));
+
   Marker marker{d, {}};
   auto plans = KILN_TRY(mark(d, req, cutoff, marker, rep));
+  auto blobs = blob_candidates(d, marker.blobs, cutoff, rep);
+  if (lease) KILN_TRY(lease->announce(intent_of(plans, blobs)));
 
-  // Sweep, holding the gc lock when online.
-  std::unique_lock<std::shared_mutex> lock;
-  if (req.online) lock = std::unique_lock(req.online->gc_mutex());
-  Sweeper sweep(d, req, cutoff, rep);
+  Sweeper sweep(d, req, cutoff, rep, lease ? &*lease : nullptr);
   for (const auto& plan : plans) KILN_TRY(sweep.repo(plan));
-  KILN_TRY(sweep.blobs(marker.blobs));
+  KILN_TRY(sweep.blobs(blobs));
   KILN_TRY(sweep.uploads());
   return rep;
 }

@@ -2,11 +2,14 @@
 // indexes, configs, layers and referrers; then sweep unreachable blobs and links older than
 // the grace period, and abandoned uploads.
 //
-// It runs offline (`kiln registry gc`) or online inside the server while pushes continue:
-// marking takes no lock; sweeping holds the service's gc lock, which every operation that
-// adds a reference (manifest PUT, finished upload, mount) holds shared, and skips whatever
-// those operations touched since marking began. Deletion order (links, then blobs) keeps
-// every state a kill -9 can leave consistent; the next run finishes the job.
+// It runs offline (`kiln registry gc`) or online inside the server while pushes continue, on
+// this process or on any other sharing the storage (replicas over one bucket): a real sweep
+// takes a lease in the storage and skips whatever requests anywhere touched since it began
+// (gc_fence.hpp has the protocol and the argument). Marking takes no lock; within one
+// process each deletion also holds the service's gc lock, which every operation that adds a
+// reference (manifest PUT, finished upload, mount) holds shared, so a request here never has
+// to be failed. Deletion order (links, then blobs) keeps every state a kill -9 can leave
+// consistent; the next run finishes the job.
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 #include "kiln/registry/server/json_codec.hpp"
 
 #include "kiln/base/strings.hpp"
+#include "kiln/registry/server/gc_fence.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
 
@@ -51,6 +52,11 @@ bool Service::upload_active(const std::string& uuid) {
 
 bool Service::linked(const std::string& key) const {
   return m_driver.stat(key).has_value();
+}
+
+Status Service::fence_blob(const std::string& name, const Digest& d) {
+  FenceRef refs[] = {{d, layout::blob(d)}, {d, layout::layer_link(name, d)}};
+  return gc_fence(m_driver, refs);
 }
 
 Status Service::link(const std::string& key, const Digest& d) {

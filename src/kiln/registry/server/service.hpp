@@ -92,6 +92,8 @@ class Service {
   Result<Manifest> load_manifest(const Digest& d);
   bool linked(const std::string& key) const;
   Status link(const std::string& key, const Digest& d);
+  // gc_fence for a blob just linked into repository name.
+  Status fence_blob(const std::string& name, const Digest& d);
   Result<Response> store_manifest(const std::string& name, const std::string& ref, std::string body,
                                   std::string_view content_type, const std::string& user);
   // Verifies and publishes a finished upload into name.

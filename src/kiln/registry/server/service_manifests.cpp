@@ -1,5 +1,6 @@
 // Manifests: GET/HEAD by tag or digest, PUT (validated before it is stored), DELETE.
 
+#include "kiln/registry/server/gc_fence.hpp"
 #include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
@@ -182,6 +183,25 @@ Check check_image(Service& svc, const std::string& name, const ManifestView& v) 
   return std::nullopt;
 }
 
+// What a stored manifest relies on, for gc_fence: its own blob and revision, and what it
+// references in the repository.
+std::vector<FenceRef> fence_refs(const std::string& name, const Digest& d, const ManifestView& v) {
+  std::vector<FenceRef> refs{{d, layout::blob(d)}, {d, layout::revision(name, d)}};
+  if (v.manifests)
+    for (const auto& m : *v.manifests)
+      if (m.digest) refs.push_back({*m.digest, layout::revision(name, *m.digest)});
+  std::vector<const DescriptorView*> blobs;
+  if (v.config) blobs.push_back(&*v.config);
+  if (v.layers)
+    for (const auto& l : *v.layers) blobs.push_back(&l);
+  for (const DescriptorView* b : blobs)
+    if (b->digest && !b->foreign) {
+      refs.push_back({*b->digest, layout::blob(*b->digest)});
+      refs.push_back({*b->digest, layout::layer_link(name, *b->digest)});
+    }
+  return refs;
+}
+
 }  // namespace
 
 Result<Response> Service::store_manifest(const std::string& name, const std::string& ref,
@@ -218,6 +238,13 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
       return std::unexpected(st.error());
   if (tagged)
     if (auto denied = KILN_TRY(move_tag(name, ref, d, nullptr, user))) return *denied;
+  // Not acknowledged until no collection on another process can have deleted what it links
+  // (outside the gc lock: the fence may wait for this process's own collection to end).
+  gc_lock.unlock();
+  if (auto st = gc_fence(m_driver, fence_refs(name, d, *v)); !st) {
+    if (st.error().code() != Errc::conflict) return std::unexpected(st.error());
+    return error_response(Code::manifest_blob_unknown, st.error().message());
+  }
   Response r;
   r.status = 201;
   r.set("Location", "/v2/" + name + "/manifests/" + d.str());

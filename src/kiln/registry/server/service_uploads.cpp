@@ -199,16 +199,15 @@ Result<Response> Service::finish_upload(const std::string& name, const std::stri
   }
   std::shared_lock gc_lock(m_gc_mu);
   touch(*want);
-  std::string blob = layout::blob(*want);
-  if (linked(blob)) {
-    if (auto st = m_driver.remove(layout::upload(uuid)); !st) return std::unexpected(st.error());
-  } else {
-    if (auto st = m_driver.move(data, blob); !st) return std::unexpected(st.error());
-    (void)m_driver.remove(layout::upload(uuid));
-  }
+  // The blob and its link are written even when they are there already: an old unreferenced
+  // blob may be on its way out in a collection, and a fresh one is younger than its grace.
+  if (auto st = m_driver.move(data, layout::blob(*want)); !st) return std::unexpected(st.error());
+  (void)m_driver.remove(layout::upload(uuid));
   drop_upload_state(uuid);
-  if (auto st = link(layout::layer_link(name, *want), *want); !st)
+  if (auto st = m_driver.put(layout::layer_link(name, *want), want->str()); !st)
     return std::unexpected(st.error());
+  gc_lock.unlock();
+  KILN_TRY(fence_blob(name, *want));
   Response r;
   r.status = 201;
   r.set("Location", "/v2/" + name + "/blobs/" + want->str());
@@ -245,6 +244,12 @@ Reply Service::start_upload(const Route& rt, const Request& req) {
     if (known && linked(layout::blob(*d))) {
       if (auto st = link(layout::layer_link(rt.name, *d), *d); !st)
         return {error_response(Code::internal, st.error().message()), nullptr};
+      gc_lock.unlock();
+      if (auto st = fence_blob(rt.name, *d); !st)
+        return {error_response(
+                    st.error().code() == Errc::conflict ? Code::blob_unknown : Code::internal,
+                    st.error().message()),
+                nullptr};
       Response r;
       r.status = 201;
       r.set("Location", "/v2/" + rt.name + "/blobs/" + d->str());
