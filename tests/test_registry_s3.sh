@@ -35,7 +35,7 @@ storage:
   s3:
     bucket: kiln
     region: us-east-1
-    regionendpoint: $RGW_ENDPOINT
+    regionendpoint: ${S3_ENDPOINT:-$RGW_ENDPOINT}
     rootdirectory: /reg
     chunksize: 5242880
 $extra
@@ -141,6 +141,25 @@ expect_eq "$BIG" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$B/big/img
 export KILN_ROOT=$WORK/store
 kill -0 "$PID_a" || fail "replica a died"
 pass "RGW stopped mid-push: the push (or its retry) finishes and the image pulls intact (first push exit $rc)"
+
+# --- slow responses: every piece of every S3 answer 150 ms late ----------------------------------
+sport=$(free_port)
+python3 "$KILN_SRC/tests/tools/slow_tcp.py" "$sport" "${RGW_ENDPOINT#http://}" 150 >slow.log 2>&1 &
+spid=$!
+cleanup_hooks+=("kill $spid 2>/dev/null")
+wait_listening "$sport" "$spid" slow.log slow_tcp.py
+S3_ENDPOINT=http://127.0.0.1:$sport serve_s3 slow "  redirect: {disable: true}"
+SLOW=127.0.0.1:$PORT_slow
+t0=$(date +%s.%N)
+"$KILN" push -q app:1 "$SLOW/slow/app:1"
+export KILN_ROOT=$WORK/s6
+"$KILN" pull -q "$SLOW/slow/app:1" >/dev/null
+expect_eq "$DIGEST" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$SLOW/slow/app:1")" "pulled intact through slow S3"
+expect_eq built "$("$KILN" run --rm "$SLOW/slow/app:1")" "and it runs"
+export KILN_ROOT=$WORK/store
+took=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")
+expect_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$A/v2/slow/app/manifests/1")" "replica a sees what went through the slow one"
+pass "slow S3 responses (150 ms per piece): push and pull through the replica finish intact in $took s"
 
 # --- gc ---------------------------------------------------------------------------------------
 out=$(AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY \

@@ -15,6 +15,7 @@
 #include "kiln/registry/server/app.hpp"
 #include "kiln/registry/server/gc.hpp"
 #include "kiln/registry/server/json_codec.hpp"
+#include "registry/upstream.hpp"
 
 namespace kiln::cli {
 namespace {
@@ -81,7 +82,14 @@ Status serve(const ServeArgs& a) {
                       : cfg->s3      ? "s3 bucket " + cfg->s3->bucket
                                      : cfg->root;
   bool tls = !cfg->http.tls_cert.empty();
-  auto app = rs::App::open(std::move(*cfg));
+  std::unique_ptr<rs::Upstream> upstream;
+  if (cfg->proxy) {
+    auto up = open_upstream(*cfg->proxy);
+    if (!up) return std::unexpected(up.error());
+    upstream = std::move(*up);
+    where += ", a pull-through cache of " + cfg->proxy->remote_url + ",";
+  }
+  auto app = rs::App::open(std::move(*cfg), std::move(upstream));
   if (!app) return std::unexpected(app.error());
   fmt::print(stderr, "kiln registry: serving {} on {}://{}\n", where, tls ? "https" : "http",
              (*app)->address());

@@ -21,7 +21,7 @@ constexpr int kS3Threads = 64;
 
 class Impl final : public App {
  public:
-  Status init(Config cfg) {
+  Status init(Config cfg, std::unique_ptr<Upstream> upstream) {
     m_cfg = std::move(cfg);
     auto d = open_storage(m_cfg);
     if (!d) return std::unexpected(d.error());
@@ -48,6 +48,14 @@ class Impl final : public App {
     // per core would serve a couple of requests at a time. limits.threads still wins.
     if (m_cfg.s3 && m_cfg.http.threads <= 0) m_cfg.http.threads = kS3Threads;
     m_service = std::make_unique<Service>(*m_driver, m_cfg.service);
+    if (m_cfg.proxy) {
+      if (!upstream)
+        return fail(Errc::invalid_argument, "proxy: no client for the upstream registry");
+      m_proxy = std::make_unique<Proxy>(*m_driver, std::move(upstream), m_cfg.proxy->ttl);
+      m_service->set_proxy(m_proxy.get());
+      // A pull of an uncached blob holds its thread for the download.
+      if (m_cfg.http.threads <= 0) m_cfg.http.threads = kS3Threads;
+    }
     auto http = HttpServer::bind(
         m_cfg.http, [this](const Request& r) { return handle(r); },
         [this](const Exchange& e) { observe(e); });
@@ -164,6 +172,7 @@ class Impl final : public App {
   Config m_cfg;
   std::unique_ptr<Driver> m_driver;
   std::unique_ptr<Authenticator> m_auth;
+  std::unique_ptr<Proxy> m_proxy;  // before m_service: the service points at it
   std::unique_ptr<Service> m_service;
   std::unique_ptr<HttpServer> m_http;
   Metrics m_metrics;
@@ -178,9 +187,10 @@ class Impl final : public App {
 
 }  // namespace
 
-Result<std::unique_ptr<App>> App::open(Config cfg) {
+Result<std::unique_ptr<App>> App::open(Config cfg, std::unique_ptr<Upstream> upstream) {
   auto app = std::make_unique<Impl>();
-  if (auto st = app->init(std::move(cfg)); !st) return std::unexpected(st.error());
+  if (auto st = app->init(std::move(cfg), std::move(upstream)); !st)
+    return std::unexpected(st.error());
   return std::unique_ptr<App>(std::move(app));
 }
 

@@ -7,13 +7,16 @@
 
 #include "kiln/base/error.hpp"
 #include "kiln/registry/server/config.hpp"
+#include "kiln/registry/server/proxy.hpp"
 
 namespace kiln::registry::server {
 
 class App {
  public:
-  // Opens storage and binds the socket; nothing is served until run().
-  static Result<std::unique_ptr<App>> open(Config cfg);
+  // Opens storage and binds the socket; nothing is served until run(). With cfg.proxy,
+  // `upstream` is the registry it caches (required then).
+  static Result<std::unique_ptr<App>> open(Config cfg,
+                                           std::unique_ptr<Upstream> upstream = nullptr);
   virtual ~App() = default;
   virtual std::string address() const = 0;
   virtual Status run() = 0;  // until SIGINT/SIGTERM

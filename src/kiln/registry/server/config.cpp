@@ -327,6 +327,31 @@ Status read_notifications(ConfigReader& r, const YAML::Node& n, Config& c) {
   return {};
 }
 
+Status read_proxy(ConfigReader& r, const YAML::Node& n, Config& c) {
+  if (!n) return {};
+  if (!r.known(n, "proxy", {"remoteurl", "username", "password", "ttl"}))
+    return fail(Errc::invalid_argument, r.error);
+  ProxyConfig p;
+  r.get(n, "remoteurl", p.remote_url);
+  r.get(n, "username", p.username);
+  r.get(n, "password", p.password);
+  if (!p.remote_url.starts_with("http://") && !p.remote_url.starts_with("https://"))
+    return failf(Errc::invalid_argument, "{}: proxy.remoteurl '{}' is not an http(s) URL", r.file,
+                 p.remote_url);
+  while (p.remote_url.ends_with("/")) p.remote_url.pop_back();
+  std::string ttl;
+  r.get(n, "ttl", ttl);
+  if (!ttl.empty()) {
+    auto secs = parse_duration_seconds(ttl);
+    if (!secs || *secs < 0)
+      return failf(Errc::invalid_argument, "{}: proxy.ttl '{}' is not a duration (30s, 10m, 168h)",
+                   r.file, ttl);
+    p.ttl = static_cast<int64_t>(*secs);
+  }
+  c.proxy = std::move(p);
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Driver>> open_storage(const Config& c) {
@@ -347,9 +372,9 @@ Result<Config> load_config(const std::string& path) {
   Config c;
   ConfigReader r{path, {}};
   if (!y.IsDefined() || y.IsNull()) return c;
-  if (!r.known(
-          y, "top level",
-          {"version", "storage", "http", "auth", "log", "limits", "gc", "tags", "notifications"}))
+  if (!r.known(y, "top level",
+               {"version", "storage", "http", "auth", "log", "limits", "gc", "tags",
+                "notifications", "proxy"}))
     return fail(Errc::invalid_argument, r.error);
   KILN_TRY(read_storage(r, y["storage"], c));
   KILN_TRY(read_http(r, y["http"], c));
@@ -359,6 +384,7 @@ Result<Config> load_config(const std::string& path) {
   KILN_TRY(read_gc(r, y["gc"], c));
   KILN_TRY(read_tags(r, y["tags"], c));
   KILN_TRY(read_notifications(r, y["notifications"], c));
+  KILN_TRY(read_proxy(r, y["proxy"], c));
   if (!r.error.empty()) return fail(Errc::invalid_argument, r.error);
   return c;
 }

@@ -40,6 +40,14 @@ struct GcOptions {
   bool delete_untagged = false;
 };
 
+// A pull-through cache of another registry (proxy.hpp).
+struct ProxyConfig {
+  std::string remote_url;  // https://registry-1.docker.io, http://127.0.0.1:5001
+  std::string username;
+  std::string password;
+  int64_t ttl = 0;  // seconds a fetched tag is served before it is looked up again
+};
+
 struct Config {
   std::string root = "./registry-data";
   bool in_memory = false;
@@ -54,6 +62,7 @@ struct Config {
   bool access_log = true;
   GcOptions gc;
   std::vector<NotifyEndpoint> notify;
+  std::optional<ProxyConfig> proxy;
 };
 
 // The storage the configuration names: S3, memory or the filesystem at root.

@@ -7,6 +7,7 @@
 //       _manifests/revisions/sha256/<hex>           link: the manifest belongs to it
 //       _manifests/tags/<tag>                       the digest the tag points at
 //       _referrers/sha256/<subject>/sha256/<hex>    link: manifest <hex> has subject <subject>
+//       _proxy/tags/<tag>                           a pull-through cache fetched the tag then
 //   uploads/<uuid>/data                             bytes received so far
 //   uploads/<uuid>/info                             {"repo": ..., "started": seconds}
 //
@@ -59,6 +60,10 @@ inline std::string referrers_of(std::string_view name, const Digest& subject) {
 }
 inline std::string referrer(std::string_view name, const Digest& subject, const Digest& d) {
   return referrers_of(name, subject) + "/" + d.hex();
+}
+// When a pull-through cache last fetched tag t from its upstream (proxy.hpp): the digest.
+inline std::string proxy_tag(std::string_view name, std::string_view t) {
+  return repo(name) + "/_proxy/tags/" + std::string(t);
 }
 inline std::string uploads() {
   return "uploads";

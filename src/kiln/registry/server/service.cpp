@@ -6,6 +6,7 @@
 #include "kiln/registry/server/gc_fence.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
+#include "kiln/registry/server/proxy.hpp"
 
 namespace kiln::registry::server {
 
@@ -15,6 +16,13 @@ Response error_response(Code c, std::string_view detail) {
   r.body = error_body(c, detail);
   r.error = detail.empty() ? std::string(code_info(c).name) : std::string(detail);
   r.set("Content-Type", "application/json");
+  return r;
+}
+
+Response upstream_failure(Code missing, const Error& e) {
+  if (e.code() == Errc::not_found) return error_response(missing, e.message());
+  Response r = error_response(Code::internal, e.message());
+  r.status = 502;
   return r;
 }
 
@@ -84,6 +92,11 @@ Reply Service::handle(const Route& rt, const Request& req) {
                   req.method == "DELETE";
   if (mutating && m_opt.read_only)
     return {error_response(Code::unsupported, "the registry is read-only"), nullptr};
+  if (mutating && m_proxy)
+    return {error_response(Code::unsupported, "this registry is a pull-through cache of " +
+                                                  m_proxy->upstream().describe() +
+                                                  ": it takes no pushes or deletes"),
+            nullptr};
   if (req.method == "DELETE" && !m_opt.delete_enabled &&
       (rt.kind == RouteKind::manifest || rt.kind == RouteKind::blob))
     return {error_response(Code::unsupported, "deletion is disabled"), nullptr};
@@ -161,8 +174,12 @@ std::optional<std::pair<int64_t, int64_t>> parse_range(std::string_view h, int64
 
 Reply Service::blob(const Route& rt, const Request& req, const Digest& d) {
   std::string link = layout::layer_link(rt.name, d);
-  if (!linked(link) && !linked(layout::revision(rt.name, d)))
-    return {error_response(Code::blob_unknown, d.str()), nullptr};
+  if (!linked(link) && !linked(layout::revision(rt.name, d))) {
+    if (!m_proxy || req.method == "DELETE")
+      return {error_response(Code::blob_unknown, d.str()), nullptr};
+    if (auto st = m_proxy->blob(rt.name, d); !st)
+      return {upstream_failure(Code::blob_unknown, st.error()), nullptr};
+  }
   touch(d);  // a client that finds it may reference it next
   if (req.method == "DELETE") {
     if (!linked(link)) return {error_response(Code::blob_unknown, d.str()), nullptr};

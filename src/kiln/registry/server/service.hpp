@@ -38,6 +38,8 @@ struct ServiceOptions {
   std::vector<SignedRule> signed_tags;
 };
 
+class Proxy;
+
 class Service {
  public:
   Service(Driver& driver, ServiceOptions options);
@@ -47,6 +49,8 @@ class Service {
   Reply handle(const Route& rt, const Request& req);
 
   Driver& driver() { return m_driver; }
+  // Makes this registry a pull-through cache of p's upstream (proxy.hpp). p outlives it.
+  void set_proxy(Proxy* p) { m_proxy = p; }
 
   // Online garbage collection (gc.hpp). While a collection runs, every digest a new
   // reference names is remembered, and the sweep leaves it alone.
@@ -117,6 +121,7 @@ class Service {
   int64_t m_manifest_bytes = 0;
   std::map<std::string, std::shared_ptr<UploadState>> m_uploads;
   std::shared_mutex m_gc_mu;
+  Proxy* m_proxy = nullptr;
   bool m_gc_active = false;
   std::set<Digest> m_touched;
   std::mutex m_tag_mu;  // tag changes: check, write and history entry as one step
@@ -129,5 +134,7 @@ std::optional<Response> immutable_denial(const Driver& d, const ServiceOptions& 
 
 // A JSON error response from the table in errors.hpp.
 Response error_response(Code c, std::string_view detail = {});
+// A pull-through cache's failure: `missing` (404) when the upstream has no such thing, else 502.
+Response upstream_failure(Code missing, const Error& e);
 
 }  // namespace kiln::registry::server

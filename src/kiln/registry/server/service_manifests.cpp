@@ -4,6 +4,7 @@
 #include "kiln/registry/server/json_codec.hpp"
 #include "kiln/registry/server/layout.hpp"
 #include "kiln/registry/server/names.hpp"
+#include "kiln/registry/server/proxy.hpp"
 #include "kiln/registry/server/service.hpp"
 
 namespace kiln::registry::server {
@@ -34,8 +35,15 @@ Reply Service::manifest(const Route& rt, const Request& req) {
   Digest d;
   if (auto dg = Digest::parse(rt.ref)) {
     d = *dg;
-    if (!linked(layout::revision(rt.name, d)))
-      return {error_response(Code::manifest_unknown, d.str()), nullptr};
+    if (!linked(layout::revision(rt.name, d))) {
+      if (!m_proxy) return {error_response(Code::manifest_unknown, d.str()), nullptr};
+      if (auto st = m_proxy->manifest(rt.name, d); !st)
+        return {upstream_failure(Code::manifest_unknown, st.error()), nullptr};
+    }
+  } else if (valid_tag(rt.ref) && m_proxy) {
+    auto pd = m_proxy->tag(rt.name, rt.ref);
+    if (!pd) return {upstream_failure(Code::manifest_unknown, pd.error()), nullptr};
+    d = *pd;
   } else if (valid_tag(rt.ref)) {
     auto t = m_driver.get(layout::tag(rt.name, rt.ref));
     if (!t) return {error_response(Code::manifest_unknown, "no tag " + rt.ref), nullptr};
