@@ -54,6 +54,7 @@ pass "a tag is served from the cache within its ttl and revalidated after it"
 
 # --- the upstream goes away ----------------------------------------------------------------------
 kill -9 "$UP_PID"
+wait "$UP_PID" 2>/dev/null || true
 sleep 3.2  # past the ttl: the cache must ask, fail, and fall back
 export KILN_ROOT=$WORK/s2
 "$KILN" pull -q "$CACHE/lib/app:1" >/dev/null || fail "a cached tag is not served with the upstream away: $(tail -3 "$WORK/kreg-cache/log")"
@@ -80,6 +81,51 @@ export KILN_ROOT=$WORK/s3
 "$KILN" pull -q "$KREG/lib/d:1" >/dev/null
 expect_eq "$NEW" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$KREG/lib/d:1")" "kiln pulls through a cache of Distribution"
 pass "a cache of CNCF Distribution serves kiln"
+
+# --- a slow upstream: the blob streams to the client while the cache stores it -------------------
+head -c 2000000 /dev/urandom >big.bin
+bd=sha256:$(sha256sum big.bin | cut -d' ' -f1)
+loc=$(curl -s -D - -o /dev/null -X POST "http://$REG/v2/lib/big/blobs/uploads/" | tr -d '\r' | sed -n 's/^Location: //Ip')
+[[ $loc == http* ]] || loc="http://$REG$loc"
+expect_eq 201 "$(code -X PUT -H 'Content-Type: application/octet-stream' --data-binary @big.bin "$loc&digest=$bd")" "blob into Distribution"
+sport=$(free_port)
+python3 "$KILN_SRC/tests/tools/slow_tcp.py" "$sport" "$REG" 50 >slow.log 2>&1 &
+spid=$!
+cleanup_hooks+=("kill $spid 2>/dev/null")
+wait_listening "$sport" "$spid" slow.log slow_tcp.py
+mkdir -p "$WORK/kreg-cache4"
+printf 'version: 0.1\nproxy: {remoteurl: "http://127.0.0.1:%s"}\n' "$sport" >"$WORK/kreg-cache4/config.yml"
+start_kiln_registry cache4
+read -r first total < <(curl -s -o got.bin -w '%{time_starttransfer} %{time_total}\n' "http://$KREG/v2/lib/big/blobs/$bd")
+expect_eq "$bd" "sha256:$(sha256sum got.bin | cut -d' ' -f1)" "the blob through a slow upstream"
+python3 -c "import sys; f, t = $first, $total; sys.exit(0 if t > 1.0 and f < t / 2 else 1)" ||
+  fail "not streamed: first byte after $first s of $total s"
+kill "$spid"
+expect_eq "$bd" "sha256:$(curl -s "http://$KREG/v2/lib/big/blobs/$bd" | sha256sum | cut -d' ' -f1)" "then served from storage"
+pass "a slow upstream's blob streams to the client (first byte after $first s of $total s) and is kept"
+
+# --- an upstream behind Docker token auth (Bearer) ------------------------------------------------
+export KILN_ROOT=$WORK/store
+d=$WORK/tok
+mkdir -p "$d" "$WORK/kreg-tokup" "$WORK/kreg-cache3"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/key" -out "$d/cert" -days 2 -subj /CN=token 2>/dev/null
+tport=$(free_port)
+python3 "$KILN_SRC/tests/tools/token_server.py" "$tport" "$d/key" "$d/cert" kiln-test kiln-issuer 300 bob:pw RS256 >"$d/log" 2>&1 &
+tpid=$!
+cleanup_hooks+=("kill $tpid 2>/dev/null")
+for i in $(seq 100); do curl -s "http://127.0.0.1:$tport/token" >/dev/null 2>&1 && break; sleep 0.1; done
+printf 'auth:\n  token: {realm: "http://127.0.0.1:%s/token", service: kiln-test, issuer: kiln-issuer, rootcertbundle: "%s"}\n' \
+  "$tport" "$d/cert" >"$WORK/kreg-tokup/config.yml"
+start_kiln_registry tokup
+TOKUP=$KREG
+"$KILN" push -q --creds bob:pw app:1 "$TOKUP/team/t:1"
+printf 'proxy: {remoteurl: "http://%s", username: bob, password: pw}\n' "$TOKUP" >"$WORK/kreg-cache3/config.yml"
+start_kiln_registry cache3
+export KILN_ROOT=$WORK/s4
+"$KILN" pull -q "$KREG/team/t:1" >/dev/null
+expect_eq "$NEW" "$("$KILN" images --no-trunc --format '{{.Digest}}' "$KREG/team/t:1")" "kiln pulls through a cache of a token-auth registry"
+grep -q '"status":401' "$WORK/kreg-tokup/log" || fail "the upstream never challenged the cache"
+pass "a cache of a registry behind Docker token auth fetches with Bearer tokens"
 
 # --- bad configuration ---------------------------------------------------------------------------
 printf 'version: 0.1\nproxy: {remoteurl: "ftp://x"}\n' >bad.yml

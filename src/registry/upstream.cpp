@@ -18,6 +18,11 @@ class ClientUpstream final : public rs::Upstream {
     auto doc = KILN_TRY(m_reg->get_manifest(repo, ref));
     return rs::UpstreamManifest{std::move(doc.raw), std::move(doc.media_type)};
   }
+  Result<int64_t> blob_size(const std::string& repo, const Digest& d) override {
+    auto n = KILN_TRY(m_reg->head_blob(repo, d));
+    if (!n) return failf(Errc::not_found, "{}/{}: no blob {}", m_url, repo, d.str());
+    return *n;
+  }
   Status blob(const std::string& repo, const Digest& d, io::Writer& out) override {
     oci::Descriptor desc;
     desc.digest = d;

@@ -1,29 +1,22 @@
 #include "kiln/registry/server/proxy.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "kiln/base/fd.hpp"
 #include "kiln/os/random.hpp"
 #include "kiln/registry/server/layout.hpp"
 
 namespace kiln::registry::server {
 namespace {
-
-// Appends what the upstream sends to an upload while hashing it.
-class HashingAppender final : public io::Writer {
- public:
-  explicit HashingAppender(Appender& out) : m_out(out) {}
-  Status write(const void* buf, size_t size) override {
-    m_hash.update(buf, size);
-    return m_out.write({static_cast<const char*>(buf), size});
-  }
-  Digest digest() { return m_hash.finish(); }
-
- private:
-  Appender& m_out;
-  Sha256 m_hash;
-};
 
 bool present(const Driver& d, const std::string& key) {
   return d.stat(key).has_value();
@@ -78,42 +71,151 @@ Status Proxy::manifest(const std::string& repo, const Digest& d) {
   return store_manifest(repo, d, *m);
 }
 
-Status Proxy::blob(const std::string& repo, const Digest& d) {
+// A download in progress: the bytes so far are in a temporary file.
+struct Fetch {
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t size = 0;
+  int64_t have = 0;
+  bool done = false;
+  std::optional<Error> error;
+  Fd tmp;
+};
+
+namespace {
+
+Result<Fd> temp_file() {
+  const char* dir = std::getenv("TMPDIR");
+  std::string d = dir && *dir ? dir : "/var/tmp";
+  int fd = ::open(d.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) fd = ::open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return failf(Errc::io, "proxy: a temporary file in {}: {}", d, std::strerror(errno));
+  return Fd(fd);
+}
+
+// Serves a blob while it downloads. The last byte waits for the digest check.
+class FetchReader final : public Reader {
+ public:
+  explicit FetchReader(std::shared_ptr<Fetch> f) : m_f(std::move(f)) {}
+  int64_t size() const override { return m_f->size; }
+  int fd() const override { return -1; }
+  Result<size_t> read_at(int64_t offset, std::span<char> buf) const override {
+    std::unique_lock lock(m_f->mu);
+    auto ready = [&] {
+      return m_f->error || m_f->done || std::min(m_f->have, m_f->size - 1) > offset;
+    };
+    m_f->cv.wait(lock, ready);
+    if (m_f->error) return std::unexpected(*m_f->error);
+    int64_t limit = m_f->done ? m_f->have : std::min(m_f->have, m_f->size - 1);
+    if (offset >= limit) return size_t{0};
+    size_t want = static_cast<size_t>(std::min<int64_t>(limit - offset, buf.size()));
+    lock.unlock();
+    ssize_t n = ::pread(m_f->tmp.get(), buf.data(), want, offset);
+    if (n < 0) return failf(Errc::io, "proxy: read the download: {}", std::strerror(errno));
+    return static_cast<size_t>(n);
+  }
+
+ private:
+  std::shared_ptr<Fetch> m_f;
+};
+
+// What the upstream sends: hashed, appended to the upload, and written for the readers.
+class Tee final : public io::Writer {
+ public:
+  Tee(Fetch& f, Appender& out) : m_f(f), m_out(out) {}
+  Status write(const void* buf, size_t size) override {
+    m_hash.update(buf, size);
+    KILN_TRY(m_out.write({static_cast<const char*>(buf), size}));
+    int64_t at;
+    {
+      std::lock_guard lock(m_f.mu);
+      at = m_f.have;
+    }
+    if (at + static_cast<int64_t>(size) > m_f.size)
+      return failf(Errc::corrupt, "the upstream sent more than the {} bytes it announced",
+                   m_f.size);
+    for (size_t done = 0; done < size;) {
+      ssize_t n = ::pwrite(m_f.tmp.get(), static_cast<const char*>(buf) + done, size - done,
+                           at + static_cast<int64_t>(done));
+      if (n < 0) return failf(Errc::io, "proxy: temporary file: {}", std::strerror(errno));
+      done += static_cast<size_t>(n);
+    }
+    {
+      std::lock_guard lock(m_f.mu);
+      m_f.have = at + static_cast<int64_t>(size);
+    }
+    m_f.cv.notify_all();
+    return {};
+  }
+  Digest digest() { return m_hash.finish(); }
+
+ private:
+  Fetch& m_f;
+  Appender& m_out;
+  Sha256 m_hash;
+};
+
+}  // namespace
+
+Proxy::~Proxy() {
+  std::unique_lock lock(m_mu);
+  m_cv.wait(lock, [this] { return m_running == 0; });
+}
+
+void Proxy::download(std::string repo, Digest d, std::shared_ptr<Fetch> f) {
+  std::string uuid = os::random_hex(16);
+  Status st = [&]() -> Status {
+    auto out = KILN_TRY(m_d.append(layout::upload_data(uuid)));
+    Tee w(*f, *out);
+    KILN_TRY(m_up->blob(repo, d, w));
+    KILN_TRY(out->close());
+    out.reset();
+    if (w.digest() != d || f->have != f->size)
+      return failf(Errc::corrupt, "blob {} does not match its digest", d.str());
+    KILN_TRY(m_d.move(layout::upload_data(uuid), layout::blob(d)));
+    return m_d.put(layout::layer_link(repo, d), d.str());
+  }();
+  (void)m_d.remove(layout::upload(uuid));
+  {
+    std::lock_guard lock(f->mu);
+    f->done = true;
+    if (!st) f->error = upstream_error(*m_up, st.error());
+  }
+  f->cv.notify_all();
+  std::lock_guard lock(m_mu);
+  if (auto it = m_inflight.find(d); it != m_inflight.end() && it->second.lock() == f)
+    m_inflight.erase(it);
+  --m_running;
+  m_cv.notify_all();
+}
+
+Result<std::shared_ptr<Reader>> Proxy::stream_blob(const std::string& repo, const Digest& d) {
   std::string link = layout::layer_link(repo, d);
-  if (present(m_d, link) && present(m_d, layout::blob(d))) return {};
-  std::shared_ptr<std::mutex> one;
+  if (present(m_d, layout::blob(d))) {
+    if (!present(m_d, link)) KILN_TRY(m_d.put(link, d.str()));
+    return std::shared_ptr<Reader>();
+  }
   {
     std::lock_guard lock(m_mu);
-    auto& slot = m_fetching[d];
-    if (!slot) slot = std::make_shared<std::mutex>();
-    one = slot;
+    if (auto it = m_inflight.find(d); it != m_inflight.end())
+      if (auto f = it->second.lock())
+        return std::shared_ptr<Reader>(std::make_shared<FetchReader>(f));
   }
-  std::lock_guard fetching(*one);  // a concurrent pull of the same blob waits for this one
-  struct Forget {
-    Proxy* p;
-    Digest d;
-    ~Forget() {
-      std::lock_guard lock(p->m_mu);
-      if (auto it = p->m_fetching.find(d); it != p->m_fetching.end() && it->second.use_count() <= 2)
-        p->m_fetching.erase(it);
-    }
-  } forget{this, d};
-  if (!present(m_d, layout::blob(d))) {
-    std::string uuid = os::random_hex(16);
-    auto out = KILN_TRY(m_d.append(layout::upload_data(uuid)));
-    HashingAppender w(*out);
-    auto st = m_up->blob(repo, d, w);
-    if (st) st = out->close();
-    out.reset();
-    if (st && w.digest() != d)
-      st = failf(Errc::corrupt, "upstream {}: blob {} does not match its digest", m_up->describe(),
-                 d.str());
-    if (st) st = m_d.move(layout::upload_data(uuid), layout::blob(d));
-    (void)m_d.remove(layout::upload(uuid));
-    if (!st) return std::unexpected(upstream_error(*m_up, st.error()));
+  auto size = m_up->blob_size(repo, d);
+  if (!size) return std::unexpected(upstream_error(*m_up, size.error()));
+  auto f = std::make_shared<Fetch>();
+  f->size = *size;
+  f->tmp = KILN_TRY(temp_file());
+  {
+    std::lock_guard lock(m_mu);
+    if (auto it = m_inflight.find(d); it != m_inflight.end())
+      if (auto other = it->second.lock())  // started meanwhile: share it
+        return std::shared_ptr<Reader>(std::make_shared<FetchReader>(other));
+    m_inflight[d] = f;
+    ++m_running;
   }
-  if (!present(m_d, link)) KILN_TRY(m_d.put(link, d.str()));
-  return {};
+  std::thread([this, repo, d, f] { download(repo, d, f); }).detach();
+  return std::shared_ptr<Reader>(std::make_shared<FetchReader>(f));
 }
 
 }  // namespace kiln::registry::server

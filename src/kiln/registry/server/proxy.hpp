@@ -6,14 +6,17 @@
 //   the default, asks every time, as Distribution does); when the upstream cannot be reached
 //   the tag last fetched is served. A tag the upstream no longer has is 404.
 // - A manifest or blob by digest is fetched once, verified against its digest, and kept.
-// - A blob is fetched whole into an upload, checked, then moved into place and served from
-//   storage; concurrent pulls of one blob share one download.
+// - A blob is streamed to the client as it arrives while it is written to storage (and to a
+//   temporary file the readers read from); the last byte is held back until the digest checks,
+//   so a client never completes a blob the upstream corrupted. Concurrent pulls of one blob
+//   share one download. A HEAD starts the download too (docker HEADs, then GETs).
 // - What is neither stored nor reachable upstream is 502 with the upstream's error.
 //
 // The upstream is an interface so that this layer needs no registry client: kiln-registry
 // gives it one over registry/client (auth, retries and redirects as `kiln pull` has them).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -39,12 +42,16 @@ class Upstream {
   virtual std::string describe() const = 0;
   // Errc::not_found when the upstream does not have it; other errors when it cannot answer.
   virtual Result<UpstreamManifest> manifest(const std::string& repo, const std::string& ref) = 0;
+  virtual Result<int64_t> blob_size(const std::string& repo, const Digest& d) = 0;
   virtual Status blob(const std::string& repo, const Digest& d, io::Writer& out) = 0;
 };
+
+struct Fetch;
 
 class Proxy {
  public:
   Proxy(Driver& d, std::unique_ptr<Upstream> upstream, int64_t ttl_seconds);
+  ~Proxy();  // waits for downloads in progress
 
   const Upstream& upstream() const { return *m_up; }
 
@@ -53,17 +60,21 @@ class Proxy {
   Result<Digest> tag(const std::string& repo, const std::string& tag);
   // Makes manifest d of repo present locally (fetching it when missing).
   Status manifest(const std::string& repo, const Digest& d);
-  // Makes blob d of repo present locally (fetching it when missing).
-  Status blob(const std::string& repo, const Digest& d);
+  // Blob d of repo as it arrives from the upstream (a Reader whose read_at waits for the
+  // bytes), or nullptr when it is in storage.
+  Result<std::shared_ptr<Reader>> stream_blob(const std::string& repo, const Digest& d);
 
  private:
   Status store_manifest(const std::string& repo, const Digest& d, const UpstreamManifest& m);
+  void download(std::string repo, Digest d, std::shared_ptr<Fetch> f);
 
   Driver& m_d;
   std::unique_ptr<Upstream> m_up;
   int64_t m_ttl;
   std::mutex m_mu;
-  std::map<Digest, std::shared_ptr<std::mutex>> m_fetching;  // one download per blob
+  std::condition_variable m_cv;
+  std::map<Digest, std::weak_ptr<Fetch>> m_inflight;  // one download per blob
+  int m_running = 0;                                  // download threads
 };
 
 }  // namespace kiln::registry::server

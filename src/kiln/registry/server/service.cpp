@@ -177,8 +177,17 @@ Reply Service::blob(const Route& rt, const Request& req, const Digest& d) {
   if (!linked(link) && !linked(layout::revision(rt.name, d))) {
     if (!m_proxy || req.method == "DELETE")
       return {error_response(Code::blob_unknown, d.str()), nullptr};
-    if (auto st = m_proxy->blob(rt.name, d); !st)
-      return {upstream_failure(Code::blob_unknown, st.error()), nullptr};
+    auto streamed = m_proxy->stream_blob(rt.name, d);
+    if (!streamed) return {upstream_failure(Code::blob_unknown, streamed.error()), nullptr};
+    if (*streamed) {  // arriving from the upstream now
+      Response r;
+      r.file = *streamed;
+      r.file_length = (*streamed)->size();
+      r.head = req.method == "HEAD";
+      r.set("Content-Type", "application/octet-stream");
+      r.set("Docker-Content-Digest", d.str());
+      return {std::move(r), nullptr};
+    }
   }
   touch(d);  // a client that finds it may reference it next
   if (req.method == "DELETE") {
