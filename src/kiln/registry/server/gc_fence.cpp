@@ -158,6 +158,7 @@ GcLease::GcLease(GcLease&& o) noexcept
       m_expires(o.m_expires),
       m_touched(std::move(o.m_touched)),
       m_read_ids(std::move(o.m_read_ids)),
+      m_intent(std::move(o.m_intent)),
       m_read_at_ms(o.m_read_at_ms) {}
 
 GcLease::~GcLease() {
@@ -212,6 +213,7 @@ Status GcLease::announce(const std::set<Digest>& candidates) {
   std::string text;
   for (const auto& c : candidates) text += c.str() + "\n";
   KILN_TRY_CTX(m_d->put(intent_key(m_token), text), "gc: write what the sweep may delete");
+  m_intent = std::move(text);
   m_read_at_ms = -1;  // the first read must follow the intent
   return {};
 }
@@ -250,8 +252,9 @@ Status GcLease::check() {
 
 void GcLease::release() {
   if (!m_d || m_token.empty()) return;
-  // The intent and touched records stay for kIntentKeep (see the header); the next
-  // collection removes them.
+  // The intent and touched records stay for kIntentKeep after the end (see the header): the
+  // intent is written again so that its date is the end's; the next collection removes them.
+  if (m_intent) (void)m_d->put(intent_key(m_token), *m_intent);
   (void)m_d->remove(active_key(m_token));
   (void)m_d->remove(seen_key(m_token));
   m_token.clear();

@@ -36,6 +36,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -87,7 +88,8 @@ class GcLease {
   int64_t m_lease = 0;
   int64_t m_expires = 0;  // by this process's clock
   std::set<Digest> m_touched;
-  std::set<std::string> m_read_ids;  // touched records already read
+  std::set<std::string> m_read_ids;     // touched records already read
+  std::optional<std::string> m_intent;  // as announced
   int64_t m_read_at_ms = -1;
 };
 

@@ -247,7 +247,8 @@ Result<Response> Service::store_manifest(const std::string& name, const std::str
   if (tagged)
     if (auto denied = KILN_TRY(move_tag(name, ref, d, nullptr, user))) return *denied;
   // Not acknowledged until no collection on another process can have deleted what it links
-  // (outside the gc lock: the fence may wait for this process's own collection to end).
+  // (outside the gc lock: the fence may wait on a collection in this process, which takes that
+  // lock for each deletion).
   gc_lock.unlock();
   if (auto st = gc_fence(m_driver, fence_refs(name, d, *v)); !st) {
     if (st.error().code() != Errc::conflict) return std::unexpected(st.error());
