@@ -226,9 +226,31 @@ PY
 ((sweeps >= 6)) || fail "only $sweeps sweeps ran: $(tail -3 "$WORK/replica-g1/log")"
 ((freed > 0)) || fail "the sweeps deleted nothing: the test did not exercise them"
 out=$(AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY \
-  "$KILN" registry gc --config "$WORK/replica-g1/config.yml" --dry-run --grace 0 --format json 2>&1) ||
+  "$KILN" registry gc --config "$WORK/replica-g1/config.yml" --dry-run --grace 0 --format json 2>/dev/null) ||
   fail "gc --dry-run after the churn: $out"
-expect_contains "$out" '"dry_run": true'
+# Nothing the dry run would delete is reached by an image that is still there.
+reached=$(python3 - "http://127.0.0.1:$PORT_g1" "$WORK"/churn-?.log <<'PY'
+import http.client, json, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+ok, deleted = [], set()
+for f in sys.argv[2:]:
+    for line in open(f):
+        w = line.split()
+        if w[0] == "ok": ok.append(w[1])
+        elif w[0] == "deleted": deleted.add(w[1])
+for d in ok:
+    if d in deleted: continue
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    c.request("GET", f"/v2/churn/shared/manifests/{d}", headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+    m = json.loads(c.getresponse().read())
+    print(d)
+    for desc in [m["config"]] + m["layers"]: print(desc["digest"])
+PY
+)
+victims=$(python3 -c 'import json,sys; print("\n".join(a.split()[-1] for a in json.load(sys.stdin)["actions"]))' <<<"$out")
+expect_eq "" "$(comm -12 <(sort -u <<<"$reached") <(grep -o 'sha256:[0-9a-f]*' <<<"$victims" | sort -u))" \
+  "digests a gc --dry-run would delete that a remaining image reaches"
+summary="$summary; gc --dry-run afterwards: $(grep -c . <<<"$victims" || true) deletions, none of what the images reach"
 records=$(bucket_keys | grep -c '^reg/gc/touched/' || true)
 ((records > 0)) || fail "no request recorded what it linked while a collection ran"
 pass "three replicas, $sweeps online sweeps (the slowest $slowest ms) deleting $freed blobs during concurrent pushes and deletes ($records fence records): $summary"
