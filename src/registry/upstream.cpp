@@ -23,10 +23,10 @@ class ClientUpstream final : public rs::Upstream {
     if (!n) return failf(Errc::not_found, "{}/{}: no blob {}", m_url, repo, d.str());
     return *n;
   }
-  Status blob(const std::string& repo, const Digest& d, io::Writer& out) override {
+  Status blob(const std::string& repo, const Digest& d, int64_t size, io::Writer& out) override {
     oci::Descriptor desc;
     desc.digest = d;
-    desc.size = -1;  // unknown: the response says
+    desc.size = size;  // a dropped connection resumes with Range up to it
     return m_reg->get_blob(repo, desc, out);
   }
 

@@ -167,7 +167,7 @@ void Proxy::download(std::string repo, Digest d, std::shared_ptr<Fetch> f) {
   Status st = [&]() -> Status {
     auto out = KILN_TRY(m_d.append(layout::upload_data(uuid)));
     Tee w(*f, *out);
-    KILN_TRY(m_up->blob(repo, d, w));
+    KILN_TRY(m_up->blob(repo, d, f->size, w));
     KILN_TRY(out->close());
     out.reset();
     if (w.digest() != d || f->have != f->size)

@@ -43,7 +43,8 @@ class Upstream {
   // Errc::not_found when the upstream does not have it; other errors when it cannot answer.
   virtual Result<UpstreamManifest> manifest(const std::string& repo, const std::string& ref) = 0;
   virtual Result<int64_t> blob_size(const std::string& repo, const Digest& d) = 0;
-  virtual Status blob(const std::string& repo, const Digest& d, io::Writer& out) = 0;
+  // size is what blob_size said (a dropped connection resumes up to it).
+  virtual Status blob(const std::string& repo, const Digest& d, int64_t size, io::Writer& out) = 0;
 };
 
 struct Fetch;

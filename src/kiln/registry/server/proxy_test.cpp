@@ -32,7 +32,7 @@ struct FakeUpstream final : Upstream {
     return static_cast<int64_t>(d == liar ? 8 : it->second.size());
   }
   Digest liar = Digest::of("promised");
-  Status blob(const std::string&, const Digest& d, io::Writer& out) override {
+  Status blob(const std::string&, const Digest& d, int64_t, io::Writer& out) override {
     ++blob_calls;
     if (down) return fail(Errc::io, "connection refused");
     auto it = blobs.find(d);
