@@ -189,7 +189,7 @@ TEST(RegistryClient, PushPullListDelete) {
   Harness h;
   auto reg = h.open(h.options());
   ASSERT_TRUE(reg->ping());
-  std::string big(3 << 20, 'x');  // past k_monolithic_max: a chunked upload
+  std::string big(3 << 20, 'x');  // past k_monolithic_max: a streamed PUT
   for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
   push_image(*reg, "team/app", "v1", big);
 

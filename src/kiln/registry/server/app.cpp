@@ -47,6 +47,8 @@ class Impl final : public App {
     // Handlers block on storage: over S3 every request waits on the network, so one thread
     // per core would serve a couple of requests at a time. limits.threads still wins.
     if (m_cfg.s3 && m_cfg.http.threads <= 0) m_cfg.http.threads = kS3Threads;
+    // Concurrent reads of one tag share a round trip to the bucket (fresh_reads.hpp).
+    if (m_cfg.s3) m_cfg.service.coalesce_reads = true;
     m_service = std::make_unique<Service>(*m_driver, m_cfg.service);
     if (m_cfg.proxy) {
       if (!upstream)

@@ -56,6 +56,15 @@ class Appender {
   virtual Status close() { return {}; }
 };
 
+// A value written once, from start to end, that appears at its key all at once on commit();
+// dropped without commit(), nothing appears. Not thread-safe.
+class Writer {
+ public:
+  virtual ~Writer() = default;
+  virtual Status write(std::span<const char> data) = 0;
+  virtual Status commit() = 0;
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -79,6 +88,16 @@ class Driver {
   virtual Result<std::unique_ptr<Appender>> append(std::string_view key) = 0;
   // Cuts an appended value back to size bytes (an upload chunk that failed half-way).
   virtual Status truncate(std::string_view key, int64_t size) = 0;
+
+  // A Writer straight to key, or nullptr when the driver has no cheaper way to publish a big
+  // value than writing it elsewhere and moving it (then callers do that). S3 has: a multipart
+  // upload at the key itself, completed at commit(), saves the server-side copy a move is.
+  virtual Result<std::unique_ptr<Writer>> create(std::string_view) {
+    return std::unique_ptr<Writer>();
+  }
+  // Drops the unfinished Writers under prefix that were started before `before` (seconds
+  // since the epoch) by a process that died before commit() or its cleanup; how many.
+  virtual Result<int> drop_unfinished(std::string_view, int64_t) { return 0; }
 
   // Bytes stored and bytes still free where the driver keeps data (free = -1 if unknown).
   struct Usage {

@@ -127,6 +127,33 @@ TEST_P(DriverSuite, OpenReadersKeepTheirSnapshot) {
   EXPECT_EQ(read_all(**r), "first") << "a replaced value never tears an open reader";
 }
 
+// Drivers with a Writer (memory, S3) publish its bytes at commit and not before; one dropped
+// uncommitted publishes nothing and leaves the old value as it was.
+TEST_P(DriverSuite, WritersPublishOnlyOnCommit) {
+  auto w = d().create("blobs/w");
+  ASSERT_TRUE(w);
+  if (!*w) GTEST_SKIP() << GetParam() << " has no Writer (uploads are moved into place)";
+  ASSERT_TRUE(d().put("blobs/w", "old"));
+  std::string big(6 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>(i);
+  ASSERT_TRUE((*w)->write(std::span(big.data(), 4 << 20)));
+  ASSERT_TRUE((*w)->write(std::span(big.data() + (4 << 20), big.size() - (4 << 20))));
+  EXPECT_EQ(*d().get("blobs/w"), "old");
+  ASSERT_TRUE((*w)->commit());
+  EXPECT_EQ(*d().get("blobs/w"), big);
+  {
+    auto dropped = d().create("blobs/w");
+    ASSERT_TRUE(dropped && *dropped);
+    ASSERT_TRUE((*dropped)->write(std::span(big.data(), big.size())));
+  }
+  EXPECT_EQ(*d().get("blobs/w"), big);
+  auto small = d().create("blobs/s");
+  ASSERT_TRUE(small && *small);
+  ASSERT_TRUE((*small)->write(std::span("tiny", 4)));
+  ASSERT_TRUE((*small)->commit());
+  EXPECT_EQ(*d().get("blobs/s"), "tiny");
+}
+
 TEST_P(DriverSuite, ConcurrentPutsAreAtomic) {
   std::vector<std::thread> ts;
   for (int t = 0; t < 4; ++t)

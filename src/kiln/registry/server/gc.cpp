@@ -178,6 +178,12 @@ class Sweeper {
       KILN_TRY(act("delete upload " + u, layout::upload(u)));
       ++m_rep.uploads_deleted;
     }
+    // Blobs a process died writing straight to their key (S3: a multipart upload there). A
+    // write runs for as long as its client sends, so only those a day old go, whatever grace.
+    if (!m_req.dry_run) {
+      int64_t before = std::min(m_cutoff, static_cast<int64_t>(::time(nullptr)) - 86400);
+      m_rep.uploads_deleted += KILN_TRY(m_d.drop_unfinished(layout::blobs() + "/", before));
+    }
     return {};
   }
 

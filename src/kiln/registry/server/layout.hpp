@@ -25,6 +25,9 @@
 
 namespace kiln::registry::server::layout {
 
+inline std::string blobs() {
+  return "blobs";
+}
 inline std::string blob(const Digest& d) {
   return "blobs/sha256/" + d.hex().substr(0, 2) + "/" + d.hex();
 }

@@ -107,6 +107,7 @@ class MemDriver final : public Driver {
   }
 
   Result<std::unique_ptr<Appender>> append(std::string_view key) override;
+  Result<std::unique_ptr<Writer>> create(std::string_view key) override;
 
   Status truncate(std::string_view key, int64_t size) override {
     std::lock_guard lock(m_mu);
@@ -159,6 +160,26 @@ Result<std::unique_ptr<Appender>> MemDriver::append(std::string_view key) {
   auto size = stat(key);
   if (!size) return std::unexpected(size.error());
   return std::unique_ptr<Appender>(std::make_unique<MemAppender>(this, std::move(k), size->size));
+}
+
+// Keeps the bytes until commit(), as S3 keeps a multipart upload's parts out of sight.
+class MemWriter final : public Writer {
+ public:
+  MemWriter(MemDriver* d, std::string key) : m_d(d), m_key(std::move(key)) {}
+  Status write(std::span<const char> data) override {
+    m_buf.append(data.data(), data.size());
+    return {};
+  }
+  Status commit() override { return m_d->put(m_key, m_buf); }
+
+ private:
+  MemDriver* m_d;
+  std::string m_key;
+  std::string m_buf;
+};
+
+Result<std::unique_ptr<Writer>> MemDriver::create(std::string_view key) {
+  return std::unique_ptr<Writer>(std::make_unique<MemWriter>(this, std::string(key)));
 }
 
 }  // namespace

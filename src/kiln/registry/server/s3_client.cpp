@@ -360,7 +360,8 @@ Result<std::vector<S3Upload>> S3Client::list_uploads(std::string_view prefix) {
     auto r = KILN_TRY(send(c));
     if (r.status != 200) return std::unexpected(s3_error(r, "list multipart uploads"));
     for (auto el : xml_elements(r.body, "Upload"))
-      out.push_back({strip_root(xml_text(el, "Key")), xml_text(el, "UploadId")});
+      out.push_back({strip_root(xml_text(el, "Key")), xml_text(el, "UploadId"),
+                     parse_s3_time(xml_text(el, "Initiated"))});
     if (xml_text(r.body, "IsTruncated") != "true") break;
     key_marker = xml_text(r.body, "NextKeyMarker");
     id_marker = xml_text(r.body, "NextUploadIdMarker");

@@ -49,6 +49,7 @@ struct S3Listing {
 struct S3Upload {
   std::string key;
   std::string id;
+  int64_t initiated = 0;  // seconds since the epoch
 };
 
 class S3Client {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@ namespace {
 
 constexpr int64_t kMinPart = int64_t{5} << 20;  // S3's smallest part but the last
 constexpr int64_t kWindow = int64_t{8} << 20;   // bytes a reader fetches per request
+constexpr size_t kAhead = 1;                    // windows a reader fetches ahead
 // open() fetches this much at once: a manifest or config is then one request, and a value
 // replaced later still reads as it was.
 constexpr int64_t kFirstWindow = int64_t{1} << 20;
@@ -60,6 +62,18 @@ int64_t total(const std::vector<Piece>& ps) {
   return ps.empty() ? 0 : ps.back().offset + ps.back().size;
 }
 
+// Appends data to buf and hands each whole part (the configured chunk size) to send.
+template <class Send>
+Status buffer_parts(S3Client& s3, std::string& buf, std::span<const char> data, Send&& send) {
+  buf.append(data.data(), data.size());
+  auto chunk = static_cast<size_t>(s3.options().chunk_size);
+  while (buf.size() >= chunk) {
+    KILN_TRY(send(buf.substr(0, chunk)));
+    buf.erase(0, chunk);
+  }
+  return {};
+}
+
 class S3Reader final : public Reader {
  public:
   S3Reader(S3Client& s3, std::vector<Piece> pieces, int64_t size)
@@ -80,12 +94,12 @@ class S3Reader final : public Reader {
       if (!data) return std::unexpected(data.error());
       m_cache = std::move(*data);
       m_cache_at = offset;
-      // A reader goes on where it stopped: the next window is fetched while this one is sent.
-      int64_t next = offset + static_cast<int64_t>(m_cache.size());
-      if (next < m_size) {
-        m_ahead_at = next;
-        m_ahead = std::async(std::launch::async, [this, next] { return fetch(next, 0); });
-      }
+      // A reader goes on where it stopped: the next windows are fetched while this one is sent.
+      int64_t next = m_ahead.empty() ? offset + static_cast<int64_t>(m_cache.size())
+                                     : m_ahead.back().first + window(m_ahead.back().first, 0);
+      for (; m_ahead.size() < kAhead && next < m_size; next += window(next, 0))
+        m_ahead.emplace_back(
+            next, std::async(std::launch::async, [this, next] { return fetch(next, 0); }));
     }
     size_t from = static_cast<size_t>(offset - m_cache_at);
     size_t n = std::min(buf.size(), m_cache.size() - from);
@@ -94,27 +108,44 @@ class S3Reader final : public Reader {
   }
 
   ~S3Reader() override {
-    if (m_ahead.valid()) m_ahead.wait();
+    for (auto& a : m_ahead) a.second.wait();
   }
 
  private:
+  // The window at offset: fetched ahead if the reader went on in order (windows ahead that
+  // a jump skipped are dropped), else now.
   Result<std::string> take_window(int64_t offset, int64_t want) const {
-    if (m_ahead.valid()) {
-      auto ahead = m_ahead.get();
-      if (m_ahead_at == offset && ahead) return ahead;
+    while (!m_ahead.empty()) {
+      auto [at, f] = std::move(m_ahead.front());
+      m_ahead.pop_front();
+      if (at != offset) continue;
+      auto ahead = f.get();
+      if (ahead) return ahead;
+      break;
     }
+    for (auto& a : m_ahead) a.second.wait();
+    m_ahead.clear();
     return fetch(offset, want);
   }
 
-  // The window at offset, within one piece. Each piece is read only as its own ETag, so a
-  // replaced object reads as an error, never as a mix of two values.
-  Result<std::string> fetch(int64_t offset, int64_t want) const {
+  const Piece& piece_at(int64_t offset) const {
     auto it = std::upper_bound(m_pieces.begin(), m_pieces.end(), offset,
                                [](int64_t o, const Piece& p) { return o < p.offset; });
-    const Piece& p = *std::prev(it);
-    int64_t in = offset - p.offset;
-    int64_t n = std::min(std::max(kWindow, want), p.size - in);
-    auto data = m_s3.get(p.key, in, n, p.etag);
+    return *std::prev(it);
+  }
+
+  // The length of the window at offset: kWindow (or want, if more), within one piece.
+  int64_t window(int64_t offset, int64_t want) const {
+    const Piece& p = piece_at(offset);
+    return std::min(std::max(kWindow, want), p.size - (offset - p.offset));
+  }
+
+  // The window at offset. Each piece is read only as its own ETag, so a replaced object reads
+  // as an error, never as a mix of two values.
+  Result<std::string> fetch(int64_t offset, int64_t want) const {
+    const Piece& p = piece_at(offset);
+    int64_t n = window(offset, want);
+    auto data = m_s3.get(p.key, offset - p.offset, n, p.etag);
     if (!data) return std::unexpected(data.error());
     if (static_cast<int64_t>(data->size()) != n)
       return failf(Errc::io, "S3 GET {}: {} bytes instead of {}", p.key, data->size(), n);
@@ -128,8 +159,8 @@ class S3Reader final : public Reader {
   mutable std::mutex m_mu;
   mutable std::string m_cache;  // bytes [m_cache_at, m_cache_at + size) of the value
   mutable int64_t m_cache_at = 0;
-  mutable std::future<Result<std::string>> m_ahead;  // the window at m_ahead_at, on its way
-  mutable int64_t m_ahead_at = -1;
+  // Windows on their way, in order: (offset, bytes), each window(offset, 0) long.
+  mutable std::deque<std::pair<int64_t, std::future<Result<std::string>>>> m_ahead;
 };
 
 class S3Appender final : public Appender {
@@ -144,13 +175,8 @@ class S3Appender final : public Appender {
   int64_t size() const override { return m_base + m_uploaded + static_cast<int64_t>(m_buf.size()); }
 
   Status write(std::span<const char> data) override {
-    m_buf.append(data.data(), data.size());
-    auto chunk = static_cast<size_t>(m_s3.options().chunk_size);
-    while (m_buf.size() >= chunk) {
-      KILN_TRY(send_part(m_buf.substr(0, chunk)));
-      m_buf.erase(0, chunk);
-    }
-    return {};
+    return buffer_parts(m_s3, m_buf, data,
+                        [this](std::string p) { return send_part(std::move(p)); });
   }
 
   Status sync() override { return close(); }
@@ -207,6 +233,60 @@ class S3Appender final : public Appender {
   std::vector<std::string> m_etags;
   std::future<Result<std::string>> m_inflight;  // the part being sent
   int64_t m_uploaded = 0;                       // bytes sent (or being sent) as parts
+};
+
+// A multipart upload at the key itself, completed at commit(); a value under one part is a
+// single PUT at commit(). Up to kWriterAhead parts go up while the next bytes arrive.
+class S3Writer final : public Writer {
+ public:
+  static constexpr size_t kWriterAhead = 2;
+  S3Writer(S3Client& s3, std::string key) : m_s3(s3), m_key(std::move(key)) {}
+  ~S3Writer() override {
+    while (!m_inflight.empty()) (void)wait_part();
+    if (!m_upload.empty()) (void)m_s3.abort_upload(m_key, m_upload);
+  }
+
+  Status write(std::span<const char> data) override {
+    return buffer_parts(m_s3, m_buf, data,
+                        [this](std::string p) { return send_part(std::move(p)); });
+  }
+
+  Status commit() override {
+    if (m_upload.empty()) return m_s3.put(m_key, m_buf);
+    if (!m_buf.empty()) KILN_TRY(send_part(std::move(m_buf)));
+    while (!m_inflight.empty()) KILN_TRY(wait_part());
+    KILN_TRY(m_s3.complete_upload(m_key, m_upload, m_etags));
+    m_upload.clear();
+    return {};
+  }
+
+ private:
+  Status send_part(std::string data) {
+    if (m_inflight.size() >= kWriterAhead) KILN_TRY(wait_part());
+    if (m_upload.empty()) m_upload = KILN_TRY(m_s3.create_upload(m_key));
+    int part = m_parts++ + 1;
+    m_inflight.push_back(std::async(std::launch::async, [this, part, d = std::move(data)] {
+      return m_s3.upload_part(m_key, m_upload, part, d);
+    }));
+    return {};
+  }
+
+  // Waits for the oldest part in flight (parts finish in order of their numbers here).
+  Status wait_part() {
+    auto etag = m_inflight.front().get();
+    m_inflight.erase(m_inflight.begin());
+    if (!etag) return std::unexpected(etag.error());
+    m_etags.push_back(std::move(*etag));
+    return {};
+  }
+
+  S3Client& m_s3;
+  std::string m_key;
+  std::string m_buf;     // bytes not yet sent as a part
+  std::string m_upload;  // the multipart upload, once a part has gone
+  int m_parts = 0;
+  std::vector<std::string> m_etags;
+  std::vector<std::future<Result<std::string>>> m_inflight;  // oldest first
 };
 
 class S3Driver final : public Driver {
@@ -322,6 +402,23 @@ class S3Driver final : public Driver {
     std::string buf;
     if (last.size > 0) buf = KILN_TRY(m_s3->get(last.key, 0, last.size, last.etag));
     return std::make_unique<S3Appender>(*m_s3, k, last.offset, std::move(buf));
+  }
+
+  Result<std::unique_ptr<Writer>> create(std::string_view key) override {
+    return std::unique_ptr<Writer>(std::make_unique<S3Writer>(*m_s3, std::string(key)));
+  }
+
+  // A Writer's multipart upload sits at its own key; an appended value's at a segment's.
+  Result<int> drop_unfinished(std::string_view prefix, int64_t before) override {
+    int n = 0;
+    for (const auto& u : KILN_TRY(m_s3->list_uploads(prefix))) {
+      // (a start time the store did not give is taken as recent: never abort a live write)
+      if (u.key.find("~parts/") != std::string::npos || u.initiated <= 0 || u.initiated >= before)
+        continue;
+      KILN_TRY(m_s3->abort_upload(u.key, u.id));
+      ++n;
+    }
+    return n;
   }
 
   Status truncate(std::string_view key, int64_t size) override {

@@ -99,6 +99,29 @@ TEST_P(S3Driver, ADroppedSessionPublishesNothingAndLeavesNoUpload) {
   EXPECT_TRUE(ups->empty()) << "the multipart upload was aborted";
 }
 
+// A Writer is a multipart upload at its own key; one a dead process left is dropped once it
+// is older than asked, and uploads of appended values (segments) are left to their sessions.
+TEST_P(S3Driver, UnfinishedWritersAreDroppedByAge) {
+  S3Client raw(m_opts, net::curl_transport({}));
+  auto id = raw.create_upload("blobs/dead");
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(raw.upload_part("blobs/dead", *id, 1, pattern(MiB, 9)));
+  auto s = m_d->append("u/data");
+  ASSERT_TRUE(s);
+  std::string big = pattern(6 * MiB, 4);
+  ASSERT_TRUE((*s)->write(std::span(big.data(), big.size())));  // a segment's upload is open
+  int64_t now = ::time(nullptr);
+  EXPECT_EQ(*m_d->drop_unfinished("blobs/", now - 3600), 0) << "too young";
+  EXPECT_EQ(*m_d->drop_unfinished("", now + 3600), 1) << "the writer's, not the segment's";
+  auto ups = raw.list_uploads("");
+  ASSERT_TRUE(ups);
+  ASSERT_EQ(ups->size(), 1u);
+  EXPECT_NE((*ups)[0].key.find("~parts/"), std::string::npos);
+  EXPECT_GT((*ups)[0].initiated, now - 600);
+  s->reset();
+  EXPECT_EQ(m_d->stat("blobs/dead").error().code(), Errc::not_found);
+}
+
 TEST_P(S3Driver, TruncateCutsInsideASegment) {
   std::string a = pattern(7 * MiB, 5), b = pattern(100, 6);
   ASSERT_TRUE(append(*m_d, "u/data", a));

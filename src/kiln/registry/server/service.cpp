@@ -59,7 +59,13 @@ bool Service::upload_active(const std::string& uuid) {
 }
 
 bool Service::linked(const std::string& key) const {
-  return m_driver.stat(key).has_value();
+  if (!m_opt.coalesce_reads) return m_driver.stat(key).has_value();
+  return m_fresh_stat.get(key, [&] { return m_driver.stat(key); }).has_value();
+}
+
+Result<std::string> Service::read_link(const std::string& key) const {
+  if (!m_opt.coalesce_reads) return m_driver.get(key);
+  return m_fresh_get.get(key, [&] { return m_driver.get(key); });
 }
 
 Status Service::fence_blob(const std::string& name, const Digest& d) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "kiln/digest/digest.hpp"
 #include "kiln/registry/server/driver.hpp"
 #include "kiln/registry/server/errors.hpp"
+#include "kiln/registry/server/fresh_reads.hpp"
 #include "kiln/registry/server/http_types.hpp"
 #include "kiln/registry/server/routes.hpp"
 #include "kiln/registry/server/signed_tags.hpp"
@@ -36,6 +38,9 @@ struct ServiceOptions {
   HistoryPolicy history;
   // Tags that need a valid signature before they are set (signed_tags.hpp).
   std::vector<SignedRule> signed_tags;
+  // Concurrent reads of one tag or link share their storage round trips (fresh_reads.hpp):
+  // for storage where a read is a network round trip (S3).
+  bool coalesce_reads = false;
 };
 
 class Proxy;
@@ -95,6 +100,8 @@ class Service {
   // Reads (and caches) a manifest the registry holds.
   Result<Manifest> load_manifest(const Digest& d);
   bool linked(const std::string& key) const;
+  // The value at key (a tag), read as options().coalesce_reads says.
+  Result<std::string> read_link(const std::string& key) const;
   Status link(const std::string& key, const Digest& d);
   // gc_fence for a blob just linked into repository name.
   Status fence_blob(const std::string& name, const Digest& d);
@@ -103,6 +110,12 @@ class Service {
   // Verifies and publishes a finished upload into name.
   Result<Response> finish_upload(const std::string& name, const std::string& uuid,
                                  UploadState& state, std::string_view digest);
+  // Publishes a blob of digest want that arrived as got: place() puts it at its key, then it
+  // is linked into name and the upload session uuid (if any) is removed.
+  Result<Response> publish_blob(const std::string& name, const std::string& uuid,
+                                const Digest& want, const Digest& got,
+                                const std::function<Status()>& place);
+  Result<std::unique_ptr<Writer>> direct_writer(std::string_view digest);
   std::shared_ptr<UploadState> upload_state(const std::string& uuid);
   void drop_upload_state(const std::string& uuid);
   Response upload_status(const std::string& name, const std::string& uuid, int64_t size,
@@ -125,6 +138,8 @@ class Service {
   bool m_gc_active = false;
   std::set<Digest> m_touched;
   std::mutex m_tag_mu;  // tag changes: check, write and history entry as one step
+  mutable FreshReads<Result<std::string>> m_fresh_get;
+  mutable FreshReads<Result<Stat>> m_fresh_stat;
 };
 
 // The 409 refusal when pointing name:tag at `to` would move an immutable tag, else nullopt.

@@ -45,7 +45,7 @@ Reply Service::manifest(const Route& rt, const Request& req) {
     if (!pd) return {upstream_failure(Code::manifest_unknown, pd.error()), nullptr};
     d = *pd;
   } else if (valid_tag(rt.ref)) {
-    auto t = m_driver.get(layout::tag(rt.name, rt.ref));
+    auto t = read_link(layout::tag(rt.name, rt.ref));
     if (!t) return {error_response(Code::manifest_unknown, "no tag " + rt.ref), nullptr};
     auto td = Digest::parse(*t);
     if (!td) return {error_response(Code::internal, "corrupt tag " + rt.ref), nullptr};

@@ -92,6 +92,37 @@ TEST(Service, PushPullDelete) {
   EXPECT_EQ(run(s, {"GET", "/v2/a/b/manifests/v1", "", {}}).status, 404) << "tag went with it";
 }
 
+// POST then PUT with the whole blob: the memory driver has a Writer, so the bytes go straight
+// to the blob's key; the fault wrapper has none, so they go through the upload and a move.
+// Either way the same answers, and a wrong digest leaves nothing behind.
+TEST(Service, MonolithicPutWithAndWithoutAWriter) {
+  for (bool writer : {true, false}) {
+    SCOPED_TRACE(writer ? "direct to the blob's key" : "through the upload");
+    auto inner = memory_driver();
+    FaultDriver wrapped{*inner};
+    Driver& d = writer ? *inner : static_cast<Driver&>(wrapped);
+    Service s(d, {});
+    auto start = [&] {
+      auto r = run(s, {"POST", "/v2/r/blobs/uploads/", "", {}});
+      EXPECT_EQ(r.status, 202);
+      return header(r, "Location");
+    };
+    std::string big(3 << 20, 'b');
+    std::string dg = Digest::of(big).str();
+    auto r = run(s, {"PUT", start() + "?digest=" + dg, big, {}});
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(header(r, "Docker-Content-Digest"), dg);
+    EXPECT_EQ(*d.get(layout::blob(Digest::of(big))), big);
+    EXPECT_EQ(run(s, {"HEAD", "/v2/r/blobs/" + dg, "", {}}).status, 200);
+    r = run(s, {"PUT", start() + "?digest=" + Digest::of("other").str(), "not other", {}});
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("DIGEST_INVALID"), std::string::npos) << r.body;
+    EXPECT_FALSE(d.stat(layout::blob(Digest::of("other"))));
+    EXPECT_FALSE(d.stat(layout::blob(Digest::of("not other"))));
+    EXPECT_TRUE(d.list("uploads")->empty()) << "finished and failed sessions are removed";
+  }
+}
+
 TEST(Service, ManifestValidation) {
   auto d = memory_driver();
   Service s(*d, {});

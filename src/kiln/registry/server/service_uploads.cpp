@@ -6,6 +6,7 @@
 // uploads survive restarts. A blob becomes visible only after its digest and size check out.
 
 #include <atomic>
+#include <functional>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/os/random.hpp"
@@ -132,6 +133,72 @@ class UploadSink final : public BodySink {
   int64_t m_limit;
 };
 
+// A body that is a whole blob (PUT ?digest= on an empty upload, or POST ?digest=) written
+// straight to the blob's key through a driver Writer, hashed on the way: the bytes are
+// stored once, and appear only when the digest checks out. uuid: the upload session, if any.
+class DirectSink final : public BodySink {
+ public:
+  DirectSink(Service& svc, std::string name, std::string uuid,
+             std::shared_ptr<Service::UploadState> state, std::unique_ptr<Writer> out, Digest want,
+             std::optional<int64_t> expect_len, int64_t limit)
+      : m_svc(svc),
+        m_name(std::move(name)),
+        m_uuid(std::move(uuid)),
+        m_state(std::move(state)),
+        m_out(std::move(out)),
+        m_want(std::move(want)),
+        m_expect_len(expect_len),
+        m_limit(limit) {}
+
+  ~DirectSink() override {
+    if (m_state) m_state->busy = false;
+  }
+
+  Status write(std::span<const char> data) override {
+    if (m_limit > 0 && m_got + static_cast<int64_t>(data.size()) > m_limit)
+      return failf(Errc::no_space, "blob larger than the registry's limit of {} bytes", m_limit);
+    KILN_TRY(m_out->write(data));
+    m_hash.update(data.data(), data.size());
+    m_got += static_cast<int64_t>(data.size());
+    return {};
+  }
+
+  Response finish() override {
+    if (m_expect_len && m_got != *m_expect_len) {
+      m_out.reset();
+      return error_response(Code::size_invalid,
+                            fmt::format("received {} bytes, expected {}", m_got, *m_expect_len));
+    }
+    auto r = m_svc.publish_blob(m_name, m_uuid, m_want, m_hash.finish(),
+                                [this] { return m_out->commit(); });
+    m_out.reset();
+    if (!r) {
+      Code c = r.error().code() == Errc::corrupt ? Code::digest_invalid : Code::internal;
+      return error_response(c, r.error().message());
+    }
+    return std::move(*r);
+  }
+
+  // Dropping the Writer drops what it wrote; the session (if any) stays, empty, for a retry.
+  Response abort(const Error& why) override {
+    m_out.reset();
+    if (why.code() == Errc::no_space) return error_response(Code::too_large, why.message());
+    return error_response(Code::internal, why.message());
+  }
+
+ private:
+  Service& m_svc;
+  std::string m_name;
+  std::string m_uuid;
+  std::shared_ptr<Service::UploadState> m_state;
+  std::unique_ptr<Writer> m_out;
+  Digest m_want;
+  std::optional<int64_t> m_expect_len;
+  int64_t m_limit;
+  Sha256 m_hash;
+  int64_t m_got = 0;
+};
+
 }  // namespace
 
 Response Service::upload_status(const std::string& name, const std::string& uuid, int64_t size,
@@ -192,26 +259,35 @@ Result<Response> Service::finish_upload(const std::string& name, const std::stri
     got = h.finish();
   }
   state.hashed = -1;
-  if (got != *want) {
+  return publish_blob(name, uuid, *want, got,
+                      [&] { return m_driver.move(data, layout::blob(*want)); });
+}
+
+Result<Response> Service::publish_blob(const std::string& name, const std::string& uuid,
+                                       const Digest& want, const Digest& got,
+                                       const std::function<Status()>& place) {
+  auto forget = [&] {
+    if (uuid.empty()) return;
     (void)m_driver.remove(layout::upload(uuid));
     drop_upload_state(uuid);
-    return failf(Errc::corrupt, "the upload's digest is {}, not {}", got.str(), want->str());
+  };
+  if (got != want) {
+    forget();
+    return failf(Errc::corrupt, "the upload's digest is {}, not {}", got.str(), want.str());
   }
   std::shared_lock gc_lock(m_gc_mu);
-  touch(*want);
+  touch(want);
   // The blob and its link are written even when they are there already: an old unreferenced
   // blob may be on its way out in a collection, and a fresh one is younger than its grace.
-  if (auto st = m_driver.move(data, layout::blob(*want)); !st) return std::unexpected(st.error());
-  (void)m_driver.remove(layout::upload(uuid));
-  drop_upload_state(uuid);
-  if (auto st = m_driver.put(layout::layer_link(name, *want), want->str()); !st)
-    return std::unexpected(st.error());
+  KILN_TRY(place());
+  forget();
+  KILN_TRY(m_driver.put(layout::layer_link(name, want), want.str()));
   gc_lock.unlock();
-  KILN_TRY(fence_blob(name, *want));
+  KILN_TRY(fence_blob(name, want));
   Response r;
   r.status = 201;
-  r.set("Location", "/v2/" + name + "/blobs/" + want->str());
-  r.set("Docker-Content-Digest", want->str());
+  r.set("Location", "/v2/" + name + "/blobs/" + want.str());
+  r.set("Docker-Content-Digest", want.str());
   return r;
 }
 
@@ -221,6 +297,12 @@ std::unique_ptr<BodySink> Service::upload_sink(std::string name, std::string uui
                                                std::optional<int64_t> expect_len, bool finish,
                                                std::string digest) {
   if (state->busy.exchange(true)) return nullptr;
+  if (finish && expect_start == 0) {
+    if (auto w = direct_writer(digest); w && *w)
+      return std::make_unique<DirectSink>(*this, std::move(name), std::move(uuid), std::move(state),
+                                          std::move(*w), *Digest::parse(digest), expect_len,
+                                          m_opt.max_blob_bytes);
+  }
   auto out = m_driver.append(layout::upload_data(uuid));
   if (!out || (*out)->size() != expect_start) {
     state->busy = false;
@@ -230,6 +312,14 @@ std::unique_ptr<BodySink> Service::upload_sink(std::string name, std::string uui
   return std::make_unique<UploadSink>(*this, std::move(name), std::move(uuid), std::move(state),
                                       std::move(*out), expect_len, finish, std::move(digest),
                                       m_opt.max_blob_bytes);
+}
+
+// A Writer to the blob digest names, or nullptr when the driver has none (or the digest is
+// invalid, which the caller reports).
+Result<std::unique_ptr<Writer>> Service::direct_writer(std::string_view digest) {
+  auto d = Digest::parse(digest);
+  if (!d) return std::unique_ptr<Writer>();
+  return m_driver.create(layout::blob(*d));
 }
 
 Reply Service::start_upload(const Route& rt, const Request& req) {
@@ -266,6 +356,15 @@ Reply Service::start_upload(const Route& rt, const Request& req) {
     return {error_response(Code::too_large, fmt::format("{} bytes do not fit: {} are free",
                                                         *req.content_length, free)),
             nullptr};
+  if (req.has_param("digest")) {  // monolithic: with a Writer, no session at all
+    auto w = direct_writer(req.param("digest"));
+    if (!w) return {error_response(Code::internal, w.error().message()), nullptr};
+    if (*w)
+      return {{},
+              std::make_unique<DirectSink>(*this, rt.name, std::string(), nullptr, std::move(*w),
+                                           *Digest::parse(req.param("digest")), req.content_length,
+                                           m_opt.max_blob_bytes)};
+  }
   auto uuid = new_upload(rt.name);
   if (!uuid) return {error_response(Code::internal, uuid.error().message()), nullptr};
   if (req.has_param("digest")) {
