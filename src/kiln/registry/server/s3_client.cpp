@@ -18,6 +18,8 @@ struct S3Client::Call {
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<std::string> body;
   int64_t max_body = 4 << 20;
+  io::Writer* sink = nullptr;           // a 2xx response's body goes here as it arrives
+  const int64_t* sink_bytes = nullptr;  // how many went there: none, and a failure is retried
 };
 
 namespace {
@@ -166,6 +168,7 @@ Result<net::Response> S3Client::send(Call& c) {
   req.method = c.method;
   req.url = m_base + path + (query.empty() ? "" : "?" + query);
   req.max_body = c.max_body;
+  req.sink = c.sink;
   if (c.body) {
     req.body_data = std::move(c.body);  // libcurl sends its Content-Length; resent as is
   } else if (c.method == "PUT" || c.method == "POST") {
@@ -179,6 +182,7 @@ Result<net::Response> S3Client::send(Call& c) {
     for (auto& [k, v] : s3_sign(m_opts.creds, in)) req.headers.add(k, v);
     auto r = m_http->perform(req);
     bool again = r ? retryable(r->status) : r.error().code() == Errc::io;
+    if (c.sink_bytes && *c.sink_bytes > 0) again = false;  // the sink cannot take them twice
     if (!again || attempt >= m_opts.retries) return r;
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
     backoff *= 2;
@@ -226,6 +230,40 @@ Result<std::string> S3Client::get(std::string_view key, int64_t offset, int64_t 
                     : static_cast<int64_t>(r.body.size());
   }
   return std::move(r.body);
+}
+
+namespace {
+
+class CountingWriter final : public io::Writer {
+ public:
+  explicit CountingWriter(io::Writer& out) : m_out(out) {}
+  Status write(const void* buf, size_t size) override {
+    bytes += static_cast<int64_t>(size);
+    return m_out.write(buf, size);
+  }
+  int64_t bytes = 0;
+
+ private:
+  io::Writer& m_out;
+};
+
+}  // namespace
+
+Status S3Client::get_to(std::string_view key, int64_t offset, int64_t len,
+                        std::string_view if_match, io::Writer& out) {
+  if (len <= 0) return {};
+  Call c{"GET", full_key(key)};
+  c.headers.emplace_back("Range", fmt::format("bytes={}-{}", offset, offset + len - 1));
+  if (!if_match.empty()) c.headers.emplace_back("If-Match", "\"" + std::string(if_match) + "\"");
+  CountingWriter counted(out);
+  c.sink = &counted;
+  c.sink_bytes = &counted.bytes;
+  auto r = KILN_TRY(send(c));
+  if (r.status != 206 && r.status != 200)
+    return std::unexpected(s3_error(r, "GET " + std::string(key)));
+  if (counted.bytes != len)
+    return failf(Errc::io, "S3 GET {}: {} bytes instead of {}", key, counted.bytes, len);
+  return {};
 }
 
 Status S3Client::put(std::string_view key, std::string_view data) {

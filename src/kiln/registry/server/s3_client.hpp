@@ -63,6 +63,10 @@ class S3Client {
   // the object's ETag differs. total, when given, receives the object's whole size.
   Result<std::string> get(std::string_view key, int64_t offset = 0, int64_t len = -1,
                           std::string_view if_match = {}, S3Object* info = nullptr);
+  // The bytes [offset, offset+len) into out as they arrive, for reads too big to hold. Retried
+  // (as every call) only until a byte has gone to out.
+  Status get_to(std::string_view key, int64_t offset, int64_t len, std::string_view if_match,
+                io::Writer& out);
   Status put(std::string_view key, std::string_view data);
   Status remove(std::string_view key);  // a missing key is fine
   Status copy(std::string_view from, std::string_view to);

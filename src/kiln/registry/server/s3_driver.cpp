@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <future>
@@ -15,7 +16,6 @@ namespace {
 
 constexpr int64_t kMinPart = int64_t{5} << 20;  // S3's smallest part but the last
 constexpr int64_t kWindow = int64_t{8} << 20;   // bytes a reader fetches per request
-constexpr size_t kAhead = 1;                    // windows a reader fetches ahead
 // open() fetches this much at once: a manifest or config is then one request, and a value
 // replaced later still reads as it was.
 constexpr int64_t kFirstWindow = int64_t{1} << 20;
@@ -74,6 +74,87 @@ Status buffer_parts(S3Client& s3, std::string& buf, std::span<const char> data, 
   return {};
 }
 
+// One GET of the rest of a piece, running on a thread of its own, its bytes handed to the
+// reader as they arrive (at most kStreamBuffer held). Reading a big blob in ranged windows left
+// RGW idle between them; a single streamed GET is how a plain client reads fastest.
+class S3Stream final : public io::Writer {
+ public:
+  S3Stream(S3Client& s3, const Piece& p, int64_t offset) : pos(offset) {
+    int64_t in = offset - p.offset;
+    m_thread = std::thread([this, &s3, key = p.key, in, len = p.size - in, etag = p.etag] {
+      auto st = s3.get_to(key, in, len, etag, *this);
+      std::lock_guard lock(m_mu);
+      m_done = true;
+      if (!st) m_err = st.error();
+      m_data.notify_one();
+    });
+  }
+  ~S3Stream() override {
+    {
+      std::lock_guard lock(m_mu);
+      m_cancel = true;
+    }
+    m_room.notify_one();
+    m_thread.join();
+  }
+
+  // libcurl's pieces (16 KiB) are handed over in batches: a wake-up for each cost more CPU
+  // than the copying.
+  Status write(const void* buf, size_t size) override {
+    std::unique_lock lock(m_mu);
+    m_room.wait(lock, [&] { return m_cancel || m_buffered < kStreamBuffer; });
+    if (m_cancel) return fail(Errc::cancelled, "the reader went away");
+    m_chunks.emplace_back(static_cast<const char*>(buf), size);
+    m_buffered += size;
+    if (m_buffered >= kBatch) m_data.notify_one();
+    return {};
+  }
+
+  // Up to buf.size() bytes at pos, waiting for a batch; 0 or an error when the GET ended.
+  Result<size_t> take(std::span<char> buf) {
+    std::unique_lock lock(m_mu);
+    m_data.wait(lock, [&] { return m_buffered >= std::min(kBatch, buf.size()) || m_done; });
+    if (m_chunks.empty()) {
+      if (m_err) return std::unexpected(*m_err);
+      return size_t{0};
+    }
+    size_t n = 0;
+    while (n < buf.size() && !m_chunks.empty()) {
+      const std::string& f = m_chunks.front();
+      size_t k = std::min(buf.size() - n, f.size() - m_front_used);
+      std::memcpy(buf.data() + n, f.data() + m_front_used, k);
+      n += k;
+      m_front_used += k;
+      if (m_front_used == f.size()) {
+        m_buffered -= f.size();
+        m_chunks.pop_front();
+        m_front_used = 0;
+      }
+    }
+    pos += static_cast<int64_t>(n);
+    m_room.notify_one();
+    return n;
+  }
+
+  int64_t pos;  // the offset take() reads next (the reader's lock guards it)
+
+ private:
+  static constexpr size_t kStreamBuffer = size_t{8} << 20;
+  static constexpr size_t kBatch = size_t{512} << 10;
+  std::mutex m_mu;
+  std::condition_variable m_data;  // the reader waits for a batch
+  std::condition_variable m_room;  // the GET waits for room
+  std::deque<std::string> m_chunks;
+  size_t m_front_used = 0;
+  size_t m_buffered = 0;
+  bool m_done = false;
+  bool m_cancel = false;
+  std::optional<Error> m_err;
+  std::thread m_thread;
+};
+
+// Reads a value's pieces. A read that goes on where the last one stopped, with more than a
+// window of its piece left, streams the rest of the piece; other reads fetch a window.
 class S3Reader final : public Reader {
  public:
   S3Reader(S3Client& s3, std::vector<Piece> pieces, int64_t size)
@@ -89,55 +170,45 @@ class S3Reader final : public Reader {
   Result<size_t> read_at(int64_t offset, std::span<char> buf) const override {
     if (offset >= m_size || buf.empty()) return size_t{0};
     std::lock_guard lock(m_mu);
-    if (offset < m_cache_at || offset >= m_cache_at + static_cast<int64_t>(m_cache.size())) {
-      auto data = take_window(offset, static_cast<int64_t>(buf.size()));
-      if (!data) return std::unexpected(data.error());
-      m_cache = std::move(*data);
-      m_cache_at = offset;
-      // A reader goes on where it stopped: the next windows are fetched while this one is sent.
-      int64_t next = m_ahead.empty() ? offset + static_cast<int64_t>(m_cache.size())
-                                     : m_ahead.back().first + window(m_ahead.back().first, 0);
-      for (; m_ahead.size() < kAhead && next < m_size; next += window(next, 0))
-        m_ahead.emplace_back(
-            next, std::async(std::launch::async, [this, next] { return fetch(next, 0); }));
+    int64_t cache_end = m_cache_at + static_cast<int64_t>(m_cache.size());
+    if (offset >= m_cache_at && offset < cache_end) {
+      size_t from = static_cast<size_t>(offset - m_cache_at);
+      size_t n = std::min(buf.size(), m_cache.size() - from);
+      std::memcpy(buf.data(), m_cache.data() + from, n);
+      return n;
     }
-    size_t from = static_cast<size_t>(offset - m_cache_at);
-    size_t n = std::min(buf.size(), m_cache.size() - from);
-    std::memcpy(buf.data(), m_cache.data() + from, n);
+    if (m_stream && m_stream->pos != offset) m_stream.reset();
+    if (!m_stream && offset == cache_end && window(offset, 0) < rest_of_piece(offset))
+      m_stream = std::make_unique<S3Stream>(m_s3, piece_at(offset), offset);
+    if (m_stream) {
+      auto n = m_stream->take(buf);
+      if (n && *n > 0) return n;
+      m_stream.reset();  // it failed or ended short: a window read retries, or says why
+    }
+    auto data = fetch(offset, static_cast<int64_t>(buf.size()));
+    if (!data) return std::unexpected(data.error());
+    m_cache = std::move(*data);
+    m_cache_at = offset;
+    size_t n = std::min(buf.size(), m_cache.size());
+    std::memcpy(buf.data(), m_cache.data(), n);
     return n;
   }
 
-  ~S3Reader() override {
-    for (auto& a : m_ahead) a.second.wait();
-  }
-
  private:
-  // The window at offset: fetched ahead if the reader went on in order (windows ahead that
-  // a jump skipped are dropped), else now.
-  Result<std::string> take_window(int64_t offset, int64_t want) const {
-    while (!m_ahead.empty()) {
-      auto [at, f] = std::move(m_ahead.front());
-      m_ahead.pop_front();
-      if (at != offset) continue;
-      auto ahead = f.get();
-      if (ahead) return ahead;
-      break;
-    }
-    for (auto& a : m_ahead) a.second.wait();
-    m_ahead.clear();
-    return fetch(offset, want);
-  }
-
   const Piece& piece_at(int64_t offset) const {
     auto it = std::upper_bound(m_pieces.begin(), m_pieces.end(), offset,
                                [](int64_t o, const Piece& p) { return o < p.offset; });
     return *std::prev(it);
   }
 
+  int64_t rest_of_piece(int64_t offset) const {
+    const Piece& p = piece_at(offset);
+    return p.size - (offset - p.offset);
+  }
+
   // The length of the window at offset: kWindow (or want, if more), within one piece.
   int64_t window(int64_t offset, int64_t want) const {
-    const Piece& p = piece_at(offset);
-    return std::min(std::max(kWindow, want), p.size - (offset - p.offset));
+    return std::min(std::max(kWindow, want), rest_of_piece(offset));
   }
 
   // The window at offset. Each piece is read only as its own ETag, so a replaced object reads
@@ -152,15 +223,13 @@ class S3Reader final : public Reader {
     return data;
   }
 
- private:
   S3Client& m_s3;
   std::vector<Piece> m_pieces;
   int64_t m_size;
   mutable std::mutex m_mu;
   mutable std::string m_cache;  // bytes [m_cache_at, m_cache_at + size) of the value
   mutable int64_t m_cache_at = 0;
-  // Windows on their way, in order: (offset, bytes), each window(offset, 0) long.
-  mutable std::deque<std::pair<int64_t, std::future<Result<std::string>>>> m_ahead;
+  mutable std::unique_ptr<S3Stream> m_stream;  // the rest of a piece, on its way
 };
 
 class S3Appender final : public Appender {
