@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 
 #include "kiln/base/strings.hpp"
 #include "kiln/os/random.hpp"
@@ -280,7 +281,9 @@ Result<Response> Service::publish_blob(const std::string& name, const std::strin
   // The blob and its link are written even when they are there already: an old unreferenced
   // blob may be on its way out in a collection, and a fresh one is younger than its grace.
   KILN_TRY(place());
-  forget();
+  // The session's removal (over S3 a delete, a listing and more) runs beside the link and the
+  // fence: nothing waits on it but this function's return (the future's destructor).
+  auto removal = std::async(std::launch::async, forget);
   KILN_TRY(m_driver.put(layout::layer_link(name, want), want.str()));
   gc_lock.unlock();
   KILN_TRY(fence_blob(name, want));
