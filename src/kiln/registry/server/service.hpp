@@ -115,7 +115,10 @@ class Service {
   Result<Response> publish_blob(const std::string& name, const std::string& uuid,
                                 const Digest& want, const Digest& got,
                                 const std::function<Status()>& place);
-  Result<std::unique_ptr<Writer>> direct_writer(std::string_view digest);
+  Result<std::unique_ptr<BodySink>> direct_sink(const std::string& name, const std::string& uuid,
+                                                std::shared_ptr<UploadState> state,
+                                                std::string_view digest,
+                                                std::optional<int64_t> expect_len);
   std::shared_ptr<UploadState> upload_state(const std::string& uuid);
   void drop_upload_state(const std::string& uuid);
   Response upload_status(const std::string& name, const std::string& uuid, int64_t size,

@@ -53,6 +53,18 @@ std::optional<std::pair<int64_t, int64_t>> parse_content_range(std::string_view 
   return std::make_pair(*a, *b);
 }
 
+// A body that could not be written (over the size limit, or storage failed).
+Response write_failure(const Error& why) {
+  if (why.code() == Errc::no_space) return error_response(Code::too_large, why.message());
+  return error_response(Code::internal, why.message());
+}
+
+// A finished upload that could not be published (its digest, or storage).
+Response publish_failure(const Error& why) {
+  return error_response(why.code() == Errc::corrupt ? Code::digest_invalid : Code::internal,
+                        why.message());
+}
+
 // Writes a request body into an upload, hashing it on the way.
 class UploadSink final : public BodySink {
  public:
@@ -100,17 +112,13 @@ class UploadSink final : public BodySink {
     if (auto st = m_out->sync(); !st) return error_response(Code::internal, st.error().message());
     m_out.reset();
     auto r = m_svc.finish_upload(m_name, m_uuid, *m_state, m_digest);
-    if (!r) {
-      Code c = r.error().code() == Errc::corrupt ? Code::digest_invalid : Code::internal;
-      return error_response(c, r.error().message());
-    }
+    if (!r) return publish_failure(r.error());
     return std::move(*r);
   }
 
   Response abort(const Error& why) override {
     rollback();
-    if (why.code() == Errc::no_space) return error_response(Code::too_large, why.message());
-    return error_response(Code::internal, why.message());
+    return write_failure(why);
   }
 
  private:
@@ -173,18 +181,14 @@ class DirectSink final : public BodySink {
     auto r = m_svc.publish_blob(m_name, m_uuid, m_want, m_hash.finish(),
                                 [this] { return m_out->commit(); });
     m_out.reset();
-    if (!r) {
-      Code c = r.error().code() == Errc::corrupt ? Code::digest_invalid : Code::internal;
-      return error_response(c, r.error().message());
-    }
+    if (!r) return publish_failure(r.error());
     return std::move(*r);
   }
 
   // Dropping the Writer drops what it wrote; the session (if any) stays, empty, for a retry.
   Response abort(const Error& why) override {
     m_out.reset();
-    if (why.code() == Errc::no_space) return error_response(Code::too_large, why.message());
-    return error_response(Code::internal, why.message());
+    return write_failure(why);
   }
 
  private:
@@ -301,10 +305,8 @@ std::unique_ptr<BodySink> Service::upload_sink(std::string name, std::string uui
                                                std::string digest) {
   if (state->busy.exchange(true)) return nullptr;
   if (finish && expect_start == 0) {
-    if (auto w = direct_writer(digest); w && *w)
-      return std::make_unique<DirectSink>(*this, std::move(name), std::move(uuid), std::move(state),
-                                          std::move(*w), *Digest::parse(digest), expect_len,
-                                          m_opt.max_blob_bytes);
+    if (auto direct = direct_sink(name, uuid, state, digest, expect_len); direct && *direct)
+      return std::move(*direct);
   }
   auto out = m_driver.append(layout::upload_data(uuid));
   if (!out || (*out)->size() != expect_start) {
@@ -317,12 +319,19 @@ std::unique_ptr<BodySink> Service::upload_sink(std::string name, std::string uui
                                       m_opt.max_blob_bytes);
 }
 
-// A Writer to the blob digest names, or nullptr when the driver has none (or the digest is
-// invalid, which the caller reports).
-Result<std::unique_ptr<Writer>> Service::direct_writer(std::string_view digest) {
+// A sink writing the body straight to the blob digest names, or nullptr when the driver has no
+// Writer (or the digest is invalid, which the caller reports).
+Result<std::unique_ptr<BodySink>> Service::direct_sink(const std::string& name,
+                                                       const std::string& uuid,
+                                                       std::shared_ptr<UploadState> state,
+                                                       std::string_view digest,
+                                                       std::optional<int64_t> expect_len) {
   auto d = Digest::parse(digest);
-  if (!d) return std::unique_ptr<Writer>();
-  return m_driver.create(layout::blob(*d));
+  if (!d) return std::unique_ptr<BodySink>();
+  auto w = KILN_TRY(m_driver.create(layout::blob(*d)));
+  if (!w) return std::unique_ptr<BodySink>();
+  return std::unique_ptr<BodySink>(std::make_unique<DirectSink>(
+      *this, name, uuid, std::move(state), std::move(w), *d, expect_len, m_opt.max_blob_bytes));
 }
 
 Reply Service::start_upload(const Route& rt, const Request& req) {
@@ -360,13 +369,9 @@ Reply Service::start_upload(const Route& rt, const Request& req) {
                                                         *req.content_length, free)),
             nullptr};
   if (req.has_param("digest")) {  // monolithic: with a Writer, no session at all
-    auto w = direct_writer(req.param("digest"));
-    if (!w) return {error_response(Code::internal, w.error().message()), nullptr};
-    if (*w)
-      return {{},
-              std::make_unique<DirectSink>(*this, rt.name, std::string(), nullptr, std::move(*w),
-                                           *Digest::parse(req.param("digest")), req.content_length,
-                                           m_opt.max_blob_bytes)};
+    auto direct = direct_sink(rt.name, "", nullptr, req.param("digest"), req.content_length);
+    if (!direct) return {error_response(Code::internal, direct.error().message()), nullptr};
+    if (*direct) return {{}, std::move(*direct)};
   }
   auto uuid = new_upload(rt.name);
   if (!uuid) return {error_response(Code::internal, uuid.error().message()), nullptr};
