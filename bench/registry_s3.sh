@@ -25,14 +25,14 @@ for img in big small; do $K build -q -t "bench/$img:1" "$W/$img" >/dev/null; don
 
 RGW_MEM_BYTES=$((6 << 30)) rgw_start "$W/rgw"
 export AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY
-s3_yaml() {  # s3_yaml BUCKET
-  printf 'storage:\n  s3: {bucket: %s, region: us-east-1, regionendpoint: "%s", secure: false, v4auth: true, chunksize: 10485760, rootdirectory: /r}\n  redirect: {disable: true}\n  delete: {enabled: true}\n' "$1" "$RGW_ENDPOINT"
+s3_yaml() {  # s3_yaml BUCKET [REDIRECT_DISABLE]
+  printf 'storage:\n  s3: {bucket: %s, region: us-east-1, regionendpoint: "%s", secure: false, v4auth: true, chunksize: 10485760, rootdirectory: /r}\n  redirect: {disable: %s}\n  delete: {enabled: true}\n' "$1" "$RGW_ENDPOINT" "${2:-true}"
 }
 declare -A PORT PID
-start() {  # start NAME BUCKET KIND
+start() {  # start NAME BUCKET KIND [REDIRECT_DISABLE]
   local port
   port=$(free_port)
-  { echo "version: 0.1"; s3_yaml "$2"; echo "http: {addr: 127.0.0.1:$port}"
+  { echo "version: 0.1"; s3_yaml "$2" "${4:-true}"; echo "http: {addr: 127.0.0.1:$port}"
     echo "log: {level: error, accesslog: {disabled: true}}"; } >"$W/$1.yml"
   if [[ $3 == kiln ]]; then
     $KILN registry serve --config "$W/$1.yml" >"$W/$1.log" 2>&1 &
@@ -67,6 +67,16 @@ for s in kiln distribution; do
     $k2 images >/dev/null
     T[$s.pull.$img]=$(run "s3-$s-pull-$img" "$k2 rmi -f $reg/bench/$img:1 >/dev/null 2>&1; $k2 system prune -f >/dev/null" "$k2 pull -q $reg/bench/$img:1")
   done
+  if [[ $s == kiln ]]; then
+    # The floor of a registry that passes the bytes: the same pull through a replica that
+    # redirects blob GETs to presigned URLs, so the client reads the layers from RGW itself.
+    start kilnr kiln kiln false
+    $K push -q bench/big:1 "$reg/bench/big:1"  # the small image's push emptied the bucket
+    k2="$KILN --root $W/k2-redirect"
+    $k2 images >/dev/null
+    T[redirect.pull.big]=$(run "s3-redirect-pull-big" "$k2 rmi -f 127.0.0.1:${PORT[kilnr]}/bench/big:1 >/dev/null 2>&1; $k2 system prune -f >/dev/null" "$k2 pull -q 127.0.0.1:${PORT[kilnr]}/bench/big:1")
+    kill "${PID[kilnr]}"
+  fi
   bash -c "$(wipe "$(bucket $s)")"
   c0=$(cpu_ticks "${PID[$s]}")
   $K push -q bench/big:1 "$reg/bench/big:1"
@@ -99,6 +109,8 @@ for op in ("push", "pull"):
     for img, name in (("big", "3 x 100 MB random layers"), ("small", "5,000 small files")):
         k, d = t[f"kiln.{op}.{img}"], t[f"distribution.{op}.{img}"]
         print(f"| {op} {name} | {k:.2f} s | {d:.2f} s | {k/d:.2f} |")
+k, d = t["redirect.pull.big"], t["distribution.pull.big"]
+print(f"| floor: pull 3 x 100 MB, blob GETs redirected to RGW (kiln replica, redirect on) | {k:.2f} s | {d:.2f} s | {k/d:.2f} |")
 k, d = c["kiln.push"], c["distribution.push"]
 print(f"| registry CPU for one push of the big image (300 MB) | {k:.2f} s | {d:.2f} s | {k/d:.2f} |")
 k, d = t["kiln.rps"], t["distribution.rps"]

@@ -5,8 +5,9 @@
 
 namespace kiln::io {
 
-Pipe::Pipe(int64_t expected)
+Pipe::Pipe(int64_t expected, size_t wake_after)
     : m_size(expected > 0 ? std::clamp(static_cast<size_t>(expected), k_min, k_max) : k_max),
+      m_wake_after(std::clamp<size_t>(wake_after, 1, m_size)),
       m_ring(m_size) {}
 
 Status Pipe::write(const void* buf, size_t size) {
@@ -29,7 +30,7 @@ Status Pipe::write(const void* buf, size_t size) {
     size -= n;
     std::lock_guard lk(m_mu);
     m_used += n;
-    if (m_reader_waiting) m_cv.notify_all();
+    if (m_reader_waiting && m_used >= m_reader_wants) m_cv.notify_all();
   }
   return {};
 }
@@ -45,9 +46,10 @@ Result<size_t> Pipe::read(void* buf, size_t size) {
   size_t head = 0, avail = 0;
   {
     std::unique_lock lk(m_mu);
-    if (m_used == 0 && !m_done) {
+    m_reader_wants = std::clamp<size_t>(size, 1, m_wake_after);
+    if (m_used < m_reader_wants && !m_done) {
       m_reader_waiting = true;
-      m_cv.wait(lk, [&] { return m_used > 0 || m_done; });
+      m_cv.wait(lk, [&] { return m_used >= m_reader_wants || m_done; });
       m_reader_waiting = false;
     }
     if (m_used == 0) {

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "kiln/io/pipe.hpp"
 
@@ -85,6 +86,32 @@ TEST(Pipe, CarriesAStreamLongerThanItsRingInPiecesOfEverySize) {
   }
   writer.join();
   EXPECT_EQ(got, data);
+}
+
+TEST(Pipe, AReadWaitsForItsBatchUnlessTheStreamEnds) {
+  Pipe pipe(1 << 20, 4096);
+  std::thread writer([&] {
+    for (int i = 0; i < 10000; ++i) ASSERT_TRUE(pipe.write("x", 1));  // libcurl-sized pieces
+    pipe.close_write();
+  });
+  char small[100];
+  auto first = pipe.read(small, sizeof small);  // asks for less than a batch: gets all of it
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, sizeof small);
+  size_t total = *first;
+  std::vector<size_t> reads;
+  char buf[8192];
+  while (true) {
+    auto n = pipe.read(buf, sizeof buf);
+    ASSERT_TRUE(n) << n.error().message();
+    if (*n == 0) break;
+    reads.push_back(*n);
+    total += *n;
+  }
+  writer.join();
+  EXPECT_EQ(total, 10000u);
+  ASSERT_FALSE(reads.empty());
+  for (size_t i = 0; i + 1 < reads.size(); ++i) EXPECT_GE(reads[i], 4096u) << "read " << i;
 }
 
 TEST(Pipe, PassesTheWritersErrorAndStopsAWriterWhoseReaderLeft) {
