@@ -3,8 +3,9 @@
 # s3-aws driver), both on S3 storage in the same Ceph RGW (tests/tools/rgw.sh, memstore OSD),
 # same machine, same run, redirects off in both so every byte passes through the registry:
 #  1. kiln push and pull of 3 x 100 MB random layers and of a 5,000-file image through each
-#     registry (median of RUNS; the bucket emptied before each push), and the registry's CPU
-#     time per pushed byte;
+#     registry (median of RUNS; the bucket emptied before each push), the registry's CPU
+#     time per pushed byte, and the floor of the big pull: the same pull through a kiln replica
+#     with redirect on, the client reading the layers from RGW itself;
 #  2. manifest GETs per second with wrk, 50 connections, DUR seconds;
 #  3. three kiln replicas over one bucket, one wrk per replica at once, against one replica.
 source "$(dirname "$0")/common.sh"
